@@ -90,6 +90,24 @@ CRITERIA: list[tuple[str, str, str, str, str]] = [
     ("8.5", "1,0", "1,0", "0,5", "0,5"),
 ]
 
+# ANNEX column "Ngành, BPCM phụ trách": responsible department -> its criteria.
+OWNERS: dict[str, str] = {
+    "Văn phòng - thống kê xã": "1.1 1.2 1.3 1.4 1.5 1.6 1.7 1.8 1.9 "
+    "4.1 5.1 5.2 5.3 5.4 5.5 5.6 5.7 5.8",
+    "Tư pháp - hộ tịch xã": "2.1 2.2 2.3 2.4 2.5 2.6",
+    "Văn phòng - TK xã, BPCM xã": "3.1 3.2 3.3 4.3",
+    "Văn phòng - TK xã, Tư pháp - hộ tịch xã": "4.2",
+    "Tài chính - kế toán xã": "6.1 6.2 6.3 6.4",
+    "Văn hoá - xã hội xã": "7.1 7.2 7.3 7.4 7.5 7.6 7.7 7.8 7.9 7.10 7.13 7.14",
+    "Văn hoá - xã hội xã, các ngành, BPCM xã": "7.11",
+    "Văn hoá - xã hội xã, Văn phòng - thống kê xã": "7.12",
+    "Văn hoá - xã hội xã, các BPCM xã": "7.15 7.16",
+    "Văn phòng - TK xã và các ngành, BPCM xã": "8.1",
+    "Công an, BCH Quân sự xã": "8.2",
+    "Địa chính - NN,XD, MT xã": "8.3 8.5",
+    "Văn hoá - xã hội xã và Ba cấp trường, Trạm y tế xã": "8.4",
+}
+
 # ANNEX field rows (bold): code, max, self, appraisal, final.
 FIELDS: list[tuple[str, str, str, str, str]] = [
     ("1", "10", "9,5", "9,5", "9,0"),
@@ -106,20 +124,36 @@ FIELDS: list[tuple[str, str, str, str, str]] = [
 TOTALS = {"self": "97,5", "appraisal": "93,75", "final": "89,75"}
 
 # REGISTER rows: code, "Số điểm trừ", distinctive parts of "Lý do mất điểm" (compared without
-# case). The computed reasons come from the rules and the appraisal decisions of the example.
-REGISTER: list[tuple[str, str, tuple[str, ...]]] = [
-    ("1.6.1", "0,5", ("sáng kiến", "cấp tỉnh")),
-    ("1.9.1", "0,5", ("chỉ số hài lòng",)),
-    ("3.1.2", "1,5", ("cắt giảm 4%", "chi phí tthc")),
-    ("3.1.4", "0,5", ("tài liệu minh chứng không phù hợp",)),
-    ("3.3.2", "1,0", ("số hóa", "78,8")),
-    ("5.2", "1,5", ("trình độ chuyên môn nghiệp vụ trung cấp",)),
-    ("5.3", "1,5", ("trung cấp",)),
-    ("7.6", "1,0", ("chuyển đổi số", "phê duyệt")),
-    ("7.11", "1,0", ("100% cbcc", "hồ sơ công việc")),
-    ("7.15", "0,5", ("4/42", "50%")),
-    ("8.3.2.2", "0,25", ("đường ngõ", "19,86", "21,26", "93,4")),
-    ("8.5.2", "0,5", ("vi phạm", "đất đai")),
+# case; the reasons come from the rules and the appraisal decisions of the example) and
+# "Người phụ trách".
+REGISTER: list[tuple[str, str, tuple[str, ...], str]] = [
+    ("1.6.1", "0,5", ("sáng kiến", "cấp tỉnh"), "Mạc Thị Lan"),
+    ("1.9.1", "0,5", ("chỉ số hài lòng",), "Nguyễn Thị Dung"),
+    ("3.1.2", "1,5", ("cắt giảm 4%", "chi phí tthc"), "Nguyễn Thị Dung, các BPCM xã"),
+    ("3.1.4", "0,5", ("tài liệu minh chứng không phù hợp",), "Nguyễn Thị Dung, các BPCM xã"),
+    ("3.3.2", "1,0", ("số hóa", "78,8"), "Nguyễn Thị Dung, các BPCM xã"),
+    ("5.2", "1,5", ("trình độ chuyên môn nghiệp vụ trung cấp",), "Mạc Thị Lan"),
+    ("5.3", "1,5", ("trung cấp",), "Mạc Thị Lan"),
+    ("7.6", "1,0", ("chuyển đổi số", "phê duyệt"), "Ma Khánh Hiệu, Mạc Thị Lan"),
+    (
+        "7.11",
+        "1,0",
+        ("100% cbcc", "hồ sơ công việc"),
+        "Ma Khánh Hiệu, Nguyễn Thị Dung, các CBCC xã",
+    ),
+    ("7.15", "0,5", ("4/42", "50%"), "Nguyễn Thị Dung, các BPCM xã"),
+    (
+        "8.3.2.2",
+        "0,25",
+        ("đường ngõ", "19,86", "21,26", "93,4"),
+        "Trần Văn Ái (2023) chuyển Ma Đình Chung (2024)",
+    ),
+    (
+        "8.5.2",
+        "0,5",
+        ("vi phạm", "đất đai"),
+        "Nguyễn Trọng Hiếu (2023) chuyển Ma Đình Chung (2024)",
+    ),
 ]
 REGISTER_TOTAL = "10,25"
 FINAL_CLASSIFICATION = "Tốt"  # section II.2: "89,75/100 điểm, xếp hạng tốt"
@@ -132,7 +166,7 @@ def card() -> parrules.ScoreCard:
     return parrules.score(ruleset, unit)
 
 
-def stage(card: parrules.ScoreCard, name: str) -> parrules.StageCard:
+def stage(card: parrules.ScoreCard, name: str) -> parrules.StageResult:
     (found,) = [s for s in card.stages if s.stage == name]
     return found
 
@@ -146,6 +180,10 @@ def test_ruleset_shape() -> None:
     assert len(criteria) == 54
     for code, maximum, *_ in FIELDS + CRITERIA:
         assert ruleset.node(code).max == num(maximum), code
+    owned = {code: owner for owner, codes in OWNERS.items() for code in codes.split()}
+    assert sorted(owned) == sorted(criteria)
+    for code, owner in owned.items():
+        assert ruleset.node(code).owner == owner, code
 
 
 def test_stages_in_order(card: parrules.ScoreCard) -> None:
@@ -153,8 +191,9 @@ def test_stages_in_order(card: parrules.ScoreCard) -> None:
 
 
 @pytest.mark.parametrize(("code", "maximum", "self_", "appraisal", "final"), FIELDS + CRITERIA)
-def test_annex_row(card: parrules.ScoreCard, code: str, maximum: str, self_: str,
-                   appraisal: str, final: str) -> None:
+def test_annex_row(
+    card: parrules.ScoreCard, code: str, maximum: str, self_: str, appraisal: str, final: str
+) -> None:
     for name, expected in zip(STAGES, (self_, appraisal, final), strict=True):
         node = stage(card, name).node(code)
         assert node.max == num(maximum), (code, name)
@@ -167,19 +206,25 @@ def test_totals(card: parrules.ScoreCard, name: str, total: str) -> None:
 
 
 def test_final_classification(card: parrules.ScoreCard) -> None:
-    assert stage(card, "final").classification == FINAL_CLASSIFICATION
+    classification = stage(card, "final").classification
+    assert classification is not None
+    assert classification.label == FINAL_CLASSIFICATION
 
 
 def test_register_codes_and_points(card: parrules.ScoreCard) -> None:
     got = [(d.code, d.lost) for d in card.deductions]
-    assert got == [(code, num(lost)) for code, lost, _ in REGISTER]
+    assert got == [(code, num(lost)) for code, lost, *_ in REGISTER]
     assert sum((d.lost for d in card.deductions), Decimal(0)) == num(REGISTER_TOTAL)
 
 
-@pytest.mark.parametrize(("code", "lost", "parts"), REGISTER)
-def test_register_reason(card: parrules.ScoreCard, code: str, lost: str,
-                         parts: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(("code", "lost", "parts", "person"), REGISTER)
+def test_register_row(
+    card: parrules.ScoreCard, code: str, lost: str, parts: tuple[str, ...], person: str
+) -> None:
     (deduction,) = [d for d in card.deductions if d.code == code]
     reason = deduction.reason(lang="vi").casefold()
     for part in parts:
         assert part.casefold() in reason, (code, reason)
+    assert deduction.remedy is not None
+    assert deduction.remedy.person == person
+    assert deduction.remedy.remedy
