@@ -1,7 +1,7 @@
 """Golden test: Xã Bình Thành (Thái Nguyên), Chỉ số CCHC năm 2023.
 
-Every expected figure below is copied from seed report 004 (UBND xã Bình Thành, "Báo cáo phân
-tích, đánh giá kết quả Chỉ số cải cách hành chính xã Bình Thành năm 2023", 4/2024):
+Every expected figure below is copied from seed 004_cd9409ce507308ac.txt (UBND xã Bình Thành,
+"Báo cáo phân tích, đánh giá kết quả Chỉ số cải cách hành chính xã Bình Thành năm 2023", 4/2024):
 
 * ANNEX: the table "Chỉ số đánh giá CCHC năm 2023 của xã Bình Thành" — maximum, self-assessment
   ("Tự đánh giá"), appraisal ("Thẩm định") and council-chair ("CTHD thẩm định") columns;
