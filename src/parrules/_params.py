@@ -127,6 +127,11 @@ class Params:
     def declared(self, name: str) -> Indicator:
         return self._indicators[name]
 
+    def label(self, name: str) -> Text:
+        """The indicator's label, for reasons that name what was not done."""
+        indicator = self._indicators[name]
+        return Text(indicator.label, indicator.label_en or indicator.label)
+
     def reason(self, default: Text) -> Text:
         """The node's own reason template (``params.reason``) or the rule's default."""
         custom = self._data.get("reason")

@@ -89,7 +89,11 @@ class _Reader:
                 raise self.error(
                     raw, code, f"'{code}' has sub-criteria: give points for them", code=code
                 )
-            fields = entry if isinstance(entry, Mapping) else {"points": entry}
+            fields = entry
+            if not isinstance(entry, Mapping):
+                fields = Located({"points": entry})
+                fields.line = _line(raw, code)
+                fields.lines = {}
             for key in sorted(set(fields) - {"points", "reason", "by", "date", "evidence"}):
                 raise self.error(fields, key, f"unknown key '{key}'", code=code)
             try:

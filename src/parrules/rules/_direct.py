@@ -28,15 +28,16 @@ def bind_check(p: Params) -> Evaluate:
     reason = p.reason(CHECK_REASON)
     maximum = p.max
     need_all = key == "all_of"
+    labels = {name: p.label(name) for name in conditions}
 
     def evaluate(values: Values) -> Outcome:
-        failed = [name for name in conditions if not values[name]]
+        failed = [labels[name] for name in conditions if not values[name]]
         passed = not failed if need_all else len(failed) < len(conditions)
         return Outcome(
             maximum if passed else otherwise,
             None if passed else reason,
             None,
-            (("failed", failed), ("passed", [n for n in conditions if values[n]])),
+            (("failed", failed), ("passed", [labels[n] for n in conditions if values[n]])),
             tuple((name, values[name]) for name in conditions),
         )
 
