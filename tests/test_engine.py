@@ -123,3 +123,39 @@ def test_rescale_gives_a_not_applicable_node_its_siblings_rate(tmp_path, registr
     assert card.node("1.2").not_applicable
     assert "80%" in card.node("1.2").explain("vi").reason
     assert sum((d.lost for d in card.deductions), Decimal(0)) == card.final.max - card.total
+
+
+BONUS_PENALTY = """\
+id: test/bonus/2023
+title: Thử điểm thưởng, điểm trừ
+year: 2023
+max: 10
+indicators:
+  kl: {label: Kỷ luật, type: events}
+nodes:
+  - {code: "1", title: Lĩnh vực, max: 10}
+  - {code: "2", title: Điểm thưởng, max: 1, bonus: true}
+  - code: "3"
+    title: Điểm trừ
+    max: 0
+    floor: -2
+    rule: per_event
+    params: {events: kl, severity: {cach_chuc: 2, khien_trach: 0.5}}
+"""
+
+
+def test_bonus_and_penalty_nodes(tmp_path, registry):
+    path = tmp_path / "r.yaml"
+    path.write_text(BONUS_PENALTY, encoding="utf-8")
+    ruleset = parrules.load_ruleset(path, registry=registry)
+    data = {
+        "indicators": {"kl": {"khien_trach": 1}},
+        "points": {"1": {"points": 9, "reason": "x"}, "2": {"points": "0.5", "reason": "y"}},
+    }
+    card = parrules.score(ruleset, parrules.unit_from_mapping(data, ruleset))
+    assert card.node("3").points == Decimal("-0.5")
+    assert card.total == Decimal("9")  # 9 + 0,5 bonus − 0,5 penalty
+    assert [d.code for d in card.deductions] == ["1", "3"]
+    assert sum((d.lost for d in card.deductions), Decimal(0)) - Decimal("0.5") == (
+        ruleset.max - card.total
+    )
