@@ -7,11 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import parrules
-import parrules_lai_chau
+import pytest
 from parrules.errors import RulesetError, UnitError
+
+import parrules_lai_chau
 
 RULESET = """\
 id: test/district/2023
@@ -44,7 +44,10 @@ def registry() -> parrules.Registry:
 
 
 def ruleset(
-    tmp_path: Path, registry: parrules.Registry, *, max: str = "3",
+    tmp_path: Path,
+    registry: parrules.Registry,
+    *,
+    max: str = "3",
     deductions: str = "{lanh_dao_cap_huyen: 3, lanh_dao_cap_phong: 2}",
 ) -> parrules.Ruleset:
     path = tmp_path / "ruleset.yaml"
@@ -54,8 +57,12 @@ def ruleset(
 
 def score(rules: parrules.Ruleset, events: dict[str, Any]) -> parrules.NodeResult:
     unit = parrules.unit_from_mapping(
-        {"unit": "Huyện thử", "year": 2023, "ruleset": rules.id,
-         "indicators": {"lanh_dao_bi_ky_luat": events}},
+        {
+            "unit": "Huyện thử",
+            "year": 2023,
+            "ruleset": rules.id,
+            "indicators": {"lanh_dao_bi_ky_luat": events},
+        },
         rules,
     )
     return parrules.score(rules, unit).node("1.7")
@@ -101,9 +108,7 @@ def test_cases_are_not_summed(tmp_path: Path, registry: parrules.Registry) -> No
 
 
 def test_the_most_serious_case_counts(tmp_path: Path, registry: parrules.Registry) -> None:
-    result = score(
-        ruleset(tmp_path, registry), {"lanh_dao_cap_phong": 1, "lanh_dao_cap_huyen": 1}
-    )
+    result = score(ruleset(tmp_path, registry), {"lanh_dao_cap_phong": 1, "lanh_dao_cap_huyen": 1})
     assert result.points == Decimal(0)
     assert "lanh_dao_cap_huyen × 1, lanh_dao_cap_phong × 1" in result.explain().reason
 

@@ -36,6 +36,7 @@ REASON = parrules.Text(
     "{deduction} points deducted for affecting the provincial PAR index: {cases}",
 )
 FORMULA = "{max} − {deduction} = {points}"
+DEDUCTIONS = "deductions"
 
 
 def _decimal(p: parrules.Params, kind: str, raw: object) -> Decimal:
@@ -43,16 +44,16 @@ def _decimal(p: parrules.Params, kind: str, raw: object) -> Decimal:
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
     except InvalidOperation:
-        raise p.error("deductions", f"'{kind}': {raw!r} is not a number") from None
+        raise p.error(DEDUCTIONS, f"'{kind}': {raw!r} is not a number") from None
     if not value.is_finite() or not 0 <= value <= p.max - p.floor:
-        raise p.error("deductions", f"'{kind}': a deduction is between 0 and {p.max - p.floor}")
+        raise p.error(DEDUCTIONS, f"'{kind}': a deduction is between 0 and {p.max - p.floor}")
     return value
 
 
 def bind_provincial_index_impact(p: parrules.Params) -> Evaluate:
     """Read the params of one node; return the function scoring that node for a unit."""
     events = p.indicator("events", ("events",), direction=-1)
-    deductions = {kind: _decimal(p, kind, raw) for kind, raw in p.mapping("deductions").items()}
+    deductions = {kind: _decimal(p, kind, raw) for kind, raw in p.mapping(DEDUCTIONS).items()}
     reason = p.reason(REASON)
     maximum = p.max
 
