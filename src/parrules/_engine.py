@@ -1,0 +1,150 @@
+"""Scoring: a plain loop over pre-bound rules. No I/O, no hook calls, no text formatting."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ._model import (
+    Node,
+    NodeResult,
+    Outcome,
+    Ruleset,
+    ScoreCard,
+    Stage,
+    StageResult,
+    Text,
+    UnitInputs,
+)
+from ._numbers import ZERO, quantize
+from .errors import InputError, NotScoredError, ParRulesError, RuleFailure, ScoringError, UnitError
+
+MISSING = Text("Thiếu số liệu: {missing}", "Missing data: {missing}")
+
+
+def score(ruleset: Ruleset, unit: UnitInputs) -> ScoreCard:
+    """Score every stage of a unit; raises ``ScoringError`` subclasses, never returns a partial
+    card."""
+    if unit.ruleset != ruleset.id:
+        msg = f"the unit is for ruleset '{unit.ruleset}', not '{ruleset.id}'"
+        raise ScoringError(msg, unit=unit.unit)
+    return ScoreCard(
+        unit=unit,
+        ruleset=ruleset,
+        stages=tuple(_score_stage(ruleset, unit, stage) for stage in unit.stages),
+    )
+
+
+def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResult:
+    results: dict[str, NodeResult] = {}
+    unscored: list[str] = []
+
+    def visit(node: Node) -> Decimal:
+        if node.children:
+            points = sum((visit(child) for child in node.children), ZERO)
+            results[node.code] = NodeResult(node, points)
+            return points
+        result = _score_leaf(ruleset, unit, stage, node)
+        if result is None:
+            unscored.append(node.code)
+            return ZERO
+        results[node.code] = result
+        return result.points
+
+    total = sum((visit(node) for node in ruleset.nodes), ZERO)
+    if unscored:
+        msg = (
+            f"{unit.path or unit.unit}: stage '{stage.name}' gives no points for the appraised "
+            f"node(s) {', '.join(unscored)}; add them under 'points:'"
+        )
+        raise NotScoredError(msg, code=unscored[0], unit=unit.unit)
+    return StageResult(
+        stage=stage.name,
+        results=tuple(results[node.code] for node in ruleset.flat),
+        total=total,
+        max=ruleset.max,
+        classification=ruleset.classify(total),
+        remedies=unit.remedies,
+    )
+
+
+def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) -> NodeResult | None:
+    appraisal = stage.points.get(node.code)
+    if appraisal is not None:
+        return NodeResult(node, appraisal.points, appraisal=appraisal)
+    evaluate = node.evaluate
+    if evaluate is None:
+        return None
+    values = stage.indicators
+    missing = [name for name in node.reads if name not in values]
+    if missing:
+        return _missing(node, unit, stage, missing)
+    try:
+        outcome = evaluate(values)
+    except InputError as exc:
+        raise UnitError(
+            f"stage '{stage.name}': {exc.message}",
+            path=unit.path,
+            code=node.code,
+            field=exc.field,
+            hint=exc.hint,
+        ) from None
+    except ParRulesError:
+        raise
+    except Exception as exc:
+        raise RuleFailure(
+            f"{type(exc).__name__}: {exc}",
+            plugin=node.plugin or "?",
+            rule=node.rule or "?",
+            code=node.code,
+            unit=unit.unit,
+        ) from exc
+    return _checked(node, unit, outcome, ruleset.precision)
+
+
+def _checked(node: Node, unit: UnitInputs, outcome: object, precision: int) -> NodeResult:
+    """Guard the engine's invariants against whatever a plugin returned."""
+
+    def fail(message: str) -> RuleFailure:
+        return RuleFailure(
+            message,
+            plugin=node.plugin or "?",
+            rule=node.rule or "?",
+            code=node.code,
+            unit=unit.unit,
+        )
+
+    if not isinstance(outcome, Outcome):
+        raise fail(f"returned {type(outcome).__name__}, not an Outcome")
+    if not isinstance(outcome.points, Decimal) or not outcome.points.is_finite():
+        raise fail(f"returned points {outcome.points!r}, not a finite Decimal")
+    if outcome.not_applicable:
+        points = node.max if node.not_applicable == "full" else ZERO
+        return NodeResult(node, points, outcome=outcome, not_applicable=True)
+    points = quantize(outcome.points, precision)
+    if not node.floor <= points <= node.max:
+        raise fail(f"returned {points} points, outside {node.floor}–{node.max}")
+    return NodeResult(node, points, outcome=outcome)
+
+
+def _missing(node: Node, unit: UnitInputs, stage: Stage, missing: list[str]) -> NodeResult:
+    policy = node.missing
+    if policy == "error":
+        raise UnitError(
+            f"stage '{stage.name}' has no value for {', '.join(missing)}",
+            path=unit.path,
+            code=node.code,
+            field="indicators",
+            hint="add it under 'indicators:', or declare the node's 'missing:' policy",
+        )
+    outcome = Outcome(
+        ZERO if policy != "full" else node.max,
+        MISSING,
+        None,
+        (("missing", missing),),
+        (),
+        not_applicable=policy == "not_applicable",
+    )
+    if outcome.not_applicable:
+        points = node.max if node.not_applicable == "full" else ZERO
+        return NodeResult(node, points, outcome=outcome, not_applicable=True)
+    return NodeResult(node, outcome.points, outcome=outcome)
