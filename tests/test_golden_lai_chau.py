@@ -1,7 +1,8 @@
 """Golden tests: UBND huyện Tam Đường (Lai Châu), PAR INDEX 2022 and 2023.
 
-Every expected figure is printed in the district's report analysing its 2023 index (Báo cáo phân
-tích Chỉ số CCHC năm 2023, UBND huyện Tam Đường, 7/2024; seed 001). The tables cited:
+Every expected figure is copied from seed 001_bcf6dc032df3fdf9.txt, the district's report
+analysing its 2023 index ("Báo cáo phân tích Chỉ số cải cách hành chính (PAR INDEX) năm 2023",
+UBND huyện Tam Đường, 7/2024). The tables cited:
 
 - T1: mục I.1, bảng tổng hợp (Điểm HĐTD cấp tỉnh, Điểm điều tra xã hội học, PAR INDEX);
 - T2: mục I.2, "Biểu so sánh theo từng lĩnh vực, tiêu chí năm 2022 và năm 2023" (field points);
