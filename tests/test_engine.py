@@ -85,3 +85,77 @@ def test_a_faulty_rule_is_attributed(leaf, tmp_path, evaluate, message):
     assert (error.rule, error.code, error.unit) == ("faulty", "1.1", "Xã A")
     assert error.plugin == "plugin_faulty"
     assert "plugin 'plugin_faulty'" in str(error)
+
+
+RESCALE = """\
+id: test/rescale/2023
+title: Thử quy đổi
+year: 2023
+max: 10
+precision: 4
+indicators:
+  a: {label: A, type: count}
+  b: {label: B, type: count}
+nodes:
+  - code: "1"
+    title: Lĩnh vực
+    max: 10
+    children:
+      - {code: "1.1", title: Tiêu chí đo được, max: 7}
+      - code: "1.2"
+        title: Tiêu chí có thể không phát sinh
+        max: 3
+        not_applicable: rescale
+        rule: ratio
+        params: {numerator: a, denominator: b, zero_denominator: not_applicable}
+"""
+
+
+def test_rescale_gives_a_not_applicable_node_its_siblings_rate(tmp_path, registry):
+    path = tmp_path / "r.yaml"
+    path.write_text(RESCALE, encoding="utf-8")
+    ruleset = parrules.load_ruleset(path, registry=registry)
+    data = {"indicators": {"a": 0, "b": 0}, "points": {"1.1": {"points": "5.6", "reason": "x"}}}
+    card = parrules.score(ruleset, parrules.unit_from_mapping(data, ruleset))
+    # 5,6 of 7 is 80%: the whole field scores as if rescaled, 8 of 10.
+    assert card.node("1.2").points == Decimal("2.4")
+    assert card.node("1").points == Decimal("8.0")
+    assert card.node("1.2").not_applicable
+    assert "80%" in card.node("1.2").explain("vi").reason
+    assert sum((d.lost for d in card.deductions), Decimal(0)) == card.final.max - card.total
+
+
+BONUS_PENALTY = """\
+id: test/bonus/2023
+title: Thử điểm thưởng, điểm trừ
+year: 2023
+max: 10
+indicators:
+  kl: {label: Kỷ luật, type: events}
+nodes:
+  - {code: "1", title: Lĩnh vực, max: 10}
+  - {code: "2", title: Điểm thưởng, max: 1, bonus: true}
+  - code: "3"
+    title: Điểm trừ
+    max: 0
+    floor: -2
+    rule: per_event
+    params: {events: kl, severity: {cach_chuc: 2, khien_trach: 0.5}}
+"""
+
+
+def test_bonus_and_penalty_nodes(tmp_path, registry):
+    path = tmp_path / "r.yaml"
+    path.write_text(BONUS_PENALTY, encoding="utf-8")
+    ruleset = parrules.load_ruleset(path, registry=registry)
+    data = {
+        "indicators": {"kl": {"khien_trach": 1}},
+        "points": {"1": {"points": 9, "reason": "x"}, "2": {"points": "0.5", "reason": "y"}},
+    }
+    card = parrules.score(ruleset, parrules.unit_from_mapping(data, ruleset))
+    assert card.node("3").points == Decimal("-0.5")
+    assert card.total == Decimal("9")  # 9 + 0,5 bonus − 0,5 penalty
+    assert [d.code for d in card.deductions] == ["1", "3"]
+    assert sum((d.lost for d in card.deductions), Decimal(0)) - Decimal("0.5") == (
+        ruleset.max - card.total
+    )

@@ -356,13 +356,13 @@ class _Builder:
                 hint="one of: error, zero, full, not_applicable",
             )
         not_applicable = raw.get("not_applicable", "full")
-        if not_applicable not in ("full", "zero"):
+        if not_applicable not in ("full", "zero", "rescale"):
             raise _err(
                 raw,
                 "not_applicable",
                 f"'not_applicable' is {not_applicable!r}",
                 code=code,
-                hint="one of: full, zero",
+                hint="one of: full, zero, rescale",
             )
         bonus = raw.get("bonus", False)
         if not isinstance(bonus, bool):
