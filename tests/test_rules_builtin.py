@@ -328,3 +328,11 @@ def test_check_compares_numbers_with_thresholds(leaf):
 def test_check_comparison_needs_one_operator(leaf):
     with pytest.raises(RulesetError, match="exactly one of"):
         leaf("check", {"all_of": [{"indicator": "n", "gte": 1, "lt": 3}]}, {"n": COUNT})
+
+
+def test_per_event_reason_uses_kind_labels(leaf):
+    params = {**SEVERITY, "labels": {"cach_chuc": {"vi": "cách chức", "en": "dismissal"}}}
+    rs = leaf("per_event", params, {"kl": EVENTS}, max="2")
+    result = score_leaf(rs, {"kl": {"cach_chuc": 1}})
+    assert result.explain("vi").reason == "Trừ 2 điểm do: cách chức × 1"
+    assert result.explain("en").reason == "2 points deducted for: dismissal × 1"

@@ -263,8 +263,8 @@ class _Formatter(string.Formatter):
         self.lang = lang
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, Text):
-            return value.get(self.lang)
+        if hasattr(value, "get") and not isinstance(value, Mapping):  # Text and its kin
+            return str(value.get(self.lang))
         if isinstance(value, Mapping):
             if "due" in value and "name" in value:  # a dated item of a `deadline` rule
                 dates = ", ".join(

@@ -89,20 +89,16 @@ CHOICE_REASON = Text("Mức đạt: {choice}", "Level reached: {choice}")
 def bind_choice(p: Params) -> Evaluate:
     name = p.indicator("indicator", ("choice",), direction=0)
     declared = p.declared(name).choices
-    table: dict[str, Decimal] = {}
-    for option, raw in p.mapping("points").items():
+    table = p.decimals("points")
+    for option, points in table.items():
         if option not in declared:
             raise p.error(
                 "points",
                 f"'{option}' is not a declared choice of '{name}'",
                 close_match(option, declared),
             )
-        try:
-            table[option] = parse_decimal(raw)
-        except ValueError as exc:
-            raise p.error("points", f"'{option}': {exc}") from None
-        if not p.floor <= table[option] <= p.max:
-            raise p.error("points", f"'{option}' gives {table[option]}, outside 0–{p.max}")
+        if not p.floor <= points <= p.max:
+            raise p.error("points", f"'{option}' gives {points}, outside 0–{p.max}")
     absent = [c for c in declared if c not in table]
     if absent:
         raise p.error("points", f"no points for the choices: {', '.join(absent)}")
@@ -153,14 +149,9 @@ def bind_survey(p: Params) -> Evaluate:
     answers = p.indicator("answers", ("answers",), direction=0)
     weights = dict(DEFAULT_WEIGHTS)
     if p.has("weights"):
-        weights = {}
-        for option, raw in p.mapping("weights").items():
-            try:
-                weights[option] = parse_decimal(raw, percent=True)
-            except ValueError as exc:
-                raise p.error("weights", f"'{option}': {exc}") from None
-            if not ZERO <= weights[option] <= ONE:
-                raise p.error("weights", f"'{option}': a weight is a fraction 0–1")
+        weights = p.decimals("weights", percent=True)
+        if not all(ZERO <= w <= ONE for w in weights.values()):
+            raise p.error("weights", "a weight is a fraction 0–1")
 
     def weighted(values: Values) -> Outcome:
         given: Mapping[str, Decimal] = values[answers]

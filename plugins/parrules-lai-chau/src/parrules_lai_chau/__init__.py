@@ -20,44 +20,33 @@ year, for the most serious case, not summed over cases::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from collections.abc import Mapping
+from decimal import Decimal
 
 import parrules
 from parrules.errors import UnitError, close_match
 
 __all__ = ["PROVINCIAL_INDEX_IMPACT", "parrules_rules"]
 
-Evaluate = Callable[[Mapping[str, Any]], parrules.Outcome]
-
 REASON = parrules.Text(
     "Trừ {deduction} điểm do ảnh hưởng đến Chỉ số CCHC của tỉnh: {cases}",
     "{deduction} points deducted for affecting the provincial PAR index: {cases}",
 )
 FORMULA = "{max} − {deduction} = {points}"
-DEDUCTIONS = "deductions"
 
 
-def _decimal(p: parrules.Params, kind: str, raw: object) -> Decimal:
-    """A deduction as written in the ruleset: ``2``, ``1.5`` or ``"1,5"``."""
-    try:
-        value = Decimal(str(raw).strip().replace(",", "."))
-    except InvalidOperation:
-        raise p.error(DEDUCTIONS, f"'{kind}': {raw!r} is not a number") from None
-    if not value.is_finite() or not 0 <= value <= p.max - p.floor:
-        raise p.error(DEDUCTIONS, f"'{kind}': a deduction is between 0 and {p.max - p.floor}")
-    return value
-
-
-def bind_provincial_index_impact(p: parrules.Params) -> Evaluate:
+def bind_provincial_index_impact(p: parrules.Params) -> parrules.Evaluate:
     """Read the params of one node; return the function scoring that node for a unit."""
     events = p.indicator("events", ("events",), direction=-1)
-    deductions = {kind: _decimal(p, kind, raw) for kind, raw in p.mapping(DEDUCTIONS).items()}
+    deductions = p.decimals("deductions")  # written 2, 1.5 or "1,5"
+    for kind, value in deductions.items():
+        if not 0 <= value <= p.max - p.floor:
+            msg = f"'{kind}': a deduction is between 0 and {p.max - p.floor}"
+            raise p.error("deductions", msg)
     reason = p.reason(REASON)
     maximum = p.max
 
-    def evaluate(values: Mapping[str, Any]) -> parrules.Outcome:
+    def evaluate(values: parrules.Values) -> parrules.Outcome:
         happened: Mapping[str, Decimal] = values[events]
         for kind in happened:
             if kind not in deductions:
