@@ -1,0 +1,79 @@
+"""parrules: exact, explainable scoring of the Vietnamese administrative-reform index.
+
+Load a ruleset and a unit, score it, read the explanation::
+
+    import parrules
+    unit = parrules.load_unit("examples/thai-nguyen/binh-thanh-2023.yaml")
+    card = parrules.score(parrules.load_ruleset(unit.ruleset), unit)
+    card.total, card.deductions
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+from ._engine import score
+from ._model import (
+    Appraisal,
+    Band,
+    Deduction,
+    Evaluate,
+    Explanation,
+    Indicator,
+    Node,
+    NodeResult,
+    Outcome,
+    Remedy,
+    Rule,
+    Ruleset,
+    ScoreCard,
+    Stage,
+    StageResult,
+    Text,
+    UnitInputs,
+    Values,
+)
+from ._params import Params
+from ._plugins import BrokenPlugin, Registry, make_plugin_manager
+from ._ruleset import known_ids, load_ruleset
+from ._units import load_unit, unit_from_mapping
+from .errors import ParRulesError
+from .hookspecs import hookimpl
+
+__all__ = [
+    "Appraisal",
+    "Band",
+    "BrokenPlugin",
+    "Deduction",
+    "Evaluate",
+    "Explanation",
+    "Indicator",
+    "Node",
+    "NodeResult",
+    "Outcome",
+    "ParRulesError",
+    "Params",
+    "Registry",
+    "Remedy",
+    "Rule",
+    "Ruleset",
+    "ScoreCard",
+    "Stage",
+    "StageResult",
+    "Text",
+    "UnitInputs",
+    "Values",
+    "__version__",
+    "hookimpl",
+    "known_ids",
+    "load_ruleset",
+    "load_unit",
+    "make_plugin_manager",
+    "score",
+    "unit_from_mapping",
+]
+
+try:
+    __version__ = importlib.metadata.version("parrules")
+except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
+    __version__ = "0.0.0"

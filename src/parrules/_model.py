@@ -1,0 +1,504 @@
+"""Frozen values that cross module boundaries: rules, rulesets, unit inputs and score cards.
+
+Nothing here parses files or computes scores; named constructors elsewhere build these values, and
+``attrs.evolve`` derives new ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ._numbers import ZERO, fmt, fmt_percent, percent
+
+Values = Mapping[str, Any]
+"""Indicator values of one unit at one stage, already checked against their declared types."""
+
+
+@attrs.frozen
+class Text:
+    """A user-facing text in Vietnamese and English; Vietnamese is the default."""
+
+    vi: str
+    en: str
+
+    def get(self, lang: str = "vi") -> str:
+        return self.en if lang == "en" else self.vi
+
+
+@attrs.frozen
+class Outcome:
+    """What a rule computed for one leaf: points and the data to explain them.
+
+    ``reason`` and ``formula`` are templates filled from ``values`` only when an explanation is
+    asked for, so scoring never formats text.
+    """
+
+    points: Decimal
+    reason: Text | None = None
+    formula: str | None = None
+    values: tuple[tuple[str, Any], ...] = ()
+    inputs: tuple[tuple[str, Any], ...] = ()
+    not_applicable: bool = False
+
+
+Evaluate = Callable[[Values], Outcome]
+
+
+@attrs.frozen
+class Rule:
+    """A computation a plugin offers under a name.
+
+    ``bind(params)`` runs once, when a ruleset is loaded: it checks the node's params (a
+    ``parrules.Params``) and returns the ``Evaluate`` callable that scores a unit, or None for a
+    leaf whose points the unit file gives (``appraised``).
+    """
+
+    name: str = attrs.field(validator=attrs.validators.matches_re(r"^[a-z][a-z0-9_.-]*$"))
+    bind: Callable[..., Evaluate | None] = attrs.field(eq=False, repr=False)
+    summary: str = ""
+    params: tuple[str, ...] = ()
+    plugin: str = ""
+
+
+@attrs.frozen
+class Indicator:
+    """A raw value a ruleset reads, with its Vietnamese label, type and unit."""
+
+    name: str
+    label: str
+    type: str
+    unit: str = ""
+    label_en: str | None = None
+    choices: tuple[str, ...] = ()
+    line: int | None = None
+
+
+@attrs.frozen
+class Band:
+    """A classification band: a total of at least ``min`` takes ``label``."""
+
+    label: str
+    min: Decimal
+    label_en: str | None = None
+
+    def get(self, lang: str = "vi") -> str:
+        return self.label_en if lang == "en" and self.label_en else self.label
+
+
+@attrs.frozen
+class Assumption:
+    """A choice recorded where the source is silent."""
+
+    text: str
+    code: str | None = None
+    reference: str | None = None
+
+
+@attrs.frozen
+class Node:
+    """A field, criterion or sub-criterion. A leaf has a rule, or is appraised (``rule`` None)."""
+
+    code: str
+    title: str
+    max: Decimal
+    children: tuple[Node, ...] = ()
+    rule: str | None = None
+    params: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    evaluate: Evaluate | None = attrs.field(default=None, eq=False, repr=False)
+    reads: tuple[str, ...] = ()
+    plugin: str | None = None
+    owner: str | None = None
+    title_en: str | None = None
+    reference: str | None = None
+    missing: str = "error"
+    not_applicable: str = "full"
+    floor: Decimal = ZERO
+    bonus: bool = False
+    path: str | None = attrs.field(default=None, eq=False)
+    line: int | None = attrs.field(default=None, eq=False)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    @property
+    def parent_code(self) -> str | None:
+        return self.code.rpartition(".")[0] or None
+
+    @property
+    def source(self) -> str:
+        where = f"{self.path}:{self.line}" if self.path else "?"
+        return f"{where} ({self.rule or 'appraised'}{', ' + self.plugin if self.plugin else ''})"
+
+    def get_title(self, lang: str = "vi") -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title
+
+
+@attrs.frozen
+class Ruleset:
+    """One jurisdiction, level and year: metadata, declared indicators and the tree of nodes."""
+
+    id: str
+    title: str
+    year: int
+    max: Decimal
+    nodes: tuple[Node, ...]
+    indicators: Mapping[str, Indicator] = attrs.field(factory=dict)
+    jurisdiction: str = ""
+    level: str = ""
+    legal: str | None = None
+    precision: int = 2
+    display_precision: int = 2
+    ranking: str = "competition"
+    classification: tuple[Band, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    path: str | None = None
+    sources: tuple[str, ...] = ()
+    digest: str = ""
+    flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
+    _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        flat: list[Node] = []
+
+        def walk(nodes: tuple[Node, ...]) -> None:
+            for node in nodes:
+                flat.append(node)
+                walk(node.children)
+
+        walk(self.nodes)
+        object.__setattr__(self, "flat", tuple(flat))
+        object.__setattr__(self, "_by_code", {n.code: n for n in flat})
+
+    def node(self, code: str) -> Node:
+        try:
+            return self._by_code[code]
+        except KeyError:
+            from .errors import UnknownNameError, close_match
+
+            raise UnknownNameError(
+                f"ruleset '{self.id}' has no node '{code}'",
+                path=self.path,
+                hint=close_match(code, self._by_code),
+            ) from None
+
+    def has_node(self, code: str) -> bool:
+        return code in self._by_code
+
+    @property
+    def leaves(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.flat if n.is_leaf)
+
+    def classify(self, total: Decimal) -> Band | None:
+        for band in self.classification:
+            if total >= band.min:
+                return band
+        return None
+
+
+@attrs.frozen
+class Appraisal:
+    """Points given directly for a leaf, with the audit trail of who decided and why."""
+
+    points: Decimal
+    reason: str | None = None
+    by: str | None = None
+    date: dt.date | None = None
+    evidence: tuple[str, ...] = ()
+    line: int | None = None
+
+
+@attrs.frozen
+class Remedy:
+    """How the unit plans to recover a lost point, and who is responsible."""
+
+    remedy: str | None = None
+    person: str | None = None
+
+
+@attrs.frozen
+class Stage:
+    """The complete inputs of one stage (earlier stages already layered in)."""
+
+    name: str
+    indicators: Values
+    points: Mapping[str, Appraisal]
+
+
+@attrs.frozen
+class UnitInputs:
+    """One unit's inputs for one year, per stage: ``self`` → ``appraisal`` → ``final``."""
+
+    unit: str
+    year: int
+    ruleset: str
+    stages: tuple[Stage, ...]
+    remedies: Mapping[str, Remedy] = attrs.field(factory=dict)
+    path: str | None = None
+    ruleset_path: str | None = attrs.field(default=None, eq=False)
+    """The ruleset file the unit was checked against, so it can be loaded again by path."""
+
+    def stage(self, name: str | None = None) -> Stage:
+        if name is None:
+            return self.stages[-1]
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        from .errors import UnknownNameError
+
+        known = ", ".join(s.name for s in self.stages)
+        raise UnknownNameError(f"unit has no stage '{name}' (it has: {known})", path=self.path)
+
+
+class _Formatter(string.Formatter):
+    """Fills templates with numbers shown the reader's way: ``{ratio:%}`` gives ``47,52%``."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if hasattr(value, "get") and not isinstance(value, Mapping):  # Text and its kin
+            return str(value.get(self.lang))
+        if isinstance(value, Mapping):
+            if "due" in value and "name" in value:  # a dated item of a `deadline` rule
+                dates = ", ".join(
+                    f"{_DATE_LABELS[k].get(self.lang)} {self.format_field(value[k], '')}"
+                    for k in ("dated", "due", "sent", "received")
+                    if k in value
+                )
+                return f"{value['name']} ({dates})"
+            return ", ".join(f"{k}: {self.format_field(v, format_spec)}" for k, v in value.items())
+        if isinstance(value, Decimal):
+            if format_spec == "%":
+                return fmt_percent(value, self.lang)
+            return fmt(value, self.lang)
+        if isinstance(value, dt.date):
+            return value.strftime("%d/%m/%Y")
+        if isinstance(value, list | tuple):
+            return ", ".join(self.format_field(v, format_spec) for v in value)
+        if isinstance(value, bool):
+            return ("có" if value else "không") if self.lang == "vi" else str(value).lower()
+        return str(super().format_field(value, format_spec))
+
+
+_DATE_LABELS = {
+    "dated": Text("ngày", "dated"),
+    "due": Text("hạn", "due"),
+    "sent": Text("gửi", "sent"),
+    "received": Text("nhận", "received"),
+}
+
+
+def format_value(value: Any, lang: str = "vi") -> str:
+    """One value the way explanations show it: ``19,86``, ``25/05/2023``, ``khien_trach: 1``."""
+    return _Formatter(lang).format_field(value, "")
+
+
+def render(template: str, values: Mapping[str, Any], lang: str) -> str:
+    return str(_Formatter(lang).vformat(template, (), dict(values)))
+
+
+@attrs.frozen
+class Explanation:
+    """Why a leaf has its points: the reason, the formula as applied, the inputs, the source."""
+
+    reason: str
+    formula: str | None
+    inputs: tuple[tuple[str, Any], ...]
+    source: str
+    by: str | None = None
+    date: dt.date | None = None
+    evidence: tuple[str, ...] = ()
+
+
+_NOT_APPLICABLE = Text("Không áp dụng (không đủ dữ liệu)", "Not applicable (insufficient data)")
+_FULL = Text("Đạt điểm tối đa", "Full points")
+_APPRAISED = Text("Điểm do thẩm định chấm", "Points given by the appraisal")
+
+
+@attrs.frozen
+class NodeResult:
+    """One node's points at one stage; a leaf keeps what explains them."""
+
+    node: Node
+    points: Decimal
+    outcome: Outcome | None = None
+    appraisal: Appraisal | None = None
+    not_applicable: bool = False
+
+    @property
+    def code(self) -> str:
+        return self.node.code
+
+    @property
+    def max(self) -> Decimal:
+        return self.node.max
+
+    @property
+    def lost(self) -> Decimal:
+        return self.node.max - self.points
+
+    @property
+    def scored_directly(self) -> bool:
+        """A leaf, or a node the appraisal scored as a whole (its sub-criteria not itemised)."""
+        return self.node.is_leaf or self.appraisal is not None
+
+    def explain(self, lang: str = "vi") -> Explanation:
+        node, outcome, appraisal = self.node, self.outcome, self.appraisal
+        if appraisal is not None:
+            reason = appraisal.reason or (_FULL if self.lost <= 0 else _APPRAISED).get(lang)
+            return Explanation(
+                reason=reason,
+                formula=None,
+                inputs=(),
+                source=node.source,
+                by=appraisal.by,
+                date=appraisal.date,
+                evidence=appraisal.evidence,
+            )
+        if outcome is None:
+            parts = "; ".join(f"{c.code}" for c in node.children)
+            return Explanation(reason=parts, formula=None, inputs=(), source=node.source)
+        values = {**dict(outcome.inputs), **dict(outcome.values)}
+        values.setdefault("max", node.max)
+        values.setdefault("points", self.points)
+        if self.not_applicable and outcome.reason is None:
+            reason = _NOT_APPLICABLE.get(lang)
+        elif outcome.reason is None:
+            reason = _FULL.get(lang)
+        else:
+            reason = render(outcome.reason.get(lang), values, lang)
+        formula = render(outcome.formula, values, lang) if outcome.formula else None
+        return Explanation(
+            reason=reason, formula=formula, inputs=outcome.inputs, source=node.source
+        )
+
+
+@attrs.frozen
+class Deduction:
+    """A leaf that lost points, with everything the lost-points register shows."""
+
+    result: NodeResult
+    remedy: Remedy | None = None
+
+    @property
+    def code(self) -> str:
+        return self.result.code
+
+    @property
+    def lost(self) -> Decimal:
+        return self.result.lost
+
+    @property
+    def node(self) -> Node:
+        return self.result.node
+
+    def reason(self, lang: str = "vi") -> str:
+        return self.result.explain(lang).reason
+
+
+@attrs.frozen
+class StageResult:
+    """A unit's score at one stage: every scored node in ruleset order, the total and its class.
+
+    The sub-criteria of a node the appraisal scored as a whole are not listed.
+    """
+
+    stage: str
+    results: tuple[NodeResult, ...]
+    total: Decimal
+    max: Decimal
+    classification: Band | None
+    remedies: Mapping[str, Remedy] = attrs.field(factory=dict, eq=False, repr=False)
+    _by_code: Mapping[str, NodeResult] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", {r.node.code: r for r in self.results})
+
+    @property
+    def percent(self) -> Decimal:
+        return percent(self.total, self.max)
+
+    def node(self, code: str) -> NodeResult:
+        try:
+            return self._by_code[code]
+        except KeyError:
+            from .errors import UnknownNameError, close_match
+
+            raise UnknownNameError(
+                f"no node '{code}' scored at stage '{self.stage}'",
+                hint=close_match(code, self._by_code),
+            ) from None
+
+    def get(self, code: str) -> NodeResult | None:
+        """The node's result, or None when it was not itemised at this stage."""
+        return self._by_code.get(code)
+
+    @property
+    def fields(self) -> tuple[NodeResult, ...]:
+        return tuple(r for r in self.results if "." not in r.node.code)
+
+    @property
+    def deductions(self) -> tuple[Deduction, ...]:
+        """Nodes scored directly and below their max, in ruleset order; their losses add up to
+        ``max − total`` (less any bonus points)."""
+        return tuple(
+            Deduction(r, self.remedies.get(r.code))
+            for r in self.results
+            if r.scored_directly and not r.node.bonus and r.lost > 0
+        )
+
+
+@attrs.frozen
+class ScoreCard:
+    """The result for one unit: one ``StageResult`` per stage; the last stage is the published
+    one and is what ``total``, ``node`` and ``deductions`` report."""
+
+    unit: UnitInputs
+    ruleset: Ruleset
+    stages: tuple[StageResult, ...]
+
+    @property
+    def final(self) -> StageResult:
+        return self.stages[-1]
+
+    def stage(self, name: str | None = None) -> StageResult:
+        if name is None:
+            return self.final
+        for stage in self.stages:
+            if stage.stage == name:
+                return stage
+        from .errors import UnknownNameError
+
+        known = ", ".join(s.stage for s in self.stages)
+        raise UnknownNameError(f"score card has no stage '{name}' (it has: {known})")
+
+    @property
+    def total(self) -> Decimal:
+        return self.final.total
+
+    @property
+    def percent(self) -> Decimal:
+        return self.final.percent
+
+    @property
+    def classification(self) -> Band | None:
+        return self.final.classification
+
+    def node(self, code: str) -> NodeResult:
+        return self.final.node(code)
+
+    @property
+    def deductions(self) -> tuple[Deduction, ...]:
+        return self.final.deductions
+
+    def to_dict(self, lang: str = "vi") -> dict[str, Any]:
+        from ._json import card_to_dict
+
+        return card_to_dict(self, lang)

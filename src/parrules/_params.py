@@ -1,0 +1,162 @@
+"""Reading a rule's params at load time, with errors that name file, line, node and param."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from decimal import Decimal
+from typing import Any
+
+from ._model import Indicator, Text
+from ._numbers import parse_decimal
+from .errors import RulesetError, close_match
+
+
+class Params:
+    """A node's params as a rule sees them in ``bind``: typed getters that record what was read.
+
+    Every param the rule does not ask for is reported as unknown, with the close match, when
+    binding ends; every indicator it names must be declared by the ruleset.
+    """
+
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        code: str,
+        max: Decimal,
+        floor: Decimal,
+        indicators: Mapping[str, Indicator],
+        path: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self._data = data
+        self.code = code
+        self.max = max
+        self.floor = floor
+        self._indicators = indicators
+        self._path = path
+        self._line = line
+        self._used: set[str] = {"reason"}
+        self.reads: dict[str, int] = {}
+        """Indicators read, each with its direction: +1 more is better, -1 less is better, 0."""
+
+    def error(self, key: str | None, message: str, hint: str | None = None) -> RulesetError:
+        """An error located at this node's param ``key``, for rules to raise."""
+        line = self._line
+        lines = getattr(self._data, "lines", None)
+        if key is not None and lines:
+            line = lines.get(key, line)
+        return RulesetError(
+            message,
+            path=self._path,
+            line=line,
+            code=self.code,
+            field=f"params.{key}" if key else "params",
+            hint=hint,
+        )
+
+    def has(self, key: str) -> bool:
+        return key in self._data
+
+    def raw(self, key: str, default: Any = None) -> Any:
+        self._used.add(key)
+        return self._data.get(key, default)
+
+    def _required(self, key: str) -> Any:
+        self._used.add(key)
+        if key not in self._data:
+            raise self.error(key, f"the param '{key}' is required")
+        return self._data[key]
+
+    def decimal(
+        self, key: str, default: Decimal | None = None, *, percent: bool = False
+    ) -> Decimal:
+        value = self._required(key) if default is None else self.raw(key, default)
+        try:
+            return parse_decimal(value, percent=percent)
+        except ValueError as exc:
+            raise self.error(key, str(exc)) from None
+
+    def fraction(self, key: str, default: Decimal | None = None) -> Decimal:
+        """A share 0–1, written ``0.5``, ``"0,5"`` or ``"50%"``."""
+        value = self.decimal(key, default, percent=True)
+        if not 0 <= value <= 1:
+            raise self.error(key, f"expected a fraction between 0 and 1 (or 0%–100%), got {value}")
+        return value
+
+    def choice(self, key: str, options: Collection[str], default: str | None = None) -> str:
+        value = self._required(key) if default is None else self.raw(key, default)
+        if value not in options:
+            raise self.error(
+                key,
+                f"'{value}' is not one of: {', '.join(options)}",
+                close_match(str(value), options),
+            )
+        return str(value)
+
+    def mapping(self, key: str) -> Mapping[str, Any]:
+        value = self._required(key)
+        if not isinstance(value, Mapping) or not value:
+            raise self.error(key, "expected a non-empty mapping")
+        return value
+
+    def decimals(self, key: str, *, percent: bool = False) -> dict[str, Decimal]:
+        """A mapping param whose values are numbers, e.g. ``severity: {khien_trach: 0.5}``."""
+        result = {}
+        for name, raw in self.mapping(key).items():
+            try:
+                result[str(name)] = parse_decimal(raw, percent=percent)
+            except ValueError as exc:
+                raise self.error(key, f"'{name}': {exc}") from None
+        return result
+
+    def indicator(
+        self, key: str, types: Collection[str], *, direction: int = 0, name: str | None = None
+    ) -> str:
+        """The indicator named by param ``key`` (or the given ``name``), checked for its type."""
+        if name is None:
+            name = self._required(key)
+        if not isinstance(name, str):
+            raise self.error(key, f"expected an indicator name, got {name!r}")
+        declared = self._indicators.get(name)
+        if declared is None:
+            raise self.error(
+                key,
+                f"indicator '{name}' is not declared in the ruleset's indicators",
+                close_match(name, self._indicators),
+            )
+        if declared.type not in types:
+            raise self.error(
+                key,
+                f"indicator '{name}' is of type {declared.type}; this param needs "
+                + " or ".join(sorted(types)),
+            )
+        self.reads[name] = direction
+        return name
+
+    def declared(self, name: str) -> Indicator:
+        return self._indicators[name]
+
+    def label(self, name: str) -> Text:
+        """The indicator's label, for reasons that name what was not done."""
+        indicator = self._indicators[name]
+        return Text(indicator.label, indicator.label_en or indicator.label)
+
+    def reason(self, default: Text) -> Text:
+        """The node's own reason template (``params.reason``) or the rule's default."""
+        custom = self._data.get("reason")
+        if custom is None:
+            return default
+        if isinstance(custom, str):
+            return Text(custom, custom)
+        if isinstance(custom, Mapping) and "vi" in custom:
+            return Text(str(custom["vi"]), str(custom.get("en", custom["vi"])))
+        raise self.error("reason", "expected a text or a mapping with 'vi' and 'en'")
+
+    def finish(self) -> None:
+        """Refuse params the rule did not read: a misspelt param must not be ignored."""
+        for key in self._data:
+            if key not in self._used:
+                raise self.error(
+                    key, f"unknown param '{key}'", close_match(key, self._used - {"reason"})
+                )

@@ -1,0 +1,138 @@
+"""Plugin discovery and the rule registry: the only module that touches ``pm.hook``."""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from . import hookspecs
+from ._model import Rule
+from .errors import DuplicateRuleError, PluginError, UnknownRuleError, close_match
+
+BUILTIN_PLUGINS = ("parrules.rules",)
+DISABLE_AUTOLOAD = "PARRULES_DISABLE_PLUGIN_AUTOLOAD"
+
+
+@attrs.frozen
+class BrokenPlugin:
+    """A plugin that could not be loaded, kept so that ``parrules rules`` can list it."""
+
+    name: str
+    error: str
+
+
+def make_plugin_manager(
+    *, plugins: Iterable[object] = (), entry_points: bool | None = None
+) -> tuple[pluggy.PluginManager, tuple[BrokenPlugin, ...]]:
+    """A fresh manager with the built-in rules, the given plugin objects and, unless disabled
+    (argument or ``PARRULES_DISABLE_PLUGIN_AUTOLOAD``), the ``parrules`` entry points.
+
+    A plugin that fails to import is returned as broken instead of raising: one bad plugin must
+    not stop the others, nor ``import parrules``.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in BUILTIN_PLUGINS:
+        pm.register(importlib.import_module(name), name=name)
+    for plugin in plugins:
+        pm.register(plugin)
+    broken: list[BrokenPlugin] = []
+    if entry_points is None:
+        entry_points = not os.environ.get(DISABLE_AUTOLOAD)
+    if entry_points:
+        for ep in sorted(
+            importlib.metadata.entry_points(group=hookspecs.PROJECT), key=lambda e: e.name
+        ):
+            if pm.get_plugin(ep.name) is not None:
+                continue
+            try:
+                pm.register(ep.load(), name=ep.name)
+            except Exception as exc:
+                broken.append(BrokenPlugin(ep.name, f"{type(exc).__name__}: {exc}"))
+    pm.check_pending()
+    return pm, tuple(broken)
+
+
+@attrs.frozen
+class Registry:
+    """The rules and ruleset directories every plugin provides, found once."""
+
+    rules: Mapping[str, Rule]
+    ruleset_dirs: tuple[Path, ...] = ()
+    broken: tuple[BrokenPlugin, ...] = ()
+    plugins: tuple[tuple[str, str], ...] = ()
+    """(plugin name, version) of every plugin that contributed, for provenance."""
+
+    @classmethod
+    def from_plugin_manager(
+        cls, pm: pluggy.PluginManager, broken: tuple[BrokenPlugin, ...] = ()
+    ) -> Registry:
+        rules: dict[str, Rule] = {}
+        for impl in pm.hook.parrules_rules.get_hookimpls():
+            try:
+                provided = list(impl.function())  # type: ignore[call-overload]
+            except Exception as exc:
+                broken = (*broken, BrokenPlugin(impl.plugin_name, f"{type(exc).__name__}: {exc}"))
+                continue
+            for rule in provided:
+                if not isinstance(rule, Rule):
+                    msg = f"plugin '{impl.plugin_name}' returned {rule!r} from parrules_rules()"
+                    raise PluginError(msg + ", not a parrules.Rule", plugin=impl.plugin_name)
+                if rule.name in rules:
+                    raise DuplicateRuleError(rule.name, (rules[rule.name].plugin, impl.plugin_name))
+                rules[rule.name] = attrs.evolve(rule, plugin=impl.plugin_name)
+        dirs: list[Path] = []
+        for result in pm.hook.parrules_rulesets():
+            dirs.extend(Path(p) for p in result)
+        names = sorted({r.plugin for r in rules.values()})
+        return cls(
+            rules=dict(sorted(rules.items())),
+            ruleset_dirs=tuple(dirs),
+            broken=broken,
+            plugins=tuple((n, _version_of(pm.get_plugin(n))) for n in names),
+        )
+
+    @classmethod
+    def create(
+        cls, *, plugins: Iterable[object] = (), entry_points: bool | None = None
+    ) -> Registry:
+        pm, broken = make_plugin_manager(plugins=plugins, entry_points=entry_points)
+        return cls.from_plugin_manager(pm, broken)
+
+    def rule(self, name: str, **where: Any) -> Rule:
+        try:
+            return self.rules[name]
+        except KeyError:
+            hint = close_match(name, self.rules)
+            if hint is None and "." in name:
+                hint = f"install the plugin that provides '{name}'"
+            raise UnknownRuleError(f"unknown rule '{name}'", hint=hint, **where) from None
+
+
+def _version_of(plugin: object) -> str:
+    module = getattr(plugin, "__name__", type(plugin).__module__)
+    top = module.partition(".")[0]
+    for dist in [top, *_distributions().get(top, [])]:
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+@functools.cache
+def _distributions() -> Mapping[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
+@functools.cache
+def default_registry() -> Registry:
+    """The registry of every installed plugin, built on first use."""
+    return Registry.create()

@@ -1,0 +1,561 @@
+"""Ruleset YAML → ``Ruleset``: find by id or path, resolve ``extends``, bind rules, validate."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ._model import Assumption, Band, Indicator, Node, Ruleset
+from ._numbers import ZERO, parse_decimal
+from ._params import Params
+from ._plugins import Registry, default_registry
+from ._yaml import Located, load_file
+from .errors import RulesetError, RulesetNotFoundError, close_match
+
+INDICATOR_TYPES = (
+    "count",
+    "number",
+    "ratio",
+    "bool",
+    "date",
+    "choice",
+    "events",
+    "items",
+    "answers",
+    "text",
+)
+TOP_KEYS = {
+    "id",
+    "title",
+    "jurisdiction",
+    "level",
+    "year",
+    "legal",
+    "max",
+    "precision",
+    "display_precision",
+    "ranking",
+    "classification",
+    "assumptions",
+    "indicators",
+    "nodes",
+}
+EXTEND_KEYS = {"extends", "remove", "replace", "add"}
+NODE_KEYS = {
+    "code",
+    "title",
+    "title_en",
+    "max",
+    "owner",
+    "reference",
+    "children",
+    "rule",
+    "params",
+    "missing",
+    "not_applicable",
+    "floor",
+    "bonus",
+}
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _err(
+    data: Any, key: str | None, message: str, *, code: str | None = None, hint: str | None = None
+) -> RulesetError:
+    line = data.line_of(key) if isinstance(data, Located) and key else getattr(data, "line", None)
+    return RulesetError(
+        message, path=getattr(data, "path", None), line=line, code=code, field=key, hint=hint
+    )
+
+
+def known_ids(registry: Registry) -> dict[str, Path]:
+    """Every ruleset id the installed plugins ship, with its file."""
+    found: dict[str, Path] = {}
+    for directory in registry.ruleset_dirs:
+        for path in sorted(Path(directory).rglob("*.yaml")):
+            if path.name.endswith(".cases.yaml"):
+                continue
+            found.setdefault(path.relative_to(directory).with_suffix("").as_posix(), path)
+    return found
+
+
+def resolve(ref: str | Path, registry: Registry, base: Path | None = None) -> Path:
+    """The file of a ruleset given by id (``thai-nguyen/commune/2023``) or by path."""
+    text = str(ref)
+    candidates = [Path(text)] if base is None else [base / text, Path(text)]
+    for candidate in candidates:
+        if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+            return candidate
+    ids = known_ids(registry)
+    if text in ids:
+        return ids[text]
+    raise RulesetNotFoundError(
+        f"no ruleset '{text}'",
+        hint=close_match(text, ids) or "give an installed ruleset id (parrules rulesets) or a path",
+    )
+
+
+def _raw_chain(
+    path: Path, registry: Registry, seen: tuple[Path, ...]
+) -> tuple[Located, list[Path]]:
+    """The ruleset's mapping with its ``extends`` chain applied, and the files read."""
+    resolved = path.resolve()
+    if resolved in seen:
+        chain = " → ".join(str(p) for p in (*seen, resolved))
+        raise RulesetError(f"'extends' forms a cycle: {chain}", path=path)
+    data = load_file(path)
+    if not isinstance(data, Located):
+        raise RulesetError("a ruleset must be a YAML mapping", path=path, line=1)
+    unknown = set(data) - TOP_KEYS - EXTEND_KEYS
+    for key in sorted(unknown):
+        raise _err(data, key, f"unknown key '{key}'", hint=close_match(key, TOP_KEYS | EXTEND_KEYS))
+    if "extends" not in data:
+        for key in ("remove", "replace", "add"):
+            if key in data:
+                raise _err(data, key, f"'{key}' is only allowed with 'extends'")
+        return data, [path]
+    try:
+        parent_path = resolve(data["extends"], registry, base=path.parent)
+    except RulesetNotFoundError as exc:
+        raise _err(
+            data, "extends", f"the parent ruleset '{data['extends']}' is not found", hint=exc.hint
+        ) from None
+    parent, files = _raw_chain(parent_path, registry, (*seen, resolved))
+    return _apply_extension(parent, data), [*files, path]
+
+
+def _apply_extension(parent: Located, child: Located) -> Located:
+    merged = Located(parent)
+    merged.path, merged.line = child.path, child.line
+    merged.lines = {**parent.lines, **child.lines}
+    for key, value in child.items():
+        if key in EXTEND_KEYS:
+            continue
+        if key == "assumptions" and isinstance(value, list):
+            # Added to the parent's; an entry with the same code replaces the parent's.
+            replaced = {str(a["code"]) for a in value if isinstance(a, Mapping) and "code" in a}
+            inherited = [
+                a
+                for a in parent.get("assumptions") or []
+                if not (isinstance(a, Mapping) and str(a.get("code")) in replaced)
+            ]
+            merged[key] = inherited + value
+        elif key == "indicators":
+            indicators = Located(parent.get("indicators") or {})
+            indicators.path, indicators.line = value.path, value.line
+            indicators.lines = {**getattr(parent.get("indicators"), "lines", {}), **value.lines}
+            indicators.update(value)
+            merged[key] = indicators
+        else:
+            merged[key] = value
+    nodes: list[Any] = list(merged.get("nodes") or [])
+    for code in _as_list(child, "remove"):
+        if not _remove(nodes, str(code)):
+            raise _err(
+                child,
+                "remove",
+                f"cannot remove '{code}': no such node in the parent",
+                code=str(code),
+            )
+    for node in _as_list(child, "replace"):
+        code = str(node.get("code")) if isinstance(node, Mapping) else None
+        if code is None or not _replace(nodes, code, node):
+            raise _err(
+                node, "code", f"cannot replace '{code}': no such node in the parent", code=code
+            )
+    for entry in _as_list(child, "add"):
+        if not isinstance(entry, Located) or ("parent" not in entry and "code" not in entry):
+            raise _err(child, "add", "each 'add' entry is a node with a 'parent' code")
+        node = Located({k: v for k, v in entry.items() if k not in ("parent", "after")})
+        node.path, node.line, node.lines = entry.path, entry.line, entry.lines
+        parent_code = entry.get("parent")
+        siblings = nodes if parent_code is None else _children_of(nodes, str(parent_code))
+        if siblings is None:
+            raise _err(
+                entry, "parent", f"no node '{parent_code}' to add to", code=str(entry.get("code"))
+            )
+        after = entry.get("after")
+        position = len(siblings)
+        if after is not None:
+            codes = [str(s.get("code")) for s in siblings]
+            if str(after) not in codes:
+                raise _err(
+                    entry,
+                    "after",
+                    f"no sibling '{after}' to add after",
+                    code=str(entry.get("code")),
+                )
+            position = codes.index(str(after)) + 1
+        siblings.insert(position, node)
+    merged["nodes"] = nodes
+    return merged
+
+
+def _as_list(data: Located, key: str) -> list[Any]:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        raise _err(data, key, f"'{key}' must be a list")
+    return value
+
+
+def _remove(nodes: list[Any], code: str) -> bool:
+    for i, node in enumerate(nodes):
+        if str(node.get("code")) == code:
+            del nodes[i]
+            return True
+        children = _own_children(node)
+        if children is not None and _remove(children, code):
+            return True
+    return False
+
+
+def _replace(nodes: list[Any], code: str, new: Any) -> bool:
+    for i, node in enumerate(nodes):
+        if str(node.get("code")) == code:
+            nodes[i] = new
+            return True
+        children = _own_children(node)
+        if children is not None and _replace(children, code, new):
+            return True
+    return False
+
+
+def _children_of(nodes: list[Any], code: str) -> list[Any] | None:
+    for node in nodes:
+        if str(node.get("code")) == code:
+            return _own_children(node, create=True)
+        children = _own_children(node)
+        if children is not None:
+            found = _children_of(children, code)
+            if found is not None:
+                return found
+    return None
+
+
+def _own_children(node: Any, create: bool = False) -> list[Any] | None:
+    """The node's children as a list this extension may change (copied, never shared)."""
+    if not isinstance(node, dict):
+        return None
+    children = node.get("children")
+    if children is None and not create:
+        return None
+    copied = list(children or [])
+    node["children"] = copied
+    return copied
+
+
+class _Builder:
+    def __init__(self, data: Located, registry: Registry, precision: int) -> None:
+        self.data = data
+        self.registry = registry
+        self.precision = precision
+        self.indicators = self._indicators(data.get("indicators") or Located())
+        self.codes: dict[str, Any] = {}
+
+    def _indicators(self, raw: Any) -> dict[str, Indicator]:
+        if not isinstance(raw, Mapping):
+            raise _err(self.data, "indicators", "'indicators' must be a mapping")
+        result = {}
+        for name, spec in raw.items():
+            if not _NAME.match(name):
+                raise _err(raw, name, f"indicator name '{name}' must be lower_snake_case")
+            if not isinstance(spec, Located):
+                raise _err(raw, name, f"indicator '{name}' must be a mapping with label and type")
+            unknown = set(spec) - {"label", "label_en", "type", "unit", "choices"}
+            for key in sorted(unknown):
+                raise _err(spec, key, f"unknown key '{key}' in indicator '{name}'")
+            kind = spec.get("type")
+            if kind not in INDICATOR_TYPES:
+                raise _err(
+                    spec,
+                    "type",
+                    f"indicator '{name}' has type {kind!r}",
+                    hint=f"one of: {', '.join(INDICATOR_TYPES)}",
+                )
+            if not isinstance(spec.get("label"), str) or not spec["label"].strip():
+                raise _err(spec, "label", f"indicator '{name}' needs a Vietnamese 'label'")
+            choices = spec.get("choices") or []
+            if (kind == "choice") != bool(choices) or not all(isinstance(c, str) for c in choices):
+                raise _err(
+                    spec,
+                    "choices",
+                    "a 'choice' indicator, and only it, lists its 'choices' as texts",
+                )
+            result[name] = Indicator(
+                name=name,
+                label=spec["label"],
+                type=kind,
+                unit=str(spec.get("unit") or ""),
+                label_en=spec.get("label_en"),
+                choices=tuple(choices),
+                line=spec.line,
+            )
+        return result
+
+    def nodes(self, raw: Any, parent: str | None, owner: str | None) -> tuple[Node, ...]:
+        if not isinstance(raw, list) or not raw:
+            where = f"node {parent}" if parent else "the ruleset"
+            raise _err(self.data, "nodes", f"{where} must list its nodes")
+        return tuple(self.node(entry, parent, owner) for entry in raw)
+
+    def node(self, raw: Any, parent: str | None, inherited_owner: str | None) -> Node:
+        if not isinstance(raw, Located):
+            raise _err(
+                self.data,
+                "nodes",
+                "each node must be a mapping with code, title and max",
+                code=parent,
+            )
+        code = raw.get("code")
+        if isinstance(code, int) and not isinstance(code, bool):
+            code = str(code)
+        if not isinstance(code, str) or not code:
+            raise _err(
+                raw,
+                "code",
+                f'code {code!r} must be written as text, e.g. "7.10"',
+                hint="unquoted 7.10 would be read as the number 7.1",
+            )
+        for key in sorted(set(raw) - NODE_KEYS):
+            raise _err(
+                raw, key, f"unknown key '{key}'", code=code, hint=close_match(key, NODE_KEYS)
+            )
+        if code in self.codes:
+            raise _err(
+                raw,
+                "code",
+                f"duplicate code '{code}' (first on line {self.codes[code].line})",
+                code=code,
+            )
+        self.codes[code] = raw
+        expected_prefix = f"{parent}." if parent else ""
+        rest = code[len(expected_prefix) :]
+        if not code.startswith(expected_prefix) or not rest or "." in rest:
+            where = f"under '{parent}'" if parent else "at the top level"
+            raise _err(
+                raw,
+                "code",
+                f"code '{code}' is out of place {where}",
+                code=code,
+                hint=f"codes nest: a child of '{parent}' is '{parent}.N'"
+                if parent
+                else "fields have codes without a dot",
+            )
+        title = raw.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise _err(raw, "title", "every node needs a 'title'", code=code)
+        maximum = self._decimal(raw, "max", code)
+        if maximum < 0:
+            raise _err(raw, "max", "'max' cannot be negative", code=code)
+        floor = self._decimal(raw, "floor", code, ZERO)
+        if floor > 0 or floor > maximum:
+            raise _err(raw, "floor", "'floor' must be 0 or below", code=code)
+        owner = raw.get("owner", inherited_owner)
+        missing = raw.get("missing", "error")
+        if missing not in ("error", "zero", "full", "not_applicable"):
+            raise _err(
+                raw,
+                "missing",
+                f"'missing' is {missing!r}",
+                code=code,
+                hint="one of: error, zero, full, not_applicable",
+            )
+        not_applicable = raw.get("not_applicable", "full")
+        if not_applicable not in ("full", "zero", "rescale"):
+            raise _err(
+                raw,
+                "not_applicable",
+                f"'not_applicable' is {not_applicable!r}",
+                code=code,
+                hint="one of: full, zero, rescale",
+            )
+        bonus = raw.get("bonus", False)
+        if not isinstance(bonus, bool):
+            raise _err(raw, "bonus", "'bonus' is true or false", code=code)
+        common: dict[str, Any] = {
+            "code": code,
+            "title": title,
+            "max": maximum,
+            "owner": owner,
+            "title_en": raw.get("title_en"),
+            "reference": raw.get("reference"),
+            "missing": missing,
+            "not_applicable": not_applicable,
+            "floor": floor,
+            "bonus": bonus,
+            "path": raw.path,
+            "line": raw.line,
+        }
+        if "children" in raw:
+            for key in ("rule", "params"):
+                if key in raw:
+                    raise _err(raw, key, f"a node with children cannot have '{key}'", code=code)
+            children = self.nodes(raw["children"], code, owner)
+            total = sum((c.max for c in children if not c.bonus), ZERO)
+            if total != maximum:
+                raise _err(
+                    raw, "max", f"the children's maxima add up to {total}, not {maximum}", code=code
+                )
+            return Node(children=children, **common)
+        rule_name = raw.get("rule", "appraised")
+        params = raw.get("params") or Located()
+        if not isinstance(params, Mapping):
+            raise _err(raw, "params", "'params' must be a mapping", code=code)
+        rule = self.registry.rule(
+            str(rule_name), path=raw.path, line=raw.line_of("rule"), code=code, field="rule"
+        )
+        p = Params(
+            params,
+            code=code,
+            max=maximum,
+            floor=floor,
+            indicators=self.indicators,
+            path=raw.path,
+            line=raw.line_of("params"),
+        )
+        evaluate = rule.bind(p)
+        p.finish()
+        return Node(
+            rule=None if evaluate is None else rule.name,
+            params=params,
+            evaluate=evaluate,
+            reads=tuple(p.reads),
+            plugin=rule.plugin if evaluate is not None else None,
+            **common,
+        )
+
+    def _decimal(
+        self, raw: Located, key: str, code: str, default: Decimal | None = None
+    ) -> Decimal:
+        if key not in raw:
+            if default is None:
+                raise _err(raw, key, f"'{key}' is required", code=code)
+            return default
+        try:
+            return parse_decimal(raw[key])
+        except ValueError as exc:
+            raise _err(raw, key, str(exc), code=code) from None
+
+
+def _classification(data: Located) -> tuple[Band, ...]:
+    raw = data.get("classification") or []
+    if not isinstance(raw, list):
+        raise _err(data, "classification", "'classification' must be a list of bands")
+    bands = []
+    for entry in raw:
+        if not isinstance(entry, Located) or not isinstance(entry.get("label"), str):
+            raise _err(data, "classification", "each band is {label: …, min: …}")
+        try:
+            minimum = parse_decimal(entry.get("min"))
+        except ValueError as exc:
+            raise _err(entry, "min", str(exc)) from None
+        bands.append(Band(entry["label"], minimum, entry.get("label_en")))
+    mins = [b.min for b in bands]
+    if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+        raise _err(
+            data,
+            "classification",
+            "list the bands from the highest 'min' down, each with a different 'min'",
+        )
+    return tuple(bands)
+
+
+def _assumptions(data: Located) -> tuple[Assumption, ...]:
+    result = []
+    for entry in data.get("assumptions") or []:
+        if isinstance(entry, str):
+            result.append(Assumption(entry))
+        elif isinstance(entry, Mapping) and isinstance(entry.get("text"), str):
+            code = entry.get("code")
+            result.append(
+                Assumption(
+                    entry["text"], None if code is None else str(code), entry.get("reference")
+                )
+            )
+        else:
+            raise _err(data, "assumptions", "each assumption is a text or {code, text, reference}")
+    return tuple(result)
+
+
+def _int(data: Located, key: str, default: int, low: int, high: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _err(data, key, f"'{key}' must be a whole number from {low} to {high}")
+    return value
+
+
+_CACHE: dict[tuple[str, int], tuple[tuple[tuple[str, int], ...], Ruleset]] = {}
+
+
+def _stamp(files: Sequence[str | Path]) -> tuple[tuple[str, int], ...]:
+    return tuple((str(f), Path(f).stat().st_mtime_ns) for f in files)
+
+
+def load_ruleset(ref: str | Path, *, registry: Registry | None = None) -> Ruleset:
+    """Load, resolve and validate a ruleset given by id (``thai-nguyen/commune/2023``) or path.
+
+    Rulesets are immutable, so a file loaded before (and unchanged since) is not read again.
+    """
+    registry = registry or default_registry()
+    path = resolve(ref, registry)
+    key = (str(path.resolve()), id(registry))
+    cached = _CACHE.get(key)
+    try:
+        if cached is not None and _stamp([f for f, _ in cached[0]]) == cached[0]:
+            return cached[1]
+    except OSError:
+        pass
+    ruleset = _load(path, registry)
+    _CACHE[key] = (_stamp(ruleset.sources), ruleset)
+    return ruleset
+
+
+def _load(path: Path, registry: Registry) -> Ruleset:
+    data, files = _raw_chain(path, registry, ())
+    for key in ("id", "title", "year", "max", "nodes"):
+        if key not in data:
+            raise _err(data, None, f"the ruleset has no '{key}'", hint=f"add a top-level '{key}:'")
+    if not isinstance(data["id"], str) or not isinstance(data["title"], str):
+        raise _err(data, "id", "'id' and 'title' must be texts")
+    precision = _int(data, "precision", 2, 0, 10)
+    builder = _Builder(data, registry, precision)
+    nodes = builder.nodes(data["nodes"], None, None)
+    maximum = builder._decimal(data, "max", "")
+    total = sum((n.max for n in nodes if not n.bonus), ZERO)
+    if total != maximum:
+        raise _err(data, "max", f"the fields' maxima add up to {total}, not {maximum}")
+    ranking = data.get("ranking", "competition")
+    if ranking not in ("competition", "dense"):
+        raise _err(data, "ranking", f"'ranking' is {ranking!r}", hint="competition or dense")
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.read_bytes())
+    return Ruleset(
+        id=data["id"],
+        title=data["title"],
+        year=_int(data, "year", 0, 1900, 2200),
+        max=maximum,
+        nodes=nodes,
+        indicators=builder.indicators,
+        jurisdiction=str(data.get("jurisdiction") or ""),
+        level=str(data.get("level") or ""),
+        legal=data.get("legal"),
+        precision=precision,
+        display_precision=_int(data, "display_precision", 2, 0, 10),
+        ranking=ranking,
+        classification=_classification(data),
+        assumptions=_assumptions(data),
+        path=str(path),
+        sources=tuple(str(f) for f in files),
+        digest=digest.hexdigest(),
+    )
+
+
+def unused_indicators(ruleset: Ruleset) -> Sequence[str]:
+    """Declared indicators no rule reads (a warning, not an error)."""
+    read = {name for node in ruleset.flat for name in node.reads}
+    return [name for name in ruleset.indicators if name not in read]
