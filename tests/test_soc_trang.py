@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 import parrules
+from parrules.errors import NotScoredError, UnitError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "soc-trang" / "thanh-tri-2018"
@@ -39,22 +42,16 @@ def ruleset() -> parrules.Ruleset:
     return parrules.load_ruleset(RULESET_ID)
 
 
-def write_unit(tmp_path: Path, points: dict[str, str]) -> Path:
-    lines = [
-        "unit: Xã thử nghiệm",
-        "year: 2018",
-        f"ruleset: {RULESET_ID}",
-        "points:",
-        *(f'  "{code}": "{value}"' for code, value in points.items()),
-    ]
-    path = tmp_path / "unit.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def score_points(ruleset: parrules.Ruleset, tmp_path: Path, points: dict[str, str]) -> Decimal:
-    card = parrules.score(ruleset, parrules.load_unit(write_unit(tmp_path, points)))
-    return card.total
+def unit_with(ruleset: parrules.Ruleset, points: dict[str, str]) -> parrules.UnitInputs:
+    """A unit giving these field points (a reason goes with every field below its max)."""
+    entries = {
+        code: value
+        if Decimal(value.replace(",", ".")) == MAXIMA[code]
+        else {"points": value, "reason": "Điểm thử"}
+        for code, value in points.items()
+    }
+    data = {"unit": "Xã thử nghiệm", "year": 2018, "ruleset": RULESET_ID, "points": entries}
+    return parrules.unit_from_mapping(data, ruleset)
 
 
 def test_ruleset_has_the_eight_appraised_fields(ruleset: parrules.Ruleset) -> None:
@@ -78,14 +75,19 @@ def test_example_units(
     assert card.classification.label == label
 
 
-def test_examples_rank_with_a_shared_second_place(ruleset: parrules.Ruleset) -> None:
+def test_examples_cover_every_commune_a_tie_and_all_classes(ruleset: parrules.Ruleset) -> None:
+    assert sorted(p.stem for p in EXAMPLES.glob("*.yaml")) == sorted(e[0] for e in EXPECTED)
     cards = [
         parrules.score(ruleset, parrules.load_unit(EXAMPLES / f"{stem}.yaml"))
         for stem, *_ in EXPECTED
     ]
-    ranks = {entry.card.unit.unit: entry.rank for entry in parrules.rank(cards)}
-    assert ranks == {name: rank for _, name, _, _, rank in EXPECTED}
-    assert len(list(EXAMPLES.glob("*.yaml"))) == len(EXPECTED)
+    totals = [card.total for card in cards]
+    assert totals == sorted(totals, reverse=True)
+    # Competition ranking (1, 2, 2, 4): equal totals share a rank, the next rank skips.
+    ranks = [1 + sum(other > total for other in totals) for total in totals]
+    assert ranks == [rank for *_, rank in EXPECTED]
+    labels = {card.classification.label for card in cards if card.classification is not None}
+    assert labels == {"Rất tốt", "Tốt", "Khá", "Trung bình", "Yếu"}
 
 
 BASE_90 = {"1": "22,5", "2": "6", "3": "13,5", "4": "16", "5": "7", "6": "12", "7": "6", "8": "7"}
@@ -105,26 +107,40 @@ BASE_90 = {"1": "22,5", "2": "6", "3": "13,5", "4": "16", "5": "7", "6": "12", "
     ],
 )
 def test_classification_edges(
-    ruleset: parrules.Ruleset, tmp_path: Path, change: dict[str, str], total: str, label: str
+    ruleset: parrules.Ruleset, change: dict[str, str], total: str, label: str
 ) -> None:
-    points = {**BASE_90, **change}
-    card = parrules.score(ruleset, parrules.load_unit(write_unit(tmp_path, points)))
+    card = parrules.score(ruleset, unit_with(ruleset, {**BASE_90, **change}))
     assert card.total == Decimal(total)
     assert card.classification is not None
     assert card.classification.label == label
 
 
-def test_points_above_a_field_max_are_refused(ruleset: parrules.Ruleset, tmp_path: Path) -> None:
-    with pytest.raises(parrules.ParRulesError, match="7"):
-        score_points(ruleset, tmp_path, {**BASE_90, "7": "7,5"})
+def test_points_above_a_field_max_are_refused(ruleset: parrules.Ruleset) -> None:
+    with pytest.raises(UnitError) as info:
+        unit_with(ruleset, {**BASE_90, "7": "7,5"})
+    assert info.value.code == "7"
+    assert "7.5 is outside 0–7" in str(info.value)
 
 
-def test_missing_appraised_points_name_every_missing_field(
-    ruleset: parrules.Ruleset, tmp_path: Path
-) -> None:
+def test_missing_appraised_points_name_every_missing_field(ruleset: parrules.Ruleset) -> None:
     points = {code: value for code, value in BASE_90.items() if code not in {"3", "6"}}
-    with pytest.raises(parrules.ParRulesError) as info:
-        score_points(ruleset, tmp_path, points)
-    message = str(info.value)
-    assert "3" in message
-    assert "6" in message
+    unit = unit_with(ruleset, points)
+    with pytest.raises(NotScoredError) as info:
+        parrules.score(ruleset, unit)
+    assert info.value.code == "3"
+    assert "gives no points for the appraised node(s) 3, 6" in str(info.value)
+
+
+def _cases() -> list[Any]:
+    path = ROOT / "rulesets" / f"{RULESET_ID}.cases.yaml"
+    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    return [pytest.param(case, id=case["name"]) for case in cases]
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_cases_beside_the_ruleset(ruleset: parrules.Ruleset, case: dict[str, Any]) -> None:
+    data = {"unit": case["name"], "year": ruleset.year, "ruleset": ruleset.id, **case["unit"]}
+    card = parrules.score(ruleset, parrules.unit_from_mapping(data, ruleset))
+    for code, expected in case["expect"].items():
+        got = card.total if code == "total" else card.node(code).points
+        assert got == Decimal(str(expected)), code
