@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from tabulate import tabulate
 
 from . import __version__
 from ._engine import score
-from ._model import NodeResult, ScoreCard, format_value
+from ._model import Explanation, NodeResult, ScoreCard, format_value
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
 from ._ruleset import known_ids, load_ruleset
@@ -195,12 +196,22 @@ PLAN_LABELS = {
 }
 
 
+def _wrapped(rows: list[list[str]], width: int) -> list[list[str]]:
+    """Cells wrapped beforehand: tabulate's own wrapping reads ``307,709`` as a number."""
+    return [["\n".join(textwrap.wrap(cell, width)) or cell for cell in row] for row in rows]
+
+
+def _formula(explanation: Explanation) -> str:
+    return explanation.formula or explanation.reason
+
+
 def _plan_text(result: Plan, lang: str) -> str:
     t, p = LABELS[lang], PLAN_LABELS[lang]
     card = result.card
     band = card.classification
     lines = [
-        f"{card.unit.unit} — {card.ruleset.title}: {fmt(card.total, lang)}/"
+        f"{card.unit.unit} — {card.ruleset.title}: "
+        f"{fmt(card.total, lang, card.ruleset.display_precision)}/"
         f"{fmt(card.ruleset.max, lang)}" + (f" ({band.get(lang)})" if band else ""),
         "",
         p["steps"],
@@ -210,16 +221,16 @@ def _plan_text(result: Plan, lang: str) -> str:
     rows.append(["", p["recoverable"], "", "", "", fmt(result.recoverable, lang), ""])
     headers = [t["code"], p["indicator"], p["now"], p["needed"], p["change"], p["points"]]
     lines.append(
-        tabulate(rows, [*headers, t["owner"]], disable_numparse=True, maxcolwidths=36)
+        tabulate(_wrapped(rows, 36), [*headers, t["owner"]], disable_numparse=True)
         if result.steps
         else p["none"]
     )
     if result.steps:
         checks = [
-            [s.code, s.before.explain(lang).formula or "", s.after.explain(lang).formula or ""]
+            [s.code, *(_formula(r.explain(lang)) for r in (s.before, s.after))]
             for s in result.steps
         ]
-        lines += ["", p["check"], tabulate(checks, disable_numparse=True, maxcolwidths=50)]
+        lines += ["", p["check"], tabulate(_wrapped(checks, 50), disable_numparse=True)]
     if result.unplanned:
         rows = [
             [u.result.code, u.result.node.get_title(lang), fmt(u.result.lost, lang), u.reason(lang)]
@@ -229,7 +240,7 @@ def _plan_text(result: Plan, lang: str) -> str:
         lines += [
             "",
             p["unplanned"],
-            tabulate(rows, headers, disable_numparse=True, maxcolwidths=50),
+            tabulate(_wrapped(rows, 50), headers, disable_numparse=True),
         ]
     target = result.target
     if target is not None:
@@ -287,7 +298,8 @@ def _cmd_diff(args: argparse.Namespace, registry: Registry) -> int:
         }[args.lang],
     ]
     print(f"{a.id} → {b.id}")
-    print(tabulate(rows, headers, disable_numparse=True, maxcolwidths=50) if rows else "=")
+    same = {"vi": "Không có khác biệt.", "en": "No difference."}[args.lang]
+    print(tabulate(_wrapped(rows, 50), headers, disable_numparse=True) if rows else same)
     return EXIT_OK
 
 

@@ -44,6 +44,11 @@ NAMES = {
     "missing": Text("khi thiếu số liệu", "missing"),
     "not_applicable": Text("khi không áp dụng", "not applicable"),
     "code": Text("mã", "code"),
+    "legal": Text("căn cứ pháp lý", "legal basis"),
+    "precision": Text("số chữ số thập phân", "precision"),
+    "display_precision": Text("số chữ số thập phân hiển thị", "display precision"),
+    "ranking": Text("cách xếp hạng", "ranking"),
+    "classification": Text("xếp loại", "classification"),
 }
 NODE_ATTRIBUTES = ("title", "max", "owner", "rule", "floor", "bonus", "missing", "not_applicable")
 TOP_ATTRIBUTES = ("title", "legal", "max", "precision", "display_precision", "ranking")
@@ -89,13 +94,14 @@ class RulesetDiff:
         return tuple(d for d in self.differences if d.field == code)
 
     def rows(self, lang: str = "vi") -> list[dict[str, str]]:
+        """One row of display texts per difference."""
         return [
             {
                 "code": d.code or "",
                 "kind": KINDS[d.kind].get(lang),
                 "what": d.what(lang),
-                "before": show(d.before, lang),
-                "after": show(d.after, lang),
+                "before": _show_node(d.before, lang) if d.kind == REMOVED else show(d.before, lang),
+                "after": _show_node(d.after, lang) if d.kind == ADDED else show(d.after, lang),
             }
             for d in self.differences
         ]
@@ -132,6 +138,12 @@ def show(value: Any, lang: str = "vi") -> str:
     return format_value(value, lang)
 
 
+def _show_node(summary: Mapping[str, Any], lang: str) -> str:
+    """An added or removed node: ``Title — 1 điểm, bands``."""
+    points = Text("điểm", "points").get(lang)
+    return f"{summary['title']} — {fmt(summary['max'], lang)} {points}, {summary['rule'] or '—'}"
+
+
 def diff_rulesets(a: Ruleset, b: Ruleset) -> RulesetDiff:
     """The differences from ruleset ``a`` to ruleset ``b``."""
     found = _top(a, b) + _indicators(a, b)
@@ -150,14 +162,7 @@ def diff_rulesets(a: Ruleset, b: Ruleset) -> RulesetDiff:
     found += [Difference(REMOVED, c, None, _summary(old[c]), None) for c in removed]
     found += [Difference(ADDED, c, None, None, _summary(new[c])) for c in added]
     order = list(KINDS)
-    found.sort(
-        key=lambda d: (
-            d.code is not None,
-            _code_key(d.code or ""),
-            order.index(d.kind),
-            d.name or "",
-        )
-    )
+    found.sort(key=lambda d: (d.code is not None, _code_key(d.code or ""), order.index(d.kind)))
     return RulesetDiff(a, b, tuple(found))
 
 

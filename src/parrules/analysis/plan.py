@@ -34,7 +34,7 @@ import attrs
 from .._engine import _score_leaf, score
 from .._json import jsonable
 from .._model import Band, Indicator, Node, NodeResult, ScoreCard, Stage, Text, format_value
-from .._numbers import ONE, ZERO, fmt
+from .._numbers import ONE, ZERO, fmt, fmt_percent
 from ..errors import InputError, ScoringError, UnknownNameError, close_match
 
 SCHEMA = "parrules.plan/1"
@@ -86,6 +86,8 @@ class Change:
         if kind in NUMERIC:
             delta = needed - now
             sign = "+" if delta > 0 else "−"
+            if kind == "ratio":
+                return sign + fmt_percent(abs(delta), lang)
             return f"{sign}{fmt(abs(delta), lang)} {self.indicator.unit}".strip()
         if kind == "bool":
             return Text("thực hiện" if needed else "bỏ", "do it" if needed else "undo").get(lang)
@@ -96,31 +98,36 @@ class Change:
                 if now[k] != needed.get(k, ZERO)
             )
         if kind == "items":
-            return "; ".join(
-                _item_change(a, b, lang) for a, b in zip(now, needed, strict=True) if a != b
-            )
+            pairs = zip(now, needed, strict=True)
+            return "; ".join(_item_change(a, b, lang) for a, b in pairs if a != b)
         return f"→ {format_value(needed, lang)}"
 
     def show(self, value: Any, lang: str = "vi") -> str:
+        """``now`` or ``needed`` as shown in a plan: a ratio as a percentage, only the items
+        that change."""
+        if self.indicator.type == "ratio":
+            return fmt_percent(value, lang)
         if self.indicator.type == "items":
-            changed = [a for a, b in zip(self.now, self.needed, strict=True) if a != b]
-            picked = [v for v, a in zip(value, self.now, strict=True) if a in changed]
-            return format_value(picked, lang)
+            pairs = zip(value, self.now, self.needed, strict=True)
+            return format_value([v for v, a, b in pairs if a != b], lang)
         return format_value(value, lang)
 
 
 def _item_change(before: Mapping[str, Any], after: Mapping[str, Any], lang: str) -> str:
     due: dt.date = before["due"]
     dates = [before[k] for k in ("sent", "received") if k in before]
-    late = max(((d - due).days for d in dates), default=0)
-    if "sent" not in before:
-        why = Text("chưa gửi", "not sent").get(lang)
-    else:
+    if dates:
+        late = max((d - due).days for d in dates)
         why = Text(f"đang muộn {late} ngày", f"now {late} days late").get(lang)
+    else:
+        why = Text("chưa gửi", "not sent").get(lang)
     when = format_value(due, lang)
-    return f"{before['name']}: " + Text(
-        f"gửi đúng hạn {when} ({why})", f"send by {when} ({why})"
-    ).get(lang)
+    action = (
+        Text(f"nhận trước hạn {when}", f"received by {when}")
+        if before.get("received") != after.get("received")
+        else Text(f"gửi trước hạn {when}", f"sent by {when}")
+    )
+    return f"{before['name']}: {action.get(lang)} ({why})"
 
 
 @attrs.frozen
@@ -322,6 +329,9 @@ def _code_key(code: str) -> tuple[int | str, ...]:
 
 # --- searching one leaf -------------------------------------------------------------------------
 
+Changes = dict[str, Any]
+Ok = Callable[[Changes], bool]
+
 
 class _Probe:
     """Scores one leaf of the final stage with some indicators changed, as the engine does."""
@@ -336,7 +346,7 @@ class _Probe:
     def indicator(self, name: str) -> Indicator:
         return self.card.ruleset.indicators[name]
 
-    def result(self, changes: Mapping[str, Any]) -> NodeResult | None:
+    def result(self, changes: Changes) -> NodeResult | None:
         """The leaf's result, or None when the changed values are not valid input."""
         stage = Stage(self.stage.name, {**self.values, **changes}, self.stage.points)
         try:
@@ -344,12 +354,205 @@ class _Probe:
         except InputError:
             return None
 
-    def points(self, changes: Mapping[str, Any]) -> Decimal | None:
+    def points(self, changes: Changes) -> Decimal | None:
         result = self.result(changes)
         return None if result is None else result.points
 
 
-_Option = tuple[str, tuple[Change, ...]]
+class _Lever:
+    """Indicators searched together. ``extreme`` is the change that gives the most points on
+    its own; ``nearest(ok)`` the change closest to the present values that still satisfies
+    ``ok``, given that ``extreme`` does."""
+
+    names: tuple[str, ...]
+    extreme: Changes
+
+    def nearest(self, ok: Ok) -> Changes:
+        raise NotImplementedError
+
+
+class _Numeric(_Lever):
+    """A count, number or ratio, searched on its grid: doubling out, then bisecting."""
+
+    def __init__(self, probe: _Probe, name: str, direction: int) -> None:
+        self.probe, self.name, self.direction = probe, name, direction
+        self.names = (name,)
+        kind = probe.indicator(name).type
+        self.now: Decimal = probe.values[name]
+        self.grain = _grain(probe, kind)
+        limit: int | None = None
+        if direction < 0 and self.now >= 0:
+            limit = int(self.now // self.grain)
+        elif direction > 0 and kind == "ratio":
+            limit = int((ONE - self.now) // self.grain)
+        self.cache: dict[int, NodeResult | None] = {}
+        # Walk out until full points, an invalid value, the type's bound or the cap.
+        lo, k, self.edge = 0, 1, 0
+        for _ in range(_DOUBLINGS):
+            if limit is not None:
+                k = min(k, limit)
+            if k <= lo:
+                break
+            p = self.points(k)
+            if p is None:
+                self.edge = _last(lo, k, lambda j: self.points(j) is not None)
+                break
+            self.edge = k
+            if p >= probe.node.max:
+                break
+            lo, k = k, k * 2
+        self.extreme = {name: self.at(self.edge)}
+
+    def at(self, k: int) -> Decimal:
+        return self.now + self.direction * k * self.grain
+
+    def result(self, k: int) -> NodeResult | None:
+        if k not in self.cache:
+            self.cache[k] = self.probe.result({self.name: self.at(k)})
+        return self.cache[k]
+
+    def points(self, k: int) -> Decimal | None:
+        r = self.result(k)
+        return None if r is None else r.points
+
+    def nearest(self, ok: Ok) -> Changes:
+        if ok({}):
+            return {}
+        return {self.name: self.at(_first(0, self.edge, lambda j: ok({self.name: self.at(j)})))}
+
+    def next_level(self, full: Decimal) -> Changes | None:
+        """When the points rise in steps (bands) and ``full`` lies beyond the next one: the
+        change that reaches the next step."""
+        p0 = self.probe.now.points
+        k_full = int(abs(full - self.now) / self.grain)
+        top = self.points(k_full)
+        step = _first(0, k_full, lambda j: (p := self.points(j)) is not None and p > p0)
+        reached, beyond = self.result(step), self.result(step + 1)
+        if (
+            step < k_full
+            and top is not None
+            and reached is not None
+            and beyond is not None
+            and reached.points < top
+            and _raw(reached) == _raw(beyond)  # a plateau: a band, not a proportion
+        ):
+            return {self.name: self.at(step)}
+        return None
+
+
+def _raw(result: NodeResult) -> Decimal:
+    """The rule's points before rounding, to tell a band from a proportion."""
+    return result.outcome.points if result.outcome is not None else result.points
+
+
+class _Flags(_Lever):
+    """``bool`` conditions: set the fewest needed."""
+
+    def __init__(self, probe: _Probe, flags: list[tuple[str, int]]) -> None:
+        self.names = tuple(n for n, _ in flags)
+        self.extreme = {n: d > 0 for n, d in flags if probe.values[n] != (d > 0)}
+
+    def nearest(self, ok: Ok) -> Changes:
+        chosen = dict(self.extreme)
+        for name in self.extreme:
+            trial = {k: v for k, v in chosen.items() if k != name}
+            if ok(trial):
+                chosen = trial
+        return chosen
+
+
+class _Events(_Lever):
+    """Events by kind: remove the fewest needed, kind by kind."""
+
+    def __init__(self, probe: _Probe, name: str) -> None:
+        self.name, self.names = name, (name,)
+        self.now: Mapping[str, Decimal] = probe.values[name]
+        self.extreme = {name: dict.fromkeys(self.now, ZERO)}
+
+    def nearest(self, ok: Ok) -> Changes:
+        needed = dict.fromkeys(self.now, ZERO)
+        for kind, count in self.now.items():
+
+            def fits(n: int, kind: str = kind) -> bool:
+                return ok({self.name: {**needed, kind: Decimal(n)}})
+
+            needed[kind] = Decimal(_largest(int(count), fits))
+        return {self.name: needed}
+
+
+class _Choice(_Lever):
+    """A choice (or an unordered ``bool``): every value is tried."""
+
+    def __init__(self, probe: _Probe, name: str) -> None:
+        indicator = probe.indicator(name)
+        self.name, self.names = name, (name,)
+        self.now = probe.values[name]
+        self.domain: tuple[Any, ...] = (
+            indicator.choices if indicator.type == "choice" else (True, False)
+        )
+        scored = [(p, v) for v in self.domain if (p := probe.points({name: v})) is not None]
+        best = max((p for p, _ in scored), default=None)
+        self.extreme = {name: next((v for p, v in scored if p == best), self.now)}
+        self.scored = scored
+
+    def nearest(self, ok: Ok) -> Changes:
+        if ok({}):
+            return {}
+        return next(({self.name: v} for v in self.domain if ok({self.name: v})), self.extreme)
+
+
+class _Items(_Lever):
+    """Dated items: make the fewest on time (sent, and if need be received, by the due date)."""
+
+    def __init__(self, probe: _Probe, name: str) -> None:
+        self.name, self.names = name, (name,)
+        self.now: tuple[Mapping[str, Any], ...] = probe.values[name]
+        self.extreme = {name: tuple(_on_time(item, 2) for item in self.now)}
+
+    def nearest(self, ok: Ok) -> Changes:
+        current = list(self.extreme[self.name])
+        for i, item in enumerate(self.now):
+            for lighter in (dict(item), _on_time(item, 0), _on_time(item, 1)):
+                trial = (*current[:i], lighter, *current[i + 1 :])
+                if ok({self.name: trial}):
+                    current[i] = lighter
+                    break
+        return {self.name: tuple(current)}
+
+
+def _on_time(item: Mapping[str, Any], add: int) -> dict[str, Any]:
+    """The item's dates after its due date moved to it (order kept); with ``add`` ≥ 1 a missing
+    sending date, with 2 also a missing receipt, set to the due date."""
+    due: dt.date = item["due"]
+    fixed = dict(item)
+    for key in ("dated", "sent", "received"):
+        if key in fixed and fixed[key] > due:
+            fixed[key] = due
+    if add >= 1 and "sent" not in fixed:
+        fixed["sent"] = min(due, fixed.get("received", due))
+    if add >= 2 and "received" not in fixed:
+        fixed["received"] = due
+    return fixed
+
+
+def _search(probe: _Probe, levers: Sequence[_Lever]) -> Changes | None:
+    """The change of ``levers`` nearest to the present values among those giving the most
+    points the levers can give together; None when they cannot give more than now."""
+    chosen: Changes = {}
+    for lever in levers:
+        chosen.update(lever.extreme)
+    best = probe.points(chosen)
+    if best is None or best <= probe.now.points:
+        return None
+    for lever in levers:
+        rest = {k: v for k, v in chosen.items() if k not in lever.names}
+
+        def ok(change: Changes, rest: Changes = rest) -> bool:
+            p = probe.points({**rest, **change})
+            return p is not None and p >= best
+
+        chosen = {**rest, **lever.nearest(ok)}
+    return {k: v for k, v in chosen.items() if v != probe.values[k]}
 
 
 def _plan_leaf(card: ScoreCard, result: NodeResult) -> tuple[list[Step], Unplanned | None]:
@@ -363,23 +566,42 @@ def _plan_leaf(card: ScoreCard, result: NodeResult) -> tuple[list[Step], Unplann
     if not node.levers:
         return [], Unplanned(result, WHY_NO_LEVER)
     probe = _Probe(card, result)
-    options: list[_Option] = []
+    levers: list[_Lever] = []
     flags: list[tuple[str, int]] = []
     for name, direction in node.levers:
         kind = probe.indicator(name).type
         if kind in NUMERIC and direction:
-            options += _search_numeric(probe, name, direction)
+            levers.append(_Numeric(probe, name, direction))
         elif kind == "bool" and direction:
             flags.append((name, direction))
         elif kind == "events" and direction < 0:
-            options += _search_events(probe, name)
+            levers.append(_Events(probe, name))
         elif kind in ("choice", "bool"):
-            options += _search_choice(probe, name)
+            levers.append(_Choice(probe, name))
         elif kind == "items":
-            options += _search_items(probe, name)
+            levers.append(_Items(probe, name))
     if flags:
-        options += _search_flags(probe, flags)
-    steps = [s for option in options if (s := _verified(card, result, option)) is not None]
+        levers.append(_Flags(probe, flags))
+    options: list[tuple[str, Changes]] = []
+    for lever in levers:
+        full = _search(probe, [lever])
+        if full is None:
+            continue
+        options.append((FULL, full))
+        if isinstance(lever, _Numeric):
+            step = lever.next_level(full[lever.name])
+            if step is not None:
+                options.append((NEXT, step))
+        if isinstance(lever, _Choice):
+            gains = [(p, v) for p, v in lever.scored if p > probe.now.points]
+            least = min(gains, key=lambda pv: pv[0])
+            if least[1] != full[lever.name]:
+                options.append((NEXT, {lever.name: least[1]}))
+    if len(levers) > 1:
+        together = _search(probe, levers)
+        if together is not None and all(together != changes for _, changes in options):
+            options.append((FULL, together))
+    steps = [s for option in options if (s := _verified(card, probe, *option)) is not None]
     if not steps:
         names = ", ".join(probe.indicator(n).label for n, _ in node.levers)
         return [], Unplanned(result, WHY_NOTHING, names)
@@ -408,170 +630,24 @@ def _last(lo: int, hi: int, ok: Callable[[int], bool]) -> int:
     return lo
 
 
+def _largest(hi: int, ok: Callable[[int], bool]) -> int:
+    """The largest k in [0, hi] with ok(k), given ok(0) and ok monotone."""
+    return hi if ok(hi) else _last(0, hi, ok)
+
+
 def _places(value: Decimal) -> int:
     exponent = value.as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _grain(probe: _Probe, kind: str) -> Decimal:
+    """1 for a count; else the finest decimal place of the node's inputs, at least 0.01 for a
+    number and 0.0001 for a ratio."""
     if kind == "count":
         return ONE
     places = [2 if kind == "number" else 4]
     places += [_places(v) for n in probe.node.reads if isinstance(v := probe.values[n], Decimal)]
     return ONE.scaleb(-max(places))
-
-
-def _search_numeric(probe: _Probe, name: str, direction: int) -> list[_Option]:
-    indicator = probe.indicator(name)
-    now: Decimal = probe.values[name]
-    grain = _grain(probe, indicator.type)
-    limit: int | None = None
-    if direction < 0 and now >= 0:
-        limit = int(now // grain)
-    elif direction > 0 and indicator.type == "ratio":
-        limit = int((ONE - now) // grain)
-    cache: dict[int, NodeResult | None] = {}
-
-    def at(k: int) -> Decimal:
-        return now + direction * k * grain
-
-    def result(k: int) -> NodeResult | None:
-        if k not in cache:
-            cache[k] = probe.result({name: at(k)})
-        return cache[k]
-
-    def points(k: int) -> Decimal | None:
-        r = result(k)
-        return None if r is None else r.points
-
-    p0, top = probe.now.points, probe.node.max
-    # Walk out by doubling until full points, an invalid value, the type's bound or the cap.
-    lo, k, edge = 0, 1, 0
-    for _ in range(_DOUBLINGS):
-        if limit is not None:
-            k = min(k, limit)
-        if k <= lo:
-            break
-        p = points(k)
-        if p is None:
-            edge = _last(lo, k, lambda j: points(j) is not None)
-            break
-        edge = k
-        if p >= top:
-            break
-        lo, k = k, k * 2
-    best = points(edge)
-    if best is None or best <= p0:
-        return []
-    full = _first(0, edge, lambda j: (p := points(j)) is not None and p >= best)
-    options: list[_Option] = [(FULL, (Change(indicator, now, at(full), grain),))]
-    step = _first(0, full, lambda j: (p := points(j)) is not None and p > p0)
-    reached, beyond = result(step), result(step + 1)
-    if (
-        step < full
-        and reached is not None
-        and beyond is not None
-        and reached.points < best
-        and _raw(reached) == _raw(beyond)  # a plateau: the points rise in steps (bands)
-    ):
-        options.append((NEXT, (Change(indicator, now, at(step), grain),)))
-    return options
-
-
-def _raw(result: NodeResult) -> Decimal:
-    """The rule's points before rounding, to tell a band from a proportion."""
-    return result.outcome.points if result.outcome is not None else result.points
-
-
-def _largest(hi: int, ok: Callable[[int], bool]) -> int:
-    """The largest k in [0, hi] with ok(k), given ok(0) and ok monotone."""
-    return hi if ok(hi) else _last(0, hi, ok)
-
-
-def _search_events(probe: _Probe, name: str) -> list[_Option]:
-    now: Mapping[str, Decimal] = probe.values[name]
-    costly = [kind for kind in now if now[kind] > 0]
-    needed = {kind: (ZERO if kind in costly else count) for kind, count in now.items()}
-    best = probe.points({name: needed})
-    if not costly or best is None or best <= probe.now.points:
-        return []
-    for kind in costly:
-
-        def ok(count: int, kind: str = kind) -> bool:
-            p = probe.points({name: {**needed, kind: Decimal(count)}})
-            return p is not None and p >= best
-
-        needed[kind] = Decimal(_largest(int(now[kind]), ok))
-    return [(FULL, (Change(probe.indicator(name), dict(now), needed),))]
-
-
-def _search_flags(probe: _Probe, flags: list[tuple[str, int]]) -> list[_Option]:
-    wrong = {
-        name: direction > 0 for name, direction in flags if probe.values[name] != (direction > 0)
-    }
-    best = probe.points(wrong)
-    if not wrong or best is None or best <= probe.now.points:
-        return []
-    chosen = dict(wrong)
-    for name in wrong:
-        trial = {k: v for k, v in chosen.items() if k != name}
-        p = probe.points(trial)
-        if p is not None and p >= best:
-            chosen = trial
-    changes = tuple(Change(probe.indicator(n), probe.values[n], v) for n, v in chosen.items())
-    return [(FULL, changes)]
-
-
-def _search_choice(probe: _Probe, name: str) -> list[_Option]:
-    indicator = probe.indicator(name)
-    now = probe.values[name]
-    domain: tuple[Any, ...] = indicator.choices if indicator.type == "choice" else (True, False)
-    scored = []
-    for value in domain:
-        p = probe.points({name: value}) if value != now else None
-        if p is not None and p > probe.now.points:
-            scored.append((value, p))
-    if not scored:
-        return []
-    best = max(p for _, p in scored)
-    least = min(p for _, p in scored)
-    options: list[_Option] = [
-        (FULL, (Change(indicator, now, next(v for v, p in scored if p == best)),))
-    ]
-    if least < best:
-        options.append((NEXT, (Change(indicator, now, next(v for v, p in scored if p == least)),)))
-    return options
-
-
-def _on_time(item: Mapping[str, Any], received: bool) -> dict[str, Any]:
-    """The item sent (and, if asked, received) by its due date, dates kept in order."""
-    due: dt.date = item["due"]
-    fixed = dict(item)
-    for key in ("dated", "sent", "received"):
-        if key in fixed and fixed[key] > due:
-            fixed[key] = due
-    if "sent" not in fixed:
-        fixed["sent"] = min(due, fixed.get("received", due))
-    if received and "received" not in fixed:
-        fixed["received"] = due
-    return fixed
-
-
-def _search_items(probe: _Probe, name: str) -> list[_Option]:
-    items: tuple[Mapping[str, Any], ...] = probe.values[name]
-    current = [_on_time(item, True) for item in items]
-    best = probe.points({name: tuple(current)})
-    if best is None or best <= probe.now.points:
-        return []
-    for i, item in enumerate(items):
-        for lighter in (dict(item), _on_time(item, False)):
-            trial = (*current[:i], lighter, *current[i + 1 :])
-            p = probe.points({name: trial})
-            if p is not None and p >= best:
-                current[i] = lighter
-                break
-    needed = tuple(current)
-    return [(FULL, (Change(probe.indicator(name), tuple(dict(i) for i in items), needed),))]
 
 
 # --- verifying by re-scoring --------------------------------------------------------------------
@@ -584,13 +660,22 @@ def _rescore(card: ScoreCard, changes: Mapping[str, Any]) -> ScoreCard:
     return score(card.ruleset, attrs.evolve(card.unit, stages=(stage,)))
 
 
-def _verified(card: ScoreCard, result: NodeResult, option: _Option) -> Step | None:
-    kind, changes = option
-    after = _rescore(card, {c.name: c.needed for c in changes})
+def _verified(card: ScoreCard, probe: _Probe, kind: str, values: Changes) -> Step | None:
+    """The step with the gain of the unit's total the engine gives for it; None if none."""
+    after = _rescore(card, values)
     gain = after.total - card.total
     if gain <= 0:
         return None
-    return Step(result.node, kind, changes, gain, result, after.node(result.code), after.total)
+    changes = []
+    for name, _ in probe.node.levers:
+        if name in values:
+            indicator = probe.indicator(name)
+            grain = _grain(probe, indicator.type) if indicator.type in NUMERIC else None
+            changes.append(Change(indicator, probe.values[name], values[name], grain))
+    result = probe.now
+    return Step(
+        result.node, kind, tuple(changes), gain, result, after.node(result.code), after.total
+    )
 
 
 def _combine(card: ScoreCard, steps: Sequence[Step]) -> tuple[ScoreCard, list[Step]]:
