@@ -30,6 +30,8 @@ from parrules._yaml import load_file
 from parrules.analysis.plan import FULL, NEXT, Plan, Step, _rank, _threshold
 from parrules.cli import main
 
+from helpers import ruleset_text
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "plan"
 TAM_DUONG = ROOT / "examples" / "lai-chau" / "tam-duong-2023.yaml"
@@ -347,6 +349,13 @@ def test_target_class(fixture: tuple[ScoreCard, Plan]) -> None:
     )
     assert target.classification_after is not None
     assert target.classification_after.label == "Khá"
+    # Tốt starts at 15: 5,3015 more. No step gives it; the four 1-point steps in code order
+    # (1.1, 1.5, 2.5, 3.1), then 2.1 (0,7826) and 1.2 (0,5), leaving 0,0189: the smallest step
+    # that closes it is 2.4 (0,0659). 9,6985 + 4 + 0,7826 + 0,5 + 0,0659 = 15,047.
+    good = parrules.plan(card, target_class="Good").target
+    assert good is not None
+    assert [s.code for s in good.steps] == ["1.1", "1.5", "2.5", "3.1", "2.1", "1.2", "2.4"]
+    assert (good.total_after, good.reached) == (D("15.047"), True)
     with pytest.raises(parrules.ParRulesError, match="no class 'Tôt'"):
         parrules.plan(card, target_class="Tôt")
 
@@ -523,3 +532,44 @@ def test_property_promise_is_kept_and_minimal(data: dict[str, Any]) -> None:
             continue  # no order among choices: every one was tried
         for less in _one_less(step):
             assert _score(data, less) - card.total < step.points, (step.code, less)
+
+
+# --- any rule: the declarations are enough ------------------------------------------------------
+
+
+def test_any_of_sets_the_first_condition(leaf: Any) -> None:
+    indicators = {n: {"label": n, "type": "bool"} for n in ("a", "b")}
+    ruleset = leaf("check", {"any_of": ["a", "b"]}, indicators)
+    unit = parrules.unit_from_mapping({"indicators": {"a": False, "b": False}}, ruleset)
+    step = only(parrules.plan(parrules.score(ruleset, unit)), "1.1")
+    assert [(c.name, c.needed) for c in step.changes] == [("a", True)]
+
+
+def test_a_plugin_rule_is_planned_from_its_declarations(tmp_path: Path) -> None:
+    def bind(p: parrules.Params) -> parrules.Evaluate:
+        name = p.indicator("value", ("count",), direction=1)
+        maximum = p.max
+
+        def evaluate(values: parrules.Values) -> parrules.Outcome:
+            share = min(Decimal(1), values[name] / 10)
+            return parrules.Outcome(maximum * share * share)
+
+        return evaluate
+
+    class Plugin:
+        @parrules.hookimpl
+        def parrules_rules(self) -> list[parrules.Rule]:
+            return [parrules.Rule("test.squares", bind)]
+
+    registry = parrules.Registry.create(plugins=[Plugin()], entry_points=False)
+    indicators = {"x": {"label": "Giá trị", "type": "count", "unit": "lần"}}
+    path = tmp_path / "squares.yaml"
+    path.write_text(
+        ruleset_text("test.squares", {"value": "x"}, indicators, max="4"), encoding="utf-8"
+    )
+    ruleset = parrules.load_ruleset(path, registry=registry)
+    card = parrules.score(ruleset, parrules.unit_from_mapping({"indicators": {"x": 3}}, ruleset))
+    # (3/10)² × 4 = 0,36; full points from 10 on.
+    step = only(parrules.plan(card), "1.1")
+    assert change(step) == (D("3"), D("10"))
+    assert step.points == D("4") - D("0.36")

@@ -454,7 +454,7 @@ class _Flags(_Lever):
 
     def nearest(self, ok: Ok) -> Changes:
         chosen = dict(self.extreme)
-        for name in self.extreme:
+        for name in reversed(list(self.extreme)):  # with any_of, the first condition stays
             trial = {k: v for k, v in chosen.items() if k != name}
             if ok(trial):
                 chosen = trial
