@@ -357,6 +357,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ParRulesError as exc:
         print(f"parrules: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped reading: not an error of ours
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover
