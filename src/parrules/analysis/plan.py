@@ -11,7 +11,10 @@ own ``evaluate`` and the engine's rounding:
   the change to the next step (``next``);
 - ``bool`` conditions are set (the fewest needed), ``events`` removed (the fewest needed, kind by
   kind), a ``choice`` is tried against every declared choice, dated ``items`` are made on time
-  (the fewest needed).
+  (the fewest needed);
+- when the levers give more together than alone (a ``check`` with two thresholds), they are also
+  searched together: all at their best, then each brought back as close to its present value as
+  the points allow.
 
 Each change is then verified by re-scoring the whole unit with it applied: the points a step
 promises are the gain of the unit's total the engine gives, never an estimate. Leaves scored by
