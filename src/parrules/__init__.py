@@ -37,6 +37,8 @@ from ._params import Params
 from ._plugins import BrokenPlugin, Registry, make_plugin_manager
 from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
+from .analysis.diff import diff_rulesets
+from .analysis.plan import plan
 from .errors import ParRulesError
 from .hookspecs import hookimpl
 
@@ -64,11 +66,13 @@ __all__ = [
     "UnitInputs",
     "Values",
     "__version__",
+    "diff_rulesets",
     "hookimpl",
     "known_ids",
     "load_ruleset",
     "load_unit",
     "make_plugin_manager",
+    "plan",
     "score",
     "unit_from_mapping",
 ]
