@@ -58,6 +58,11 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
         return points
 
     def visit(node: Node) -> Decimal:
+        appraisal = stage.points.get(node.code)
+        if node.children and appraisal is not None:
+            # Scored as a whole by the appraisal: its sub-criteria are not itemised.
+            results[node.code] = NodeResult(node, appraisal.points, appraisal=appraisal)
+            return appraisal.points
         if node.children:
             points = visit_all(node.children)
             results[node.code] = NodeResult(node, points)
@@ -78,7 +83,7 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
         raise NotScoredError(msg, code=unscored[0], unit=unit.unit)
     return StageResult(
         stage=stage.name,
-        results=tuple(results[node.code] for node in ruleset.flat),
+        results=tuple(results[n.code] for n in ruleset.flat if n.code in results),
         total=total,
         max=ruleset.max,
         classification=ruleset.classify(total),
