@@ -117,7 +117,7 @@ def test_goals_without_evidence_are_not_applicable_and_never_counted_met(
     for leaf in leaves_under(card, code):
         assert leaf.not_applicable
         assert leaf.points == 0
-        assert leaf.explain("vi").reason.startswith("Thiếu số liệu")
+        assert leaf.explain("vi").reason.startswith("Không đủ dữ liệu: thiếu ")
 
 
 # Not golden: the cases beside the ruleset move one figure across a target (see that file).
