@@ -8,10 +8,12 @@ Run ``python docs/gen_reference.py`` after changing the CLI, a public docstring 
 from __future__ import annotations
 
 import argparse
+import ast
 import inspect
 import os
 import re
 import sys
+import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -149,6 +151,35 @@ def _fields(cls: type) -> list[str]:
     return items
 
 
+def _aliases() -> dict[str, tuple[str, str]]:
+    """Module-level ``Name = <type>`` assignments of the package, with the docstring under them."""
+    found: dict[str, tuple[str, str]] = {}
+    for path in sorted(Path(parrules.__file__).parent.rglob("*.py")):
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        for node, after in zip(body, [*body[1:], None], strict=True):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+                continue
+            target = node.targets[0]
+            if not isinstance(target, ast.Name) or target.id in found:
+                continue
+            doc = ""
+            if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
+                doc = str(after.value.value)
+            found[target.id] = (ast.unparse(node.value), doc)
+    return found
+
+
+SPECIAL = {
+    "__version__": "The installed version of parrules, from the package metadata.",
+    "hookimpl": (
+        '```text\nparrules.hookimpl = pluggy.HookimplMarker("parrules")\n```\n\n'
+        "The decorator that marks a plugin's functions as implementations of the "
+        "[hooks](hooks.md): `@parrules.hookimpl`."
+    ),
+}
+"""Names whose docstring is a third party's, described here instead."""
+
+
 def api_page() -> str:
     out = [
         GENERATED.format(source="the docstrings of parrules.__all__"),
@@ -159,11 +190,17 @@ def api_page() -> str:
         "(../how-to/integrate.md) for a walk-through.\n\n",
         _markdown(parrules.__doc__) + "\n\n",
     ]
+    aliases = _aliases()
     for name in parrules.__all__:
         obj = getattr(parrules, name)
         out.append(f"## `{name}`\n\n")
-        if name == "__version__":
-            out.append("The installed version of parrules, from the package metadata.\n\n")
+        if name in SPECIAL:
+            out.append(SPECIAL[name] + "\n\n")
+            continue
+        if typing.get_origin(obj) is not None and name in aliases:  # a type alias
+            value, doc = aliases[name]
+            out.append(f"```text\nparrules.{name} = {value}\n```\n\n")
+            out.append((_markdown(doc) or "A type alias.") + "\n\n")
             continue
         if inspect.isclass(obj):
             out.append(f"```text\nclass parrules.{name}{_signature(obj)}\n```\n\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import doctest
+import glob
 import importlib.metadata
 import importlib.util
 import io
@@ -185,7 +186,7 @@ class PageRun:
                 commands[-1][1].append(line)
         expected_exit = int(block.marker.get("exit", "0"))
         for command, expected in commands:
-            code, output = self.execute(shlex.split(command))
+            code, output = self.execute(self.expand(shlex.split(command)))
             what = f"{self.where(block)}: $ {command}"
             if code != expected_exit:
                 pytest.fail(f"{what}: exit status {code}, expected {expected_exit}\n{output}")
@@ -193,6 +194,15 @@ class PageRun:
                 continue
             if not output_matches("\n".join(expected), output):
                 pytest.fail(mismatch(what, "\n".join(expected), output))
+
+    def expand(self, argv: list[str]) -> list[str]:
+        """Expand wildcards the way a shell does (sorted; a pattern matching nothing is kept)."""
+        result = []
+        for arg in argv:
+            wild = any(c in arg for c in "*?[")
+            found = sorted(glob.glob(arg, root_dir=self.cwd)) if wild else []
+            result.extend(found or [arg])
+        return result
 
     def execute(self, argv: list[str]) -> tuple[int, str]:
         if argv[0] == "parrules":
@@ -256,6 +266,7 @@ class PageRun:
             self.monkeypatch.syspath_prepend(str(source))
             self.installed.add(name)
         importlib.invalidate_caches()
+        _plugins.default_registry.cache_clear()
         return 0, ""
 
     def run_python(self, block: Block) -> None:
@@ -312,6 +323,7 @@ def only_installed_entry_points(run: PageRun) -> Iterator[None]:
     run.monkeypatch.syspath_prepend(str(run.site))
     run.monkeypatch.syspath_prepend(str(run.cwd))
     modules = set(sys.modules)
+    _plugins.default_registry.cache_clear()
     try:
         yield
     finally:
