@@ -37,13 +37,18 @@ def score(ruleset: Ruleset, unit: UnitInputs) -> ScoreCard:
 def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResult:
     results: dict[str, NodeResult] = {}
     unscored: list[str] = []
+    failures: list[RuleFailure] = []
 
     def visit(node: Node) -> Decimal:
         if node.children:
             points = sum((visit(child) for child in node.children), ZERO)
             results[node.code] = NodeResult(node, points)
             return points
-        result = _score_leaf(ruleset, unit, stage, node)
+        try:
+            result = _score_leaf(ruleset, unit, stage, node)
+        except RuleFailure as exc:  # keep going, so that one run names every failing leaf
+            failures.append(exc)
+            return ZERO
         if result is None:
             unscored.append(node.code)
             return ZERO
@@ -51,12 +56,25 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
         return result.points
 
     total = sum((visit(node) for node in ruleset.nodes), ZERO)
+    if failures:
+        first = failures[0]
+        raise RuleFailure(
+            f"stage '{stage.name}': {first.detail}",
+            plugin=first.plugin,
+            rule=first.rule,
+            code=first.code or "?",
+            unit=unit.unit,
+            not_scored=_with_ancestors(ruleset, [f.code or "" for f in failures]),
+            others=tuple(failures[1:]),
+        ) from first.__cause__
     if unscored:
         msg = (
             f"{unit.path or unit.unit}: stage '{stage.name}' gives no points for the appraised "
             f"node(s) {', '.join(unscored)}; add them under 'points:'"
         )
-        raise NotScoredError(msg, code=unscored[0], unit=unit.unit)
+        raise NotScoredError(
+            msg, code=unscored[0], unit=unit.unit, not_scored=_with_ancestors(ruleset, unscored)
+        )
     return StageResult(
         stage=stage.name,
         results=tuple(results[node.code] for node in ruleset.flat),
@@ -65,6 +83,16 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
         classification=ruleset.classify(total),
         remedies=unit.remedies,
     )
+
+
+def _with_ancestors(ruleset: Ruleset, codes: list[str]) -> tuple[str, ...]:
+    """The codes and every code above them, in ruleset order: what a failure leaves unscored."""
+    hit = set()
+    for code in codes:
+        while code:
+            hit.add(code)
+            code = code.rpartition(".")[0]
+    return tuple(node.code for node in ruleset.flat if node.code in hit)
 
 
 def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) -> NodeResult | None:
@@ -120,6 +148,8 @@ def _checked(node: Node, unit: UnitInputs, outcome: object, precision: int) -> N
     if outcome.not_applicable:
         points = node.max if node.not_applicable == "full" else ZERO
         return NodeResult(node, points, outcome=outcome, not_applicable=True)
+    if not node.floor - 1 <= outcome.points <= node.max + 1:  # before rounding a huge number
+        raise fail(f"returned {outcome.points} points, outside {node.floor}–{node.max}")
     points = quantize(outcome.points, precision)
     if not node.floor <= points <= node.max:
         raise fail(f"returned {points} points, outside {node.floor}–{node.max}")
