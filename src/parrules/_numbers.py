@@ -42,15 +42,15 @@ def _parse_text(value: str, percent: bool) -> Decimal:
         text = text[:-1].rstrip(" \u00a0")
     if _PLAIN.fullmatch(text):
         if _LEADING_ZERO.match(text):
-            msg = f"{_show(value)} starts with a 0: write the number without it"
+            msg = f"{_show(value)} is not a number: it starts with a 0 (write it without the 0)"
             raise ValueError(msg)
         result = Decimal(text.replace(",", "."))
         return result / HUNDRED if is_percent else result
     separators = sum(text.count(c) for c in ".,")
     if re.fullmatch(r"[+-]?[0-9., \u00a0]+", text) and (separators > 1 or " " in text):
         msg = (
-            f"{_show(value)} has thousands separators, which are not accepted: write the digits "
-            'with one decimal separator (1339, 19.86 or "19,86")'
+            f"{_show(value)} is not a number: thousands separators are not accepted (write the "
+            'digits with at most one decimal separator: 1339, 19.86 or "19,86")'
         )
         raise ValueError(msg)
     example = '19.86, "19,86" or "93,4%"' if percent else '19.86 or "19,86"'
