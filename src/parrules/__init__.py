@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from ._batch import BatchResult, UnitResult, score_batch
 from ._engine import score
 from ._model import (
     Appraisal,
@@ -37,17 +38,20 @@ from ._params import Params
 from ._plugins import BrokenPlugin, Registry, make_plugin_manager
 from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
+from ._yaml import Limits, yaml_limits
 from .errors import ParRulesError
 from .hookspecs import hookimpl
 
 __all__ = [
     "Appraisal",
     "Band",
+    "BatchResult",
     "BrokenPlugin",
     "Deduction",
     "Evaluate",
     "Explanation",
     "Indicator",
+    "Limits",
     "Node",
     "NodeResult",
     "Outcome",
@@ -62,6 +66,7 @@ __all__ = [
     "StageResult",
     "Text",
     "UnitInputs",
+    "UnitResult",
     "Values",
     "__version__",
     "hookimpl",
@@ -70,7 +75,9 @@ __all__ = [
     "load_unit",
     "make_plugin_manager",
     "score",
+    "score_batch",
     "unit_from_mapping",
+    "yaml_limits",
 ]
 
 try:

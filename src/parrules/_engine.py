@@ -136,6 +136,7 @@ def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) ->
         raise UnitError(
             f"stage '{stage.name}': {exc.message}",
             path=unit.path,
+            line=unit.lines.get(stage.name, {}).get(exc.field or ""),
             code=node.code,
             field=exc.field,
             hint=exc.hint,

@@ -202,7 +202,7 @@ def to_date(value: Any) -> dt.date:
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    text = f"'{value}'" if isinstance(value, str | Decimal) else repr(value)
     return text if len(text) <= 60 else text[:59] + "…"
 
 
@@ -325,12 +325,17 @@ def unit_from_mapping(
             "year",
             f"the unit is for {year} but the ruleset '{ruleset.id}' is for {ruleset.year}",
         )
+    for key in ("indicators", "points", "remedies", "stages"):
+        if data.get(key) is not None and not isinstance(data[key], Mapping):
+            raise reader.error(data, key, f"'{key}' must be a mapping (key: value lines)")
     indicators = reader.indicators(data.get("indicators"), "indicators")
     points = reader.points(data.get("points"))
     raw_stages = data.get("stages")
     stages: list[Stage] = []
+    lines = {"self": _lines(data.get("indicators"))}
     if raw_stages is None:
         stages.append(Stage("final", indicators, points))
+        lines["final"] = lines.pop("self")
     else:
         if not isinstance(raw_stages, Mapping):
             raise reader.error(data, "stages", "'stages' must map appraisal/final to changes")
@@ -352,6 +357,7 @@ def unit_from_mapping(
             for key in sorted(set(layer) - STAGE_KEYS):
                 raise reader.error(layer, key, f"unknown key '{key}' in stage '{name_}'")
             previous = stages[-1]
+            lines[name_] = {**lines[previous.name], **_lines(layer.get("indicators"))}
             stages.append(
                 Stage(
                     name_,
@@ -367,7 +373,14 @@ def unit_from_mapping(
         remedies=reader.remedies(data.get("remedies")),
         path=path,
         ruleset_path=ruleset.path,
+        lines=lines,
     )
+
+
+def _lines(raw: Any) -> dict[str, int]:
+    if not isinstance(raw, Located):
+        return {}
+    return {name: line for name in raw if (line := raw.line_of(name)) is not None}
 
 
 def read_unit_file(path: Path) -> Located:
