@@ -150,12 +150,12 @@ def test_a_thousand_units_with_ten_bad_ones(tmp_path, registry):
         assert result.card is None  # no card with zeros for a unit that could not be scored
 
     ruleset = parrules.load_ruleset(tmp_path / "r.yaml", registry=registry)
-    for result in batch.results:
+    for index, result in enumerate(batch.results):
         if result.ok:
-            assert result.card is not None
             alone = parrules.score(ruleset, parrules.load_unit(result.path, registry=registry))
-            assert result.card.to_dict() == alone.to_dict()
-            assert result.card.total == alone.total
+            assert result.card == alone  # every field, every node, every stage
+            if index % 25 == 0:
+                assert result.card.to_dict() == alone.to_dict()
 
 
 def test_a_failing_rule_names_plugin_rule_node_and_unit_and_what_was_not_scored(tmp_path, registry):
