@@ -275,6 +275,14 @@ def test_the_output_file_is_written_at_once(tmp_path, capsys):
     ]
 
 
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    paths = write_units(tmp_path)
+    target = tmp_path / "no" / "such" / "dir.txt"
+    assert main(["score", "-o", str(target), str(paths[0])]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"parrules: cannot write {target}: No such file or directory"]
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
     out = tmp_path / "out.json"
     out.write_text("old\n", encoding="utf-8")

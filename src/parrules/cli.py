@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -131,7 +132,11 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
     batch = score_batch(args.units, registry=registry, render=render)
     text = "".join(r.output or "" for r in batch.results)
     if args.output:
-        write_atomic(Path(args.output), text)
+        try:
+            write_atomic(Path(args.output), text)
+        except OSError as exc:
+            print(f"parrules: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_FAILED
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -194,6 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ParRulesError as exc:
         print(f"parrules: {one_line(exc)}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # the reader stopped early (`parrules rules | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover
