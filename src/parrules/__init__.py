@@ -39,6 +39,8 @@ from ._plugins import BrokenPlugin, Registry, make_plugin_manager
 from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
 from ._yaml import Limits, yaml_limits
+from .analysis.diff import diff_rulesets
+from .analysis.plan import plan
 from .errors import ParRulesError
 from .hookspecs import hookimpl
 
@@ -69,11 +71,13 @@ __all__ = [
     "UnitResult",
     "Values",
     "__version__",
+    "diff_rulesets",
     "hookimpl",
     "known_ids",
     "load_ruleset",
     "load_unit",
     "make_plugin_manager",
+    "plan",
     "score",
     "score_batch",
     "unit_from_mapping",

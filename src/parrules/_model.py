@@ -112,6 +112,8 @@ class Node:
     params: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     evaluate: Evaluate | None = attrs.field(default=None, eq=False, repr=False)
     reads: tuple[str, ...] = ()
+    levers: tuple[tuple[str, int], ...] = ()
+    """Indicators the unit can act on to recover points, with their direction (``Params``)."""
     plugin: str | None = None
     owner: str | None = None
     title_en: str | None = None

@@ -433,6 +433,7 @@ class _Builder:
             params=params,
             evaluate=evaluate,
             reads=tuple(p.reads),
+            levers=tuple(p.levers.items()),
             plugin=rule.plugin if evaluate is not None else None,
             **common,
         )

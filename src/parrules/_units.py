@@ -266,7 +266,7 @@ def convert(indicator: Indicator, value: Any) -> Any:
                 raise ValueError(msg)
         return result
     if kind == "items":
-        if value is not None and not isinstance(value, list):
+        if value is not None and not isinstance(value, list | tuple):
             msg = "expected a list of items, each {name, due, sent}"
             raise ValueError(msg)
         return tuple(_item(i, entry) for i, entry in enumerate(value or []))
