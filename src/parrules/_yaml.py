@@ -135,20 +135,14 @@ class _Loader(yaml.SafeLoader):
         result.line = node.start_mark.line + 1
         result.lines = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE:
                 raise self.error("YAML merge keys (<<) are not accepted", key_node.start_mark)
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag in (_INT, _FLOAT):
                 key: Any = key_node.value  # codes like 1.1 written without quotes stay as written
             else:
                 key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
-                shown = (
-                    "a list"
-                    if isinstance(key, list)
-                    else "a mapping"
-                    if isinstance(key, dict)
-                    else repr(key)
-                )
+                shown = "a list or a mapping" if isinstance(key, list | dict) else repr(key)
                 raise self.error(f"mapping keys must be text, got {shown}", key_node.start_mark)
             key = unicodedata.normalize("NFC", key)
             if key in result:
@@ -224,6 +218,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
 
 
 def _refuse(loader: _Loader, tag_suffix: str, node: yaml.Node) -> Any:
+    """A safety net: explicit tags are refused while composing, so no other tag reaches here."""
     raise loader.error(f"the tag '{node.tag}' is not accepted", node.start_mark)
 
 
