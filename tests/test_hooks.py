@@ -14,7 +14,7 @@ import pytest
 
 import parrules
 from parrules import Outcome, Params, Registry, Rule, hookimpl, known_ids
-from parrules.errors import DuplicateRuleError, PluginError
+from parrules.errors import DuplicateRuleError
 
 RULESET = """\
 id: demo/commune/2024
@@ -48,7 +48,8 @@ def half(p: Params) -> Callable[[Mapping[str, object]], Outcome]:
 
 def test_hook_parrules_rules(tmp_path: Path) -> None:
     """A plugin's rules are registered under their names with the plugin's name, bound when a
-    ruleset names them, and scored; duplicates and non-rules are refused naming the plugin."""
+    ruleset names them, and scored; a duplicate name is refused naming both plugins, and a
+    plugin returning something other than rules is listed as broken."""
 
     @hookimpl
     def parrules_rules() -> Iterable[Rule]:
@@ -84,8 +85,16 @@ def test_hook_parrules_rules(tmp_path: Path) -> None:
     def not_rules() -> Iterable[object]:
         return ["demo.half"]
 
-    with pytest.raises(PluginError, match="'bad'"):
-        Registry.create(plugins=[plugin("bad", parrules_rules=not_rules)], entry_points=False)
+    registry = Registry.create(
+        plugins=[
+            plugin("bad", parrules_rules=not_rules),
+            plugin("demo", parrules_rules=parrules_rules),
+        ],
+        entry_points=False,
+    )
+    assert [b.name for b in registry.broken] == ["bad"]
+    assert "not a parrules.Rule" in registry.broken[0].error
+    assert "demo.half" in registry.rules  # the other plugins still load
 
 
 def test_hook_parrules_rules_failing_marks_the_plugin_broken() -> None:
@@ -128,3 +137,18 @@ def test_hook_parrules_rulesets(tmp_path: Path) -> None:
     ruleset = parrules.load_ruleset("demo/commune/2024", registry=registry)
     assert ruleset.title == "Bộ chỉ số mẫu"
     assert ruleset.max == Decimal(2)
+
+
+def test_hook_parrules_rulesets_failing_marks_the_plugin_broken() -> None:
+    """A rulesets hook that raises makes its plugin broken; the built-in rulesets are still
+    found."""
+
+    @hookimpl
+    def parrules_rulesets() -> Iterable[Path]:
+        raise OSError("disk gone")
+
+    registry = Registry.create(
+        plugins=[plugin("sick", parrules_rulesets=parrules_rulesets)], entry_points=False
+    )
+    assert [(b.name, b.error) for b in registry.broken] == [("sick", "OSError: disk gone")]
+    assert "thai-nguyen/commune/2023" in known_ids(registry)

@@ -8,10 +8,12 @@ import json
 import sys
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 
 from tabulate import tabulate
 
 from . import __version__
+from ._batch import score_batch, write_atomic
 from ._engine import score
 from ._model import Explanation, NodeResult, ScoreCard, format_value
 from ._numbers import fmt
@@ -20,7 +22,7 @@ from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit
 from .analysis.diff import diff_rulesets
 from .analysis.plan import METHOD, Plan, plan
-from .errors import ParRulesError
+from .errors import ParRulesError, one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -118,35 +120,42 @@ def _register(card: ScoreCard, stage: str | None, lang: str, detail: bool) -> st
 
 
 def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> int:
-    failed = False
-    for path in args.units:
-        try:
-            unit = load_unit(path, registry=registry)
-            card = score(load_ruleset(unit.ruleset_path or unit.ruleset, registry=registry), unit)
-            if args.stage:
-                card.stage(args.stage)
-        except ParRulesError as exc:
-            print(f"parrules: {exc}", file=sys.stderr)
-            failed = True
-            continue
+    def render(card: ScoreCard) -> str:
+        if args.stage:
+            card.stage(args.stage)
         if args.format == "json":
             data = card.to_dict(args.lang)
             if args.stage:
                 data["stages"] = [s for s in data["stages"] if s["stage"] == args.stage]
-            print(json.dumps(data, ensure_ascii=False, indent=2))
-        else:
-            print(f"{card.unit.unit} — {card.ruleset.title}")
-            print(_card_table(card, args.lang))
-            print()
-            print(_register(card, args.stage, args.lang, detail=explain))
-    return EXIT_FAILED if failed else EXIT_OK
+            return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        return (
+            f"{card.unit.unit} — {card.ruleset.title}\n{_card_table(card, args.lang)}\n\n"
+            f"{_register(card, args.stage, args.lang, detail=explain)}\n"
+        )
+
+    batch = score_batch(args.units, registry=registry, render=render)
+    text = "".join(r.output or "" for r in batch.results)
+    if args.output:
+        try:
+            write_atomic(Path(args.output), text)
+        except OSError as exc:
+            print(f"parrules: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_FAILED
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    for failure in batch.failures:
+        print(f"parrules: {one_line(failure.message)}", file=sys.stderr)
+    return EXIT_FAILED if batch.failures else EXIT_OK
 
 
 def _cmd_rules(args: argparse.Namespace, registry: Registry) -> int:
     rows = [[r.name, r.plugin, ", ".join(r.params), r.summary] for r in registry.rules.values()]
     print(tabulate(rows, ["rule", "plugin", "params", "computes"], tablefmt="simple"))
     for broken in registry.broken:
-        print(f"parrules: plugin '{broken.name}' is broken: {broken.error}", file=sys.stderr)
+        print(
+            f"parrules: plugin '{broken.name}' is broken: {one_line(broken.error)}", file=sys.stderr
+        )
     return EXIT_FAILED if registry.broken else EXIT_OK
 
 
@@ -318,6 +327,12 @@ def make_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--stage", help="self, appraisal or final (default: the last)")
         cmd.add_argument("--format", choices=("table", "json"), default="table")
         cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
+        cmd.add_argument(
+            "-o",
+            "--output",
+            metavar="FILE",
+            help="write the scored units to FILE, all at once (default: standard output)",
+        )
     cmd = sub.add_parser(
         "plan",
         help="the smallest changes of the indicators that recover lost points",
@@ -355,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_diff(args, registry)
         return _cmd_rulesets(args, registry)
     except ParRulesError as exc:
-        print(f"parrules: {exc}", file=sys.stderr)
+        print(f"parrules: {one_line(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except BrokenPipeError:  # the reader (e.g. `head`) stopped reading: not an error of ours
         sys.stderr.close()
