@@ -14,7 +14,7 @@ import pytest
 
 import parrules
 from parrules import Outcome, Params, Registry, Rule, hookimpl, known_ids
-from parrules.errors import DuplicateRuleError
+from parrules.errors import DuplicateRuleError, PluginError
 
 RULESET = """\
 id: demo/commune/2024
@@ -152,3 +152,22 @@ def test_hook_parrules_rulesets_failing_marks_the_plugin_broken() -> None:
     )
     assert [(b.name, b.error) for b in registry.broken] == [("sick", "OSError: disk gone")]
     assert "thai-nguyen/commune/2023" in known_ids(registry)
+
+
+def test_hook_parrules_rulesets_shipping_an_id_twice_is_an_error(tmp_path: Path) -> None:
+    """A plugin shipping an id parrules already ships is refused naming both files."""
+    directory = tmp_path / "rulesets"
+    (directory / "thai-nguyen" / "commune").mkdir(parents=True)
+    (directory / "thai-nguyen" / "commune" / "2023.yaml").write_text(
+        RULESET.replace("{rule}", "check\n    params: {all_of: [co_ke_hoach]}"), encoding="utf-8"
+    )
+
+    @hookimpl
+    def parrules_rulesets() -> Iterable[Path]:
+        return [directory]
+
+    registry = Registry.create(
+        plugins=[plugin("copy", parrules_rulesets=parrules_rulesets)], entry_points=False
+    )
+    with pytest.raises(PluginError, match="thai-nguyen/commune/2023"):
+        known_ids(registry)
