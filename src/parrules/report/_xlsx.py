@@ -1,0 +1,113 @@
+"""Tables → an Excel workbook (openpyxl, the ``excel`` extra): one sheet per table, real number
+cells with number formats, bold field and total rows, column widths, a frozen header."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from wcwidth import wcswidth
+
+from .._numbers import HUNDRED
+from ._table import Column, Num, Table, number, show
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_MAX_WIDTH = 60
+
+
+def require_openpyxl() -> Any:
+    """The openpyxl module, or an error saying how to install it."""
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - depends on the environment
+        from ..errors import ParRulesError
+
+        msg = "xlsx needs openpyxl: pip install 'parrules[excel]'"
+        raise ParRulesError(msg) from None
+    return openpyxl
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique sheet name: at most 31 characters, none of ``[]:*?/\\``."""
+    base = _BAD_SHEET_CHARS.sub("-", name).strip("'") or "Sheet"
+    candidate, n = base[:31], 1
+    while candidate.casefold() in taken:
+        n += 1
+        suffix = f" ({n})"
+        candidate = base[: 31 - len(suffix)] + suffix
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def number_format(num: Num) -> str:
+    """Excel's format for a number shown with ``places`` decimals (``General`` when unfixed)."""
+    places = num.places if num.places is not None or num.kind == "number" else 2
+    if places is None:
+        return "General"
+    digits = "0." + "0" * places if places else "0"
+    if num.kind == "percent":
+        return digits + "%"
+    return f"+{digits};-{digits};{digits}" if num.signed else digits
+
+
+def _width(text: str) -> int:
+    """Display cells of the widest line (wide characters count two)."""
+    return max((max(wcswidth(line), len(line)) for line in text.splitlines()), default=0)
+
+
+def _cell_value(cell: Any, column: Column) -> tuple[Any, str | None]:
+    num = number(cell, column)
+    if num is None:
+        return (None if cell in (None, "") else str(cell)), None
+    value: Decimal = num.value / HUNDRED if num.kind == "percent" else num.value
+    if value == value.to_integral_value() and num.kind == "number":
+        return int(value), number_format(num)
+    return value, number_format(num)
+
+
+def workbook(tables: Sequence[Table], lang: str = "vi") -> bytes:
+    """The workbook as bytes: each sheet has the title in A1, headings in row 3, data below."""
+    openpyxl = require_openpyxl()
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    taken: set[str] = set()
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDDDDD")
+    for table in tables:
+        sheet = book.create_sheet(sheet_name(table.name, taken))
+        sheet["A1"] = table.title
+        sheet["A1"].font = Font(bold=True, size=12)
+        widths = [_width(c.label) for c in table.columns]
+        for col, column in enumerate(table.columns, start=1):
+            cell = sheet.cell(row=3, column=col, value=column.label)
+            cell.font = bold
+            cell.fill = header_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for r, row in enumerate(table.rows, start=4):
+            for col, (value, column) in enumerate(zip(row.cells, table.columns, strict=True), 1):
+                content, fmt = _cell_value(value, column)
+                cell = sheet.cell(row=r, column=col, value=content)
+                if fmt:
+                    cell.number_format = fmt
+                if row.kind != "normal":
+                    cell.font = bold
+                if column.wrap:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                else:
+                    cell.alignment = Alignment(vertical="top")
+                widths[col - 1] = max(widths[col - 1], _width(show(value, column, lang)))
+        for r, note in enumerate(table.notes, start=len(table.rows) + 5):
+            sheet.cell(row=r, column=1, value=note)
+        for col, (width, column) in enumerate(zip(widths, table.columns, strict=True), 1):
+            limit = column.wrap + 2 if column.wrap else _MAX_WIDTH
+            sheet.column_dimensions[get_column_letter(col)].width = min(max(width, 4) + 2, limit)
+        sheet.freeze_panes = "A4"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
