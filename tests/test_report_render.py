@@ -31,7 +31,10 @@ def sample() -> Table:
             Column("Tăng/giảm", "number", places=2, signed=True),
         ),
         (
-            Row(("1", "Công tác chỉ đạo, điều hành CCHC", D(10), D("9.0"), D("90"), D("9.99")), "field"),
+            Row(
+                ("1", "Công tác chỉ đạo, điều hành CCHC", D(10), D("9.0"), D("90"), D("9.99")),
+                "field",
+            ),
             Row(("1.6", "Sáng kiến & giải pháp | <mới>", D("1.0"), D("0.5"), D(50), D("-12.5"))),
             Row(("1.9", "Hoạt động nâng cao Chỉ số", D("1.5"), D(1), D("66.666"), D(0))),
             Row((None, "Tổng điểm", D(100), Num(D("89.75"), places=2), None, None), "total"),
@@ -57,7 +60,9 @@ def sample() -> Table:
         (None, Column("x", "number"), "vi", ""),
     ],
 )
-def test_cells_are_shown_the_readers_way(cell: object, column: Column, lang: str, shown: str) -> None:
+def test_cells_are_shown_the_readers_way(
+    cell: object, column: Column, lang: str, shown: str
+) -> None:
     assert report.show(cell, column, lang) == shown  # type: ignore[arg-type]
 
 
@@ -81,10 +86,11 @@ def test_text_columns_line_up_in_display_cells() -> None:
     spans = [(m.start(), m.end()) for m in __import__("re").finditer(r"-+", rule)]
     start, end = spans[3]  # "Điểm"
     for line in body:
-        if line.startswith("----") or line.startswith("Mã"):
+        if line.startswith(("----", "Mã")):
             continue
         cell = line[start:end]
-        assert cell == cell.rstrip() and cell.strip(), line
+        assert cell == cell.rstrip(), line
+        assert cell.strip(), line
     # a rule sets the total apart
     total = next(i for i, line in enumerate(body) if "Tổng điểm" in line)
     assert body[total - 1].startswith("----")
@@ -173,11 +179,17 @@ def test_xlsx_has_real_numbers_formats_bold_rows_and_widths(tmp_path: Path) -> N
     sheet = book["Bảng điểm"]
     assert sheet["A1"].value == "Chỉ số đánh giá CCHC — Xã Bình Thành"
     assert [c.value for c in sheet[3]][:3] == ["Mã", "Lĩnh vực, tiêu chí", "Điểm tối đa"]
-    assert sheet["D4"].value == 9 and sheet["D4"].font.b
-    assert sheet["D5"].value == 0.5 and not sheet["D5"].font.b
-    assert sheet["E4"].value == 0.9 and sheet["E4"].number_format == "0.00%"
-    assert sheet["F5"].value == -12.5 and sheet["F5"].number_format == "+0.00;-0.00;0.00"
-    assert sheet["D7"].value == 89.75 and sheet["D7"].number_format == "0.00" and sheet["D7"].font.b
+    assert sheet["D4"].value == 9
+    assert sheet["D4"].font.b
+    assert sheet["D5"].value == 0.5
+    assert not sheet["D5"].font.b
+    assert sheet["E4"].value == 0.9
+    assert sheet["E4"].number_format == "0.00%"
+    assert sheet["F5"].value == -12.5
+    assert sheet["F5"].number_format == "+0.00;-0.00;0.00"
+    assert sheet["D7"].value == 89.75
+    assert sheet["D7"].number_format == "0.00"
+    assert sheet["D7"].font.b
     assert sheet.freeze_panes == "A4"
     assert sheet.column_dimensions["B"].width >= 20
     assert sheet["A9"].value == "Ghi chú: số liệu thử nghiệm"
@@ -223,9 +235,7 @@ def test_field_chart_png_and_svg(fmt: str, magic: bytes) -> None:
     here = Path(__file__).parent / "data"
     unit = parrules.load_unit(here / "mini-unit.yaml")
     card = parrules.score(parrules.load_ruleset(here / "mini.yaml"), unit)
-    data = report.field_chart(
-        [(s.stage, s) for s in card.stages], card.ruleset.title, format=fmt
-    )
+    data = report.field_chart([(s.stage, s) for s in card.stages], card.ruleset.title, format=fmt)
     assert data.startswith(magic)
     if fmt == "svg":  # same inputs, same bytes
         assert report.field_chart([("a", card.final)], "t", format="svg") == report.field_chart(
