@@ -35,6 +35,7 @@ from ._params import Params
 from ._plugins import BrokenPlugin, Registry, make_plugin_manager
 from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
+from .analysis import rank
 from .errors import ParRulesError
 from .hookspecs import hookimpl
 
@@ -65,6 +66,7 @@ __all__ = [
     "load_ruleset",
     "load_unit",
     "make_plugin_manager",
+    "rank",
     "score",
     "unit_from_mapping",
 ]
