@@ -17,6 +17,7 @@ from ._model import (
     Appraisal,
     Band,
     Deduction,
+    Evaluate,
     Explanation,
     Indicator,
     Node,
@@ -30,12 +31,15 @@ from ._model import (
     StageResult,
     Text,
     UnitInputs,
+    Values,
 )
 from ._params import Params
 from ._plugins import BrokenPlugin, Registry, make_plugin_manager
 from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
 from .analysis import rank
+from .analysis.diff import diff_rulesets
+from .analysis.plan import plan
 from .errors import ParRulesError
 from .hookspecs import hookimpl
 
@@ -44,6 +48,7 @@ __all__ = [
     "Band",
     "BrokenPlugin",
     "Deduction",
+    "Evaluate",
     "Explanation",
     "Indicator",
     "Node",
@@ -60,12 +65,15 @@ __all__ = [
     "StageResult",
     "Text",
     "UnitInputs",
+    "Values",
     "__version__",
+    "diff_rulesets",
     "hookimpl",
     "known_ids",
     "load_ruleset",
     "load_unit",
     "make_plugin_manager",
+    "plan",
     "rank",
     "score",
     "unit_from_mapping",

@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -18,15 +19,19 @@ from tabulate import tabulate
 
 from . import __version__, report
 from ._engine import score
-from ._model import ScoreCard, UnitInputs
+from ._model import Explanation, ScoreCard, UnitInputs
+from ._numbers import fmt
 from ._plugins import Registry, default_registry
 from ._ruleset import known_ids, load_ruleset
 from ._sheets import is_sheet, read_sheet, template
 from ._units import load_unit
 from .analysis import by_department, compare, goal_verdicts, indicator_trends, rank, stage_diff
+from .analysis.diff import diff_rulesets
+from .analysis.plan import METHOD, Plan, plan
 from .errors import ParRulesError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+LABELS = report.LABELS
 
 CARD_TABLES = ("card", "register", "details", "departments", "stages", "goals", "trend")
 COMPARE_TABLES = ("points", "percent", "trend")
@@ -205,8 +210,8 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
     failed = failed or missing
     if not cards:
         return EXIT_FAILED
-    fmt = _format(args)
-    if fmt == "json":
+    kind = _format(args)
+    if kind == "json":
         documents = []
         for card in cards:
             data = card.to_dict(args.lang)
@@ -217,7 +222,7 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
         _emit(args, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     else:
         tables = [t for card in cards for t in _card_tables(card, names, args.stage, args.lang)]
-        _emit(args, report.render(tables, fmt, args.lang))
+        _emit(args, report.render(tables, kind, args.lang))
     if len(cards) == 1:
         card = cards[0]
         stages = [card.stage(args.stage)] if args.stage else list(card.stages)
@@ -234,12 +239,12 @@ def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
     if not cards:
         return EXIT_FAILED
     ranking = rank(cards, stage=args.stage, method=args.method)
-    fmt = _format(args)
-    if fmt == "json":
+    kind = _format(args)
+    if kind == "json":
         data = report.ranking_to_dict(ranking, args.lang)
         _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        _emit(args, report.render(report.ranking_tables(ranking, args.lang), fmt, args.lang))
+        _emit(args, report.render(report.ranking_tables(ranking, args.lang), kind, args.lang))
     return EXIT_FAILED if failed or missing else EXIT_OK
 
 
@@ -273,9 +278,9 @@ def _cmd_compare(args: argparse.Namespace, registry: Registry) -> int:
 
 def _cmd_template(args: argparse.Namespace, registry: Registry) -> int:
     ruleset = load_ruleset(args.ruleset, registry=registry)
-    fmt = args.format or ("csv" if args.output and args.output.endswith(".csv") else "xlsx")
+    kind = args.format or ("csv" if args.output and args.output.endswith(".csv") else "xlsx")
     ref = args.ruleset if Path(args.ruleset).is_file() else ruleset.id
-    _emit(args, template(ruleset, fmt, args.lang, ref))
+    _emit(args, template(ruleset, kind, args.lang, ref))
     return EXIT_OK
 
 
@@ -290,6 +295,153 @@ def _cmd_rules(args: argparse.Namespace, registry: Registry) -> int:
 def _cmd_rulesets(args: argparse.Namespace, registry: Registry) -> int:
     for ruleset_id in known_ids(registry):
         print(ruleset_id)
+    return EXIT_OK
+
+
+PLAN_LABELS = {
+    "vi": {
+        "steps": "Các bước khôi phục điểm (mỗi con số đã được kiểm chứng bằng cách chấm lại)",
+        "indicator": "Chỉ tiêu",
+        "now": "Hiện tại",
+        "needed": "Cần đạt",
+        "change": "Thay đổi",
+        "points": "Điểm khôi phục",
+        "recoverable": "Tổng điểm có thể khôi phục",
+        "check": "Kiểm chứng (cách tính hiện tại → sau thay đổi)",
+        "unplanned": "Không tính được",
+        "none": "Không có bước nào tính được.",
+        "rank": "Xếp hạng hiện tại: {rank}/{units}. Mục tiêu: hạng {goal}",
+        "class": "Mục tiêu: xếp loại {goal}",
+        "gap": "cần {needed} điểm (thêm {gap})",
+        "after": "Sau các bước {codes}: {total} điểm",
+        "reached": "đạt mục tiêu",
+        "missed": "chưa đạt mục tiêu: các bước tính được không đủ",
+    },
+    "en": {
+        "steps": "Steps to recover points (every figure verified by re-scoring)",
+        "indicator": "Indicator",
+        "now": "Now",
+        "needed": "Needed",
+        "change": "Change",
+        "points": "Points recovered",
+        "recoverable": "Total recoverable",
+        "check": "Check (formula now → after the change)",
+        "unplanned": "Not computable",
+        "none": "No computable step.",
+        "rank": "Current rank: {rank}/{units}. Target: rank {goal}",
+        "class": "Target: class {goal}",
+        "gap": "needs {needed} points ({gap} more)",
+        "after": "After the steps {codes}: {total} points",
+        "reached": "target reached",
+        "missed": "target not reached: the computable steps are not enough",
+    },
+}
+
+
+def _wrapped(rows: list[list[str]], width: int) -> list[list[str]]:
+    """Cells wrapped beforehand: tabulate's own wrapping reads ``307,709`` as a number."""
+    return [["\n".join(textwrap.wrap(cell, width)) or cell for cell in row] for row in rows]
+
+
+def _formula(explanation: Explanation) -> str:
+    return explanation.formula or explanation.reason
+
+
+def _plan_text(result: Plan, lang: str) -> str:
+    t, p = LABELS[lang], PLAN_LABELS[lang]
+    card = result.card
+    band = card.classification
+    lines = [
+        f"{card.unit.unit} — {card.ruleset.title}: "
+        f"{fmt(card.total, lang, card.ruleset.display_precision)}/"
+        f"{fmt(card.ruleset.max, lang)}" + (f" ({band.get(lang)})" if band else ""),
+        "",
+        p["steps"],
+    ]
+    keys = ("code", "indicator", "now", "needed", "change", "points", "owner")
+    rows = [[row[k] for k in keys] for row in result.rows(lang)]
+    rows.append(["", p["recoverable"], "", "", "", fmt(result.recoverable, lang), ""])
+    headers = [t["code"], p["indicator"], p["now"], p["needed"], p["change"], p["points"]]
+    lines.append(
+        tabulate(_wrapped(rows, 36), [*headers, t["owner"]], disable_numparse=True)
+        if result.steps
+        else p["none"]
+    )
+    if result.steps:
+        checks = [
+            [s.code, *(_formula(r.explain(lang)) for r in (s.before, s.after))]
+            for s in result.steps
+        ]
+        lines += ["", p["check"], tabulate(_wrapped(checks, 50), disable_numparse=True)]
+    if result.unplanned:
+        rows = [
+            [u.result.code, u.result.node.get_title(lang), fmt(u.result.lost, lang), u.reason(lang)]
+            for u in result.unplanned
+        ]
+        headers = [t["code"], t["title"], t["lost"], t["reason"]]
+        lines += [
+            "",
+            p["unplanned"],
+            tabulate(_wrapped(rows, 50), headers, disable_numparse=True),
+        ]
+    target = result.target
+    if target is not None:
+        head = p[target.kind].format(rank=target.rank, units=target.units, goal=target.goal)
+        gap = p["gap"].format(needed=fmt(target.needed_total, lang), gap=fmt(target.gap, lang))
+        codes = ", ".join(s.code for s in target.steps) or "—"
+        after = p["after"].format(codes=codes, total=fmt(target.total_after, lang))
+        if target.rank_after is not None:
+            after += f", {target.rank_after}/{target.units}"
+        if target.classification_after is not None:
+            after += f" ({target.classification_after.get(lang)})"
+        verdict = p["reached"] if target.reached else p["missed"]
+        lines += ["", f"{head}: {gap}.", f"{after}: {verdict}.", METHOD.get(lang)]
+    return "\n".join(lines)
+
+
+def _cmd_plan(args: argparse.Namespace, registry: Registry) -> int:
+    def card_of(path: str) -> ScoreCard:
+        unit = load_unit(path, registry=registry)
+        return score(load_ruleset(unit.ruleset_path or unit.ruleset, registry=registry), unit)
+
+    card = card_of(args.unit)
+    peers = [card_of(path) for path in args.peers]
+    try:
+        result = plan(
+            card, peers=peers, target_rank=args.target_rank, target_class=args.target_class
+        )
+    except ValueError as exc:
+        if isinstance(exc, ParRulesError):
+            raise
+        print(f"parrules: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "json":
+        print(json.dumps(result.to_dict(args.lang), ensure_ascii=False, indent=2))
+    else:
+        print(_plan_text(result, args.lang))
+    return EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace, registry: Registry) -> int:
+    a = load_ruleset(args.a, registry=registry)
+    b = load_ruleset(args.b, registry=registry)
+    result = diff_rulesets(a, b)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(args.lang), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    t = LABELS[args.lang]
+    keys = ("code", "kind", "what", "before", "after")
+    rows = [[row[k] for k in keys] for row in result.rows(args.lang)]
+    headers = [
+        t["code"],
+        *{
+            "vi": ("Thay đổi", "Nội dung", "Trước", "Sau"),
+            "en": ("Change", "What", "Before", "After"),
+        }[args.lang],
+    ]
+    print(f"{a.id} → {b.id}")
+    same = {"vi": "Không có khác biệt.", "en": "No difference."}[args.lang]
+    print(tabulate(_wrapped(rows, 50), headers, disable_numparse=True) if rows else same)
     return EXIT_OK
 
 
@@ -350,6 +502,25 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=("xlsx", "csv"), help="default: xlsx")
     cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
     cmd.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
+    cmd = sub.add_parser(
+        "plan",
+        parents=[common],
+        help="the smallest changes of the indicators that recover lost points",
+        description="For every lost point, the smallest change of the unit's indicators that "
+        "recovers it, verified by re-scoring; with peers, the steps to climb a rank.",
+    )
+    cmd.add_argument("unit", metavar="UNIT", help="unit file (YAML)")
+    cmd.add_argument("--peers", nargs="+", default=[], metavar="UNIT", help="the other units")
+    goal = cmd.add_mutually_exclusive_group()
+    goal.add_argument("--target-rank", type=int, metavar="N", help="rank to reach (needs --peers)")
+    goal.add_argument("--target-class", metavar="C", help="class to reach, e.g. Tốt")
+    cmd.add_argument("--format", choices=("text", "json"), default="text")
+    cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
+    cmd = sub.add_parser("diff", help="what changed between two rulesets", parents=[common])
+    cmd.add_argument("a", metavar="RULESET_A", help="ruleset id or path")
+    cmd.add_argument("b", metavar="RULESET_B", help="ruleset id or path")
+    cmd.add_argument("--format", choices=("text", "json"), default="text")
+    cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
     sub.add_parser("rules", help="list every rule with its plugin and params", parents=[common])
     sub.add_parser("rulesets", help="list the installed rulesets by id", parents=[common])
     return parser
@@ -361,6 +532,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
     "rank": _cmd_rank,
     "compare": _cmd_compare,
     "template": _cmd_template,
+    "plan": _cmd_plan,
+    "diff": _cmd_diff,
     "rules": _cmd_rules,
     "rulesets": _cmd_rulesets,
 }

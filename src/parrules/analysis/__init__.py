@@ -1,6 +1,7 @@
-"""Analyses over score cards: ranking, year over year, stages, departments, goals, trends.
+"""Analyses over score cards and rulesets: pure functions returning frozen values.
 
-Pure functions returning frozen values; the report package turns them into tables.
+Ranking, year over year, stages, departments, goals and trends are here; ``plan`` (gap to target)
+and ``diff`` (rulesets between years) are submodules. The report package turns them into tables.
 """
 
 from __future__ import annotations
