@@ -87,7 +87,10 @@ def test_register_of_an_earlier_stage(mini: parrules.ScoreCard) -> None:
     assert table.title == "Lost points — Huyện Thử Nghiệm (Self-assessment)"
 
 
-def test_details_show_inputs_formula_and_appraisal(mini: parrules.ScoreCard) -> None:
+def test_details_show_inputs_formula_and_appraisal(
+    mini: parrules.ScoreCard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(DATA.parent.parent)
     rows = {r[0]: r for r in shown(report.details_table(mini))}
     assert rows["2.1"][2] == (
         "Số TTHC có thanh toán trực tuyến: 10 thủ tục; "
@@ -95,7 +98,10 @@ def test_details_show_inputs_formula_and_appraisal(mini: parrules.ScoreCard) -> 
     )
     assert rows["2.1"][3] == "10/46 = 21,74% × 1 = 0,2174"
     assert rows["2.3"][4] == "Phòng Nội vụ; 08/01/2024"
-    assert rows["2.3"][5].startswith(str(DATA / "mini.yaml"))
+    assert rows["2.3"][5] == "tests/data/mini.yaml:55 (appraised)"  # relative to the directory
+    assert rows["2.2"][2] == (
+        "Đường ngõ xóm được bê tông hóa: 19,86 km; Tổng chiều dài đường ngõ xóm: 21,26 km"
+    )
 
 
 def test_department_tables_group_rows_under_each_department(mini: parrules.ScoreCard) -> None:

@@ -11,11 +11,11 @@ from .._model import Deduction, Node, NodeResult, ScoreCard, StageResult
 
 @attrs.frozen
 class StageChange:
-    """A node whose points changed between stages: its result at every stage, and the stages
-    (by index) where the points differ from the stage before."""
+    """A node whose points changed between stages: its result at every stage (None where it was
+    not scored on its own), and the stages (by index) where it differs from the stage before."""
 
     node: Node
-    results: tuple[NodeResult, ...]
+    results: tuple[NodeResult | None, ...]
     changed_at: tuple[int, ...]
 
 
@@ -23,22 +23,22 @@ def stage_diff(card: ScoreCard) -> tuple[StageChange, ...]:
     """Every node whose points differ between self-assessment, appraisal and final, in ruleset
     order; a card with one stage has none."""
     changes = []
-    for index, node in enumerate(card.ruleset.flat):
-        results = tuple(stage.results[index] for stage in card.stages)
-        changed = tuple(
-            i for i in range(1, len(results)) if results[i].points != results[i - 1].points
-        )
+    for node in card.ruleset.flat:
+        results = tuple(stage.get(node.code) for stage in card.stages)
+        points = [None if r is None else r.points for r in results]
+        changed = tuple(i for i in range(1, len(points)) if points[i] != points[i - 1])
         if changed:
             changes.append(StageChange(node, results, changed))
     return tuple(changes)
 
 
 def criteria(stage: StageResult, depth: int = 2) -> tuple[NodeResult, ...]:
-    """The nodes a report lists as criteria: those at ``depth`` (``1.6``), and leaves above it."""
+    """The nodes a report lists as criteria: those at ``depth`` (``1.6``), and above it those
+    scored directly (leaves, and nodes the appraisal scored as a whole)."""
     return tuple(
         r
         for r in stage.results
-        if r.code.count(".") + 1 == depth or (r.node.is_leaf and r.code.count(".") + 1 < depth)
+        if r.code.count(".") + 1 == depth or (r.scored_directly and r.code.count(".") + 1 < depth)
     )
 
 

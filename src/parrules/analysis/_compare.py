@@ -12,18 +12,28 @@ from .._numbers import percent, quantize
 
 @attrs.frozen
 class NodeComparison:
-    """One code in either year; ``before`` or ``after`` is None where the code exists in one
-    ruleset only."""
+    """One code of either ruleset. ``before_node`` or ``after_node`` is None where the code exists
+    in one ruleset only; ``before`` or ``after`` is also None where the node exists but was not
+    scored on its own (its parent was appraised as a whole)."""
 
     code: str
+    before_node: Node | None
+    after_node: Node | None
     before: NodeResult | None
     after: NodeResult | None
 
     @property
     def node(self) -> Node:
-        result = self.after or self.before
-        assert result is not None
-        return result.node
+        node = self.after_node or self.before_node
+        assert node is not None
+        return node
+
+    @property
+    def only_in(self) -> str | None:
+        """``before`` or ``after`` for a code of one ruleset only, else None."""
+        if self.after_node is None:
+            return "before"
+        return "after" if self.before_node is None else None
 
     @property
     def depth(self) -> int:
@@ -68,8 +78,8 @@ def compare(before: ScoreCard, after: ScoreCard, *, stage: str | None = None) ->
     """Compare two score cards node by node (by code), in the later ruleset's order; a code of
     the earlier ruleset only is placed after the code it follows there."""
     old, new = before.stage(stage), after.stage(stage)
-    old_codes = [r.code for r in old.results]
-    merged = [r.code for r in new.results]
+    old_codes = [n.code for n in before.ruleset.flat]
+    merged = [n.code for n in after.ruleset.flat]
     for index, code in enumerate(old_codes):
         if code in merged:
             continue
@@ -80,9 +90,12 @@ def compare(before: ScoreCard, after: ScoreCard, *, stage: str | None = None) ->
             merged.insert(merged.index(previous) + 1, code)
         else:  # its previous sibling, or a node before it: after that node's subtree
             merged.insert(_after_subtree(merged, previous), code)
-    old_by = {r.code: r for r in old.results}
-    new_by = {r.code: r for r in new.results}
-    rows = tuple(NodeComparison(code, old_by.get(code), new_by.get(code)) for code in merged)
+    old_nodes = {n.code: n for n in before.ruleset.flat}
+    new_nodes = {n.code: n for n in after.ruleset.flat}
+    rows = tuple(
+        NodeComparison(code, old_nodes.get(code), new_nodes.get(code), old.get(code), new.get(code))
+        for code in merged
+    )
     return Comparison(before, after, old, new, rows)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from .._model import Ruleset, ScoreCard, format_value
-from .._numbers import HUNDRED, ZERO, fmt, percent
+from .._model import Indicator, NodeResult, Ruleset, ScoreCard, format_value
+from .._numbers import HUNDRED, ZERO, fmt, fmt_percent, percent
 from ..analysis import (
     Comparison,
     DepartmentStatus,
@@ -28,6 +30,12 @@ def _stage_label(stage: str, lang: str) -> str:
     return labels(lang).get(stage, stage) if stage in ("self", "appraisal", "final") else stage
 
 
+def _points(result: NodeResult | None) -> Cell:
+    """A node's points, or a dash where it was not scored on its own (its parent was appraised
+    as a whole)."""
+    return "—" if result is None else result.points
+
+
 def card_table(card: ScoreCard, lang: str = "vi") -> Table:
     """Score card by stage, like a report's annex: every node, max, points per stage, owner."""
     t = labels(lang)
@@ -43,7 +51,7 @@ def card_table(card: ScoreCard, lang: str = "vi") -> Table:
                     node.code,
                     node.get_title(lang),
                     node.max,
-                    *(s.results[index].points for s in stages),
+                    *(_points(s.get(node.code)) for s in stages),
                     owner,
                 ),
                 "field" if "." not in node.code else "normal",
@@ -116,9 +124,19 @@ def register_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") 
     return Table(t["register"], title, columns, tuple(rows))
 
 
-def _value(value: Any, unit: str, lang: str) -> str:
+def _value(value: Any, indicator: Indicator | None, lang: str) -> str:
+    """An input as read: a ratio as a percentage, a number with its unit."""
+    if indicator is not None and indicator.type == "ratio" and isinstance(value, Decimal):
+        return fmt_percent(value, lang)
     text = format_value(value, lang)
+    unit = indicator.unit if indicator is not None else ""
     return f"{text} {unit}" if unit and unit != "%" and isinstance(value, Decimal) else text
+
+
+def _source(source: str) -> str:
+    """A rule's source with its file relative to the working directory when it is below it."""
+    here = str(Path.cwd()) + os.sep
+    return source[len(here) :] if source.startswith(here) else source
 
 
 def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -> Table:
@@ -137,7 +155,7 @@ def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -
                 label = (
                     indicator.label_en if lang == "en" and indicator.label_en else indicator.label
                 )
-            inputs.append(f"{label}: {_value(value, indicator.unit if indicator else '', lang)}")
+            inputs.append(f"{label}: {_value(value, indicator, lang)}")
         appraisal = [x for x in (e.by, e.date and e.date.strftime("%d/%m/%Y")) if x]
         appraisal += list(e.evidence)
         rows.append(
@@ -148,7 +166,7 @@ def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -
                     "; ".join(inputs) or None,
                     e.formula,
                     "; ".join(appraisal) or None,
-                    e.source,
+                    _source(e.source),
                 )
             )
         )
@@ -158,7 +176,7 @@ def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -
         Column(t["inputs"], wrap=_TEXT_WRAP),
         Column(t["formula"], wrap=30),
         Column(t["appraised_by"], wrap=20),
-        Column(t["source"], wrap=24),
+        Column(t["source"], wrap=32),
     )
     title = t["details_title"].format(unit=card.unit.unit, stage=_stage_label(result.stage, lang))
     return Table(t["details"], title, columns, tuple(rows))
@@ -211,9 +229,10 @@ def stage_diff_table(card: ScoreCard, changes: Sequence[StageChange], lang: str 
     rows = []
     for change in changes:
         reasons = []
-        if change.node.is_leaf:
-            for i in change.changed_at:
-                reason = change.results[i].explain(lang).reason
+        for i in change.changed_at:
+            result = change.results[i]
+            if result is not None and result.scored_directly:
+                reason = result.explain(lang).reason
                 reasons.append(f"{_stage_label(stages[i], lang)}: {reason}")
         rows.append(
             Row(
@@ -221,7 +240,7 @@ def stage_diff_table(card: ScoreCard, changes: Sequence[StageChange], lang: str 
                     change.node.code,
                     change.node.get_title(lang),
                     change.node.max,
-                    *(r.points for r in change.results),
+                    *(_points(r) for r in change.results),
                     "; ".join(reasons) or None,
                 ),
                 "field" if "." not in change.node.code else "normal",
@@ -284,16 +303,16 @@ def comparison_tables(
                     row.code,
                     title,
                     before.points if before else None,
-                    before.max if before else None,
+                    row.before_node.max if row.before_node else None,
                     after.points if after else None,
-                    after.max if after else None,
+                    row.after_node.max if row.after_node else None,
                 ),
                 kind,
             )
         )
         change: Cell = comparison.change(row)
-        if before is None or after is None:
-            change = t["only_in"].format(label=a if after is None else b)
+        if row.only_in:
+            change = t["only_in"].format(label=a if row.only_in == "before" else b)
         percent_rows.append(
             Row(
                 (row.code, title, comparison.percent(before), comparison.percent(after), change),
