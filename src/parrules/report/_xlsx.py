@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -53,6 +54,12 @@ def number_format(num: Num) -> str:
     return f"+{digits};-{digits};{digits}" if num.signed else digits
 
 
+def _lines(text: str, width: int) -> int:
+    """Lines a wrapped cell takes at ``width`` characters."""
+    parts = text.splitlines() or [""]
+    return sum(max(1, len(textwrap.wrap(part, max(width, 1)))) for part in parts)
+
+
 def _width(text: str) -> int:
     """Display cells of the widest line (wide characters count two)."""
     return max((max(wcswidth(line), len(line)) for line in text.splitlines()), default=0)
@@ -97,17 +104,39 @@ def workbook(tables: Sequence[Table], lang: str = "vi") -> bytes:
                     cell.number_format = fmt
                 if row.kind != "normal":
                     cell.font = bold
-                if column.wrap:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-                else:
-                    cell.alignment = Alignment(vertical="top")
+                cell.alignment = Alignment(
+                    horizontal="right" if column.kind != "text" else None,
+                    wrap_text=bool(column.wrap),
+                    vertical="top",
+                )
                 widths[col - 1] = max(widths[col - 1], _width(show(value, column, lang)))
         for r, note in enumerate(table.notes, start=len(table.rows) + 5):
             sheet.cell(row=r, column=1, value=note)
+        sizes = []
         for col, (width, column) in enumerate(zip(widths, table.columns, strict=True), 1):
             limit = column.wrap + 2 if column.wrap else _MAX_WIDTH
-            sheet.column_dimensions[get_column_letter(col)].width = min(max(width, 4) + 2, limit)
+            sizes.append(min(max(width, 4) + 2, limit))
+            sheet.column_dimensions[get_column_letter(col)].width = sizes[-1]
+        # Row heights for wrapped text: LibreOffice does not fit them when it opens the file.
+        for r, row in enumerate(table.rows, start=4):
+            lines = max(
+                (
+                    _lines(show(value, column, lang), int((size - 1) * 1.15))
+                    for value, column, size in zip(row.cells, table.columns, sizes, strict=True)
+                    if column.wrap
+                ),
+                default=1,
+            )
+            if lines > 1:
+                sheet.row_dimensions[r].height = 15 * lines
         sheet.freeze_panes = "A4"
+        # printed the way the seed annexes are: landscape, all columns on one page width
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_title_rows = "3:3"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
