@@ -130,16 +130,13 @@ def rank(
         )
     method = method or ("dense" if ruleset.ranking == "dense" else "competition")
     results = [(card, card.stage(stage)) for card in cards]
-    totals = sorted({r.total for _, r in results}, reverse=True)
-    all_totals = sorted((r.total for _, r in results), reverse=True)
-
-    def place(total: Decimal) -> int:
-        if method == "dense":
-            return totals.index(total) + 1
-        return all_totals.index(total) + 1
+    # the rank of a total: 1 + the units (competition) or distinct totals (dense) above it
+    places: dict[Decimal, int] = {}
+    for index, total in enumerate(sorted((r.total for _, r in results), reverse=True)):
+        places.setdefault(total, len(places) + 1 if method == "dense" else index + 1)
 
     entries = sorted(
-        (RankEntry(card, place(result.total), result) for card, result in results),
+        (RankEntry(card, places[result.total], result) for card, result in results),
         key=lambda e: (e.rank, vi_sort_key(e.unit), e.card.unit.path or ""),
     )
     count = Decimal(len(cards))
