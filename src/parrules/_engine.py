@@ -20,7 +20,7 @@ from ._model import (
 from ._numbers import ZERO, quantize
 from .errors import InputError, NotScoredError, ParRulesError, RuleFailure, ScoringError, UnitError
 
-MISSING = Text("Thiếu số liệu: {missing}", "Missing data: {missing}")
+MISSING = Text("Không đủ dữ liệu: thiếu {missing}", "Insufficient data: no {missing}")
 RESCALED = Text(
     "Không áp dụng; tính theo tỷ lệ đạt của các tiêu chí cùng cấp ({rate:%})",
     "Not applicable; scored at the rate its sibling criteria achieved ({rate:%})",
@@ -101,7 +101,7 @@ def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) ->
     values = stage.indicators
     missing = [name for name in node.reads if name not in values]
     if missing:
-        return _missing(node, unit, stage, missing)
+        return _missing(ruleset, node, unit, stage, missing)
     try:
         outcome = evaluate(values)
     except InputError as exc:
@@ -179,7 +179,14 @@ def _checked(node: Node, unit: UnitInputs, outcome: object, precision: int) -> N
     return NodeResult(node, points, outcome=outcome)
 
 
-def _missing(node: Node, unit: UnitInputs, stage: Stage, missing: list[str]) -> NodeResult:
+def _label(ruleset: Ruleset, name: str) -> Text:
+    indicator = ruleset.indicators[name]
+    return Text(indicator.label, indicator.label_en or indicator.label)
+
+
+def _missing(
+    ruleset: Ruleset, node: Node, unit: UnitInputs, stage: Stage, missing: list[str]
+) -> NodeResult:
     policy = node.missing
     if policy == "error":
         raise UnitError(
@@ -193,7 +200,7 @@ def _missing(node: Node, unit: UnitInputs, stage: Stage, missing: list[str]) -> 
         ZERO if policy != "full" else node.max,
         MISSING,
         None,
-        (("missing", missing),),
+        (("missing", [_label(ruleset, name) for name in missing]),),
         (),
         not_applicable=policy == "not_applicable",
     )
