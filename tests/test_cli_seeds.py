@@ -13,6 +13,7 @@ import io
 import json
 from pathlib import Path
 
+import jsonschema
 import openpyxl
 import pytest
 
@@ -218,3 +219,48 @@ def test_compare_deeper_tells_not_itemised_from_new_nodes(
     assert rows["1.1"][4] is None
     # 8.7 (cooperatives) is new in the 2023 ruleset
     assert rows["8.7"][4] == "chỉ có ở Năm 2023"
+
+
+SOC_TRANG = sorted((ROOT / "examples" / "soc-trang" / "thanh-tri-2018").glob("*.yaml"))
+
+
+def test_rank_the_ten_soc_trang_communes(capsys: pytest.CaptureFixture[str]) -> None:
+    """Thạnh Trị 2018: no per-commune results were published, so the ten example files are
+    illustrative; the expected ranks and classes are those of tests/test_soc_trang.py, the
+    averages are the field points of the files added by hand and divided by ten."""
+    assert len(SOC_TRANG) == 10
+    document = json.loads(run(capsys, "rank", *map(str, SOC_TRANG), "--format", "json"))
+    schema = json.loads((ROOT / "docs" / "schema" / "ranking.schema.json").read_text("utf-8"))
+    jsonschema.validate(document, schema)
+    ranks = [(u["rank"], u["unit"], u["total"], u["classification"]) for u in document["units"]]
+    assert ranks == [
+        (1, "Thị trấn Phú Lộc", "92.5", "Rất tốt"),
+        (2, "Thị trấn Hưng Lợi", "88.75", "Tốt"),  # a tie, in alphabetical order
+        (2, "Xã Thạnh Trị", "88.75", "Tốt"),
+        (4, "Xã Lâm Tân", "84", "Tốt"),
+        (5, "Xã Vĩnh Lợi", "79.5", "Khá"),
+        (6, "Xã Thạnh Tân", "76.25", "Khá"),
+        (7, "Xã Tuân Tức", "70", "Khá"),
+        (8, "Xã Lâm Kiết", "65.5", "Trung bình"),
+        (9, "Xã Châu Hưng", "58", "Trung bình"),
+        (10, "Xã Vĩnh Thành", "48.5", "Yếu"),
+    ]
+    # 751,75 / 10 = 75,175 → 75,18 (half-up); field 4: 139,25 / 10 = 13,925 → 13,93, of 18
+    assert document["average"]["total"] == "75.18"
+    assert document["average"]["percent"] == "75.18"
+    assert document["average"]["fields"]["4"] == {"points": "13.93", "percent": "77.36"}
+    assert document["average"]["fields"]["8"] == {"points": "4.95", "percent": "61.88"}
+    assert document["classification_counts"] == {
+        "Rất tốt": 1,
+        "Tốt": 3,
+        "Khá": 3,
+        "Trung bình": 2,
+        "Yếu": 1,
+    }
+    text = run(capsys, "rank", *map(str, SOC_TRANG))
+    average = next(line for line in text.splitlines() if line.strip().startswith("Điểm trung"))
+    assert average.split()[-9:] == [
+        "19,25", "4,7", "11,5", "13,93", "6,2", "9,5", "5,15", "4,95", "75,18",
+    ]  # fmt: skip
+    rate = next(line for line in text.splitlines() if line.strip().startswith("Tỷ lệ %"))
+    assert rate.split()[-1] == "75,18%"

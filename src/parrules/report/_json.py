@@ -14,8 +14,8 @@ RANKING_SCHEMA = "parrules.ranking/1"
 def ranking_to_dict(ranking: Ranking, lang: str = "vi") -> dict[str, Any]:
     """The ``parrules.ranking/1`` document: units by rank then name, the average, the counts.
 
-    Totals and field points are exact; percentages and averages are rounded half-up to the
-    ruleset's ``display_precision``.
+    Field points are exact; totals (as published), percentages and averages are rounded half-up
+    to the ruleset's ``display_precision``. Ranks compare the exact totals.
     """
     places = ranking.ruleset.display_precision
 
@@ -29,7 +29,7 @@ def ranking_to_dict(ranking: Ranking, lang: str = "vi") -> dict[str, Any]:
         "units": [
             {
                 "unit": e.unit,
-                "total": jsonable(e.total),
+                "total": rounded(e.total),
                 "percent": rounded(e.percent),
                 "rank": e.rank,
                 "classification": e.classification.get(lang) if e.classification else None,
