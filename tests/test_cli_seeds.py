@@ -264,3 +264,42 @@ def test_rank_the_ten_soc_trang_communes(capsys: pytest.CaptureFixture[str]) -> 
     ]  # fmt: skip
     rate = next(line for line in text.splitlines() if line.strip().startswith("Tỷ lệ %"))
     assert rate.split()[-1] == "75,18%"
+
+
+DAK_PO = ROOT / "examples" / "gia-lai" / "dak-po-2020.yaml"
+
+
+def test_dak_po_goal_verdicts_and_indicator_trends(capsys: pytest.CaptureFixture[str]) -> None:
+    """Seed 002: Phụ lục 8 rates goals 3, 7, 10, 11, 12 "Đạt" and 8, 9 "Không đạt", and leaves
+    1, 2, 4, 5, 6 blank (no evidence: "Không đủ dữ liệu" here); Phụ lục 3 and 7 give the yearly
+    figures."""
+    out = run(capsys, "score", str(DAK_PO), "--tables", "goals,trend", "--format", "json")
+    goals, trend = json.loads(out)["tables"]
+    verdicts = {row["cells"][0]: row["cells"][2] for row in goals["rows"]}
+    assert verdicts == {
+        **dict.fromkeys(["1", "2", "4", "5", "6"], "Không đủ dữ liệu"),
+        **dict.fromkeys(["3", "7", "10", "11", "12"], "Đạt"),
+        **dict.fromkeys(["8", "9"], "Không đạt"),
+    }
+    years = [c["label"] for c in trend["columns"]][3:]
+    rows = {
+        row["cells"][1]: dict(zip(years, row["cells"][3:], strict=True)) for row in trend["rows"]
+    }
+    # Phụ lục 7, item 5: digital signatures 0, 0, 21, 29, 169, 169 (2015–2020)
+    signatures = rows["Số lượng chữ ký số"]
+    assert [signatures[f"Năm {y}"] for y in range(2015, 2021)] == [
+        "0",
+        "0",
+        "21",
+        "29",
+        "169",
+        "169",
+    ]
+    # Phụ lục 7, item 1: documents exchanged electronically 50%, 70%, 80%, 90%, 100%, 100%
+    shares = rows["Tỷ lệ văn bản trao đổi dạng điện tử"]
+    assert [shares[f"Năm {y}"] for y in range(2015, 2021)] == ["50", "70", "80", "90", "100", "100"]
+    # Phụ lục 3, item 1: district-level procedures 184, 184, 300, 282, 318, 323
+    procedures = rows["Số lượng TTHC cấp huyện"]
+    assert [procedures[f"Năm {y}"] for y in range(2015, 2021)] == [
+        "184", "184", "300", "282", "318", "323",
+    ]  # fmt: skip

@@ -211,7 +211,7 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
     if not cards:
         return EXIT_FAILED
     kind = _format(args)
-    if kind == "json":
+    if kind == "json" and not args.tables:  # the score cards; with --tables, those tables
         documents = []
         for card in cards:
             data = card.to_dict(args.lang)

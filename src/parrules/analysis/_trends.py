@@ -10,6 +10,7 @@ import attrs
 
 from .._model import Indicator, ScoreCard
 
+_AS_OF = re.compile(r"\s*\((tính đến|as of|to)\b[^)]*\b(19|20|21)\d\d\)$", re.IGNORECASE)
 _STRUCTURED = ("events", "items", "answers")  # not one value a year: left out of trends
 _YEAR_SUFFIX = re.compile(r"^(?P<base>[a-z][a-z0-9_]*?)_(?P<year>(19|20|21)\d\d)$")
 _YEAR_IN_LABEL = re.compile(
@@ -26,9 +27,11 @@ class IndicatorTrend:
     values: tuple[tuple[int, Any], ...]
 
     def label(self, lang: str = "vi") -> str:
-        """The indicator's label without the year a yearly indicator's label ends with."""
+        """The indicator's label without the year it ends with, and without its cut-off date
+        (``(tính đến 12/2010)``) when it stands for several years."""
         text = self.indicator.label_en if lang == "en" and self.indicator.label_en else None
-        return _YEAR_IN_LABEL.sub("", text or self.indicator.label).strip()
+        text = _YEAR_IN_LABEL.sub("", text or self.indicator.label).strip()
+        return _AS_OF.sub("", text).strip() if len(self.values) > 1 else text
 
     def value(self, year: int) -> Any:
         return dict(self.values).get(year)
