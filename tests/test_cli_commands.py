@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -93,6 +94,25 @@ def test_output_format_follows_the_suffix(
     md = tmp_path / "f.md"
     assert run(capsys, "score", MINI, "-o", str(md))[0] == 0
     assert md.read_text(encoding="utf-8").startswith("### ")
+
+
+def test_several_units_to_xlsx_name_their_sheets_and_repeat_byte_for_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    for target in (first, second):
+        assert run(capsys, "score", MINI, COMMUNES[0], "-o", str(target))[0] == 0
+    assert openpyxl.load_workbook(first).sheetnames == [
+        "Huyện Thử Nghiệm - Bảng điểm",
+        "Huyện Thử Nghiệm - Mất điểm",
+        "Xã An Bình - Bảng điểm",
+        "Xã An Bình - Mất điểm",
+    ]
+    assert first.read_bytes() == second.read_bytes()
+    # no time of saving in the file: every zip entry and the document properties carry one date
+    with zipfile.ZipFile(first) as book:
+        assert {i.date_time for i in book.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+        assert b"2000-01-01T00:00:00Z" in book.read("docProps/core.xml")
 
 
 def test_tables_option_picks_tables(capsys: pytest.CaptureFixture[str]) -> None:

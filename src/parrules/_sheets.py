@@ -556,7 +556,7 @@ def _template_xlsx(ruleset: Ruleset, columns: Sequence[TemplateColumn], lang: st
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .report._xlsx import require_openpyxl, sheet_name
+    from .report._xlsx import require_openpyxl, save, sheet_name
 
     openpyxl = require_openpyxl()
     book = openpyxl.Workbook()
@@ -609,9 +609,7 @@ def _template_xlsx(ruleset: Ruleset, columns: Sequence[TemplateColumn], lang: st
         )
     for letter, width in zip("ABCDE", (60, 28, 10, 14, 48), strict=True):
         guide.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return save(book)
 
 
 def _validation(column: TemplateColumn, factory: Any) -> Any:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+import attrs
 from tabulate import tabulate
 
 from . import __version__, report
@@ -221,7 +222,12 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
         body = documents[0] if len(documents) == 1 else documents
         _emit(args, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     else:
-        tables = [t for card in cards for t in _card_tables(card, names, args.stage, args.lang)]
+        tables = [
+            # with several units, sheet names say whose table it is
+            attrs.evolve(t, name=f"{card.unit.unit} - {t.name}") if len(cards) > 1 else t
+            for card in cards
+            for t in _card_tables(card, names, args.stage, args.lang)
+        ]
         _emit(args, report.render(tables, kind, args.lang))
     if len(cards) == 1:
         card = cards[0]

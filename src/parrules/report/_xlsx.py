@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
+import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -137,6 +138,25 @@ def workbook(tables: Sequence[Table], lang: str = "vi") -> bytes:
         sheet.page_setup.fitToHeight = 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         sheet.print_title_rows = "3:3"
+    return save(book)
+
+
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)")
+
+
+def save(book: Any) -> bytes:
+    """The workbook's bytes, the same for the same content: openpyxl stamps the time of saving
+    into the file and into each zip entry; both are set to a fixed date."""
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _STAMP.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+            target.writestr(zipfile.ZipInfo(info.filename, (2000, 1, 1, 0, 0, 0)), content)
+    return out.getvalue()
