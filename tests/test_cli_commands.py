@@ -68,14 +68,20 @@ def test_text_formats(capsys: pytest.CaptureFixture[str], fmt: str, marker: str)
     assert marker in out
 
 
-def test_json_is_the_score_card_and_a_list_for_several(capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_is_the_score_card_one_after_another_for_several(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, out, _ = run(capsys, "score", MINI, "--format", "json", "--stage", "appraisal")
     data = json.loads(out)
     assert code == 0
     assert data["schema"] == "parrules.scorecard/1"
     assert [s["stage"] for s in data["stages"]] == ["appraisal"]
     code, out, _ = run(capsys, "score", MINI, COMMUNES[0], "--format", "json")
-    assert [d["unit"] for d in json.loads(out)] == ["Huyện Thử Nghiệm", "Xã An Bình"]
+    decoder = json.JSONDecoder()
+    first, end = decoder.raw_decode(out)
+    second, end = decoder.raw_decode(out, end + 1)
+    assert [first["unit"], second["unit"]] == ["Huyện Thử Nghiệm", "Xã An Bình"]
+    assert out[end:] == "\n"
 
 
 def test_output_format_follows_the_suffix(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from ._batch import BatchResult, UnitResult, score_batch
 from ._engine import score
 from ._model import (
     Appraisal,
@@ -37,6 +38,7 @@ from ._params import Params
 from ._plugins import BrokenPlugin, Registry, make_plugin_manager
 from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
+from ._yaml import Limits, yaml_limits
 from .analysis import rank
 from .analysis.diff import diff_rulesets
 from .analysis.plan import plan
@@ -46,11 +48,13 @@ from .hookspecs import hookimpl
 __all__ = [
     "Appraisal",
     "Band",
+    "BatchResult",
     "BrokenPlugin",
     "Deduction",
     "Evaluate",
     "Explanation",
     "Indicator",
+    "Limits",
     "Node",
     "NodeResult",
     "Outcome",
@@ -65,6 +69,7 @@ __all__ = [
     "StageResult",
     "Text",
     "UnitInputs",
+    "UnitResult",
     "Values",
     "__version__",
     "diff_rulesets",
@@ -76,7 +81,9 @@ __all__ = [
     "plan",
     "rank",
     "score",
+    "score_batch",
     "unit_from_mapping",
+    "yaml_limits",
 ]
 
 try:

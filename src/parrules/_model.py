@@ -245,6 +245,8 @@ class UnitInputs:
     path: str | None = None
     ruleset_path: str | None = attrs.field(default=None, eq=False)
     """The ruleset file the unit was checked against, so it can be loaded again by path."""
+    lines: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict, eq=False, repr=False)
+    """stage → indicator → line of the unit file where its value was written, for errors."""
 
     def stage(self, name: str | None = None) -> Stage:
         if name is None:

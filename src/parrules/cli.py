@@ -11,7 +11,7 @@ import sys
 import textwrap
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,17 +19,18 @@ import attrs
 from tabulate import tabulate
 
 from . import __version__, report
+from ._batch import UnitResult, _score_one, score_batch
 from ._engine import score
 from ._model import Explanation, ScoreCard, UnitInputs
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
 from ._ruleset import known_ids, load_ruleset
-from ._sheets import is_sheet, read_sheet, template
+from ._sheets import SheetRow, is_sheet, read_sheet, template
 from ._units import load_unit
 from .analysis import by_department, compare, goal_verdicts, indicator_trends, rank, stage_diff
 from .analysis.diff import diff_rulesets
 from .analysis.plan import METHOD, Plan, plan
-from .errors import ParRulesError
+from .errors import ParRulesError, one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 LABELS = report.LABELS
@@ -52,9 +53,8 @@ class Failed(Exception):
     """Something asked for was not done; its errors are already on stderr."""
 
 
-def _error(message: object) -> None:
-    text = " ".join(str(message).split())
-    print(f"parrules: {text}", file=sys.stderr)
+def _error(message: BaseException | str) -> None:
+    print(f"parrules: {one_line(message)}", file=sys.stderr)
 
 
 class Progress:
@@ -86,55 +86,71 @@ class Progress:
             self.stream.flush()
 
 
-def _load_cards(paths: Sequence[str], registry: Registry) -> tuple[list[ScoreCard], bool]:
-    """Score every unit file and every row of every sheet; errors are printed, not raised."""
+Build = Callable[[ScoreCard], Any]
+
+
+def _load_cards(
+    paths: Sequence[str], registry: Registry, build: Build | None = None
+) -> tuple[list[tuple[ScoreCard, Any]], bool]:
+    """Score every unit file and every row of every sheet, each with what ``build`` makes of its
+    card, built in the same guard: a unit that fails, also while being built (a missing stage, an
+    explanation a plugin cannot write), is reported on one line and left out."""
     failed = False
-    jobs: list[str | UnitInputs] = []
+    sheets: dict[str, tuple[SheetRow, ...]] = {}
     for path in paths:
-        if not is_sheet(path):
-            jobs.append(path)
-            continue
-        try:
-            rows = read_sheet(path, registry=registry)
-        except ParRulesError as exc:
-            _error(exc)
-            failed = True
-            continue
-        for row in rows:
-            for error in row.errors:
-                _error(error)
-            failed = failed or bool(row.errors)
-            if row.unit is not None:
-                jobs.append(row.unit)
-    cards = []
-    progress = Progress(len(jobs))
-    try:
-        for job in jobs:
+        if is_sheet(path) and path not in sheets:
             try:
-                unit = load_unit(job, registry=registry) if isinstance(job, str) else job
-                ruleset = load_ruleset(unit.ruleset_path or unit.ruleset, registry=registry)
-                cards.append(score(ruleset, unit))
+                sheets[path] = read_sheet(path, registry=registry)
             except ParRulesError as exc:
                 _error(exc)
-                failed = True
-            progress.step()
+                failed, sheets[path] = True, ()
+            for row in sheets[path]:
+                for error in row.errors:
+                    _error(error)
+                failed = failed or bool(row.errors)
+    files = [p for p in paths if not is_sheet(p)]
+    units = sum(1 for rows in sheets.values() for row in rows if row.unit is not None)
+    progress = Progress(len(files) + units)
+    built: dict[int, Any] = {}
+
+    def render(card: ScoreCard) -> str:
+        built[id(card)] = None if build is None else build(card)
+        return ""
+
+    results: list[UnitResult] = []
+    try:
+        batch = score_batch(files, registry=registry, render=render, progress=progress.step)
+        scored = iter(batch.results)
+        for path in paths:
+            if not is_sheet(path):
+                results.append(next(scored))
+                continue
+            for row in sheets.pop(path, ()):
+                if row.unit is not None:
+                    results.append(_score_row(row.unit, registry, render))
+                    progress.step()
     finally:
         progress.close()
+    cards = []
+    for result in results:
+        if result.card is None:
+            _error(result.message)
+            failed = True
+        else:
+            cards.append((result.card, built[id(result.card)]))
     return cards, failed
 
 
-def _with_stage(cards: Iterable[ScoreCard], stage: str | None) -> tuple[list[ScoreCard], bool]:
-    """The cards that have the stage asked for; the others are errors."""
-    kept, failed = [], False
-    for card in cards:
-        try:
-            card.stage(stage)
-        except ParRulesError as exc:
-            _error(f"{card.unit.path or card.unit.unit}: {exc}")
-            failed = True
-            continue
-        kept.append(card)
-    return kept, failed
+def _score_row(
+    unit: UnitInputs, registry: Registry, render: Callable[[ScoreCard], str]
+) -> UnitResult:
+    """A unit read from a sheet, scored (and rendered) under the same guard as unit files."""
+    where = unit.path or unit.unit
+    try:
+        ruleset = load_ruleset(unit.ruleset_path or unit.ruleset, registry=registry)
+    except ParRulesError as exc:
+        return UnitResult(where, error=exc)
+    return _score_one(where, unit, ruleset, render)
 
 
 def _format(args: argparse.Namespace) -> str:
@@ -148,7 +164,7 @@ def _format(args: argparse.Namespace) -> str:
 def _emit(args: argparse.Namespace, content: str | bytes) -> None:
     """Write to ``--output`` atomically, or to stdout (binary only when it is not a terminal)."""
     if args.output:
-        report.write_atomic(args.output, content)
+        _write(args.output, content)
         return
     if isinstance(content, bytes):
         if sys.stdout.isatty():
@@ -168,7 +184,15 @@ def _chart(args: argparse.Namespace, series: list[tuple[str, Any]], title: str) 
     if kind not in report.CHART_FORMATS:
         _error(f"--chart {args.chart}: name a .png or .svg file")
         raise Failed
-    report.write_atomic(args.chart, report.field_chart(series, title, format=kind, lang=args.lang))
+    _write(args.chart, report.field_chart(series, title, format=kind, lang=args.lang))
+
+
+def _write(path: str, content: str | bytes) -> None:
+    try:
+        report.write_atomic(path, content)
+    except OSError as exc:
+        _error(f"cannot write {path}: {exc.strerror or exc}")
+        raise Failed from None
 
 
 def _tables_arg(value: str | None, allowed: Sequence[str], default: Sequence[str]) -> list[str]:
@@ -206,42 +230,50 @@ def _card_tables(card: ScoreCard, names: Sequence[str], stage: str | None, lang:
 def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> int:
     default = ("card", "register", "details") if explain else ("card", "register")
     names = _tables_arg(args.tables, CARD_TABLES, default)
-    cards, failed = _load_cards(args.units, registry)
-    cards, missing = _with_stage(cards, args.stage)
-    failed = failed or missing
-    if not cards:
-        return EXIT_FAILED
     kind = _format(args)
-    if kind == "json" and not args.tables:  # the score cards; with --tables, those tables
-        documents = []
-        for card in cards:
+    as_cards = kind == "json" and not args.tables  # the score cards; with --tables, those tables
+
+    def build(card: ScoreCard) -> Any:
+        if args.stage:
+            card.stage(args.stage)
+        if as_cards:
             data = card.to_dict(args.lang)
             if args.stage:
                 data["stages"] = [s for s in data["stages"] if s["stage"] == args.stage]
-            documents.append(data)
-        body = documents[0] if len(documents) == 1 else documents
-        _emit(args, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+            return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        return _card_tables(card, names, args.stage, args.lang)
+
+    cards, failed = _load_cards(args.units, registry, build)
+    if not cards:
+        return EXIT_FAILED
+    if as_cards:  # one document per unit, one after the other
+        _emit(args, "".join(text for _, text in cards))
     else:
         tables = [
             # with several units, sheet names say whose table it is
             attrs.evolve(t, name=f"{card.unit.unit} - {t.name}") if len(cards) > 1 else t
-            for card in cards
-            for t in _card_tables(card, names, args.stage, args.lang)
+            for card, built in cards
+            for t in built
         ]
         _emit(args, report.render(tables, kind, args.lang))
     if len(cards) == 1:
-        card = cards[0]
+        card = cards[0][0]
         stages = [card.stage(args.stage)] if args.stage else list(card.stages)
         series = [(report.labels(args.lang).get(s.stage, s.stage), s) for s in stages]
     else:
-        series = [(c.unit.unit, c.stage(args.stage)) for c in cards]
-    _chart(args, series, cards[0].ruleset.title)
+        series = [(c.unit.unit, c.stage(args.stage)) for c, _ in cards]
+    _chart(args, series, cards[0][0].ruleset.title)
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _stage_check(args: argparse.Namespace) -> Build:
+    """A unit without the stage asked for fails on its own."""
+    return lambda card: card.stage(args.stage)
+
+
 def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
-    cards, failed = _load_cards(args.units, registry)
-    cards, missing = _with_stage(cards, args.stage)
+    scored, failed = _load_cards(args.units, registry, _stage_check(args))
+    cards = [card for card, _ in scored]
     if not cards:
         return EXIT_FAILED
     ranking = rank(cards, stage=args.stage, method=args.method)
@@ -251,19 +283,18 @@ def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
         _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         _emit(args, report.render(report.ranking_tables(ranking, args.lang), kind, args.lang))
-    return EXIT_FAILED if failed or missing else EXIT_OK
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _cmd_compare(args: argparse.Namespace, registry: Registry) -> int:
     names = _tables_arg(args.tables, COMPARE_TABLES, ("points", "percent"))
-    cards, failed = _load_cards([args.before, args.after], registry)
-    cards, missing = _with_stage(cards, args.stage)
-    if failed or missing:
+    scored, failed = _load_cards([args.before, args.after], registry, _stage_check(args))
+    if failed:
         return EXIT_FAILED
-    if len(cards) != 2:
-        _error(f"compare needs exactly two units, got {len(cards)}")
+    if len(scored) != 2:
+        _error(f"compare needs exactly two units, got {len(scored)}")
         return EXIT_FAILED
-    before, after = sorted(cards, key=lambda c: c.unit.year)
+    before, after = sorted((card for card, _ in scored), key=lambda c: c.unit.year)
     comparison = compare(before, after, stage=args.stage)
     points, percents = report.comparison_tables(comparison, args.lang, depth=args.depth)
     tables: list[Any] = []
@@ -556,9 +587,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         _error(exc)
         return EXIT_FAILED
-    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped reading: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAILED
+        return EXIT_OK
     except OSError as exc:
         if args.debug:
             traceback.print_exc()
