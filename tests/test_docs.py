@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
 LANGUAGES = {"console", "python", "text", "yaml", "toml", "bash", "json"}
+UPDATE = "PARRULES_DOCS_UPDATE"
+"""Set to re-record the output of console blocks that have no ``...`` (review the diff!)."""
 COPIED = ("examples", "plugins")
 """Directories of the repository each page finds in its (otherwise empty) working directory."""
 
@@ -152,6 +154,16 @@ class PageRun:
     namespace: dict[str, Any] = field(default_factory=lambda: {"__name__": "__docs__"})
     installed: set[str] = field(default_factory=set)
     paths: list[str] = field(default_factory=list)
+    updates: list[tuple[Block, list[str]]] = field(default_factory=list)
+
+    def write_updates(self) -> None:
+        """Re-record the console blocks whose output changed (``PARRULES_DOCS_UPDATE=1``)."""
+        lines = self.page.read_text(encoding="utf-8").split("\n")
+        for block, recorded in sorted(self.updates, key=lambda u: -u[0].line):
+            indent = " " * (len(lines[block.line - 1]) - len(lines[block.line - 1].lstrip()))
+            size = len(block.text.splitlines())
+            lines[block.line : block.line + size] = [(indent + ln).rstrip() for ln in recorded]
+        self.page.write_text("\n".join(lines), encoding="utf-8")
 
     def where(self, block: Block) -> str:
         return f"{_rel(self.page)}:{block.line}"
@@ -185,15 +197,22 @@ class PageRun:
             else:
                 commands[-1][1].append(line)
         expected_exit = int(block.marker.get("exit", "0"))
+        recorded: list[str] = []
         for command, expected in commands:
             code, output = self.execute(self.expand(shlex.split(command)))
             what = f"{self.where(block)}: $ {command}"
             if code != expected_exit:
                 pytest.fail(f"{what}: exit status {code}, expected {expected_exit}\n{output}")
+            recorded += [f"$ {command}", *([] if command.startswith("pip ") else _lines(output))]
             if command.startswith("pip "):
                 continue
             if not output_matches("\n".join(expected), output):
+                if os.environ.get(UPDATE) and not any("..." in line for line in expected):
+                    self.updates.append((block, recorded))
+                    continue
                 pytest.fail(mismatch(what, "\n".join(expected), output))
+        if self.updates and self.updates[-1][0] is block:
+            self.updates[-1] = (block, recorded)
 
     def expand(self, argv: list[str]) -> list[str]:
         """Expand wildcards the way a shell does (sorted; a pattern matching nothing is kept)."""
@@ -353,6 +372,11 @@ def test_examples(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
                 run.check_script_output(block)
             else:
                 run.run(block)
+    if run.updates:
+        run.write_updates()
+        pytest.fail(
+            f"{_rel(page)}: re-recorded {len(run.updates)} console block(s); review the diff"
+        )
 
 
 # --- the harness itself ------------------------------------------------------------------------
