@@ -145,6 +145,19 @@ def _cmd_rulesets(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_OK
 
 
+def _cmd_validate(args: argparse.Namespace, registry: Registry) -> int:
+    from ._validate import ERROR, validate
+
+    errors = warnings = 0
+    for ref in args.rulesets:
+        for finding in validate(ref, registry=registry):
+            print(finding)
+            errors += finding.severity == ERROR
+            warnings += finding.severity != ERROR
+    print(f"{len(args.rulesets)} ruleset(s): {errors} error(s), {warnings} warning(s)")
+    return EXIT_FAILED if errors or (args.strict and warnings) else EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="parrules", description="Score administrative-reform indices and explain them."
@@ -162,6 +175,10 @@ def make_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
     sub.add_parser("rules", help="list every rule with its plugin and params")
     sub.add_parser("rulesets", help="list the installed rulesets by id")
+    text = "check rulesets statically and list every finding with file:line"
+    cmd = sub.add_parser("validate", help=text, description=text)
+    cmd.add_argument("rulesets", nargs="+", metavar="RULESET", help="ruleset id or file")
+    cmd.add_argument("--strict", action="store_true", help="fail on warnings too")
     return parser
 
 
@@ -173,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_score(args, registry, explain=args.command == "explain")
         if args.command == "rules":
             return _cmd_rules(args, registry)
+        if args.command == "validate":
+            return _cmd_validate(args, registry)
         return _cmd_rulesets(args, registry)
     except ParRulesError as exc:
         print(f"parrules: {exc}", file=sys.stderr)
