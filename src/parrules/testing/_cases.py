@@ -23,7 +23,7 @@ import attrs
 
 from .._engine import score
 from .._model import ScoreCard
-from .._numbers import parse_decimal
+from .._numbers import fmt, parse_decimal
 from .._plugins import Registry
 from .._ruleset import load_ruleset
 from .._units import unit_from_mapping
@@ -119,7 +119,7 @@ def check_case(case: Case, *, registry: Registry | None = None) -> ScoreCard:
     for code, expected in case.expect.items():
         actual = stage.total if code == "total" else stage.node(code).points
         if actual != expected:
-            wrong.append(f"{code}: expected {expected}, got {actual}")
+            wrong.append(f"{code}: expected {fmt(expected, 'en')}, got {fmt(actual, 'en')}")
     if wrong:
         message = f"{case.where}: case '{case.name}', stage '{stage.stage}': " + "; ".join(wrong)
         raise CheckFailed(f"ruleset '{ruleset.id}'", "case", message)
