@@ -17,6 +17,7 @@ from ._model import (
     Appraisal,
     Band,
     Deduction,
+    Evaluate,
     Explanation,
     Indicator,
     Node,
@@ -30,6 +31,7 @@ from ._model import (
     StageResult,
     Text,
     UnitInputs,
+    Values,
 )
 from ._params import Params
 from ._plugins import BrokenPlugin, Registry, make_plugin_manager
@@ -43,6 +45,7 @@ __all__ = [
     "Band",
     "BrokenPlugin",
     "Deduction",
+    "Evaluate",
     "Explanation",
     "Indicator",
     "Node",
@@ -59,6 +62,7 @@ __all__ = [
     "StageResult",
     "Text",
     "UnitInputs",
+    "Values",
     "__version__",
     "hookimpl",
     "known_ids",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
+
 from ._model import (
     Node,
     NodeResult,
@@ -19,6 +21,10 @@ from ._numbers import ZERO, quantize
 from .errors import InputError, NotScoredError, ParRulesError, RuleFailure, ScoringError, UnitError
 
 MISSING = Text("Thiếu số liệu: {missing}", "Missing data: {missing}")
+RESCALED = Text(
+    "Không áp dụng; tính theo tỷ lệ đạt của các tiêu chí cùng cấp ({rate:%})",
+    "Not applicable; scored at the rate its sibling criteria achieved ({rate:%})",
+)
 
 
 def score(ruleset: Ruleset, unit: UnitInputs) -> ScoreCard:
@@ -38,9 +44,27 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
     results: dict[str, NodeResult] = {}
     unscored: list[str] = []
 
+    def visit_all(nodes: tuple[Node, ...]) -> Decimal:
+        points = sum((visit(node) for node in nodes), ZERO)
+        rescaled = [
+            n
+            for n in nodes
+            if n.not_applicable == "rescale"
+            and n.code in results
+            and results[n.code].not_applicable
+        ]
+        if rescaled:
+            points += _rescale(nodes, rescaled, results, ruleset.precision)
+        return points
+
     def visit(node: Node) -> Decimal:
+        appraisal = stage.points.get(node.code)
+        if node.children and appraisal is not None:
+            # Scored as a whole by the appraisal: its sub-criteria are not itemised.
+            results[node.code] = NodeResult(node, appraisal.points, appraisal=appraisal)
+            return appraisal.points
         if node.children:
-            points = sum((visit(child) for child in node.children), ZERO)
+            points = visit_all(node.children)
             results[node.code] = NodeResult(node, points)
             return points
         result = _score_leaf(ruleset, unit, stage, node)
@@ -50,7 +74,7 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
         results[node.code] = result
         return result.points
 
-    total = sum((visit(node) for node in ruleset.nodes), ZERO)
+    total = visit_all(ruleset.nodes)
     if unscored:
         msg = (
             f"{unit.path or unit.unit}: stage '{stage.name}' gives no points for the appraised "
@@ -59,7 +83,7 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
         raise NotScoredError(msg, code=unscored[0], unit=unit.unit)
     return StageResult(
         stage=stage.name,
-        results=tuple(results[node.code] for node in ruleset.flat),
+        results=tuple(results[n.code] for n in ruleset.flat if n.code in results),
         total=total,
         max=ruleset.max,
         classification=ruleset.classify(total),
@@ -101,6 +125,36 @@ def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) ->
     return _checked(node, unit, outcome, ruleset.precision)
 
 
+def _rescale(
+    siblings: tuple[Node, ...], rescaled: list[Node], results: dict[str, NodeResult], precision: int
+) -> Decimal:
+    """Give each not-applicable child its siblings' rate of achievement, so the parent scores as
+    if rescaled to its max while still being the exact sum of its children. Returns the points
+    added."""
+    applicable = [
+        results[c.code]
+        for c in siblings
+        if c.code in results and not results[c.code].not_applicable
+    ]
+    achieved = sum((r.points for r in applicable), ZERO)
+    possible = sum((r.max for r in applicable if not r.node.bonus), ZERO)
+    rate = achieved / possible if possible else Decimal(1)
+    added = ZERO
+    for child in rescaled:
+        result = results[child.code]
+        points = min(child.max, quantize(child.max * rate, precision))
+        outcome = result.outcome
+        if outcome is not None:
+            outcome = attrs.evolve(
+                outcome,
+                reason=RESCALED if points < child.max else None,
+                values=(*outcome.values, ("rate", rate)),
+            )
+        results[child.code] = attrs.evolve(result, points=points, outcome=outcome)
+        added += points
+    return added
+
+
 def _checked(node: Node, unit: UnitInputs, outcome: object, precision: int) -> NodeResult:
     """Guard the engine's invariants against whatever a plugin returned."""
 
@@ -118,8 +172,7 @@ def _checked(node: Node, unit: UnitInputs, outcome: object, precision: int) -> N
     if not isinstance(outcome.points, Decimal) or not outcome.points.is_finite():
         raise fail(f"returned points {outcome.points!r}, not a finite Decimal")
     if outcome.not_applicable:
-        points = node.max if node.not_applicable == "full" else ZERO
-        return NodeResult(node, points, outcome=outcome, not_applicable=True)
+        return NodeResult(node, _not_applicable_points(node), outcome=outcome, not_applicable=True)
     points = quantize(outcome.points, precision)
     if not node.floor <= points <= node.max:
         raise fail(f"returned {points} points, outside {node.floor}–{node.max}")
@@ -145,6 +198,10 @@ def _missing(node: Node, unit: UnitInputs, stage: Stage, missing: list[str]) -> 
         not_applicable=policy == "not_applicable",
     )
     if outcome.not_applicable:
-        points = node.max if node.not_applicable == "full" else ZERO
-        return NodeResult(node, points, outcome=outcome, not_applicable=True)
+        return NodeResult(node, _not_applicable_points(node), outcome=outcome, not_applicable=True)
     return NodeResult(node, outcome.points, outcome=outcome)
+
+
+def _not_applicable_points(node: Node) -> Decimal:
+    """Full points, or zero; a rescaled node is given its points once its siblings are known."""
+    return node.max if node.not_applicable == "full" else ZERO

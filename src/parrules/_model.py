@@ -263,6 +263,8 @@ class _Formatter(string.Formatter):
         self.lang = lang
 
     def format_field(self, value: Any, format_spec: str) -> str:
+        if hasattr(value, "get") and not isinstance(value, Mapping):  # Text and its kin
+            return str(value.get(self.lang))
         if isinstance(value, Mapping):
             if "due" in value and "name" in value:  # a dated item of a `deadline` rule
                 dates = ", ".join(
@@ -342,6 +344,11 @@ class NodeResult:
     def lost(self) -> Decimal:
         return self.node.max - self.points
 
+    @property
+    def scored_directly(self) -> bool:
+        """A leaf, or a node the appraisal scored as a whole (its sub-criteria not itemised)."""
+        return self.node.is_leaf or self.appraisal is not None
+
     def explain(self, lang: str = "vi") -> Explanation:
         node, outcome, appraisal = self.node, self.outcome, self.appraisal
         if appraisal is not None:
@@ -398,7 +405,10 @@ class Deduction:
 
 @attrs.frozen
 class StageResult:
-    """A unit's score at one stage: every node in ruleset order, the total and its class."""
+    """A unit's score at one stage: every scored node in ruleset order, the total and its class.
+
+    The sub-criteria of a node the appraisal scored as a whole are not listed.
+    """
 
     stage: str
     results: tuple[NodeResult, ...]
@@ -422,8 +432,13 @@ class StageResult:
             from .errors import UnknownNameError, close_match
 
             raise UnknownNameError(
-                f"no node '{code}' in this score card", hint=close_match(code, self._by_code)
+                f"no node '{code}' scored at stage '{self.stage}'",
+                hint=close_match(code, self._by_code),
             ) from None
+
+    def get(self, code: str) -> NodeResult | None:
+        """The node's result, or None when it was not itemised at this stage."""
+        return self._by_code.get(code)
 
     @property
     def fields(self) -> tuple[NodeResult, ...]:
@@ -431,11 +446,12 @@ class StageResult:
 
     @property
     def deductions(self) -> tuple[Deduction, ...]:
-        """Leaves below their max, in ruleset order; their losses add up to ``max − total``."""
+        """Nodes scored directly and below their max, in ruleset order; their losses add up to
+        ``max − total`` (less any bonus points)."""
         return tuple(
             Deduction(r, self.remedies.get(r.code))
             for r in self.results
-            if r.node.is_leaf and not r.node.bonus and r.lost > 0
+            if r.scored_directly and not r.node.bonus and r.lost > 0
         )
 
 

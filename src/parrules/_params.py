@@ -100,6 +100,16 @@ class Params:
             raise self.error(key, "expected a non-empty mapping")
         return value
 
+    def decimals(self, key: str, *, percent: bool = False) -> dict[str, Decimal]:
+        """A mapping param whose values are numbers, e.g. ``severity: {khien_trach: 0.5}``."""
+        result = {}
+        for name, raw in self.mapping(key).items():
+            try:
+                result[str(name)] = parse_decimal(raw, percent=percent)
+            except ValueError as exc:
+                raise self.error(key, f"'{name}': {exc}") from None
+        return result
+
     def indicator(
         self, key: str, types: Collection[str], *, direction: int = 0, name: str | None = None
     ) -> str:
@@ -126,6 +136,11 @@ class Params:
 
     def declared(self, name: str) -> Indicator:
         return self._indicators[name]
+
+    def label(self, name: str) -> Text:
+        """The indicator's label, for reasons that name what was not done."""
+        indicator = self._indicators[name]
+        return Text(indicator.label, indicator.label_en or indicator.label)
 
     def reason(self, default: Text) -> Text:
         """The node's own reason template (``params.reason``) or the rule's default."""

@@ -135,7 +135,16 @@ def _apply_extension(parent: Located, child: Located) -> Located:
     for key, value in child.items():
         if key in EXTEND_KEYS:
             continue
-        if key == "indicators":
+        if key == "assumptions" and isinstance(value, list):
+            # Added to the parent's; an entry with the same code replaces the parent's.
+            replaced = {str(a["code"]) for a in value if isinstance(a, Mapping) and "code" in a}
+            inherited = [
+                a
+                for a in parent.get("assumptions") or []
+                if not (isinstance(a, Mapping) and str(a.get("code")) in replaced)
+            ]
+            merged[key] = inherited + value
+        elif key == "indicators":
             indicators = Located(parent.get("indicators") or {})
             indicators.path, indicators.line = value.path, value.line
             indicators.lines = {**getattr(parent.get("indicators"), "lines", {}), **value.lines}
@@ -356,13 +365,13 @@ class _Builder:
                 hint="one of: error, zero, full, not_applicable",
             )
         not_applicable = raw.get("not_applicable", "full")
-        if not_applicable not in ("full", "zero"):
+        if not_applicable not in ("full", "zero", "rescale"):
             raise _err(
                 raw,
                 "not_applicable",
                 f"'not_applicable' is {not_applicable!r}",
                 code=code,
-                hint="one of: full, zero",
+                hint="one of: full, zero, rescale",
             )
         bonus = raw.get("bonus", False)
         if not isinstance(bonus, bool):

@@ -85,11 +85,20 @@ class _Reader:
                     cls=UnknownNameError,
                 )
             node = self.ruleset.node(code)
-            if not node.is_leaf:
+            inner = [c for c in raw if c != code and c.startswith(code + ".")]
+            if inner:
                 raise self.error(
-                    raw, code, f"'{code}' has sub-criteria: give points for them", code=code
+                    raw,
+                    inner[0],
+                    f"points are given both for '{code}' and for its sub-criterion '{inner[0]}'",
+                    code=inner[0],
+                    hint="give points for a node or for its sub-criteria, not both",
                 )
-            fields = entry if isinstance(entry, Mapping) else {"points": entry}
+            fields = entry
+            if not isinstance(entry, Mapping):
+                fields = Located({"points": entry})
+                fields.line = _line(raw, code)
+                fields.lines = {}
             for key in sorted(set(fields) - {"points", "reason", "by", "date", "evidence"}):
                 raise self.error(fields, key, f"unknown key '{key}'", code=code)
             try:

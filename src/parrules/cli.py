@@ -12,7 +12,7 @@ from tabulate import tabulate
 
 from . import __version__
 from ._engine import score
-from ._model import ScoreCard, format_value
+from ._model import NodeResult, ScoreCard, format_value
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
 from ._ruleset import known_ids, load_ruleset
@@ -64,10 +64,10 @@ def _card_table(card: ScoreCard, lang: str) -> str:
     places = card.ruleset.display_precision
     stages = card.stages
     rows = []
-    for index, node in enumerate(card.ruleset.flat):
+    for node in card.ruleset.flat:
         depth = node.code.count(".")
         title = "  " * depth + node.get_title(lang)
-        points = [fmt(s.results[index].points, lang) for s in stages]
+        points = [_points(s.get(node.code), lang) for s in stages]
         rows.append([node.code, title, fmt(node.max, lang), *points])
     rows.append(
         ["", t["total"], fmt(card.ruleset.max, lang), *(fmt(s.total, lang, places) for s in stages)]
@@ -83,6 +83,10 @@ def _card_table(card: ScoreCard, lang: str) -> str:
         disable_numparse=True,
         colalign=("left", "left", *("right",) * (1 + len(stages))),
     )
+
+
+def _points(result: NodeResult | None, lang: str) -> str:
+    return "—" if result is None else fmt(result.points, lang)
 
 
 def _register(card: ScoreCard, stage: str | None, lang: str, detail: bool) -> str:
@@ -102,7 +106,11 @@ def _register(card: ScoreCard, stage: str | None, lang: str, detail: bool) -> st
     if detail:
         headers += [t["inputs"], t["formula"]]
     return f"{t['register']} ({t.get(result.stage, result.stage)})\n" + tabulate(
-        rows, headers, tablefmt="simple", disable_numparse=True, maxcolwidths=40
+        rows,
+        headers,
+        tablefmt="simple",
+        disable_numparse=True,
+        maxcolwidths=[None, 40, None, 40, 40, 40][: len(headers)],
     )
 
 
@@ -196,6 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ParRulesError as exc:
         print(f"parrules: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped reading: not an error of ours
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

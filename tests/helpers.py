@@ -1,0 +1,48 @@
+"""Helpers shared by the tests: one-leaf rulesets, scored through the real engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+import parrules
+from parrules import NodeResult, Ruleset
+
+
+def ruleset_text(
+    rule: str | None,
+    params: Mapping[str, Any] | None,
+    indicators: Mapping[str, Mapping[str, Any]],
+    *,
+    max: str = "1",
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    leaf: dict[str, Any] = {"code": "1.1", "title": "Tiêu chí thử", "max": max}
+    if rule is not None:
+        leaf["rule"] = rule
+    if params is not None:
+        leaf["params"] = dict(params)
+    leaf.update(extra or {})
+    data = {
+        "id": "test/leaf/2023",
+        "title": "Bộ chỉ số một tiêu chí",
+        "year": 2023,
+        "max": max,
+        "precision": 4,
+        "indicators": {k: dict(v) for k, v in indicators.items()},
+        "nodes": [{"code": "1", "title": "Lĩnh vực thử", "max": max, "children": [leaf]}],
+    }
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def score_leaf(ruleset: Ruleset, indicators: Mapping[str, Any], **unit: Any) -> NodeResult:
+    data = {"indicators": dict(indicators), **unit}
+    card = parrules.score(ruleset, parrules.unit_from_mapping(data, ruleset))
+    return card.node("1.1")
+
+
+def D(text: str) -> Decimal:
+    return Decimal(text)

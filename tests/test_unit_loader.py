@@ -1,0 +1,119 @@
+"""Unit files: typed values, close-match errors, appraisals with reasons, layered stages."""
+
+from __future__ import annotations
+
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import parrules
+from parrules.errors import NotScoredError, UnitError, UnknownNameError
+
+DATA = Path(__file__).parent / "data"
+
+
+def unit_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "unit.yaml"
+    text = f"unit: Huyện Thử\nyear: 2023\nruleset: {DATA / 'mini.yaml'}\n" + textwrap.dedent(body)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_stages_layer_in_order(registry):
+    unit = parrules.load_unit(DATA / "mini-unit.yaml", registry=registry)
+    assert [s.name for s in unit.stages] == ["self", "appraisal", "final"]
+    assert unit.stage("self").points["2.3"].points == Decimal("4.5")
+    assert unit.stage("final").points["2.3"].points == Decimal(4)
+    assert unit.stage("final").points["2.3"].by == "Phòng Nội vụ"
+    assert unit.stage().indicators["duong_ngo_bt"] == Decimal("19.86")  # written "19,86"
+
+
+def test_without_stages_the_only_stage_is_final(tmp_path, registry):
+    path = unit_file(tmp_path, "points: {'2.3': 4.5}\n")
+    assert [s.name for s in parrules.load_unit(path, registry=registry).stages] == ["final"]
+
+
+def test_unknown_indicator_suggests(tmp_path, registry):
+    path = unit_file(tmp_path, "indicators:\n  duong_ngo_b: 1\n")
+    with pytest.raises(UnknownNameError) as info:
+        parrules.load_unit(path, registry=registry)
+    assert info.value.line == 5
+    assert info.value.hint == "did you mean 'duong_ngo_bt'?"
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("indicators: {tthc_thanh_toan: -1}\n", "not a count"),
+        ("indicators: {tthc_thanh_toan: 1.5}\n", "not a count"),
+        ("indicators: {co_ke_hoach: 'có'}\n", "not true or false"),
+        ("indicators: {duong_ngo: '1,234.5'}\n", "not a number"),
+        ("points: {'2.3': 4}\n", "needs a 'reason'"),
+        ("points: {'2.3': 5}\n", "outside"),
+        ("points: {'2': 6, '2.1': 1}\n", "both for '2' and for its sub-criterion '2.1'"),
+        ("points: {'2.4': 1}\n", "no node '2.4'"),
+        ("stages: {apraisal: {}}\n", "unknown stage"),
+    ],
+)
+def test_bad_values_are_located_errors(tmp_path, registry, body, message):
+    path = unit_file(tmp_path, body)
+    with pytest.raises(UnitError, match=message) as info:
+        parrules.load_unit(path, registry=registry)
+    assert info.value.path == str(path)
+    assert info.value.line is not None
+    assert info.value.line >= 4
+
+
+def test_year_must_match_the_ruleset(tmp_path, registry):
+    path = unit_file(tmp_path, "")
+    path.write_text(path.read_text(encoding="utf-8").replace("2023", "2024", 1), encoding="utf-8")
+    with pytest.raises(UnitError, match="for 2024 but the ruleset"):
+        parrules.load_unit(path, registry=registry)
+
+
+def test_missing_ruleset_is_named(tmp_path, registry):
+    path = tmp_path / "u.yaml"
+    path.write_text("unit: X\nyear: 2023\nruleset: thai-nguyen/commune/2032\n", encoding="utf-8")
+    with pytest.raises(UnknownNameError, match="not found") as info:
+        parrules.load_unit(path, registry=registry)
+    assert info.value.line == 3
+
+
+FULL = """\
+indicators:
+  {tthc_thanh_toan: 1, tthc_trien_khai: 1, duong_ngo_bt: 1, duong_ngo: 1, ky_luat: {},
+   bao_cao: [], co_ke_hoach: true}
+"""
+
+
+def test_appraised_leaves_without_points_are_listed(tmp_path, registry):
+    path = unit_file(tmp_path, FULL)
+    unit = parrules.load_unit(path, registry=registry)
+    ruleset = parrules.load_ruleset(unit.ruleset_path, registry=registry)
+    with pytest.raises(NotScoredError, match=r"2\.3"):
+        parrules.score(ruleset, unit)
+
+
+def test_missing_indicator_is_an_error_by_default(tmp_path, registry):
+    path = unit_file(tmp_path, "points: {'2.3': 4.5}\n")
+    unit = parrules.load_unit(path, registry=registry)
+    ruleset = parrules.load_ruleset(unit.ruleset_path, registry=registry)
+    with pytest.raises(UnitError, match="no value for co_ke_hoach") as info:
+        parrules.score(ruleset, unit)
+    assert info.value.code == "1.1"
+
+
+def test_a_field_scored_as_a_whole_is_not_itemised(tmp_path, registry):
+    path = unit_file(
+        tmp_path,
+        FULL + "points:\n  '2': {points: 5, reason: Chỉ công bố điểm lĩnh vực}\n",
+    )
+    unit = parrules.load_unit(path, registry=registry)
+    card = parrules.score(parrules.load_ruleset(unit.ruleset_path, registry=registry), unit)
+    assert card.node("2").points == Decimal(5)
+    assert card.final.get("2.1") is None
+    assert [d.code for d in card.deductions][-1] == "2"
+    assert card.deductions[-1].reason() == "Chỉ công bố điểm lĩnh vực"
