@@ -412,9 +412,10 @@ def _analyse(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
         if otherwise == maximum:
             message = "'otherwise' gives the max: the node can never lose points"
             yield WARNING, "contradictory-params", message, "otherwise"
-        names = p.get("all_of", p.get("any_of"))
-        if isinstance(names, list) and len(set(names)) < len(names):
-            yield WARNING, "contradictory-params", "an indicator is listed twice", None
+        conditions = p.get("all_of", p.get("any_of"))
+        written = [str(c) for c in conditions] if isinstance(conditions, list) else []
+        if len(set(written)) < len(written):
+            yield WARNING, "contradictory-params", "a condition is listed twice", None
     elif rule == "trend":
         if "deduction" in p and parse_decimal(p["deduction"]) == 0:
             message = "'deduction' is 0: the node can never lose points"

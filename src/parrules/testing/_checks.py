@@ -369,11 +369,15 @@ def _check_card(ruleset: Ruleset, unit: Any, card: Any) -> None:
         where = f"stage '{stage.stage}'"
         for result in stage.results:
             node = result.node
-            low, high = _bounds(node)
+            whole = result.appraisal is not None  # scored as a whole, sub-criteria not listed
+            low, high = (node.floor, node.max) if whole else _bounds(node)
             if not low <= result.points <= high and not result.not_applicable:
                 fail("bounds", f"{where}: node {node.code} has {result.points}, not {low}–{high}")
-            if node.children:
-                total = sum((stage.node(c.code).points for c in node.children), ZERO)
+            if node.children and not whole:
+                children = [stage.get(c.code) for c in node.children]
+                if any(child is None for child in children):
+                    fail("reconciled", f"{where}: node {node.code} lacks a sub-criterion")
+                total = sum((c.points for c in children if c is not None), ZERO)
                 if total != result.points:
                     message = f"{where}: node {node.code} has {result.points}, its children {total}"
                     fail("reconciled", message)

@@ -336,8 +336,10 @@ def _units(draw: st.DrawFn, ruleset: Ruleset) -> UnitInputs:
         groups = _groups(body["indicators"], needs) or [set()]
         changed = draw(st.lists(st.sampled_from(groups), unique_by=lambda g: tuple(sorted(g))))
         names = set().union(*changed)
-        computed = [n for n in leaves if n.evaluate is not None]
-        appraised = draw(st.lists(st.sampled_from(computed), unique=True)) if computed else []
+        # the appraisal may score computed leaves, or a whole node without its sub-criteria
+        scorable = [n for n in ruleset.flat if n.evaluate is not None or n.children]
+        chosen = draw(st.lists(st.sampled_from(scorable), unique=True)) if scorable else []
+        appraised = [n for n in chosen if not any(n.code.startswith(o.code + ".") for o in chosen)]
         body["stages"] = {
             "appraisal": {
                 "indicators": draw(indicator_values(declared, needs, names)),
@@ -459,11 +461,24 @@ def _per_event(
 
 @st.composite
 def _check(draw: st.DrawFn, maximum: Decimal) -> tuple[dict[str, Any], dict[str, Any]]:
-    names = [f"dieu_kien_{i}" for i in range(draw(st.integers(1, 3)))]
-    params: dict[str, Any] = {draw(st.sampled_from(["all_of", "any_of"])): names}
+    conditions: list[Any] = []
+    indicators: dict[str, Any] = {}
+    for i in range(draw(st.integers(1, 3))):
+        name = f"dieu_kien_{i}"
+        kind = draw(st.sampled_from(["bool", "bool", *NUMERIC]))
+        indicators[name] = _indicator(kind)
+        if kind == "bool":
+            conditions.append(name)
+            continue
+        high = {"count": Decimal(20), "number": Decimal(50), "ratio": ONE}[kind]
+        bound = draw(_decimals(ZERO, high, 0 if kind == "count" else 2))
+        conditions.append(
+            {"indicator": name, draw(st.sampled_from(["gte", "gt", "lte", "lt"])): bound}
+        )
+    params: dict[str, Any] = {draw(st.sampled_from(["all_of", "any_of"])): conditions}
     if draw(st.booleans()):
         params["otherwise"] = draw(_decimals(ZERO, maximum - Decimal("0.01"), 2))
-    return params, {n: _indicator("bool") for n in names}
+    return params, indicators
 
 
 @st.composite
@@ -554,7 +569,7 @@ def leaves(draw: st.DrawFn, rule: str) -> dict[str, Any]:
         node.update(rule=rule, params=params, indicators=indicators)
         if draw(st.integers(0, 4)) == 0:
             node["missing"] = draw(st.sampled_from(["zero", "full", "not_applicable"]))
-            node["not_applicable"] = draw(st.sampled_from(["full", "zero"]))
+            node["not_applicable"] = draw(st.sampled_from(["full", "zero", "rescale"]))
     return node
 
 
@@ -567,6 +582,8 @@ def _rename(node: dict[str, Any], prefix: str) -> dict[str, Any]:
             return prefix + value
         if isinstance(value, list):
             return [swap(v) for v in value]
+        if isinstance(value, Mapping) and "indicator" in value:
+            return {k: swap(v) if k == "indicator" else v for k, v in value.items()}
         return value
 
     renamed = dict(node)
