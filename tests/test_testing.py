@@ -401,3 +401,12 @@ def test_pytest_plugin_runs_cases_and_provides_fixtures(pytester: pytest.Pyteste
     result.stdout.fnmatch_lines(
         ["*case 'wrong on purpose', stage 'final': 1.1: expected 2, got 1.5*"]
     )
+
+
+def test_every_property_is_documented() -> None:
+    """docs/reference/verification.md has a row for every property check_rule asserts."""
+    from parrules.testing import PROPERTIES
+
+    text = (ROOT / "docs" / "reference" / "verification.md").read_text("utf-8")
+    rule_properties = [p for p in PROPERTIES if p not in ("reconciled", "json", "case")]
+    assert [p for p in rule_properties if f"| `{p}` |" not in text] == []

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from parrules import cli, known_ids
+from parrules import Finding, cli, known_ids, validate
 from parrules._plugins import default_registry
-from parrules._validate import CHECKS, ERROR, WARNING, Finding, validate
+from parrules._validate import CHECKS, ERROR, WARNING
 
 DATA = Path(__file__).parent / "data"
 VERIFY = DATA / "verify"
@@ -152,3 +152,9 @@ def test_shipped_rulesets_pass_strict(ruleset_id: str) -> None:
     findings = validate(ruleset_id)
     assert [str(f) for f in findings] == []
     assert not [f for f in findings if f.severity in (ERROR, WARNING)]
+
+
+def test_every_check_is_documented() -> None:
+    """docs/reference/verification.md has a row for every kind of finding."""
+    text = (Path(__file__).parent.parent / "docs" / "reference" / "verification.md").read_text()
+    assert [c for c in CHECKS if f"| `{c}` |" not in text] == []

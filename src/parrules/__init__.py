@@ -37,6 +37,7 @@ from ._params import Params
 from ._plugins import BrokenPlugin, Registry, make_plugin_manager
 from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
+from ._validate import Finding, validate
 from .errors import ParRulesError
 from .hookspecs import hookimpl
 
@@ -47,6 +48,7 @@ __all__ = [
     "Deduction",
     "Evaluate",
     "Explanation",
+    "Finding",
     "Indicator",
     "Node",
     "NodeResult",
@@ -71,6 +73,7 @@ __all__ = [
     "make_plugin_manager",
     "score",
     "unit_from_mapping",
+    "validate",
 ]
 
 try:
