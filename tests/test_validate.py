@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import parrules
 from parrules import Finding, cli, known_ids, validate
 from parrules._plugins import default_registry
 from parrules._validate import CHECKS, ERROR, WARNING
@@ -71,6 +72,10 @@ def test_every_class_of_finding_is_exercised() -> None:
         "params",
         "contradictory-params",
         "extends",
+        "unknown-rule",
+        "node",
+        "indicator",
+        "classification",
     }
     assert wanted <= covered
     assert covered <= set(CHECKS)
@@ -158,3 +163,35 @@ def test_every_check_is_documented() -> None:
     """docs/reference/verification.md has a row for every kind of finding."""
     text = (Path(__file__).parent.parent / "docs" / "reference" / "verification.md").read_text()
     assert [c for c in CHECKS if f"| `{c}` |" not in text] == []
+
+
+class _Crashing:
+    """A plugin whose rule crashes while reading its params."""
+
+    @parrules.hookimpl
+    def parrules_rules(self) -> tuple[parrules.Rule, ...]:
+        def bind(p: parrules.Params) -> None:
+            p.raw("limit")
+            raise ZeroDivisionError("division by zero")
+
+        return (parrules.Rule("test.crash", bind),)
+
+
+def test_a_rule_crashing_on_its_params_is_a_finding(tmp_path: Path) -> None:
+    """The crash is attributed to the node and its params line; validate itself does not crash."""
+    path = tmp_path / "crash.yaml"
+    path.write_text(
+        "id: x/y/2023\ntitle: T\nyear: 2023\nlegal: L\nmax: 1\n"
+        'nodes:\n  - code: "1"\n    title: A\n    max: 1\n    rule: test.crash\n'
+        "    params: {limit: 1}\n",
+        "utf-8",
+    )
+    registry = parrules.Registry.create(plugins=[_Crashing()], entry_points=False)
+    (finding,) = validate(path, registry=registry)
+    assert (finding.severity, finding.check, finding.line, finding.code) == (
+        ERROR,
+        "rule-failure",
+        11,
+        "1",
+    )
+    assert "rule 'test.crash' crashed reading its params: ZeroDivisionError" in finding.message

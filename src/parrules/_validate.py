@@ -491,5 +491,9 @@ def validate(ref: str | Path, *, registry: Registry | None = None) -> tuple[Find
         except InputError as exc:
             if (exc.path, exc.line) not in errors:
                 checker.error(exc, "load")
+        except Exception as exc:  # a plugin's bind crashing: reported above as rule-failure
+            if not any(f.check == "rule-failure" for f in checker.findings):
+                message = f"the ruleset cannot be loaded: {type(exc).__name__}: {exc}"
+                checker.findings.append(Finding(ERROR, "load", message, str(path)))
     unique = dict.fromkeys(checker.findings)
     return tuple(sorted(unique, key=lambda f: (f.path or "", f.line or 0)))
