@@ -143,6 +143,8 @@ def test_cli_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 KNOWN_FINDINGS = {
     "lai-chau/district/2022": "no 'legal:' (the seed names only the 2023 results decision)",
     "lai-chau/district/2023": "no 'legal:' (inherited from lai-chau/district/2022)",
+    "soc-trang/thanh-tri/commune/2018": "no 'legal:'",
+    "gia-lai/dak-po/programme/2020": "56 unused indicators: the 2015–2019 series are never read",
 }
 SHIPPED = [
     pytest.param(r, marks=pytest.mark.xfail(reason=KNOWN_FINDINGS[r])) if r in KNOWN_FINDINGS else r
@@ -194,4 +196,5 @@ def test_a_rule_crashing_on_its_params_is_a_finding(tmp_path: Path) -> None:
         11,
         "1",
     )
-    assert "rule 'test.crash' crashed reading its params: ZeroDivisionError" in finding.message
+    assert "rule 'test.crash'" in finding.message
+    assert "ZeroDivisionError: division by zero" in finding.message

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from ._batch import BatchResult, UnitResult, score_batch
 from ._engine import score
 from ._model import (
     Appraisal,
@@ -38,18 +39,23 @@ from ._plugins import BrokenPlugin, Registry, make_plugin_manager
 from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
 from ._validate import Finding, validate
+from ._yaml import Limits, yaml_limits
+from .analysis.diff import diff_rulesets
+from .analysis.plan import plan
 from .errors import ParRulesError
 from .hookspecs import hookimpl
 
 __all__ = [
     "Appraisal",
     "Band",
+    "BatchResult",
     "BrokenPlugin",
     "Deduction",
     "Evaluate",
     "Explanation",
     "Finding",
     "Indicator",
+    "Limits",
     "Node",
     "NodeResult",
     "Outcome",
@@ -64,16 +70,21 @@ __all__ = [
     "StageResult",
     "Text",
     "UnitInputs",
+    "UnitResult",
     "Values",
     "__version__",
+    "diff_rulesets",
     "hookimpl",
     "known_ids",
     "load_ruleset",
     "load_unit",
     "make_plugin_manager",
+    "plan",
     "score",
+    "score_batch",
     "unit_from_mapping",
     "validate",
+    "yaml_limits",
 ]
 
 try:

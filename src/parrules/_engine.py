@@ -20,7 +20,7 @@ from ._model import (
 from ._numbers import ZERO, quantize
 from .errors import InputError, NotScoredError, ParRulesError, RuleFailure, ScoringError, UnitError
 
-MISSING = Text("Thiếu số liệu: {missing}", "Missing data: {missing}")
+MISSING = Text("Không đủ dữ liệu: thiếu {missing}", "Insufficient data: no {missing}")
 RESCALED = Text(
     "Không áp dụng; tính theo tỷ lệ đạt của các tiêu chí cùng cấp ({rate:%})",
     "Not applicable; scored at the rate its sibling criteria achieved ({rate:%})",
@@ -43,6 +43,7 @@ def score(ruleset: Ruleset, unit: UnitInputs) -> ScoreCard:
 def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResult:
     results: dict[str, NodeResult] = {}
     unscored: list[str] = []
+    failures: list[RuleFailure] = []
 
     def visit_all(nodes: tuple[Node, ...]) -> Decimal:
         points = sum((visit(node) for node in nodes), ZERO)
@@ -67,7 +68,11 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
             points = visit_all(node.children)
             results[node.code] = NodeResult(node, points)
             return points
-        result = _score_leaf(ruleset, unit, stage, node)
+        try:
+            result = _score_leaf(ruleset, unit, stage, node)
+        except RuleFailure as exc:  # keep going, so that one run names every failing leaf
+            failures.append(exc)
+            return ZERO
         if result is None:
             unscored.append(node.code)
             return ZERO
@@ -75,12 +80,25 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
         return result.points
 
     total = visit_all(ruleset.nodes)
+    if failures:
+        first = failures[0]
+        raise RuleFailure(
+            f"stage '{stage.name}': {first.detail}",
+            plugin=first.plugin,
+            rule=first.rule,
+            code=first.code or "?",
+            unit=unit.unit,
+            not_scored=_with_ancestors(ruleset, [f.code or "" for f in failures]),
+            others=tuple(failures[1:]),
+        ) from first.__cause__
     if unscored:
         msg = (
             f"{unit.path or unit.unit}: stage '{stage.name}' gives no points for the appraised "
             f"node(s) {', '.join(unscored)}; add them under 'points:'"
         )
-        raise NotScoredError(msg, code=unscored[0], unit=unit.unit)
+        raise NotScoredError(
+            msg, code=unscored[0], unit=unit.unit, not_scored=_with_ancestors(ruleset, unscored)
+        )
     return StageResult(
         stage=stage.name,
         results=tuple(results[n.code] for n in ruleset.flat if n.code in results),
@@ -89,6 +107,16 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
         classification=ruleset.classify(total),
         remedies=unit.remedies,
     )
+
+
+def _with_ancestors(ruleset: Ruleset, codes: list[str]) -> tuple[str, ...]:
+    """The codes and every code above them, in ruleset order: what a failure leaves unscored."""
+    hit = set()
+    for code in codes:
+        while code:
+            hit.add(code)
+            code = code.rpartition(".")[0]
+    return tuple(node.code for node in ruleset.flat if node.code in hit)
 
 
 def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) -> NodeResult | None:
@@ -101,13 +129,14 @@ def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) ->
     values = stage.indicators
     missing = [name for name in node.reads if name not in values]
     if missing:
-        return _missing(node, unit, stage, missing)
+        return _missing(ruleset, node, unit, stage, missing)
     try:
         outcome = evaluate(values)
     except InputError as exc:
         raise UnitError(
             f"stage '{stage.name}': {exc.message}",
             path=unit.path,
+            line=unit.lines.get(stage.name, {}).get(exc.field or ""),
             code=node.code,
             field=exc.field,
             hint=exc.hint,
@@ -173,13 +202,22 @@ def _checked(node: Node, unit: UnitInputs, outcome: object, precision: int) -> N
         raise fail(f"returned points {outcome.points!r}, not a finite Decimal")
     if outcome.not_applicable:
         return NodeResult(node, _not_applicable_points(node), outcome=outcome, not_applicable=True)
+    if not node.floor - 1 <= outcome.points <= node.max + 1:  # before rounding a huge number
+        raise fail(f"returned {outcome.points} points, outside {node.floor}–{node.max}")
     points = quantize(outcome.points, precision)
     if not node.floor <= points <= node.max:
         raise fail(f"returned {points} points, outside {node.floor}–{node.max}")
     return NodeResult(node, points, outcome=outcome)
 
 
-def _missing(node: Node, unit: UnitInputs, stage: Stage, missing: list[str]) -> NodeResult:
+def _label(ruleset: Ruleset, name: str) -> Text:
+    indicator = ruleset.indicators[name]
+    return Text(indicator.label, indicator.label_en or indicator.label)
+
+
+def _missing(
+    ruleset: Ruleset, node: Node, unit: UnitInputs, stage: Stage, missing: list[str]
+) -> NodeResult:
     policy = node.missing
     if policy == "error":
         raise UnitError(
@@ -193,7 +231,7 @@ def _missing(node: Node, unit: UnitInputs, stage: Stage, missing: list[str]) -> 
         ZERO if policy != "full" else node.max,
         MISSING,
         None,
-        (("missing", missing),),
+        (("missing", [_label(ruleset, name) for name in missing]),),
         (),
         not_applicable=policy == "not_applicable",
     )

@@ -112,6 +112,8 @@ class Node:
     params: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     evaluate: Evaluate | None = attrs.field(default=None, eq=False, repr=False)
     reads: tuple[str, ...] = ()
+    levers: tuple[tuple[str, int], ...] = ()
+    """Indicators the unit can act on to recover points, with their direction (``Params``)."""
     plugin: str | None = None
     owner: str | None = None
     title_en: str | None = None
@@ -243,6 +245,8 @@ class UnitInputs:
     path: str | None = None
     ruleset_path: str | None = attrs.field(default=None, eq=False)
     """The ruleset file the unit was checked against, so it can be loaded again by path."""
+    lines: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict, eq=False, repr=False)
+    """stage → indicator → line of the unit file where its value was written, for errors."""
 
     def stage(self, name: str | None = None) -> Stage:
         if name is None:

@@ -14,7 +14,7 @@ import pluggy
 
 from . import hookspecs
 from ._model import Rule
-from .errors import DuplicateRuleError, PluginError, UnknownRuleError, close_match
+from .errors import DuplicateRuleError, UnknownRuleError, close_match
 
 BUILTIN_PLUGINS = ("parrules.rules",)
 DISABLE_AUTOLOAD = "PARRULES_DISABLE_PLUGIN_AUTOLOAD"
@@ -81,16 +81,21 @@ class Registry:
             except Exception as exc:
                 broken = (*broken, BrokenPlugin(impl.plugin_name, f"{type(exc).__name__}: {exc}"))
                 continue
+            wrong = [r for r in provided if not isinstance(r, Rule)]
+            if wrong:
+                error = f"parrules_rules() returned {wrong[0]!r:.80}, not a parrules.Rule"
+                broken = (*broken, BrokenPlugin(impl.plugin_name, error))
+                continue
             for rule in provided:
-                if not isinstance(rule, Rule):
-                    msg = f"plugin '{impl.plugin_name}' returned {rule!r} from parrules_rules()"
-                    raise PluginError(msg + ", not a parrules.Rule", plugin=impl.plugin_name)
                 if rule.name in rules:
                     raise DuplicateRuleError(rule.name, (rules[rule.name].plugin, impl.plugin_name))
                 rules[rule.name] = attrs.evolve(rule, plugin=impl.plugin_name)
         dirs: list[Path] = []
-        for result in pm.hook.parrules_rulesets():
-            dirs.extend(Path(p) for p in result)
+        for impl in reversed(pm.hook.parrules_rulesets.get_hookimpls()):  # pluggy's call order
+            try:
+                dirs.extend(Path(p) for p in impl.function())  # type: ignore[attr-defined]
+            except Exception as exc:
+                broken = (*broken, BrokenPlugin(impl.plugin_name, f"{type(exc).__name__}: {exc}"))
         names = sorted({r.plugin for r in rules.values()})
         return cls(
             rules=dict(sorted(rules.items())),

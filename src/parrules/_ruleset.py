@@ -14,7 +14,7 @@ from ._numbers import ZERO, parse_decimal
 from ._params import Params
 from ._plugins import Registry, default_registry
 from ._yaml import Located, load_file
-from .errors import RulesetError, RulesetNotFoundError, close_match
+from .errors import ParRulesError, PluginError, RulesetError, RulesetNotFoundError, close_match
 
 INDICATOR_TYPES = (
     "count",
@@ -417,13 +417,23 @@ class _Builder:
             path=raw.path,
             line=raw.line_of("params"),
         )
-        evaluate = rule.bind(p)
+        try:
+            evaluate = rule.bind(p)
+        except ParRulesError:
+            raise
+        except Exception as exc:  # a plugin's bug must not escape as a traceback
+            msg = (
+                f"rule '{rule.name}' of plugin '{rule.plugin}' failed reading the params of node "
+                f"{code} ({raw.path}:{raw.line}): {type(exc).__name__}: {exc}"
+            )
+            raise PluginError(msg, plugin=rule.plugin) from exc
         p.finish()
         return Node(
             rule=None if evaluate is None else rule.name,
             params=params,
             evaluate=evaluate,
             reads=tuple(p.reads),
+            levers=tuple(p.levers.items()),
             plugin=rule.plugin if evaluate is not None else None,
             **common,
         )

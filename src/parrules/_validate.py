@@ -291,8 +291,8 @@ class _Validator:
                 self.error(exc, self.classify(exc, recorder))
             self.read.update(_names(raw.get("params"), recorder))
             return None
-        except ParRulesError as exc:
-            self.add(ERROR, "rule-failure", str(exc), raw, "rule", code=str(raw.get("code")))
+        except ParRulesError as exc:  # the loader's PluginError: a rule crashed on its params
+            self.add(ERROR, "rule-failure", str(exc), raw, "params", code=str(raw.get("code")))
             return None
         except Exception as exc:
             rule = raw.get("rule")

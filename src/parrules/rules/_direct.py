@@ -87,7 +87,7 @@ CHOICE_REASON = Text("Mức đạt: {choice}", "Level reached: {choice}")
 
 
 def bind_choice(p: Params) -> Evaluate:
-    name = p.indicator("indicator", ("choice",), direction=0)
+    name = p.indicator("indicator", ("choice",), direction=0, lever=True)
     declared = p.declared(name).choices
     table = p.decimals("points")
     for option, points in table.items():
@@ -129,7 +129,7 @@ def bind_survey(p: Params) -> Evaluate:
     if p.has("points") == p.has("answers"):
         raise p.error(None, "give exactly one of 'points' and 'answers'")
     if p.has("points"):
-        name = p.indicator("points", ("number", "count"), direction=1)
+        name = p.indicator("points", ("number", "count"), direction=1, lever=False)
 
         def direct(values: Values) -> Outcome:
             score = values[name]

@@ -94,7 +94,7 @@ DEADLINE_BOTH = Text(
 
 
 def bind_deadline(p: Params) -> Evaluate:
-    items = p.indicator("items", ("items",), direction=0)
+    items = p.indicator("items", ("items",), direction=0, lever=True)
     date_key = p.choice("date", ("sent", "received"), "sent")
     late = p.decimal("late")
     missing = p.decimal("missing", p.max)
@@ -158,7 +158,7 @@ def bind_trend(p: Params) -> Evaluate:
     )
     sign = -1 if lower_is_better else 1
     current = p.indicator("current", ("count", "number", "ratio"), direction=sign)
-    previous = p.indicator("previous", ("count", "number", "ratio"), direction=-sign)
+    previous = p.indicator("previous", ("count", "number", "ratio"), direction=-sign, lever=False)
     deduction = p.decimal("deduction", p.max)
     if not 0 <= deduction <= p.max - p.floor:
         raise p.error("deduction", f"the deduction must be between 0 and {p.max - p.floor}")

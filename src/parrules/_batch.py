@@ -1,0 +1,214 @@
+"""Scoring many unit files at once: every good unit is scored, every bad one is reported.
+
+One bad file, one broken ruleset or one failing rule costs only the units it touches. A unit that
+cannot be scored gets no card at all (never a card with zeros); its error says why, and for a
+failing rule, which nodes could not be scored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import attrs
+
+from ._engine import score
+from ._json import jsonable
+from ._model import Ruleset, ScoreCard, UnitInputs
+from ._plugins import Registry, default_registry
+from ._ruleset import load_ruleset
+from ._units import read_unit_file, ruleset_file_of, unit_from_mapping
+from .errors import (
+    DuplicateUnitError,
+    InputError,
+    ParRulesError,
+    RuleFailure,
+    ScoringError,
+)
+
+Render = Callable[[ScoreCard], str]
+
+
+@attrs.frozen
+class UnitResult:
+    """One unit file of a batch: its card (and rendered output), or the error that stopped it."""
+
+    path: str
+    card: ScoreCard | None = None
+    error: ParRulesError | None = None
+    output: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def not_scored(self) -> tuple[str, ...]:
+        """Nodes a failing rule left unscored (empty for input errors: nothing was scored)."""
+        return self.error.not_scored if isinstance(self.error, ScoringError) else ()
+
+    @property
+    def message(self) -> str:
+        """The error, naming the unit file when the error itself names another file or none."""
+        if self.error is None:
+            return ""
+        if isinstance(self.error, InputError) and self.error.path == self.path:
+            return str(self.error)
+        return f"{self.path}: {self.error}"
+
+
+@attrs.frozen
+class BatchResult:
+    """Every unit of a batch, in the order given."""
+
+    results: tuple[UnitResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def cards(self) -> tuple[ScoreCard, ...]:
+        return tuple(r.card for r in self.results if r.card is not None)
+
+    @property
+    def failures(self) -> tuple[UnitResult, ...]:
+        return tuple(r for r in self.results if not r.ok)
+
+
+def score_batch(
+    paths: Iterable[str | Path], *, registry: Registry | None = None, render: Render | None = None
+) -> BatchResult:
+    """Score every unit file; errors are collected per unit, never raised.
+
+    Each ruleset is loaded once per batch (a broken one is reported for each unit naming it). A
+    unit named in several files (same name once Unicode-normalised, same year and ruleset) is a
+    ``DuplicateUnitError`` in each of them. With ``render``, each card is also rendered inside
+    the same guard, so that a plugin whose explanation cannot be written fails its unit only.
+    """
+    registry = registry or default_registry()
+    rulesets: dict[Path, Ruleset | ParRulesError] = {}
+    loaded: list[tuple[str, tuple[UnitInputs, Ruleset] | ParRulesError]] = []
+    for raw_path in paths:
+        path = Path(raw_path)
+        try:
+            loaded.append((str(path), _load(path, registry, rulesets)))
+        except ParRulesError as exc:
+            loaded.append((str(path), exc))
+    duplicates = _duplicates([(p, u[0]) for p, u in loaded if not isinstance(u, ParRulesError)])
+    results = []
+    for name, entry in loaded:
+        if isinstance(entry, ParRulesError):
+            results.append(UnitResult(name, error=entry))
+        elif name in duplicates:
+            results.append(UnitResult(name, error=duplicates[name]))
+        else:
+            results.append(_score_one(name, *entry, render))
+    return BatchResult(tuple(results))
+
+
+def _load(
+    path: Path, registry: Registry, rulesets: dict[Path, Ruleset | ParRulesError]
+) -> tuple[UnitInputs, Ruleset]:
+    data = read_unit_file(path)
+    file = ruleset_file_of(data, path, registry)
+    key = file.resolve()
+    if key not in rulesets:
+        try:
+            rulesets[key] = load_ruleset(file, registry=registry)
+        except ParRulesError as exc:
+            rulesets[key] = exc
+    ruleset = rulesets[key]
+    if isinstance(ruleset, ParRulesError):
+        raise ruleset
+    return unit_from_mapping(data, ruleset, path=str(path)), ruleset
+
+
+def _score_one(path: str, unit: UnitInputs, ruleset: Ruleset, render: Render | None) -> UnitResult:
+    try:
+        card = score(ruleset, unit)
+        return UnitResult(path, card, output=None if render is None else _render(card, render))
+    except ParRulesError as exc:
+        return UnitResult(path, error=exc)
+
+
+def _render(card: ScoreCard, render: Render) -> str:
+    try:
+        return render(card)
+    except ParRulesError:
+        raise
+    except Exception as exc:
+        failure = _explanation_failure(card)
+        if failure is None:
+            raise
+        raise failure from exc
+
+
+def _explanation_failure(card: ScoreCard) -> RuleFailure | None:
+    """The first leaf whose explanation a plugin made impossible to write, if any."""
+    for stage in card.stages:
+        for result in stage.results:
+            node, outcome = result.node, result.outcome
+            if outcome is None:
+                continue
+            try:
+                for lang in ("vi", "en"):
+                    result.explain(lang)
+                json.dumps(jsonable(dict(outcome.inputs)))
+            except Exception as exc:
+                return RuleFailure(
+                    f"its explanation cannot be written: {type(exc).__name__}: {exc}",
+                    plugin=node.plugin or "?",
+                    rule=node.rule or "?",
+                    code=node.code,
+                    unit=card.unit.unit,
+                    not_scored=(),
+                )
+    return None
+
+
+def unit_key(unit: UnitInputs) -> tuple[str, int, str]:
+    """What makes two unit files the same unit: ruleset, year and the name as a person reads it
+    (Unicode NFC, spacing and letter case ignored)."""
+    name = " ".join(unicodedata.normalize("NFC", unit.unit).split()).casefold()
+    return unit.ruleset, unit.year, name
+
+
+def _duplicates(units: list[tuple[str, UnitInputs]]) -> dict[str, ParRulesError]:
+    paths: dict[tuple[str, int, str], list[str]] = {}
+    for path, unit in units:
+        paths.setdefault(unit_key(unit), []).append(path)
+    by_path = dict(units)
+    errors: dict[str, ParRulesError] = {}
+    for group in paths.values():
+        if len(group) < 2:
+            continue
+        for path in group:
+            unit = by_path[path]
+            others = ", ".join(p for p in group if p != path) or path
+            errors[path] = DuplicateUnitError(
+                f"the unit '{unit.unit}' ({unit.year}) is also in {others}; none of them is scored",
+                path=path,
+                field="unit",
+                hint="keep one file per unit",
+            )
+    return errors
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see the old content or the new, never a part of it."""
+    directory = path.parent if str(path.parent) else Path()
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

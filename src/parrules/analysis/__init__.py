@@ -1,0 +1,1 @@
+"""Analyses over score cards and rulesets: pure functions returning frozen values."""
