@@ -68,6 +68,20 @@ def test_shipped_ruleset_conforms(ruleset_id: str) -> None:
     check_ruleset(load_ruleset(ruleset_id))
 
 
+def _used_rules() -> list[Any]:
+    return [
+        pytest.param(ruleset_id, name, id=f"{ruleset_id}:{name}")
+        for ruleset_id in SHIPPED
+        for name in sorted({n.rule for n in load_ruleset(ruleset_id).leaves if n.rule})
+    ]
+
+
+@pytest.mark.parametrize(("ruleset_id", "name"), _used_rules())
+def test_rule_conforms_as_configured_in_shipped_ruleset(ruleset_id: str, name: str) -> None:
+    """Each rule passes check_rule with the params every shipped node gives it."""
+    check_rule(default_registry().rules[name], ruleset=load_ruleset(ruleset_id))
+
+
 def _plugin_rules() -> list[Any]:
     """(distribution, rule name) of every rule of the plugin distributions under plugins/."""
     found = []
