@@ -107,3 +107,37 @@ def test_the_lai_chau_distribution_is_discovered_and_scores():
     assert card.node("1.7").node.plugin == "lai-chau"
     assert card.node("1.7").lost == 2
     assert dict(registry.plugins)["lai-chau"] == importlib.metadata.version("parrules-lai-chau")
+
+
+def test_two_plugins_shipping_the_same_ruleset_id_is_an_error(tmp_path):
+    from parrules.errors import PluginError
+
+    for name in ("a", "b"):
+        folder = tmp_path / name / "tinh" / "xa"
+        folder.mkdir(parents=True)
+        (folder / "2024.yaml").write_text("id: tinh/xa/2024\n", encoding="utf-8")
+    registry = Registry(rules={}, ruleset_dirs=(tmp_path / "a", tmp_path / "b"))
+    import parrules
+
+    with pytest.raises(PluginError, match="tinh/xa/2024"):
+        parrules.known_ids(registry)
+
+
+def test_an_unknown_rule_names_the_plugin_that_failed_to_load(monkeypatch, tmp_path):
+    import parrules
+    from parrules.errors import UnknownRuleError
+
+    def boom():
+        raise ImportError("No module named 'parrules_tinh'")
+
+    fake_entry_points(monkeypatch, FakeEntryPoint("tinh", boom))
+    registry = Registry.create()
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "id: t/r/2023\ntitle: T\nyear: 2023\nmax: 1\nnodes:\n"
+        "  - {code: '1', title: A, max: 1, rule: tinh.dac-thu}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UnknownRuleError) as info:
+        parrules.load_ruleset(path, registry=registry)
+    assert "'tinh'" in (info.value.hint or "")

@@ -117,3 +117,10 @@ def test_a_field_scored_as_a_whole_is_not_itemised(tmp_path, registry):
     assert card.final.get("2.1") is None
     assert [d.code for d in card.deductions][-1] == "2"
     assert card.deductions[-1].reason() == "Chỉ công bố điểm lĩnh vực"
+
+
+def test_a_unit_scored_with_another_ruleset_is_refused(registry):
+    other = parrules.load_ruleset("thai-nguyen/commune/2023", registry=registry)
+    with pytest.raises(UnitError, match="names the ruleset") as info:
+        parrules.load_unit(DATA / "mini-unit.yaml", ruleset=other, registry=registry)
+    assert info.value.line == 3

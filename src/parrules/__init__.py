@@ -40,6 +40,7 @@ from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
 from ._validate import Finding, validate
 from ._yaml import Limits, yaml_limits
+from .analysis import rank
 from .analysis.diff import diff_rulesets
 from .analysis.plan import plan
 from .errors import ParRulesError
@@ -80,6 +81,7 @@ __all__ = [
     "load_unit",
     "make_plugin_manager",
     "plan",
+    "rank",
     "score",
     "score_batch",
     "unit_from_mapping",

@@ -81,7 +81,11 @@ class BatchResult:
 
 
 def score_batch(
-    paths: Iterable[str | Path], *, registry: Registry | None = None, render: Render | None = None
+    paths: Iterable[str | Path],
+    *,
+    registry: Registry | None = None,
+    render: Render | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> BatchResult:
     """Score every unit file; errors are collected per unit, never raised.
 
@@ -89,6 +93,7 @@ def score_batch(
     unit named in several files (same name once Unicode-normalised, same year and ruleset) is a
     ``DuplicateUnitError`` in each of them. With ``render``, each card is also rendered inside
     the same guard, so that a plugin whose explanation cannot be written fails its unit only.
+    ``progress`` is called once per unit file, when it is done.
     """
     registry = registry or default_registry()
     rulesets: dict[Path, Ruleset | ParRulesError] = {}
@@ -108,6 +113,8 @@ def score_batch(
             results.append(UnitResult(name, error=duplicates[name]))
         else:
             results.append(_score_one(name, *entry, render))
+        if progress is not None:
+            progress()
     return BatchResult(tuple(results))
 
 

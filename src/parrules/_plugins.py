@@ -116,7 +116,10 @@ class Registry:
             return self.rules[name]
         except KeyError:
             hint = close_match(name, self.rules)
-            if hint is None and "." in name:
+            if hint is None and self.broken:
+                failed = "; ".join(f"'{b.name}' ({b.error})" for b in self.broken)
+                hint = f"a plugin failed to load: {failed}"
+            elif hint is None and "." in name:
                 hint = f"install the plugin that provides '{name}'"
             raise UnknownRuleError(f"unknown rule '{name}'", hint=hint, **where) from None
 

@@ -79,7 +79,14 @@ def known_ids(registry: Registry) -> dict[str, Path]:
         for path in sorted(Path(directory).rglob("*.yaml")):
             if path.name.endswith(".cases.yaml"):
                 continue
-            found.setdefault(path.relative_to(directory).with_suffix("").as_posix(), path)
+            ruleset_id = path.relative_to(directory).with_suffix("").as_posix()
+            if ruleset_id in found and found[ruleset_id].resolve() != path.resolve():
+                msg = (
+                    f"two installed plugins ship the ruleset '{ruleset_id}': "
+                    f"{found[ruleset_id]} and {path}; uninstall one of them"
+                )
+                raise PluginError(msg)
+            found.setdefault(ruleset_id, path)
     return found
 
 
@@ -498,11 +505,13 @@ def _int(data: Located, key: str, default: int, low: int, high: int) -> int:
     return value
 
 
-_CACHE: dict[tuple[str, int], tuple[tuple[tuple[str, int], ...], Ruleset]] = {}
+_CACHE: dict[tuple[str, int], tuple[tuple[tuple[str, int, int, int], ...], Ruleset]] = {}
 
 
-def _stamp(files: Sequence[str | Path]) -> tuple[tuple[str, int], ...]:
-    return tuple((str(f), Path(f).stat().st_mtime_ns) for f in files)
+def _stamp(files: Sequence[str | Path]) -> tuple[tuple[str, int, int, int], ...]:
+    """What must not change for a cached ruleset to be served: time, size and inode."""
+    stats = [(str(f), Path(f).stat()) for f in files]
+    return tuple((f, st.st_mtime_ns, st.st_size, st.st_ino) for f, st in stats)
 
 
 def load_ruleset(ref: str | Path, *, registry: Registry | None = None) -> Ruleset:
@@ -515,7 +524,7 @@ def load_ruleset(ref: str | Path, *, registry: Registry | None = None) -> Rulese
     key = (str(path.resolve()), id(registry))
     cached = _CACHE.get(key)
     try:
-        if cached is not None and _stamp([f for f, _ in cached[0]]) == cached[0]:
+        if cached is not None and _stamp([f[0] for f in cached[0]]) == cached[0]:
             return cached[1]
     except OSError:
         pass

@@ -403,6 +403,16 @@ def read_unit_file(path: Path) -> Located:
     return data
 
 
+def _same_file(named: object, unit_path: Path, ruleset_path: str | None) -> bool:
+    if not isinstance(named, str) or ruleset_path is None:
+        return False
+    base = unit_path.parent
+    return any(
+        candidate.is_file() and candidate.resolve() == Path(ruleset_path).resolve()
+        for candidate in (base / named, Path(named))
+    )
+
+
 def ruleset_file_of(data: Located, path: Path, registry: Registry) -> Path:
     """The file of the ruleset a unit file names (an id, or a path relative to the unit)."""
     from ._ruleset import resolve
@@ -432,4 +442,12 @@ def load_unit(
 
         registry = registry or default_registry()
         ruleset = load_ruleset(ruleset_file_of(data, path, registry), registry=registry)
+    elif data["ruleset"] != ruleset.id and not _same_file(data["ruleset"], path, ruleset.path):
+        raise UnitError(
+            f"the unit names the ruleset '{data['ruleset']}' but is scored with '{ruleset.id}'",
+            path=path,
+            line=data.line_of("ruleset"),
+            field="ruleset",
+            hint="name the ruleset the unit was written for",
+        )
     return unit_from_mapping(data, ruleset, path=str(path))
