@@ -37,7 +37,7 @@ from parrules import cli as parrules_cli
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
-LANGUAGES = {"console", "python", "text", "yaml", "toml", "bash", "json"}
+LANGUAGES = {"console", "python", "text", "yaml", "toml", "ini", "bash", "json"}
 UPDATE = "PARRULES_DOCS_UPDATE"
 """Set to re-record the output of console blocks that have no ``...`` (review the diff!)."""
 COPIED = ("examples", "plugins")
@@ -418,7 +418,7 @@ def test_every_fence_is_tagged_and_every_command_is_executed() -> None:
         for block in parse_blocks(page):
             where = f"{_rel(page)}:{block.line}"
             assert block.lang in LANGUAGES, f"{where}: tag the block with one of {LANGUAGES}"
-            if block.lang in ("bash", "text", "yaml", "toml", "json"):
+            if block.lang in ("bash", "text", "yaml", "toml", "ini", "json"):
                 commands = [
                     ln for ln in block.text.splitlines() if re.match(r"^\s*(\$ )?parrules ", ln)
                 ]
