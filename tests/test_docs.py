@@ -355,11 +355,9 @@ def only_installed_entry_points(run: PageRun) -> Iterator[None]:
         importlib.invalidate_caches()
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
-def test_examples(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every console and Python example of the page runs and prints what the page says."""
+def run_page(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cwd = tmp_path / "work"
-    cwd.mkdir()
+    cwd.mkdir(parents=True)
     for name in COPIED:
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, cwd / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -377,6 +375,12 @@ def test_examples(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         pytest.fail(
             f"{_rel(page)}: re-recorded {len(run.updates)} console block(s); review the diff"
         )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+def test_examples(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every console and Python example of the page runs and prints what the page says."""
+    run_page(page, tmp_path, monkeypatch)
 
 
 # --- the harness itself ------------------------------------------------------------------------
@@ -408,6 +412,31 @@ def test_blocks_and_markers_are_parsed(tmp_path: Path) -> None:
     assert blocks[1].marker == {}
     assert blocks[2].follows is blocks[1]
     assert blocks[3].follows is None
+
+
+def test_a_wrong_example_fails_and_can_be_re_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A console block printing something else fails; with the update switch it is rewritten
+    with the real output (and still fails once), leaving blocks with `...` alone."""
+    page = tmp_path / "page.md"
+    text = (
+        "# Page\n\n  ```console\n  $ parrules rulesets\n  nothing/here\n  ```\n\n"
+        "```console\n$ parrules rulesets\n...\n```\n"
+    )
+    page.write_text(text, encoding="utf-8")
+    with pytest.raises(pytest.fail.Exception, match="the output differs"):
+        run_page(page, tmp_path / "one", monkeypatch)
+    monkeypatch.setenv(UPDATE, "1")
+    with pytest.raises(pytest.fail.Exception, match="re-recorded 1 console block"):
+        run_page(page, tmp_path / "two", monkeypatch)
+    rewritten = page.read_text(encoding="utf-8")
+    listed = "".join(f"  {i}\n" for i in sorted(known_ids(Registry.create(entry_points=False))))
+    assert f"  $ parrules rulesets\n{listed}  ```\n" in rewritten
+    assert "nothing/here" not in rewritten
+    assert rewritten.endswith("```console\n$ parrules rulesets\n...\n```\n")
+    monkeypatch.delenv(UPDATE)
+    run_page(page, tmp_path / "three", monkeypatch)
 
 
 # --- every page is reachable, every fence is tagged, every command is executed ------------------
