@@ -138,18 +138,7 @@ def test_cli_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "1 ruleset(s): 2 error(s), 0 warning(s)" in out
 
 
-# Findings reported to the rulesets' authors and not yet resolved: the test fails again (strict
-# xfail) as soon as the ruleset passes, so that the mark is removed.
-KNOWN_FINDINGS = {
-    "lai-chau/district/2022": "no 'legal:' (the seed names only the 2023 results decision)",
-    "lai-chau/district/2023": "no 'legal:' (inherited from lai-chau/district/2022)",
-    "soc-trang/thanh-tri/commune/2018": "no 'legal:'",
-    "gia-lai/dak-po/programme/2020": "56 unused indicators: the 2015–2019 series are never read",
-}
-SHIPPED = [
-    pytest.param(r, marks=pytest.mark.xfail(reason=KNOWN_FINDINGS[r])) if r in KNOWN_FINDINGS else r
-    for r in sorted(known_ids(default_registry()))
-]
+SHIPPED = sorted(known_ids(default_registry()))
 
 
 @pytest.mark.skipif(not SHIPPED, reason="no ruleset is installed yet")

@@ -205,15 +205,15 @@ class _Validator:
                 )
         self.classification(data, maximum)
         self.assumptions(data)
-        for name in indicators:
-            if name not in self.read:
+        for name, indicator in indicators.items():
+            if name not in self.read and not indicator.report_only:
                 spec = data["indicators"][name]
                 self.add(
                     WARNING,
                     "unused-indicator",
                     f"indicator '{name}' is declared but no rule reads it",
                     spec,
-                    hint="remove it, or read it in a node's params",
+                    hint="remove it, read it in a node's params, or mark it 'report_only: true'",
                 )
 
     def decimal(self, raw: Located, key: str, code: str | None) -> Decimal | None:
