@@ -419,6 +419,7 @@ def test_a_wrong_example_fails_and_can_be_re_recorded(
 ) -> None:
     """A console block printing something else fails; with the update switch it is rewritten
     with the real output (and still fails once), leaving blocks with `...` alone."""
+    monkeypatch.delenv(UPDATE, raising=False)
     page = tmp_path / "page.md"
     text = (
         "# Page\n\n  ```console\n  $ parrules rulesets\n  nothing/here\n  ```\n\n"
