@@ -1,22 +1,21 @@
-"""Scoring: a plain loop over pre-bound rules. No I/O, no hook calls, no text formatting."""
+"""Scoring: a plain loop over pre-bound rules. No I/O, no hook calls, no text formatting.
+
+The loop keeps only what a score card stores (see ``StageResult``): the points of each leaf a
+rule scored. A stage whose inputs for a leaf are the very objects the previous stage had (the unit
+loader layers stages so) reuses that leaf's points instead of evaluating its rule again: rules are
+pure functions of the indicators they declare.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+import decimal
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple, NoReturn
 
 import attrs
 
-from ._model import (
-    Node,
-    NodeResult,
-    Outcome,
-    Ruleset,
-    ScoreCard,
-    Stage,
-    StageResult,
-    Text,
-    UnitInputs,
-)
+from ._model import Node, Outcome, Ruleset, ScoreCard, Stage, StageResult, Text, UnitInputs
 from ._numbers import ZERO, quantize
 from .errors import InputError, NotScoredError, ParRulesError, RuleFailure, ScoringError, UnitError
 
@@ -26,6 +25,11 @@ RESCALED = Text(
     "Not applicable; scored at the rate its sibling criteria achieved ({rate:%})",
 )
 
+_ROUNDING = decimal.Context(prec=60, rounding=ROUND_HALF_UP)  # as ``_numbers.quantize``
+_SHARED_LIMIT = 1 << 16
+_ABSENT = object()
+_NO_OUTCOMES: Mapping[int, Outcome] = {}
+
 
 def score(ruleset: Ruleset, unit: UnitInputs) -> ScoreCard:
     """Score every stage of a unit; raises ``ScoringError`` subclasses, never returns a partial
@@ -33,73 +37,204 @@ def score(ruleset: Ruleset, unit: UnitInputs) -> ScoreCard:
     if unit.ruleset != ruleset.id:
         msg = f"the unit is for ruleset '{unit.ruleset}', not '{ruleset.id}'"
         raise ScoringError(msg, unit=unit.unit)
-    return ScoreCard(
-        unit=unit,
+    plan = plan_of(ruleset)
+    stages = []
+    scored: _Scored | None = None
+    for stage in unit.stages:
+        scored = _score_stage(plan, unit, stage, scored)
+        stages.append(
+            stage_result(ruleset, unit, stage, scored.scored, scored.outcomes, scored.total)
+        )
+    return ScoreCard(unit=unit, ruleset=ruleset, stages=tuple(stages))
+
+
+def stage_result(
+    ruleset: Ruleset,
+    unit: UnitInputs,
+    stage: Stage,
+    scored: tuple[Decimal | None, ...],
+    outcomes: Mapping[int, Outcome],
+    total: Decimal,
+) -> StageResult:
+    return StageResult(
+        stage=stage.name,
+        total=total,
+        max=ruleset.max,
+        classification=ruleset.classify(total),
+        remedies=unit.remedies,
         ruleset=ruleset,
-        stages=tuple(_score_stage(ruleset, unit, stage) for stage in unit.stages),
+        inputs=stage,
+        scored=scored,
+        outcomes=outcomes,
     )
 
 
-def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResult:
-    results: dict[str, NodeResult] = {}
+class _Plan:
+    """What scoring needs of a ruleset, found once: the leaves with their bound rules, the parents
+    from the bottom up, and the rounded points met so far, shared by every card (a ``Decimal`` is
+    immutable, and all of them have the ruleset's precision)."""
+
+    __slots__ = (
+        "exponent",
+        "leaves",
+        "nodes",
+        "parents",
+        "precision",
+        "readers",
+        "rescaling",
+        "shared",
+        "size",
+        "top",
+    )
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        flat, children = ruleset.flat, ruleset._children
+        self.nodes = flat
+        self.size = len(flat)
+        self.leaves = tuple(
+            (i, n.code, n, n.evaluate, n.reads, n.floor, n.max)
+            for i, n in enumerate(flat)
+            if not children[i]
+        )
+        readers: dict[str, set[int]] = {}
+        for i, node in enumerate(flat):
+            for name in node.reads:
+                readers.setdefault(name, set()).add(i)
+        self.readers = {name: frozenset(leaves) for name, leaves in readers.items()}
+        """The leaves reading each indicator."""
+        self.parents = tuple((i, children[i]) for i in range(len(flat) - 1, -1, -1) if children[i])
+        self.top = tuple(ruleset._positions[n.code] for n in ruleset.nodes)
+        self.rescaling = frozenset(
+            i
+            for i, kids in enumerate((*children, self.top))
+            if any(flat[k].not_applicable == "rescale" for k in kids)
+        )  # sibling groups with a node that may be rescaled; the top level is ``len(flat)``
+        self.precision = ruleset.precision
+        self.exponent = Decimal(1).scaleb(-ruleset.precision)
+        self.shared: dict[Decimal, Decimal] = {}
+
+
+def plan_of(ruleset: Ruleset) -> _Plan:
+    plan: _Plan | None = ruleset._plan
+    if plan is None:
+        plan = _Plan(ruleset)
+        object.__setattr__(ruleset, "_plan", plan)
+    return plan
+
+
+class _Scored(NamedTuple):
+    """One stage as scored; ``not_applicable`` maps each not-applicable leaf to its outcome."""
+
+    stage: Stage
+    scored: tuple[Decimal | None, ...]
+    outcomes: Mapping[int, Outcome]
+    not_applicable: Mapping[int, Outcome]
+    total: Decimal
+
+
+def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored | None) -> _Scored:
+    values, appraisals = stage.indicators, stage.points
+    dirty: set[int] = set()  # the leaves whose inputs changed since the previous stage
+    before: Mapping[str, Any] = {}
+    if previous is not None:
+        changed = _changed(values, previous.stage.indicators)
+        if not changed and _same(appraisals, previous.stage.points):
+            return previous._replace(stage=stage)  # nothing changed: share the previous stage
+        dirty = set().union(*(plan.readers.get(name, ()) for name in changed))
+        dirty.update(previous.outcomes)
+        before = previous.stage.points
+    points: list[Any] = [None] * plan.size
+    scored: list[Decimal | None] = [None] * plan.size
+    outcomes: dict[int, Outcome] = {}
+    not_applicable: dict[int, Outcome] = {}
     unscored: list[str] = []
-
-    def visit_all(nodes: tuple[Node, ...]) -> Decimal:
-        points = sum((visit(node) for node in nodes), ZERO)
-        rescaled = [
-            n
-            for n in nodes
-            if n.not_applicable == "rescale"
-            and n.code in results
-            and results[n.code].not_applicable
-        ]
-        if rescaled:
-            points += _rescale(nodes, rescaled, results, ruleset.precision)
-        return points
-
-    def visit(node: Node) -> Decimal:
-        if node.children:
-            points = visit_all(node.children)
-            results[node.code] = NodeResult(node, points)
-            return points
-        result = _score_leaf(ruleset, unit, stage, node)
-        if result is None:
-            unscored.append(node.code)
-            return ZERO
-        results[node.code] = result
-        return result.points
-
-    total = visit_all(ruleset.nodes)
+    exponent, shared = plan.exponent, plan.shared
+    for i, code, node, evaluate, reads, floor, maximum in plan.leaves:
+        appraisal = appraisals.get(code)
+        if appraisal is not None:
+            points[i] = appraisal.points
+            continue
+        if evaluate is None:
+            unscored.append(code)
+            continue
+        if previous is not None and i not in dirty and before.get(code) is None:
+            points[i] = scored[i] = previous.scored[i]
+            if i in previous.not_applicable:
+                not_applicable[i] = previous.not_applicable[i]
+            continue
+        for name in reads:
+            if name not in values:
+                outcome, value = _missing(node, unit, stage)
+                outcomes[i] = outcome
+                break
+        else:
+            try:
+                outcome = evaluate(values)
+            except Exception as exc:
+                _reraise(exc, node, unit, stage)
+            # The common case inline; anything else goes through the full checks of `_checked`.
+            raw = getattr(outcome, "points", None)
+            if (
+                type(outcome) is Outcome
+                and type(raw) is Decimal
+                and not outcome.not_applicable
+                and raw.is_finite()
+            ):
+                value = raw.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
+                if floor <= value <= maximum:
+                    if value or not value.is_signed():  # a -0 is kept as it is
+                        value = shared.get(value) or _share(shared, value)
+                    points[i] = scored[i] = value
+                    continue
+            outcome, value = _checked(node, unit, outcome, exponent)
+        if outcome.not_applicable:
+            not_applicable[i] = outcome
+        points[i] = scored[i] = value
     if unscored:
         msg = (
             f"{unit.path or unit.unit}: stage '{stage.name}' gives no points for the appraised "
             f"node(s) {', '.join(unscored)}; add them under 'points:'"
         )
         raise NotScoredError(msg, code=unscored[0], unit=unit.unit)
-    return StageResult(
-        stage=stage.name,
-        results=tuple(results[node.code] for node in ruleset.flat),
-        total=total,
-        max=ruleset.max,
-        classification=ruleset.classify(total),
-        remedies=unit.remedies,
-    )
+    rescaling = plan.rescaling if not_applicable else ()
+    for i, kids in plan.parents:
+        total = sum([points[k] for k in kids], ZERO)
+        if i in rescaling:
+            total += _rescale(plan, kids, points, scored, outcomes, not_applicable)
+        points[i] = total
+    total = sum([points[k] for k in plan.top], ZERO)
+    if plan.size in rescaling:
+        total += _rescale(plan, plan.top, points, scored, outcomes, not_applicable)
+    return _Scored(stage, tuple(scored), outcomes or _NO_OUTCOMES, not_applicable, total)
 
 
-def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) -> NodeResult | None:
-    appraisal = stage.points.get(node.code)
-    if appraisal is not None:
-        return NodeResult(node, appraisal.points, appraisal=appraisal)
-    evaluate = node.evaluate
-    if evaluate is None:
-        return None
-    values = stage.indicators
-    missing = [name for name in node.reads if name not in values]
-    if missing:
-        return _missing(node, unit, stage, missing)
-    try:
-        outcome = evaluate(values)
-    except InputError as exc:
+def _share(shared: dict[Decimal, Decimal], value: Decimal) -> Decimal:
+    """``value``, remembered so that later cards share it (up to a bound)."""
+    if value in shared:
+        return shared[value]  # a zero: falsy, so `get(value) or` lands here
+    if len(shared) < _SHARED_LIMIT:
+        shared[value] = value
+    return value
+
+
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """The same keys with the very same value objects (cheaper, and stricter, than ``==``)."""
+    return a is b or (len(a) == len(b) and all(b.get(k, _ABSENT) is v for k, v in a.items()))
+
+
+def _changed(values: Mapping[str, Any], before: Mapping[str, Any]) -> list[str]:
+    """The indicators whose value is not the very object the previous stage had."""
+    if values is before:
+        return []
+    changed = [name for name, value in values.items() if before.get(name, _ABSENT) is not value]
+    if len(before) > len(values) - len(changed):  # some may be gone
+        changed.extend(name for name in before if name not in values)
+    return changed
+
+
+def _reraise(exc: Exception, node: Node, unit: UnitInputs, stage: Stage) -> NoReturn:
+    """A rule raised: a data error names the stage and node; a bug names the plugin."""
+    if isinstance(exc, InputError):
         raise UnitError(
             f"stage '{stage.name}': {exc.message}",
             path=unit.path,
@@ -107,51 +242,22 @@ def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) ->
             field=exc.field,
             hint=exc.hint,
         ) from None
-    except ParRulesError:
-        raise
-    except Exception as exc:
-        raise RuleFailure(
-            f"{type(exc).__name__}: {exc}",
-            plugin=node.plugin or "?",
-            rule=node.rule or "?",
-            code=node.code,
-            unit=unit.unit,
-        ) from exc
-    return _checked(node, unit, outcome, ruleset.precision)
+    if isinstance(exc, ParRulesError):
+        raise exc
+    raise RuleFailure(
+        f"{type(exc).__name__}: {exc}",
+        plugin=node.plugin or "?",
+        rule=node.rule or "?",
+        code=node.code,
+        unit=unit.unit,
+    ) from exc
 
 
-def _rescale(
-    siblings: tuple[Node, ...], rescaled: list[Node], results: dict[str, NodeResult], precision: int
-) -> Decimal:
-    """Give each not-applicable child its siblings' rate of achievement, so the parent scores as
-    if rescaled to its max while still being the exact sum of its children. Returns the points
-    added."""
-    applicable = [
-        results[c.code]
-        for c in siblings
-        if c.code in results and not results[c.code].not_applicable
-    ]
-    achieved = sum((r.points for r in applicable), ZERO)
-    possible = sum((r.max for r in applicable if not r.node.bonus), ZERO)
-    rate = achieved / possible if possible else Decimal(1)
-    added = ZERO
-    for child in rescaled:
-        result = results[child.code]
-        points = min(child.max, quantize(child.max * rate, precision))
-        outcome = result.outcome
-        if outcome is not None:
-            outcome = attrs.evolve(
-                outcome,
-                reason=RESCALED if points < child.max else None,
-                values=(*outcome.values, ("rate", rate)),
-            )
-        results[child.code] = attrs.evolve(result, points=points, outcome=outcome)
-        added += points
-    return added
-
-
-def _checked(node: Node, unit: UnitInputs, outcome: object, precision: int) -> NodeResult:
-    """Guard the engine's invariants against whatever a plugin returned."""
+def _checked(
+    node: Node, unit: UnitInputs, outcome: object, exponent: Decimal
+) -> tuple[Outcome, Decimal]:
+    """Guard the engine's invariants against whatever a plugin returned; the outcome and the
+    leaf's points."""
 
     def fail(message: str) -> RuleFailure:
         return RuleFailure(
@@ -167,14 +273,15 @@ def _checked(node: Node, unit: UnitInputs, outcome: object, precision: int) -> N
     if not isinstance(outcome.points, Decimal) or not outcome.points.is_finite():
         raise fail(f"returned points {outcome.points!r}, not a finite Decimal")
     if outcome.not_applicable:
-        return NodeResult(node, _not_applicable_points(node), outcome=outcome, not_applicable=True)
-    points = quantize(outcome.points, precision)
+        return outcome, _not_applicable_points(node)
+    points = outcome.points.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
     if not node.floor <= points <= node.max:
         raise fail(f"returned {points} points, outside {node.floor}–{node.max}")
-    return NodeResult(node, points, outcome=outcome)
+    return outcome, points
 
 
-def _missing(node: Node, unit: UnitInputs, stage: Stage, missing: list[str]) -> NodeResult:
+def _missing(node: Node, unit: UnitInputs, stage: Stage) -> tuple[Outcome, Decimal]:
+    missing = [name for name in node.reads if name not in stage.indicators]
     policy = node.missing
     if policy == "error":
         raise UnitError(
@@ -193,10 +300,44 @@ def _missing(node: Node, unit: UnitInputs, stage: Stage, missing: list[str]) -> 
         not_applicable=policy == "not_applicable",
     )
     if outcome.not_applicable:
-        return NodeResult(node, _not_applicable_points(node), outcome=outcome, not_applicable=True)
-    return NodeResult(node, outcome.points, outcome=outcome)
+        return outcome, _not_applicable_points(node)
+    return outcome, outcome.points
 
 
 def _not_applicable_points(node: Node) -> Decimal:
     """Full points, or zero; a rescaled node is given its points once its siblings are known."""
     return node.max if node.not_applicable == "full" else ZERO
+
+
+def _rescale(
+    plan: _Plan,
+    siblings: tuple[int, ...],
+    points: list[Any],
+    scored: list[Decimal | None],
+    outcomes: dict[int, Outcome],
+    not_applicable: Mapping[int, Outcome],
+) -> Decimal:
+    """Give each not-applicable child its siblings' rate of achievement, so the parent scores as
+    if rescaled to its max while still being the exact sum of its children. Returns the points
+    added."""
+    nodes = plan.nodes
+    rescaled = [k for k in siblings if k in not_applicable and nodes[k].not_applicable == "rescale"]
+    if not rescaled:
+        return ZERO
+    applicable = [k for k in siblings if k not in not_applicable]
+    achieved = sum((points[k] for k in applicable), ZERO)
+    possible = sum((nodes[k].max for k in applicable if not nodes[k].bonus), ZERO)
+    rate = achieved / possible if possible else Decimal(1)
+    added = ZERO
+    for k in rescaled:
+        child = nodes[k]
+        value = min(child.max, quantize(child.max * rate, plan.precision))
+        outcome = not_applicable[k]
+        outcomes[k] = attrs.evolve(
+            outcome,
+            reason=RESCALED if value < child.max else None,
+            values=(*outcome.values, ("rate", rate)),
+        )
+        points[k] = scored[k] = value
+        added += value
+    return added

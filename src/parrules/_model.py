@@ -163,6 +163,12 @@ class Ruleset:
     digest: str = ""
     flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
     _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
+    _positions: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False)
+    """Each code's position in ``flat``, the order of a stage's results."""
+    _children: tuple[tuple[int, ...], ...] = attrs.field(init=False, eq=False, repr=False)
+    """The positions in ``flat`` of each node's children (empty for a leaf)."""
+    _plan: Any = attrs.field(init=False, default=None, eq=False, repr=False)
+    """The engine's scoring plan, made on first use."""
 
     def __attrs_post_init__(self) -> None:
         flat: list[Node] = []
@@ -173,8 +179,13 @@ class Ruleset:
                 walk(node.children)
 
         walk(self.nodes)
+        positions = {n.code: i for i, n in enumerate(flat)}
         object.__setattr__(self, "flat", tuple(flat))
         object.__setattr__(self, "_by_code", {n.code: n for n in flat})
+        object.__setattr__(self, "_positions", positions)
+        object.__setattr__(
+            self, "_children", tuple(tuple(positions[c.code] for c in n.children) for n in flat)
+        )
 
     def node(self, code: str) -> Node:
         try:
@@ -400,32 +411,76 @@ class Deduction:
 
 @attrs.frozen
 class StageResult:
-    """A unit's score at one stage: every node in ruleset order, the total and its class."""
+    """A unit's score at one stage: every node in ruleset order, the total and its class.
+
+    Kept small, since analyses hold many thousands of cards: only the points that rules computed
+    are stored (``None`` where the appraisal gave the points). A parent's points are the sum of
+    its children's, and a rule's outcome is computed again from the stage's indicators when
+    ``results`` are first read: rules are pure functions of the indicators they declare, so the
+    explanation is the one the score came from.
+    """
 
     stage: str
-    results: tuple[NodeResult, ...]
     total: Decimal
     max: Decimal
     classification: Band | None
     remedies: Mapping[str, Remedy] = attrs.field(factory=dict, eq=False, repr=False)
-    _by_code: Mapping[str, NodeResult] = attrs.field(init=False, eq=False, repr=False)
+    _ruleset: Ruleset = attrs.field(kw_only=True, eq=False, repr=False)
+    _inputs: Stage = attrs.field(kw_only=True, repr=False)
+    """The stage's complete inputs, which the unit holds anyway."""
+    _scored: tuple[Decimal | None, ...] = attrs.field(kw_only=True, repr=False)
+    """Per node of ``ruleset.flat``: a rule's (rounded) points, or None (appraised, parent)."""
+    _outcomes: Mapping[int, Outcome] = attrs.field(kw_only=True, factory=dict, repr=False)
+    """Outcomes that cannot be computed again from the rule alone (missing data, rescaled)."""
+    _results: tuple[NodeResult, ...] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False
+    )
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_by_code", {r.node.code: r for r in self.results})
+    @property
+    def results(self) -> tuple[NodeResult, ...]:
+        """Every node in ruleset order, made on first use."""
+        results = self._results
+        if results is None:
+            results = self._make_results()
+            object.__setattr__(self, "_results", results)
+        return results
+
+    def _make_results(self) -> tuple[NodeResult, ...]:
+        flat, children = self._ruleset.flat, self._ruleset._children
+        values, appraisals = self._inputs.indicators, self._inputs.points
+        made: list[NodeResult] = [None] * len(flat)  # type: ignore[list-item]
+        for i in range(len(flat) - 1, -1, -1):  # children before their parent
+            node, points = flat[i], self._scored[i]
+            if children[i]:
+                total = sum((made[c].points for c in children[i]), ZERO)
+                made[i] = NodeResult(node, total)
+            elif points is None:
+                appraisal = appraisals[node.code]
+                made[i] = NodeResult(node, appraisal.points, appraisal=appraisal)
+            else:
+                outcome = self._outcomes.get(i)
+                if outcome is None:
+                    assert node.evaluate is not None
+                    outcome = node.evaluate(values)
+                made[i] = NodeResult(
+                    node, points, outcome=outcome, not_applicable=outcome.not_applicable
+                )
+        return tuple(made)
 
     @property
     def percent(self) -> Decimal:
         return percent(self.total, self.max)
 
     def node(self, code: str) -> NodeResult:
-        try:
-            return self._by_code[code]
-        except KeyError:
+        position = self._ruleset._positions.get(code)
+        if position is None:
             from .errors import UnknownNameError, close_match
 
             raise UnknownNameError(
-                f"no node '{code}' in this score card", hint=close_match(code, self._by_code)
-            ) from None
+                f"no node '{code}' in this score card",
+                hint=close_match(code, self._ruleset._positions),
+            )
+        return self.results[position]
 
     @property
     def fields(self) -> tuple[NodeResult, ...]:
