@@ -10,8 +10,7 @@ Load a ruleset and a unit, score it, read the explanation::
 
 from __future__ import annotations
 
-import importlib.metadata
-
+from ._batch import score_many, write_jsonl
 from ._engine import score
 from ._model import (
     Appraisal,
@@ -66,10 +65,18 @@ __all__ = [
     "load_unit",
     "make_plugin_manager",
     "score",
+    "score_many",
     "unit_from_mapping",
+    "write_jsonl",
 ]
 
-try:
-    __version__ = importlib.metadata.version("parrules")
-except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> str:
+    # The version is read from the installed metadata only when asked for: importing
+    # importlib.metadata is a third of the cost of `import parrules`.
+    if name == "__version__":
+        from ._json import version
+
+        found = version()
+        return "0.0.0" if found == "unknown" else found  # "0.0.0": a checkout not installed
+    raise AttributeError(f"module 'parrules' has no attribute '{name}'")

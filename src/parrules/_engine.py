@@ -9,7 +9,7 @@ pure functions of the indicators they declare.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple, NoReturn
 
@@ -34,38 +34,47 @@ _NO_OUTCOMES: Mapping[int, Outcome] = {}
 def score(ruleset: Ruleset, unit: UnitInputs) -> ScoreCard:
     """Score every stage of a unit; raises ``ScoringError`` subclasses, never returns a partial
     card."""
+    stages = score_stages(ruleset, unit)
+    return card(ruleset, unit, [(s.scored, s.outcomes, s.total) for s in stages])
+
+
+def score_stages(ruleset: Ruleset, unit: UnitInputs) -> list[_Scored]:
+    """What a card keeps of each stage, as ``score`` computes it."""
     if unit.ruleset != ruleset.id:
         msg = f"the unit is for ruleset '{unit.ruleset}', not '{ruleset.id}'"
         raise ScoringError(msg, unit=unit.unit)
     plan = plan_of(ruleset)
-    stages = []
-    scored: _Scored | None = None
+    stages: list[_Scored] = []
+    previous: _Scored | None = None
     for stage in unit.stages:
-        scored = _score_stage(plan, unit, stage, scored)
-        stages.append(
-            stage_result(ruleset, unit, stage, scored.scored, scored.outcomes, scored.total)
-        )
-    return ScoreCard(unit=unit, ruleset=ruleset, stages=tuple(stages))
+        previous = _score_stage(plan, unit, stage, previous)
+        stages.append(previous)
+    return stages
 
 
-def stage_result(
-    ruleset: Ruleset,
-    unit: UnitInputs,
-    stage: Stage,
-    scored: tuple[Decimal | None, ...],
-    outcomes: Mapping[int, Outcome],
-    total: Decimal,
-) -> StageResult:
-    return StageResult(
-        stage=stage.name,
-        total=total,
-        max=ruleset.max,
-        classification=ruleset.classify(total),
-        remedies=unit.remedies,
+Kept = tuple[tuple[Decimal | None, ...], Mapping[int, Outcome], Decimal]
+"""What a card keeps of a stage: the points rules computed, outcomes kept as such, the total."""
+
+
+def card(ruleset: Ruleset, unit: UnitInputs, stages: Sequence[Kept]) -> ScoreCard:
+    """The score card of a unit from what was kept of its stages."""
+    return ScoreCard(
+        unit=unit,
         ruleset=ruleset,
-        inputs=stage,
-        scored=scored,
-        outcomes=outcomes,
+        stages=tuple(
+            StageResult(
+                stage=stage.name,
+                total=total,
+                max=ruleset.max,
+                classification=ruleset.classify(total),
+                remedies=unit.remedies,
+                ruleset=ruleset,
+                inputs=stage,
+                scored=scored,
+                outcomes=outcomes or _NO_OUTCOMES,
+            )
+            for stage, (scored, outcomes, total) in zip(unit.stages, stages, strict=True)
+        ),
     )
 
 

@@ -118,11 +118,14 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
             print(f"parrules: {exc}", file=sys.stderr)
             failed = True
             continue
-        if args.format == "json":
+        if args.format in ("json", "jsonl"):
             data = card.to_dict(args.lang)
             if args.stage:
                 data["stages"] = [s for s in data["stages"] if s["stage"] == args.stage]
-            print(json.dumps(data, ensure_ascii=False, indent=2))
+            if args.format == "jsonl":  # one line per card, written as soon as it is scored
+                print(json.dumps(data, ensure_ascii=False, separators=(",", ":")), flush=True)
+            else:
+                print(json.dumps(data, ensure_ascii=False, indent=2))
         else:
             print(f"{card.unit.unit} — {card.ruleset.title}")
             print(_card_table(card, args.lang))
@@ -158,7 +161,7 @@ def make_parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text, description=text)
         cmd.add_argument("units", nargs="+", metavar="UNIT", help="unit file (YAML)")
         cmd.add_argument("--stage", help="self, appraisal or final (default: the last)")
-        cmd.add_argument("--format", choices=("table", "json"), default="table")
+        cmd.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
         cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
     sub.add_parser("rules", help="list every rule with its plugin and params")
     sub.add_parser("rulesets", help="list the installed rulesets by id")
