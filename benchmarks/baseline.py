@@ -16,7 +16,8 @@ from parrules import Node, Ruleset, Text, UnitInputs
 from parrules._numbers import parse_decimal
 
 ZERO, ONE = Decimal(0), Decimal(1)
-Leaf = Callable[[Mapping[str, Any]], dict[str, Any]]
+Result = tuple[Decimal, dict[str, Any] | None]
+Leaf = Callable[[Mapping[str, Any]], Result]
 
 RATIO_REASON = Text("Tỷ lệ {numerator}/{denominator} = {ratio:%}, chưa đạt mức {target:%}", "…")
 NO_CASE = Text("Không phát sinh trường hợp nào ({denominator_name} = 0)", "…")
@@ -42,58 +43,63 @@ class Baseline:
         return {"unit": unit.unit, "stages": [self._stage(stage) for stage in unit.stages]}
 
     def _stage(self, stage: Any) -> dict[str, Any]:
+        """Every node's points, and an explanation record for every leaf that lost points."""
         values, appraisals = stage.indicators, stage.points
-        results: dict[str, dict[str, Any]] = {}
+        points: dict[str, Decimal] = {}
+        explained: dict[str, dict[str, Any]] = {}
+        not_applicable: set[str] = set()
 
         def visit_all(nodes: tuple[Node, ...]) -> Decimal:
             total = ZERO
             for node in nodes:
                 total += visit(node)
             rescaled = [
-                n
-                for n in nodes
-                if n.not_applicable == "rescale" and results[n.code].get("not_applicable")
+                n for n in nodes if n.not_applicable == "rescale" and n.code in not_applicable
             ]
             if rescaled:
-                applicable = [n for n in nodes if not results[n.code].get("not_applicable")]
-                achieved = sum((results[n.code]["points"] for n in applicable), ZERO)
+                applicable = [n for n in nodes if n.code not in not_applicable]
+                achieved = sum((points[n.code] for n in applicable), ZERO)
                 possible = sum((n.max for n in applicable if not n.bonus), ZERO)
                 rate = achieved / possible if possible else ONE
                 for n in rescaled:
-                    points = min(n.max, (n.max * rate).quantize(self.step, ROUND_HALF_UP))
-                    results[n.code]["points"] = points
-                    results[n.code]["values"]["rate"] = rate
-                    total += points
+                    points[n.code] = min(n.max, (n.max * rate).quantize(self.step, ROUND_HALF_UP))
+                    explained[n.code]["values"]["rate"] = rate
+                    total += points[n.code]
             return total
 
         def visit(node: Node) -> Decimal:
+            code = node.code
             if node.children:
-                points = visit_all(node.children)
-                results[node.code] = {"code": node.code, "max": node.max, "points": points}
-                return points
-            appraisal = appraisals.get(node.code)
+                points[code] = visit_all(node.children)
+                return points[code]
+            appraisal = appraisals.get(code)
             if appraisal is not None:
-                results[node.code] = {
-                    "code": node.code,
-                    "max": node.max,
-                    "points": appraisal.points,
-                    "reason": appraisal.reason,
-                    "by": appraisal.by,
-                    "date": appraisal.date,
-                    "evidence": appraisal.evidence,
-                }
+                points[code] = appraisal.points
+                if appraisal.points < node.max:
+                    explained[code] = {
+                        "reason": appraisal.reason,
+                        "by": appraisal.by,
+                        "date": appraisal.date,
+                        "evidence": appraisal.evidence,
+                    }
                 return appraisal.points
-            result = self.leaves[node.code](values)
-            if result.pop("not_applicable", False):
-                result["not_applicable"] = True
-                result["points"] = node.max if node.not_applicable == "full" else ZERO
+            value, explanation = self.leaves[code](values)
+            if explanation is not None and explanation.get("not_applicable"):
+                not_applicable.add(code)
+                value = node.max if node.not_applicable == "full" else ZERO
             else:
-                result["points"] = result["points"].quantize(self.step, ROUND_HALF_UP)
-            result["code"], result["max"] = node.code, node.max
-            results[node.code] = result
-            return result["points"]
+                value = value.quantize(self.step, ROUND_HALF_UP)
+            if explanation is not None:
+                explained[code] = explanation
+            points[code] = value
+            return value
 
         total = visit_all(self.ruleset.nodes)
+        deductions = []
+        for node in self.ruleset.leaves:
+            lost = node.max - points[node.code]
+            if lost > 0 and not node.bonus:
+                deductions.append({"code": node.code, "lost": lost, **explained[node.code]})
         band = None
         for b in self.ruleset.classification:
             if total >= b.min:
@@ -103,10 +109,12 @@ class Baseline:
             "stage": stage.name,
             "total": total,
             "classification": band,
-            "nodes": [results[n.code] for n in self.ruleset.flat],
+            "points": points,
+            "deductions": deductions,
         }
 
-    # One function per kind of criterion, with its constants bound.
+    # One function per kind of criterion, with its constants bound. Each returns the points, and
+    # the explanation record when the points are below the max (or the criterion did not apply).
 
     def _ratio(self, node: Node, p: Mapping[str, Any]) -> Leaf:
         num, den, maximum = p["numerator"], p["denominator"], node.max
@@ -114,28 +122,21 @@ class Baseline:
         policy = p["zero_denominator"]
         formula = "{numerator}/{denominator} = {ratio:%} × {max} = {points}"
 
-        def leaf(values: Mapping[str, Any]) -> dict[str, Any]:
+        def leaf(values: Mapping[str, Any]) -> Result:
             n, d = values[num], values[den]
             if n < 0 or d < 0 or n > d:
                 raise ValueError(num)
-            inputs = {num: n, den: d}
             if d == 0:
-                return {
-                    "points": maximum if policy == "full" else ZERO,
-                    "reason": None if policy == "full" else NO_CASE,
-                    "formula": None,
-                    "values": {"denominator_name": den},
-                    "inputs": inputs,
-                    "not_applicable": policy == "not_applicable",
-                }
+                return no_case(policy, maximum, den, {num: n, den: d})
             ratio = n / d
             points = maximum * min(ONE, ratio / target)
-            return {
-                "points": points,
-                "reason": RATIO_REASON if points < maximum else None,
+            if points >= maximum:
+                return points, None
+            return points, {
+                "reason": RATIO_REASON,
                 "formula": formula,
                 "values": {"numerator": n, "denominator": d, "ratio": ratio, "target": target},
-                "inputs": inputs,
+                "inputs": {num: n, den: d},
             }
 
         return leaf
@@ -161,23 +162,16 @@ class Baseline:
             )
         num, den, policy = p.get("numerator"), p.get("denominator"), p.get("zero_denominator")
 
-        def leaf(values: Mapping[str, Any]) -> dict[str, Any]:
+        def leaf(values: Mapping[str, Any]) -> Result:
             extra: dict[str, Any] = {}
             if num is not None:
                 n, d = values[num], values[den]
                 if n < 0 or d < 0 or n > d:
                     raise ValueError(num)
-                inputs = {num: n, den: d}
                 if d == 0:
-                    return {
-                        "points": maximum if policy == "full" else ZERO,
-                        "reason": None if policy == "full" else NO_CASE,
-                        "formula": None,
-                        "values": {"denominator_name": den},
-                        "inputs": inputs,
-                        "not_applicable": policy == "not_applicable",
-                    }
+                    return no_case(policy, maximum, den, {num: n, den: d})
                 value = n / d
+                inputs = {num: n, den: d}
                 extra = {"numerator": n, "denominator": d}
             else:
                 value = values[value_name]
@@ -189,9 +183,10 @@ class Baseline:
                     continue
                 if points is None:
                     points = min(maximum, maximum * value)
-                return {
-                    "points": points,
-                    "reason": BAND_REASON if points < maximum else None,
+                if points >= maximum:
+                    return points, None
+                return points, {
+                    "reason": BAND_REASON,
                     "formula": "{value} → {band} → {points}",
                     "values": {"value": value, "band": label, **extra},
                     "inputs": inputs,
@@ -205,19 +200,21 @@ class Baseline:
         severity = {k: parse_decimal(v) for k, v in p["severity"].items()}
         floor = parse_decimal(p.get("floor", node.floor))
 
-        def leaf(values: Mapping[str, Any]) -> dict[str, Any]:
+        def leaf(values: Mapping[str, Any]) -> Result:
             happened = values[name]
             deduction = ZERO
-            described = []
             for kind, count in happened.items():
-                if count:
-                    deduction += severity[kind] * count
-                    described.append(f"{kind} × {count}")
-            return {
-                "points": max(floor, maximum - deduction),
-                "reason": EVENTS_REASON if deduction else None,
+                deduction += severity[kind] * count
+            if not deduction:
+                return maximum, None
+            return max(floor, maximum - deduction), {
+                "reason": EVENTS_REASON,
                 "formula": "max({floor}; {max} − {deduction}) = {points}",
-                "values": {"events": described, "deduction": deduction, "floor": floor},
+                "values": {
+                    "events": [f"{k} × {c}" for k, c in happened.items() if c],
+                    "deduction": deduction,
+                    "floor": floor,
+                },
                 "inputs": {name: dict(happened)},
             }
 
@@ -230,14 +227,17 @@ class Baseline:
         maximum = node.max
         labels = {n: self.ruleset.indicators[n].label for n in names}
 
-        def leaf(values: Mapping[str, Any]) -> dict[str, Any]:
-            failed = [labels[n] for n in names if not values[n]]
-            passed = not failed if need_all else len(failed) < len(names)
-            return {
-                "points": maximum if passed else otherwise,
-                "reason": None if passed else CHECK_REASON,
+        def leaf(values: Mapping[str, Any]) -> Result:
+            failed = [n for n in names if not values[n]]
+            if not failed if need_all else len(failed) < len(names):
+                return maximum, None
+            return otherwise, {
+                "reason": CHECK_REASON,
                 "formula": None,
-                "values": {"failed": failed, "passed": [labels[n] for n in names if values[n]]},
+                "values": {
+                    "failed": [labels[n] for n in failed],
+                    "passed": [labels[n] for n in names if values[n]],
+                },
                 "inputs": {n: values[n] for n in names},
             }
 
@@ -247,12 +247,13 @@ class Baseline:
         name, maximum = p["indicator"], node.max
         table = {k: parse_decimal(v) for k, v in p["points"].items()}
 
-        def leaf(values: Mapping[str, Any]) -> dict[str, Any]:
+        def leaf(values: Mapping[str, Any]) -> Result:
             chosen = values[name]
             points = table[chosen]
-            return {
-                "points": points,
-                "reason": CHOICE_REASON if points < maximum else None,
+            if points >= maximum:
+                return points, None
+            return points, {
+                "reason": CHOICE_REASON,
                 "formula": "{choice} → {points}",
                 "values": {"choice": chosen},
                 "inputs": {name: chosen},
@@ -266,7 +267,7 @@ class Baseline:
         missing = parse_decimal(p.get("missing", maximum))
         floor = parse_decimal(p.get("floor", node.floor))
 
-        def leaf(values: Mapping[str, Any]) -> dict[str, Any]:
+        def leaf(values: Mapping[str, Any]) -> Result:
             late_items, missing_items = [], []
             for item in values[name]:
                 when = item.get(key)
@@ -274,10 +275,11 @@ class Baseline:
                     missing_items.append(item["name"])
                 elif when > item["due"]:
                     late_items.append(f"{item['name']} (+{(when - item['due']).days})")
+            if not late_items and not missing_items:
+                return maximum, None
             deduction = late * len(late_items) + missing * len(missing_items)
-            return {
-                "points": max(floor, maximum - deduction),
-                "reason": LATE if deduction else None,
+            return max(floor, maximum - deduction), {
+                "reason": LATE,
                 "formula": "{max} − {late} × {late_count} − {missing} × {missing_count}",
                 "values": {
                     "late_items": late_items,
@@ -297,12 +299,12 @@ class Baseline:
         lower_is_better = p.get("direction") == "lower_is_better"
         deduction = parse_decimal(p.get("deduction", maximum))
 
-        def leaf(values: Mapping[str, Any]) -> dict[str, Any]:
+        def leaf(values: Mapping[str, Any]) -> Result:
             now, before = values[current], values[previous]
-            worse = now > before if lower_is_better else now < before
-            return {
-                "points": maximum - deduction if worse else maximum,
-                "reason": TREND_REASON if worse else None,
+            if not (now > before if lower_is_better else now < before):
+                return maximum, None
+            return maximum - deduction, {
+                "reason": TREND_REASON,
                 "formula": "{current} / {previous} → {points}",
                 "values": {"current": now, "previous": before},
                 "inputs": {current: now, previous: before},
@@ -315,11 +317,12 @@ class Baseline:
         if "points" in p:
             name = p["points"]
 
-            def direct(values: Mapping[str, Any]) -> dict[str, Any]:
+            def direct(values: Mapping[str, Any]) -> Result:
                 score = values[name]
-                return {
-                    "points": score,
-                    "reason": SURVEY_REASON if score < maximum else None,
+                if score >= maximum:
+                    return score, None
+                return score, {
+                    "reason": SURVEY_REASON,
                     "formula": None,
                     "values": {"score": score},
                     "inputs": {name: score},
@@ -331,19 +334,33 @@ class Baseline:
         if "weights" in p:
             weights = {k: parse_decimal(v, percent=True) for k, v in p["weights"].items()}
 
-        def weighted(values: Mapping[str, Any]) -> dict[str, Any]:
+        def weighted(values: Mapping[str, Any]) -> Result:
             given = values[answers]
             total = score = ZERO
             for option, share in given.items():
                 total += share
                 score += share * weights[option]
             points = maximum * score / total
-            return {
-                "points": points,
-                "reason": SURVEY_REASON if points < maximum else None,
+            if points >= maximum:
+                return points, None
+            return points, {
+                "reason": SURVEY_REASON,
                 "formula": "{max} × {score_share:%} = {points}",
                 "values": {"score": points, "score_share": score / total},
                 "inputs": {answers: dict(given)},
             }
 
         return weighted
+
+
+def no_case(policy: str, maximum: Decimal, den: str, inputs: dict[str, Any]) -> Result:
+    """A ratio whose denominator is 0: full points, zero, or not applicable."""
+    if policy == "full":
+        return maximum, None
+    return ZERO, {
+        "reason": NO_CASE,
+        "formula": None,
+        "values": {"denominator_name": den},
+        "inputs": inputs,
+        "not_applicable": policy == "not_applicable",
+    }

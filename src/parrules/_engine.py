@@ -26,7 +26,6 @@ RESCALED = Text(
 )
 
 _ROUNDING = decimal.Context(prec=60, rounding=ROUND_HALF_UP)  # as ``_numbers.quantize``
-_SHARED_LIMIT = 1 << 16
 _ABSENT = object()
 _NO_OUTCOMES: Mapping[int, Outcome] = {}
 
@@ -79,9 +78,8 @@ def card(ruleset: Ruleset, unit: UnitInputs, stages: Sequence[Kept]) -> ScoreCar
 
 
 class _Plan:
-    """What scoring needs of a ruleset, found once: the leaves with their bound rules, the parents
-    from the bottom up, and the rounded points met so far, shared by every card (a ``Decimal`` is
-    immutable, and all of them have the ruleset's precision)."""
+    """What scoring needs of a ruleset, found once: the leaves with their bound rules, and the
+    parents from the bottom up."""
 
     __slots__ = (
         "exponent",
@@ -90,21 +88,37 @@ class _Plan:
         "parents",
         "precision",
         "readers",
+        "reads",
         "rescaling",
-        "shared",
         "size",
         "top",
+        "zero",
     )
 
     def __init__(self, ruleset: Ruleset) -> None:
         flat, children = ruleset.flat, ruleset._children
         self.nodes = flat
         self.size = len(flat)
+        self.precision = ruleset.precision
+        self.exponent = exponent = Decimal(1).scaleb(-ruleset.precision)
+        self.zero = ZERO.quantize(exponent)
         self.leaves = tuple(
-            (i, n.code, n, n.evaluate, n.reads, n.floor, n.max)
+            (
+                i,
+                n.code,
+                n,
+                n.evaluate,
+                n.reads,
+                n.floor,
+                n.max,
+                n.max.quantize(exponent, context=_ROUNDING),
+            )
             for i, n in enumerate(flat)
             if not children[i]
         )
+        """Per leaf: its position, code, node, rule, indicators, floor, max, and max rounded (the
+        full points every card shares)."""
+        self.reads = frozenset(name for n in flat if n.evaluate is not None for name in n.reads)
         readers: dict[str, set[int]] = {}
         for i, node in enumerate(flat):
             for name in node.reads:
@@ -118,9 +132,10 @@ class _Plan:
             for i, kids in enumerate((*children, self.top))
             if any(flat[k].not_applicable == "rescale" for k in kids)
         )  # sibling groups with a node that may be rescaled; the top level is ``len(flat)``
-        self.precision = ruleset.precision
-        self.exponent = Decimal(1).scaleb(-ruleset.precision)
-        self.shared: dict[Decimal, Decimal] = {}
+
+
+def _round(value: Decimal, exponent: Decimal) -> Decimal:
+    return value.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
 
 
 def plan_of(ruleset: Ruleset) -> _Plan:
@@ -157,8 +172,9 @@ def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored 
     outcomes: dict[int, Outcome] = {}
     not_applicable: dict[int, Outcome] = {}
     unscored: list[str] = []
-    exponent, shared = plan.exponent, plan.shared
-    for i, code, node, evaluate, reads, floor, maximum in plan.leaves:
+    complete = values.keys() >= plan.reads  # no indicator a rule reads is missing
+    exponent, zero = plan.exponent, plan.zero
+    for i, code, node, evaluate, reads, floor, maximum, full in plan.leaves:
         appraisal = appraisals.get(code)
         if appraisal is not None:
             points[i] = appraisal.points
@@ -171,30 +187,26 @@ def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored 
             if i in previous.not_applicable:
                 not_applicable[i] = previous.not_applicable[i]
             continue
-        for name in reads:
-            if name not in values:
-                outcome, value = _missing(node, unit, stage)
-                outcomes[i] = outcome
-                break
+        if not complete and any(name not in values for name in reads):
+            outcome, value = _missing(node, unit, stage)
+            outcomes[i] = outcome
         else:
             try:
                 outcome = evaluate(values)
             except Exception as exc:
                 _reraise(exc, node, unit, stage)
             # The common case inline; anything else goes through the full checks of `_checked`.
-            raw = getattr(outcome, "points", None)
-            if (
-                type(outcome) is Outcome
-                and type(raw) is Decimal
-                and not outcome.not_applicable
-                and raw.is_finite()
-            ):
-                value = raw.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
-                if floor <= value <= maximum:
-                    if value or not value.is_signed():  # a -0 is kept as it is
-                        value = shared.get(value) or _share(shared, value)
-                    points[i] = scored[i] = value
-                    continue
+            if type(outcome) is Outcome and not outcome.not_applicable:
+                value = outcome.points
+                if type(value) is Decimal and value.is_finite():
+                    value = value.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
+                    if floor <= value <= maximum:
+                        if value == maximum:  # the same value, written the same: share it
+                            value = full
+                        elif not value and not value.is_signed():
+                            value = zero
+                        points[i] = scored[i] = value
+                        continue
             outcome, value = _checked(node, unit, outcome, exponent)
         if outcome.not_applicable:
             not_applicable[i] = outcome
@@ -215,15 +227,6 @@ def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored 
     if plan.size in rescaling:
         total += _rescale(plan, plan.top, points, scored, outcomes, not_applicable)
     return _Scored(stage, tuple(scored), outcomes or _NO_OUTCOMES, not_applicable, total)
-
-
-def _share(shared: dict[Decimal, Decimal], value: Decimal) -> Decimal:
-    """``value``, remembered so that later cards share it (up to a bound)."""
-    if value in shared:
-        return shared[value]  # a zero: falsy, so `get(value) or` lands here
-    if len(shared) < _SHARED_LIMIT:
-        shared[value] = value
-    return value
 
 
 def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

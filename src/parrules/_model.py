@@ -7,6 +7,7 @@ Nothing here parses files or computes scores; named constructors elsewhere build
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import string
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -312,7 +313,30 @@ def format_value(value: Any, lang: str = "vi") -> str:
 
 
 def render(template: str, values: Mapping[str, Any], lang: str) -> str:
-    return str(_Formatter(lang).vformat(template, (), dict(values)))
+    """``template.format(**values)``, with values shown the reader's way; a template is parsed
+    once, since explanations reuse a few templates for every unit."""
+    formatter = _Formatter(lang)
+    pieces = _pieces(template)
+    if pieces is None:  # positional fields or nested specs: leave them to the full formatter
+        return str(formatter.vformat(template, (), dict(values)))
+    out = []
+    for literal, field, spec, conversion in pieces:
+        out.append(literal)
+        if field is not None:
+            value = formatter.convert_field(formatter.get_field(field, (), values)[0], conversion)
+            out.append(formatter.format_field(value, spec))
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pieces(template: str) -> tuple[tuple[str, str | None, str, str | None], ...] | None:
+    pieces = tuple(string.Formatter().parse(template))
+    for _, field, spec, _ in pieces:
+        if field is not None and (not field or field[0].isdigit() or "{" in (spec or "")):
+            return None
+    return tuple(
+        (literal, field, spec or "", conversion) for literal, field, spec, conversion in pieces
+    )
 
 
 @attrs.frozen
@@ -447,25 +471,25 @@ class StageResult:
 
     def _make_results(self) -> tuple[NodeResult, ...]:
         flat, children = self._ruleset.flat, self._ruleset._children
-        values, appraisals = self._inputs.indicators, self._inputs.points
         made: list[NodeResult] = [None] * len(flat)  # type: ignore[list-item]
         for i in range(len(flat) - 1, -1, -1):  # children before their parent
-            node, points = flat[i], self._scored[i]
             if children[i]:
                 total = sum((made[c].points for c in children[i]), ZERO)
-                made[i] = NodeResult(node, total)
-            elif points is None:
-                appraisal = appraisals[node.code]
-                made[i] = NodeResult(node, appraisal.points, appraisal=appraisal)
+                made[i] = NodeResult(flat[i], total)
             else:
-                outcome = self._outcomes.get(i)
-                if outcome is None:
-                    assert node.evaluate is not None
-                    outcome = node.evaluate(values)
-                made[i] = NodeResult(
-                    node, points, outcome=outcome, not_applicable=outcome.not_applicable
-                )
+                made[i] = self._leaf(i)
         return tuple(made)
+
+    def _leaf(self, i: int) -> NodeResult:
+        node, points = self._ruleset.flat[i], self._scored[i]
+        if points is None:
+            appraisal = self._inputs.points[node.code]
+            return NodeResult(node, appraisal.points, appraisal=appraisal)
+        outcome = self._outcomes.get(i)
+        if outcome is None:
+            assert node.evaluate is not None
+            outcome = node.evaluate(self._inputs.indicators)
+        return NodeResult(node, points, outcome=outcome, not_applicable=outcome.not_applicable)
 
     @property
     def percent(self) -> Decimal:
@@ -488,11 +512,25 @@ class StageResult:
 
     @property
     def deductions(self) -> tuple[Deduction, ...]:
-        """Leaves below their max, in ruleset order; their losses add up to ``max − total``."""
+        """Leaves below their max, in ruleset order; their losses add up to ``max − total``.
+
+        Made from the stored points, so that explaining them leaves the card as small as it was.
+        """
+        flat, children = self._ruleset.flat, self._ruleset._children
+        appraisals = self._inputs.points
+        lost = []
+        for i, points in enumerate(self._scored):
+            node = flat[i]
+            if children[i] or node.bonus:
+                continue
+            if points is None:
+                points = appraisals[node.code].points
+            if points < node.max:
+                lost.append(i)
+        results = self._results
         return tuple(
             Deduction(r, self.remedies.get(r.code))
-            for r in self.results
-            if r.node.is_leaf and not r.node.bonus and r.lost > 0
+            for r in (results[i] if results else self._leaf(i) for i in lost)
         )
 
 
