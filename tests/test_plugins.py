@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -86,3 +87,57 @@ def test_import_parrules_survives_a_broken_plugin(tmp_path):
     """A broken entry point must not break ``import parrules`` (nothing loads plugins on import)."""
     code = "import parrules, sys; sys.exit(0 if parrules.score else 1)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_lai_chau_distribution_is_discovered_and_scores():
+    """plugins/parrules-lai-chau, installed by the dev command, is found through its entry point
+    and its rule scores criterion 1.7 of Tam Đường 2023 (seed 001: a disciplined department-level
+    leader, −2)."""
+    import parrules
+
+    names = {ep.name: ep.value for ep in importlib.metadata.entry_points(group="parrules")}
+    assert names.get("lai-chau") == "parrules_lai_chau"
+    registry = Registry.create()
+    rule = registry.rules["lai-chau.provincial-index-impact"]
+    assert rule.plugin == "lai-chau"
+    example = Path(__file__).parents[1] / "examples/lai-chau/tam-duong-2023.yaml"
+    unit = parrules.load_unit(example, registry=registry)
+    ruleset = parrules.load_ruleset(unit.ruleset, registry=registry)
+    card = parrules.score(ruleset, unit)
+    assert card.node("1.7").node.plugin == "lai-chau"
+    assert card.node("1.7").lost == 2
+    assert dict(registry.plugins)["lai-chau"] == importlib.metadata.version("parrules-lai-chau")
+
+
+def test_two_plugins_shipping_the_same_ruleset_id_is_an_error(tmp_path):
+    from parrules.errors import PluginError
+
+    for name in ("a", "b"):
+        folder = tmp_path / name / "tinh" / "xa"
+        folder.mkdir(parents=True)
+        (folder / "2024.yaml").write_text("id: tinh/xa/2024\n", encoding="utf-8")
+    registry = Registry(rules={}, ruleset_dirs=(tmp_path / "a", tmp_path / "b"))
+    import parrules
+
+    with pytest.raises(PluginError, match="tinh/xa/2024"):
+        parrules.known_ids(registry)
+
+
+def test_an_unknown_rule_names_the_plugin_that_failed_to_load(monkeypatch, tmp_path):
+    import parrules
+    from parrules.errors import UnknownRuleError
+
+    def boom():
+        raise ImportError("No module named 'parrules_tinh'")
+
+    fake_entry_points(monkeypatch, FakeEntryPoint("tinh", boom))
+    registry = Registry.create()
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "id: t/r/2023\ntitle: T\nyear: 2023\nmax: 1\nnodes:\n"
+        "  - {code: '1', title: A, max: 1, rule: tinh.dac-thu}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UnknownRuleError) as info:
+        parrules.load_ruleset(path, registry=registry)
+    assert "'tinh'" in (info.value.hint or "")

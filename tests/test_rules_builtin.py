@@ -313,3 +313,26 @@ def test_unknown_param_is_an_error_with_suggestion(leaf):
 def test_undeclared_indicator_is_an_error(leaf):
     with pytest.raises(RulesetError, match="not declared"):
         leaf("check", {"all_of": ["nope"]}, {"a": BOOL})
+
+
+def test_check_compares_numbers_with_thresholds(leaf):
+    ratio = {"type": "ratio", "label": "Tỷ lệ cắt giảm"}
+    params = {"all_of": [{"indicator": "q", "gte": "4%"}, {"indicator": "c", "gte": "4%"}]}
+    rs = leaf("check", params, {"q": ratio, "c": {**ratio, "label": "Tỷ lệ cắt giảm chi phí"}})
+    assert score_leaf(rs, {"q": "4%", "c": "0,04"}).points == D(1)
+    failed = score_leaf(rs, {"q": "4%", "c": "3,99%"})
+    assert failed.points == D(0)
+    assert failed.explain("vi").reason == "Chưa thực hiện: Tỷ lệ cắt giảm chi phí ≥ 4%"
+
+
+def test_check_comparison_needs_one_operator(leaf):
+    with pytest.raises(RulesetError, match="exactly one of"):
+        leaf("check", {"all_of": [{"indicator": "n", "gte": 1, "lt": 3}]}, {"n": COUNT})
+
+
+def test_per_event_reason_uses_kind_labels(leaf):
+    params = {**SEVERITY, "labels": {"cach_chuc": {"vi": "cách chức", "en": "dismissal"}}}
+    rs = leaf("per_event", params, {"kl": EVENTS}, max="2")
+    result = score_leaf(rs, {"kl": {"cach_chuc": 1}})
+    assert result.explain("vi").reason == "Trừ 2 điểm do: cách chức × 1"
+    assert result.explain("en").reason == "2 points deducted for: dismissal × 1"

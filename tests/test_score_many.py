@@ -65,7 +65,7 @@ def test_a_batch_gives_the_cards_of_each_unit_alone_in_order(mini: Ruleset, work
 def test_an_iterable_is_read_in_windows_and_keeps_its_order(
     mini: Ruleset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(parrules._batch, "WINDOW", 2)
+    monkeypatch.setattr(parrules._many, "WINDOW", 2)
     units = batch(mini, 200)
     cards = parrules.score_many(mini, iter(units), workers=2, chunk_size=16)
     assert [c.to_dict() for c in cards] == [parrules.score(mini, u).to_dict() for u in units]

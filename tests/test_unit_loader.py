@@ -53,7 +53,7 @@ def test_unknown_indicator_suggests(tmp_path, registry):
         ("indicators: {duong_ngo: '1,234.5'}\n", "not a number"),
         ("points: {'2.3': 4}\n", "needs a 'reason'"),
         ("points: {'2.3': 5}\n", "outside"),
-        ("points: {'2': 5}\n", "has sub-criteria"),
+        ("points: {'2': 6, '2.1': 1}\n", "both for '2' and for its sub-criterion '2.1'"),
         ("points: {'2.4': 1}\n", "no node '2.4'"),
         ("stages: {apraisal: {}}\n", "unknown stage"),
     ],
@@ -104,3 +104,23 @@ def test_missing_indicator_is_an_error_by_default(tmp_path, registry):
     with pytest.raises(UnitError, match="no value for co_ke_hoach") as info:
         parrules.score(ruleset, unit)
     assert info.value.code == "1.1"
+
+
+def test_a_field_scored_as_a_whole_is_not_itemised(tmp_path, registry):
+    path = unit_file(
+        tmp_path,
+        FULL + "points:\n  '2': {points: 5, reason: Chỉ công bố điểm lĩnh vực}\n",
+    )
+    unit = parrules.load_unit(path, registry=registry)
+    card = parrules.score(parrules.load_ruleset(unit.ruleset_path, registry=registry), unit)
+    assert card.node("2").points == Decimal(5)
+    assert card.final.get("2.1") is None
+    assert [d.code for d in card.deductions][-1] == "2"
+    assert card.deductions[-1].reason() == "Chỉ công bố điểm lĩnh vực"
+
+
+def test_a_unit_scored_with_another_ruleset_is_refused(registry):
+    other = parrules.load_ruleset("thai-nguyen/commune/2023", registry=registry)
+    with pytest.raises(UnitError, match="names the ruleset") as info:
+        parrules.load_unit(DATA / "mini-unit.yaml", ruleset=other, registry=registry)
+    assert info.value.line == 3

@@ -10,12 +10,14 @@ Load a ruleset and a unit, score it, read the explanation::
 
 from __future__ import annotations
 
-from ._batch import score_many, write_jsonl
+from ._batch import BatchResult, UnitResult, score_batch
 from ._engine import score
+from ._many import score_many, write_jsonl
 from ._model import (
     Appraisal,
     Band,
     Deduction,
+    Evaluate,
     Explanation,
     Indicator,
     Node,
@@ -29,21 +31,29 @@ from ._model import (
     StageResult,
     Text,
     UnitInputs,
+    Values,
 )
 from ._params import Params
 from ._plugins import BrokenPlugin, Registry, make_plugin_manager
 from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
+from ._yaml import Limits, yaml_limits
+from .analysis import rank
+from .analysis.diff import diff_rulesets
+from .analysis.plan import plan
 from .errors import ParRulesError
 from .hookspecs import hookimpl
 
 __all__ = [
     "Appraisal",
     "Band",
+    "BatchResult",
     "BrokenPlugin",
     "Deduction",
+    "Evaluate",
     "Explanation",
     "Indicator",
+    "Limits",
     "Node",
     "NodeResult",
     "Outcome",
@@ -58,22 +68,29 @@ __all__ = [
     "StageResult",
     "Text",
     "UnitInputs",
+    "UnitResult",
+    "Values",
     "__version__",
+    "diff_rulesets",
     "hookimpl",
     "known_ids",
     "load_ruleset",
     "load_unit",
     "make_plugin_manager",
+    "plan",
+    "rank",
     "score",
+    "score_batch",
     "score_many",
     "unit_from_mapping",
     "write_jsonl",
+    "yaml_limits",
 ]
 
 
 def __getattr__(name: str) -> str:
     # The version is read from the installed metadata only when asked for: importing
-    # importlib.metadata is a third of the cost of `import parrules`.
+    # importlib.metadata is a good part of the cost of `import parrules`.
     if name == "__version__":
         from ._json import version
 

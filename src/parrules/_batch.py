@@ -1,143 +1,221 @@
-"""Scoring many units: lazily and in input order, in worker processes for large batches; score
-cards streamed out as JSON Lines."""
+"""Scoring many unit files at once: every good unit is scored, every bad one is reported.
+
+One bad file, one broken ruleset or one failing rule costs only the units it touches. A unit that
+cannot be scored gets no card at all (never a card with zeros); its error says why, and for a
+failing rule, which nodes could not be scored.
+"""
 
 from __future__ import annotations
 
-import gc
-import itertools
-from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any
+import json
+import os
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
-from ._engine import Kept, card, score, score_stages
+import attrs
+
+from ._engine import score
+from ._json import jsonable
 from ._model import Ruleset, ScoreCard, UnitInputs
+from ._plugins import Registry, default_registry
+from ._ruleset import load_ruleset
+from ._units import read_unit_file, ruleset_file_of, unit_from_mapping
+from .errors import (
+    DuplicateUnitError,
+    InputError,
+    ParRulesError,
+    RuleFailure,
+    ScoringError,
+)
 
-_shared: tuple[Ruleset, Sequence[UnitInputs]] | None = None
-"""A worker's ruleset and units, inherited from the parent by ``fork``."""
+Render = Callable[[ScoreCard], str]
 
 
-def score_many(
-    ruleset: Ruleset, units: Iterable[UnitInputs], *, workers: int = 1, chunk_size: int = 256
-) -> Iterator[ScoreCard]:
-    """Score units in input order, lazily: each card is made when it is consumed, so a batch of
-    any size streams through ``write_jsonl`` in flat memory. The cards are those ``score`` gives.
+@attrs.frozen
+class UnitResult:
+    """One unit file of a batch: its card (and rendered output), or the error that stopped it."""
 
-    With ``workers`` > 1 and more than ``chunk_size`` units, the units are scored in that many
-    worker processes, ``chunk_size`` at a time. The workers are forked, so that the ruleset with
-    its bound rules and the units are shared rather than sent (sending a unit to a process costs
-    about as much as scoring it): a sequence is shared whole; other iterables are read
-    ``WINDOW`` chunks at a time, each with its own workers. Where processes cannot be forked, or
-    inside a daemon process, scoring stays in this process. An error is raised as ``score``
-    raises it, once the cards of the units before it have been consumed.
+    path: str
+    card: ScoreCard | None = None
+    error: ParRulesError | None = None
+    output: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def not_scored(self) -> tuple[str, ...]:
+        """Nodes a failing rule left unscored (empty for input errors: nothing was scored)."""
+        return self.error.not_scored if isinstance(self.error, ScoringError) else ()
+
+    @property
+    def message(self) -> str:
+        """The error, naming the unit file when the error itself names another file or none."""
+        if self.error is None:
+            return ""
+        if isinstance(self.error, InputError) and self.error.path == self.path:
+            return str(self.error)
+        return f"{self.path}: {self.error}"
+
+
+@attrs.frozen
+class BatchResult:
+    """Every unit of a batch, in the order given."""
+
+    results: tuple[UnitResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def cards(self) -> tuple[ScoreCard, ...]:
+        return tuple(r.card for r in self.results if r.card is not None)
+
+    @property
+    def failures(self) -> tuple[UnitResult, ...]:
+        return tuple(r for r in self.results if not r.ok)
+
+
+def score_batch(
+    paths: Iterable[str | Path],
+    *,
+    registry: Registry | None = None,
+    render: Render | None = None,
+    progress: Callable[[], None] | None = None,
+) -> BatchResult:
+    """Score every unit file; errors are collected per unit, never raised.
+
+    Each ruleset is loaded once per batch (a broken one is reported for each unit naming it). A
+    unit named in several files (same name once Unicode-normalised, same year and ruleset) is a
+    ``DuplicateUnitError`` in each of them. With ``render``, each card is also rendered inside
+    the same guard, so that a plugin whose explanation cannot be written fails its unit only.
+    ``progress`` is called once per unit file, when it is done.
     """
-    if workers < 1 or chunk_size < 1:
-        msg = f"workers and chunk_size must be at least 1, not {workers} and {chunk_size}"
-        raise ValueError(msg)
-    if workers == 1 or not _can_fork():
-        return _here(ruleset, units, chunk_size)
-    if isinstance(units, Sequence):
-        return _windows(ruleset, [units], workers, chunk_size)
-    iterator = iter(units)
-    windows = iter(lambda: list(itertools.islice(iterator, WINDOW * chunk_size)), [])
-    return _windows(ruleset, windows, workers, chunk_size)
-
-
-WINDOW = 64
-"""Chunks read at a time from an iterable that is not a sequence, when scoring in workers."""
-
-
-def write_jsonl(cards: Iterable[ScoreCard], stream: IO[str], lang: str = "vi") -> int:
-    """Write each card as one line of JSON (``card.to_dict(lang)``) as soon as it is made, keeping
-    none; returns the number of cards written."""
-    import json
-
-    count = 0
-    for one in cards:
-        stream.write(json.dumps(one.to_dict(lang), ensure_ascii=False, separators=(",", ":")))
-        stream.write("\n")
-        count += 1
-    return count
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return (
-        "fork" in multiprocessing.get_all_start_methods()
-        and not multiprocessing.current_process().daemon
-    )
-
-
-def _here(ruleset: Ruleset, units: Iterable[UnitInputs], chunk_size: int) -> Iterator[ScoreCard]:
-    """Score in this process, a chunk at a time with the cyclic garbage collector paused: cards
-    hold no reference cycles, and collecting while a batch grows costs more than scoring it."""
-    iterator = iter(units)
-    while chunk := list(itertools.islice(iterator, chunk_size)):
-        cards: list[ScoreCard] = []
-        enabled = gc.isenabled()
-        gc.disable()
+    registry = registry or default_registry()
+    rulesets: dict[Path, Ruleset | ParRulesError] = {}
+    loaded: list[tuple[str, tuple[UnitInputs, Ruleset] | ParRulesError]] = []
+    for raw_path in paths:
+        path = Path(raw_path)
         try:
-            for unit in chunk:
-                cards.append(score(ruleset, unit))
-        except Exception:
-            failed = True
+            loaded.append((str(path), _load(path, registry, rulesets)))
+        except ParRulesError as exc:
+            loaded.append((str(path), exc))
+    duplicates = _duplicates([(p, u[0]) for p, u in loaded if not isinstance(u, ParRulesError)])
+    results = []
+    for name, entry in loaded:
+        if isinstance(entry, ParRulesError):
+            results.append(UnitResult(name, error=entry))
+        elif name in duplicates:
+            results.append(UnitResult(name, error=duplicates[name]))
         else:
-            failed = False
-        finally:
-            if enabled:
-                gc.enable()
-        yield from cards
-        if failed:  # raise it again, now that the cards before it are out
-            yield score(ruleset, chunk[len(cards)])
-            iterator = itertools.chain(chunk[len(cards) + 1 :], iterator)
+            results.append(_score_one(name, *entry, render))
+        if progress is not None:
+            progress()
+    return BatchResult(tuple(results))
 
 
-def _windows(
-    ruleset: Ruleset, windows: Iterable[Sequence[UnitInputs]], workers: int, chunk_size: int
-) -> Iterator[ScoreCard]:
-    for units in windows:
-        if len(units) <= chunk_size:  # not worth starting processes
-            yield from _here(ruleset, units, chunk_size)
-            continue
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_start, initargs=(ruleset, units)) as pool:
-            pending: deque[tuple[Sequence[UnitInputs], Any]] = deque()
-            for start in range(0, len(units), chunk_size):
-                stop = min(start + chunk_size, len(units))
-                task = pool.apply_async(_score_chunk, ((start, stop),))
-                pending.append((units[start:stop], task))
-                if len(pending) > 2 * workers:  # bounded: memory stays flat, workers stay busy
-                    yield from _cards(ruleset, *pending.popleft())
-            while pending:
-                yield from _cards(ruleset, *pending.popleft())
-
-
-def _cards(ruleset: Ruleset, chunk: Sequence[UnitInputs], result: Any) -> Iterator[ScoreCard]:
-    kept, failed = result.get()
-    for unit, stages in zip(chunk, kept, strict=False):
-        yield card(ruleset, unit, stages)
-    if failed is not None:  # the worker stopped there: score the rest here, raising as `score`
-        for unit in chunk[failed:]:
-            yield score(ruleset, unit)
-
-
-def _start(ruleset: Ruleset, units: Sequence[UnitInputs]) -> None:
-    global _shared
-    _shared = (ruleset, units)
-    gc.freeze()  # what the worker inherited is never garbage: do not scan it
-
-
-def _score_chunk(task: tuple[int, int]) -> tuple[list[list[Kept]], int | None]:
-    """A worker's chunk: what each card keeps, up to the first unit that fails (its position)."""
-    assert _shared is not None
-    ruleset, units = _shared
-    kept: list[list[Kept]] = []
-    for unit in units[task[0] : task[1]]:
+def _load(
+    path: Path, registry: Registry, rulesets: dict[Path, Ruleset | ParRulesError]
+) -> tuple[UnitInputs, Ruleset]:
+    data = read_unit_file(path)
+    file = ruleset_file_of(data, path, registry)
+    key = file.resolve()
+    if key not in rulesets:
         try:
-            stages = score_stages(ruleset, unit)
-        except Exception:
-            return kept, len(kept)
-        kept.append([(s.scored, s.outcomes, s.total) for s in stages])
-    return kept, None
+            rulesets[key] = load_ruleset(file, registry=registry)
+        except ParRulesError as exc:
+            rulesets[key] = exc
+    ruleset = rulesets[key]
+    if isinstance(ruleset, ParRulesError):
+        raise ruleset
+    return unit_from_mapping(data, ruleset, path=str(path)), ruleset
+
+
+def _score_one(path: str, unit: UnitInputs, ruleset: Ruleset, render: Render | None) -> UnitResult:
+    try:
+        card = score(ruleset, unit)
+        return UnitResult(path, card, output=None if render is None else _render(card, render))
+    except ParRulesError as exc:
+        return UnitResult(path, error=exc)
+
+
+def _render(card: ScoreCard, render: Render) -> str:
+    try:
+        return render(card)
+    except ParRulesError:
+        raise
+    except Exception as exc:
+        failure = _explanation_failure(card)
+        if failure is None:
+            raise
+        raise failure from exc
+
+
+def _explanation_failure(card: ScoreCard) -> RuleFailure | None:
+    """The first leaf whose explanation a plugin made impossible to write, if any."""
+    for stage in card.stages:
+        for result in stage.results:
+            node, outcome = result.node, result.outcome
+            if outcome is None:
+                continue
+            try:
+                for lang in ("vi", "en"):
+                    result.explain(lang)
+                json.dumps(jsonable(dict(outcome.inputs)))
+            except Exception as exc:
+                return RuleFailure(
+                    f"its explanation cannot be written: {type(exc).__name__}: {exc}",
+                    plugin=node.plugin or "?",
+                    rule=node.rule or "?",
+                    code=node.code,
+                    unit=card.unit.unit,
+                    not_scored=(),
+                )
+    return None
+
+
+def unit_key(unit: UnitInputs) -> tuple[str, int, str]:
+    """What makes two unit files the same unit: ruleset, year and the name as a person reads it
+    (Unicode NFC, spacing and letter case ignored)."""
+    name = " ".join(unicodedata.normalize("NFC", unit.unit).split()).casefold()
+    return unit.ruleset, unit.year, name
+
+
+def _duplicates(units: list[tuple[str, UnitInputs]]) -> dict[str, ParRulesError]:
+    paths: dict[tuple[str, int, str], list[str]] = {}
+    for path, unit in units:
+        paths.setdefault(unit_key(unit), []).append(path)
+    by_path = dict(units)
+    errors: dict[str, ParRulesError] = {}
+    for group in paths.values():
+        if len(group) < 2:
+            continue
+        for path in group:
+            unit = by_path[path]
+            others = ", ".join(p for p in group if p != path) or path
+            errors[path] = DuplicateUnitError(
+                f"the unit '{unit.unit}' ({unit.year}) is also in {others}; none of them is scored",
+                path=path,
+                field="unit",
+                hint="keep one file per unit",
+            )
+    return errors
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see the old content or the new, never a part of it."""
+    directory = path.parent if str(path.parent) else Path()
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -11,15 +11,25 @@ from __future__ import annotations
 import decimal
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple
 
 import attrs
 
-from ._model import Node, Outcome, Ruleset, ScoreCard, Stage, StageResult, Text, UnitInputs
+from ._model import (
+    Node,
+    NodeResult,
+    Outcome,
+    Ruleset,
+    ScoreCard,
+    Stage,
+    StageResult,
+    Text,
+    UnitInputs,
+)
 from ._numbers import ZERO, quantize
 from .errors import InputError, NotScoredError, ParRulesError, RuleFailure, ScoringError, UnitError
 
-MISSING = Text("Thiếu số liệu: {missing}", "Missing data: {missing}")
+MISSING = Text("Không đủ dữ liệu: thiếu {missing}", "Insufficient data: no {missing}")
 RESCALED = Text(
     "Không áp dụng; tính theo tỷ lệ đạt của các tiêu chí cùng cấp ({rate:%})",
     "Not applicable; scored at the rate its sibling criteria achieved ({rate:%})",
@@ -82,9 +92,12 @@ class _Plan:
     parents from the bottom up."""
 
     __slots__ = (
+        "ends",
         "exponent",
+        "indicators",
         "leaves",
         "nodes",
+        "parent_at",
         "parents",
         "precision",
         "readers",
@@ -97,27 +110,18 @@ class _Plan:
 
     def __init__(self, ruleset: Ruleset) -> None:
         flat, children = ruleset.flat, ruleset._children
-        self.nodes = flat
+        self.nodes, self.ends, self.indicators = flat, ruleset._ends, ruleset.indicators
         self.size = len(flat)
         self.precision = ruleset.precision
         self.exponent = exponent = Decimal(1).scaleb(-ruleset.precision)
         self.zero = ZERO.quantize(exponent)
         self.leaves = tuple(
-            (
-                i,
-                n.code,
-                n,
-                n.evaluate,
-                n.reads,
-                n.floor,
-                n.max,
-                n.max.quantize(exponent, context=_ROUNDING),
-            )
+            (i, n.code, n, n.evaluate, n.reads, (n.floor - 1, n.max + 1), _round(n.max, exponent))
             for i, n in enumerate(flat)
             if not children[i]
         )
-        """Per leaf: its position, code, node, rule, indicators, floor, max, and max rounded (the
-        full points every card shares)."""
+        """Per leaf: its position, code, node, rule, indicators, the bounds within which points
+        may be rounded, and its max rounded (the full points, shared by every card)."""
         self.reads = frozenset(name for n in flat if n.evaluate is not None for name in n.reads)
         readers: dict[str, set[int]] = {}
         for i, node in enumerate(flat):
@@ -126,6 +130,7 @@ class _Plan:
         self.readers = {name: frozenset(leaves) for name, leaves in readers.items()}
         """The leaves reading each indicator."""
         self.parents = tuple((i, children[i]) for i in range(len(flat) - 1, -1, -1) if children[i])
+        self.parent_at = {flat[i].code: i for i, _ in self.parents}
         self.top = tuple(ruleset._positions[n.code] for n in ruleset.nodes)
         self.rescaling = frozenset(
             i
@@ -159,66 +164,95 @@ class _Scored(NamedTuple):
 def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored | None) -> _Scored:
     values, appraisals = stage.indicators, stage.points
     dirty: set[int] = set()  # the leaves whose inputs changed since the previous stage
-    before: Mapping[str, Any] = {}
     if previous is not None:
         changed = _changed(values, previous.stage.indicators)
         if not changed and _same(appraisals, previous.stage.points):
             return previous._replace(stage=stage)  # nothing changed: share the previous stage
         dirty = set().union(*(plan.readers.get(name, ()) for name in changed))
         dirty.update(previous.outcomes)
-        before = previous.stage.points
     points: list[Any] = [None] * plan.size
     scored: list[Decimal | None] = [None] * plan.size
     outcomes: dict[int, Outcome] = {}
     not_applicable: dict[int, Outcome] = {}
     unscored: list[str] = []
+    failures: list[RuleFailure] = []
+    wholes = [plan.parent_at[code] for code in appraisals if code in plan.parent_at]
+    hidden: set[int] = set()  # inside a node the appraisal scored as a whole: not itemised
+    for i in wholes:
+        hidden.update(range(i + 1, plan.ends[i]))
     complete = values.keys() >= plan.reads  # no indicator a rule reads is missing
     exponent, zero = plan.exponent, plan.zero
-    for i, code, node, evaluate, reads, floor, maximum, full in plan.leaves:
+    for i, code, node, evaluate, reads, (low, high), full in plan.leaves:
         appraisal = appraisals.get(code)
         if appraisal is not None:
             points[i] = appraisal.points
             continue
+        if hidden and i in hidden:
+            continue
         if evaluate is None:
             unscored.append(code)
             continue
-        if previous is not None and i not in dirty and before.get(code) is None:
-            points[i] = scored[i] = previous.scored[i]
+        if previous is not None and i not in dirty and previous.scored[i] is not None:
+            points[i] = scored[i] = previous.scored[i]  # its inputs are those it had: reuse
             if i in previous.not_applicable:
                 not_applicable[i] = previous.not_applicable[i]
             continue
         if not complete and any(name not in values for name in reads):
-            outcome, value = _missing(node, unit, stage)
+            outcome, value = _missing(plan, node, unit, stage)
             outcomes[i] = outcome
         else:
             try:
                 outcome = evaluate(values)
             except Exception as exc:
-                _reraise(exc, node, unit, stage)
+                failures.append(_failure(exc, node, unit, stage))
+                continue
             # The common case inline; anything else goes through the full checks of `_checked`.
             if type(outcome) is Outcome and not outcome.not_applicable:
                 value = outcome.points
-                if type(value) is Decimal and value.is_finite():
+                if type(value) is Decimal and value.is_finite() and low <= value <= high:
                     value = value.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
-                    if floor <= value <= maximum:
-                        if value == maximum:  # the same value, written the same: share it
+                    if node.floor <= value <= node.max:
+                        if value == node.max:  # the same value, written the same: share it
                             value = full
                         elif not value and not value.is_signed():
                             value = zero
                         points[i] = scored[i] = value
                         continue
-            outcome, value = _checked(node, unit, outcome, exponent)
+            try:
+                outcome, value = _checked(node, unit, outcome, exponent)
+            except RuleFailure as failure:
+                failures.append(failure)
+                continue
         if outcome.not_applicable:
             not_applicable[i] = outcome
         points[i] = scored[i] = value
+    if failures:
+        first = failures[0]
+        raise RuleFailure(
+            f"stage '{stage.name}': {first.detail}",
+            plugin=first.plugin,
+            rule=first.rule,
+            code=first.code or "?",
+            unit=unit.unit,
+            not_scored=_with_ancestors(plan, [f.code or "" for f in failures]),
+            others=tuple(failures[1:]),
+        ) from first.__cause__
     if unscored:
         msg = (
             f"{unit.path or unit.unit}: stage '{stage.name}' gives no points for the appraised "
             f"node(s) {', '.join(unscored)}; add them under 'points:'"
         )
-        raise NotScoredError(msg, code=unscored[0], unit=unit.unit)
+        raise NotScoredError(
+            msg, code=unscored[0], unit=unit.unit, not_scored=_with_ancestors(plan, unscored)
+        )
     rescaling = plan.rescaling if not_applicable else ()
     for i, kids in plan.parents:
+        if hidden and i in hidden:
+            continue
+        appraisal = appraisals.get(plan.nodes[i].code) if wholes else None
+        if appraisal is not None:  # scored as a whole: its sub-criteria are not itemised
+            points[i] = appraisal.points
+            continue
         total = sum([points[k] for k in kids], ZERO)
         if i in rescaling:
             total += _rescale(plan, kids, points, scored, outcomes, not_applicable)
@@ -227,6 +261,26 @@ def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored 
     if plan.size in rescaling:
         total += _rescale(plan, plan.top, points, scored, outcomes, not_applicable)
     return _Scored(stage, tuple(scored), outcomes or _NO_OUTCOMES, not_applicable, total)
+
+
+def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) -> NodeResult | None:
+    """One leaf scored on its own, as a stage scores it (for analyses that try changes); None
+    for an appraised leaf the stage gives no points for."""
+    appraisal = stage.points.get(node.code)
+    if appraisal is not None:
+        return NodeResult(node, appraisal.points, appraisal=appraisal)
+    if node.evaluate is None:
+        return None
+    plan = plan_of(ruleset)
+    if any(name not in stage.indicators for name in node.reads):
+        outcome, points = _missing(plan, node, unit, stage)
+    else:
+        try:
+            outcome = node.evaluate(stage.indicators)
+        except Exception as exc:
+            raise _failure(exc, node, unit, stage) from exc.__cause__
+        outcome, points = _checked(node, unit, outcome, plan.exponent)
+    return NodeResult(node, points, outcome=outcome, not_applicable=outcome.not_applicable)
 
 
 def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
@@ -244,25 +298,41 @@ def _changed(values: Mapping[str, Any], before: Mapping[str, Any]) -> list[str]:
     return changed
 
 
-def _reraise(exc: Exception, node: Node, unit: UnitInputs, stage: Stage) -> NoReturn:
-    """A rule raised: a data error names the stage and node; a bug names the plugin."""
+def _with_ancestors(plan: _Plan, codes: list[str]) -> tuple[str, ...]:
+    """The codes and every code above them, in ruleset order: what a failure leaves unscored."""
+    hit = set()
+    for code in codes:
+        while code:
+            hit.add(code)
+            code = code.rpartition(".")[0]
+    return tuple(node.code for node in plan.nodes if node.code in hit)
+
+
+def _failure(exc: Exception, node: Node, unit: UnitInputs, stage: Stage) -> RuleFailure:
+    """A rule raised: a data error names the stage, node and line (raised at once); a failure
+    of the rule itself names the plugin (returned, so that the stage can name every one)."""
     if isinstance(exc, InputError):
         raise UnitError(
             f"stage '{stage.name}': {exc.message}",
             path=unit.path,
+            line=unit.lines.get(stage.name, {}).get(exc.field or ""),
             code=node.code,
             field=exc.field,
             hint=exc.hint,
         ) from None
+    if isinstance(exc, RuleFailure):
+        return exc
     if isinstance(exc, ParRulesError):
         raise exc
-    raise RuleFailure(
+    failure = RuleFailure(
         f"{type(exc).__name__}: {exc}",
         plugin=node.plugin or "?",
         rule=node.rule or "?",
         code=node.code,
         unit=unit.unit,
-    ) from exc
+    )
+    failure.__cause__ = exc
+    return failure
 
 
 def _checked(
@@ -286,13 +356,20 @@ def _checked(
         raise fail(f"returned points {outcome.points!r}, not a finite Decimal")
     if outcome.not_applicable:
         return outcome, _not_applicable_points(node)
-    points = outcome.points.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
+    if not node.floor - 1 <= outcome.points <= node.max + 1:  # before rounding a huge number
+        raise fail(f"returned {outcome.points} points, outside {node.floor}–{node.max}")
+    points = _round(outcome.points, exponent)
     if not node.floor <= points <= node.max:
         raise fail(f"returned {points} points, outside {node.floor}–{node.max}")
     return outcome, points
 
 
-def _missing(node: Node, unit: UnitInputs, stage: Stage) -> tuple[Outcome, Decimal]:
+def _label(plan: _Plan, name: str) -> Text:
+    indicator = plan.indicators[name]
+    return Text(indicator.label, indicator.label_en or indicator.label)
+
+
+def _missing(plan: _Plan, node: Node, unit: UnitInputs, stage: Stage) -> tuple[Outcome, Decimal]:
     missing = [name for name in node.reads if name not in stage.indicators]
     policy = node.missing
     if policy == "error":
@@ -307,7 +384,7 @@ def _missing(node: Node, unit: UnitInputs, stage: Stage) -> tuple[Outcome, Decim
         ZERO if policy != "full" else node.max,
         MISSING,
         None,
-        (("missing", missing),),
+        (("missing", [_label(plan, name) for name in missing]),),
         (),
         not_applicable=policy == "not_applicable",
     )

@@ -88,7 +88,8 @@ def _stage(stage: StageResult, card: ScoreCard, lang: str) -> dict[str, Any]:
         deductions.append(entry)
     return {
         "stage": stage.stage,
-        "total": jsonable(stage.total),
+        "total": jsonable(quantize(stage.total, places)),
+        "total_exact": jsonable(stage.total),
         "max": jsonable(stage.max),
         "percent": jsonable(quantize(stage.percent, places)),
         "classification": band.get(lang) if band else None,

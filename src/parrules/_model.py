@@ -113,6 +113,8 @@ class Node:
     params: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     evaluate: Evaluate | None = attrs.field(default=None, eq=False, repr=False)
     reads: tuple[str, ...] = ()
+    levers: tuple[tuple[str, int], ...] = ()
+    """Indicators the unit can act on to recover points, with their direction (``Params``)."""
     plugin: str | None = None
     owner: str | None = None
     title_en: str | None = None
@@ -168,6 +170,8 @@ class Ruleset:
     """Each code's position in ``flat``, the order of a stage's results."""
     _children: tuple[tuple[int, ...], ...] = attrs.field(init=False, eq=False, repr=False)
     """The positions in ``flat`` of each node's children (empty for a leaf)."""
+    _ends: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
+    """The position in ``flat`` just after each node's last descendant."""
     _plan: Any = attrs.field(init=False, default=None, eq=False, repr=False)
     """The engine's scoring plan, made on first use."""
 
@@ -181,12 +185,16 @@ class Ruleset:
 
         walk(self.nodes)
         positions = {n.code: i for i, n in enumerate(flat)}
+        ends = [0] * len(flat)
+        for i in range(len(flat) - 1, -1, -1):
+            ends[i] = ends[positions[flat[i].children[-1].code]] if flat[i].children else i + 1
         object.__setattr__(self, "flat", tuple(flat))
         object.__setattr__(self, "_by_code", {n.code: n for n in flat})
         object.__setattr__(self, "_positions", positions)
         object.__setattr__(
             self, "_children", tuple(tuple(positions[c.code] for c in n.children) for n in flat)
         )
+        object.__setattr__(self, "_ends", tuple(ends))
 
     def node(self, code: str) -> Node:
         try:
@@ -255,6 +263,8 @@ class UnitInputs:
     path: str | None = None
     ruleset_path: str | None = attrs.field(default=None, eq=False)
     """The ruleset file the unit was checked against, so it can be loaded again by path."""
+    lines: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict, eq=False, repr=False)
+    """stage → indicator → line of the unit file where its value was written, for errors."""
 
     def stage(self, name: str | None = None) -> Stage:
         if name is None:
@@ -275,8 +285,8 @@ class _Formatter(string.Formatter):
         self.lang = lang
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, Text):
-            return value.get(self.lang)
+        if hasattr(value, "get") and not isinstance(value, Mapping):  # Text and its kin
+            return str(value.get(self.lang))
         if isinstance(value, Mapping):
             if "due" in value and "name" in value:  # a dated item of a `deadline` rule
                 dates = ", ".join(
@@ -379,6 +389,11 @@ class NodeResult:
     def lost(self) -> Decimal:
         return self.node.max - self.points
 
+    @property
+    def scored_directly(self) -> bool:
+        """A leaf, or a node the appraisal scored as a whole (its sub-criteria not itemised)."""
+        return self.node.is_leaf or self.appraisal is not None
+
     def explain(self, lang: str = "vi") -> Explanation:
         node, outcome, appraisal = self.node, self.outcome, self.appraisal
         if appraisal is not None:
@@ -435,13 +450,15 @@ class Deduction:
 
 @attrs.frozen
 class StageResult:
-    """A unit's score at one stage: every node in ruleset order, the total and its class.
+    """A unit's score at one stage: every scored node in ruleset order, the total and its class.
+
+    The sub-criteria of a node the appraisal scored as a whole are not listed.
 
     Kept small, since analyses hold many thousands of cards: only the points that rules computed
-    are stored (``None`` where the appraisal gave the points). A parent's points are the sum of
-    its children's, and a rule's outcome is computed again from the stage's indicators when
-    ``results`` are first read: rules are pure functions of the indicators they declare, so the
-    explanation is the one the score came from.
+    are stored (``None`` where the appraisal gave the points, and for parents). A parent's points
+    are the sum of its children's, and a rule's outcome is computed again from the stage's
+    indicators when ``results`` are first read: rules are pure functions of the indicators they
+    declare, so the explanation is the one the score came from.
     """
 
     stage: str
@@ -453,34 +470,53 @@ class StageResult:
     _inputs: Stage = attrs.field(kw_only=True, repr=False)
     """The stage's complete inputs, which the unit holds anyway."""
     _scored: tuple[Decimal | None, ...] = attrs.field(kw_only=True, repr=False)
-    """Per node of ``ruleset.flat``: a rule's (rounded) points, or None (appraised, parent)."""
+    """Per node of ``ruleset.flat``: a rule's (rounded) points, or None."""
     _outcomes: Mapping[int, Outcome] = attrs.field(kw_only=True, factory=dict, repr=False)
     """Outcomes that cannot be computed again from the rule alone (missing data, rescaled)."""
-    _results: tuple[NodeResult, ...] | None = attrs.field(
+    _made: tuple[NodeResult | None, ...] | None = attrs.field(
         init=False, default=None, eq=False, repr=False
     )
+    """Per node of ``ruleset.flat``, once made: its result, or None if it was not itemised."""
+    _results: tuple[NodeResult, ...] = attrs.field(init=False, default=(), eq=False, repr=False)
 
     @property
     def results(self) -> tuple[NodeResult, ...]:
-        """Every node in ruleset order, made on first use."""
-        results = self._results
-        if results is None:
-            results = self._make_results()
-            object.__setattr__(self, "_results", results)
-        return results
+        """Every scored node in ruleset order, made on first use."""
+        if self._made is None:
+            self._make()
+        return self._results
 
-    def _make_results(self) -> tuple[NodeResult, ...]:
-        flat, children = self._ruleset.flat, self._ruleset._children
-        made: list[NodeResult] = [None] * len(flat)  # type: ignore[list-item]
+    def _make(self) -> None:
+        flat, children, ends = self._ruleset.flat, self._ruleset._children, self._ruleset._ends
+        made: list[NodeResult | None] = [None] * len(flat)
+        direct = self._direct()
+        for i in direct:
+            made[i] = self._direct_result(i)
+        shown = [True] * len(flat)
+        for i in direct:
+            shown[i + 1 : ends[i]] = [False] * (ends[i] - i - 1)
         for i in range(len(flat) - 1, -1, -1):  # children before their parent
-            if children[i]:
-                total = sum((made[c].points for c in children[i]), ZERO)
+            if made[i] is None and shown[i]:
+                total = sum((made[c].points for c in children[i]), ZERO)  # type: ignore[union-attr]
                 made[i] = NodeResult(flat[i], total)
-            else:
-                made[i] = self._leaf(i)
-        return tuple(made)
+        object.__setattr__(self, "_made", tuple(made))
+        object.__setattr__(self, "_results", tuple(r for r in made if r is not None))
 
-    def _leaf(self, i: int) -> NodeResult:
+    def _direct(self) -> list[int]:
+        """Positions of the nodes scored directly: leaves, and nodes the appraisal scored as a
+        whole, but not what is inside the latter."""
+        flat, children, ends = self._ruleset.flat, self._ruleset._children, self._ruleset._ends
+        appraisals = self._inputs.points
+        direct, i = [], 0
+        while i < len(flat):
+            if children[i] and flat[i].code not in appraisals:
+                i += 1  # a parent scores the sum of its children: look inside
+                continue
+            direct.append(i)
+            i = ends[i]
+        return direct
+
+    def _direct_result(self, i: int) -> NodeResult:
         node, points = self._ruleset.flat[i], self._scored[i]
         if points is None:
             appraisal = self._inputs.points[node.code]
@@ -496,15 +532,25 @@ class StageResult:
         return percent(self.total, self.max)
 
     def node(self, code: str) -> NodeResult:
-        position = self._ruleset._positions.get(code)
-        if position is None:
+        result = self.get(code)
+        if result is None:
             from .errors import UnknownNameError, close_match
 
             raise UnknownNameError(
-                f"no node '{code}' in this score card",
-                hint=close_match(code, self._ruleset._positions),
+                f"no node '{code}' scored at stage '{self.stage}'",
+                hint=close_match(code, [r.code for r in self.results]),
             )
-        return self.results[position]
+        return result
+
+    def get(self, code: str) -> NodeResult | None:
+        """The node's result, or None when it was not itemised at this stage."""
+        position = self._ruleset._positions.get(code)
+        if position is None:
+            return None
+        if self._made is None:
+            self._make()
+        assert self._made is not None
+        return self._made[position]
 
     @property
     def fields(self) -> tuple[NodeResult, ...]:
@@ -512,25 +558,25 @@ class StageResult:
 
     @property
     def deductions(self) -> tuple[Deduction, ...]:
-        """Leaves below their max, in ruleset order; their losses add up to ``max − total``.
+        """Nodes scored directly and below their max, in ruleset order; their losses add up to
+        ``max − total`` (less any bonus points).
 
         Made from the stored points, so that explaining them leaves the card as small as it was.
         """
-        flat, children = self._ruleset.flat, self._ruleset._children
-        appraisals = self._inputs.points
+        flat, appraisals, made = self._ruleset.flat, self._inputs.points, self._made
         lost = []
-        for i, points in enumerate(self._scored):
-            node = flat[i]
-            if children[i] or node.bonus:
+        for i in self._direct():
+            node, points = flat[i], self._scored[i]
+            if node.bonus:
                 continue
             if points is None:
                 points = appraisals[node.code].points
             if points < node.max:
                 lost.append(i)
-        results = self._results
         return tuple(
             Deduction(r, self.remedies.get(r.code))
-            for r in (results[i] if results else self._leaf(i) for i in lost)
+            for r in (made[i] if made else self._direct_result(i) for i in lost)
+            if r is not None
         )
 
 

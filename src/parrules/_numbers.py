@@ -6,53 +6,86 @@ import decimal
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-_PLAIN = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
-_MAX_DIGITS = 28
+_PLAIN = re.compile(r"[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)")
+_LEADING_ZERO = re.compile(r"[+-]?0[0-9]")
+MAX_DIGITS = 28
+"""Significant digits and decimal exponent a number may have: far beyond any index value, and
+small enough that exact arithmetic on it stays fast and within the decimal context."""
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
 
+def _show(value: object) -> str:
+    """A value quoted in a message, shortened so that hostile input cannot flood the terminal."""
+    text = value if isinstance(value, str) else str(value)
+    text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
+
+
+def check_magnitude(value: Decimal, shown: object) -> Decimal:
+    """Refuse NaN, infinities and numbers beyond ``MAX_DIGITS`` digits or exponent."""
+    if not value.is_finite():
+        msg = f"{_show(shown)} is not a finite number"
+        raise ValueError(msg)
+    if len(value.as_tuple().digits) > MAX_DIGITS or abs(value.adjusted()) > MAX_DIGITS:
+        msg = f"{_show(shown)} has more than {MAX_DIGITS} digits"
+        raise ValueError(msg)
+    return value
+
+
+def _parse_text(value: str, percent: bool) -> Decimal:
+    text = value.strip(" \t\u00a0")
+    is_percent = percent and text.endswith("%")
+    if is_percent:
+        text = text[:-1].rstrip(" \u00a0")
+    if _PLAIN.fullmatch(text):
+        if _LEADING_ZERO.match(text):
+            msg = f"{_show(value)} is not a number: it starts with a 0 (write it without the 0)"
+            raise ValueError(msg)
+        result = Decimal(text.replace(",", "."))
+        return result / HUNDRED if is_percent else result
+    separators = sum(text.count(c) for c in ".,")
+    if re.fullmatch(r"[+-]?[0-9., \u00a0]+", text) and (separators > 1 or " " in text):
+        msg = (
+            f"{_show(value)} is not a number: thousands separators are not accepted (write the "
+            'digits with at most one decimal separator: 1339, 19.86 or "19,86")'
+        )
+        raise ValueError(msg)
+    example = '19.86, "19,86" or "93,4%"' if percent else '19.86 or "19,86"'
+    msg = f"{_show(value)} is not a number (write {example})"
+    raise ValueError(msg)
+
+
 def parse_decimal(value: object, *, percent: bool = False) -> Decimal:
     """Read a number as written: ``19.86``, ``"19,86"``, and with ``percent`` also ``"93,4%"``.
 
-    Raises ``ValueError`` with a message fit for a user; callers add the location. A string with
-    both separators, or with several, is refused: it cannot be read without guessing.
+    Raises ``ValueError`` with a message fit for a user; callers add the location. Only one way
+    of writing each number is read, so nothing is guessed: a single ``.`` or ``,`` is the decimal
+    separator; thousands separators (a second separator, or spaces between digits), leading
+    zeros, exponents, NaN and infinities are refused, as are more than ``MAX_DIGITS`` digits.
     """
     if isinstance(value, bool):
-        msg = f"expected a number, got {value!r}"
+        msg = f"expected a number, got {str(value).lower()}"
         raise ValueError(msg)
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
+        if value.bit_length() > 100:  # before Decimal(): huge ints are slow to convert
+            msg = f"a whole number has more than {MAX_DIGITS} digits"
+            raise ValueError(msg)
         result = Decimal(value)
     elif isinstance(value, float):
         # Only reached for floats built by code, not from YAML (the loader keeps the text).
         result = Decimal(repr(value))
     elif isinstance(value, str):
-        text = value.strip().replace("\u00a0", "").replace(" ", "")
-        is_percent = percent and text.endswith("%")
-        if is_percent:
-            text = text[:-1]
-        if not _PLAIN.fullmatch(text):
-            msg = f"'{value}' is not a number (write 19.86, \"19,86\"" + (
-                ' or "93,4%")' if percent else ")"
-            )
-            raise ValueError(msg)
-        result = Decimal(text.replace(",", "."))
-        if is_percent:
-            result /= HUNDRED
+        result = _parse_text(value, percent)
     else:
-        msg = f"expected a number, got {type(value).__name__}"
+        kind = "nothing" if value is None else type(value).__name__
+        msg = f"expected a number, got {kind}"
         raise ValueError(msg)
-    if not result.is_finite():
-        msg = f"{value!r} is not a finite number"
-        raise ValueError(msg)
-    if len(result.as_tuple().digits) > _MAX_DIGITS or abs(result.adjusted()) > _MAX_DIGITS:
-        msg = f"{value!r} has more than {_MAX_DIGITS} digits"
-        raise ValueError(msg)
-    return result
+    return check_magnitude(result, value)
 
 
 def quantize(value: Decimal, places: int) -> Decimal:

@@ -39,6 +39,9 @@ class Params:
         self._used: set[str] = {"reason"}
         self.reads: dict[str, int] = {}
         """Indicators read, each with its direction: +1 more is better, -1 less is better, 0."""
+        self.levers: dict[str, int] = {}
+        """The indicators a unit can act on to recover points, with their direction; the
+        planner searches them (see ``indicator``)."""
 
     def error(self, key: str | None, message: str, hint: str | None = None) -> RulesetError:
         """An error located at this node's param ``key``, for rules to raise."""
@@ -100,10 +103,33 @@ class Params:
             raise self.error(key, "expected a non-empty mapping")
         return value
 
+    def decimals(self, key: str, *, percent: bool = False) -> dict[str, Decimal]:
+        """A mapping param whose values are numbers, e.g. ``severity: {khien_trach: 0.5}``."""
+        result = {}
+        for name, raw in self.mapping(key).items():
+            try:
+                result[str(name)] = parse_decimal(raw, percent=percent)
+            except ValueError as exc:
+                raise self.error(key, f"'{name}': {exc}") from None
+        return result
+
     def indicator(
-        self, key: str, types: Collection[str], *, direction: int = 0, name: str | None = None
+        self,
+        key: str,
+        types: Collection[str],
+        *,
+        direction: int = 0,
+        name: str | None = None,
+        lever: bool | None = None,
     ) -> str:
-        """The indicator named by param ``key`` (or the given ``name``), checked for its type."""
+        """The indicator named by param ``key`` (or the given ``name``), checked for its type.
+
+        ``direction`` declares the points monotone in the indicator (+1: never fewer points for
+        a higher value; -1: for a lower one). A ``lever`` is a value the unit can act on to
+        recover points; by default every monotone indicator is one. A rule says ``lever=False``
+        for values that are not the unit's to change (a denominator, last year's value), and
+        ``lever=True`` for unordered ones the planner can still search (a choice, dated items).
+        """
         if name is None:
             name = self._required(key)
         if not isinstance(name, str):
@@ -122,6 +148,8 @@ class Params:
                 + " or ".join(sorted(types)),
             )
         self.reads[name] = direction
+        if lever if lever is not None else direction != 0:
+            self.levers[name] = direction
         return name
 
     def declared(self, name: str) -> Indicator:

@@ -13,7 +13,7 @@ import pluggy
 
 from . import hookspecs
 from ._model import Rule
-from .errors import DuplicateRuleError, PluginError, UnknownRuleError, close_match
+from .errors import DuplicateRuleError, UnknownRuleError, close_match
 
 BUILTIN_PLUGINS = ("parrules.rules",)
 DISABLE_AUTOLOAD = "PARRULES_DISABLE_PLUGIN_AUTOLOAD"
@@ -82,16 +82,21 @@ class Registry:
             except Exception as exc:
                 broken = (*broken, BrokenPlugin(impl.plugin_name, f"{type(exc).__name__}: {exc}"))
                 continue
+            wrong = [r for r in provided if not isinstance(r, Rule)]
+            if wrong:
+                error = f"parrules_rules() returned {wrong[0]!r:.80}, not a parrules.Rule"
+                broken = (*broken, BrokenPlugin(impl.plugin_name, error))
+                continue
             for rule in provided:
-                if not isinstance(rule, Rule):
-                    msg = f"plugin '{impl.plugin_name}' returned {rule!r} from parrules_rules()"
-                    raise PluginError(msg + ", not a parrules.Rule", plugin=impl.plugin_name)
                 if rule.name in rules:
                     raise DuplicateRuleError(rule.name, (rules[rule.name].plugin, impl.plugin_name))
                 rules[rule.name] = attrs.evolve(rule, plugin=impl.plugin_name)
         dirs: list[Path] = []
-        for result in pm.hook.parrules_rulesets():
-            dirs.extend(Path(p) for p in result)
+        for impl in reversed(pm.hook.parrules_rulesets.get_hookimpls()):  # pluggy's call order
+            try:
+                dirs.extend(Path(p) for p in impl.function())  # type: ignore[attr-defined]
+            except Exception as exc:
+                broken = (*broken, BrokenPlugin(impl.plugin_name, f"{type(exc).__name__}: {exc}"))
         names = sorted({r.plugin for r in rules.values()})
         return cls(
             rules=dict(sorted(rules.items())),
@@ -112,7 +117,10 @@ class Registry:
             return self.rules[name]
         except KeyError:
             hint = close_match(name, self.rules)
-            if hint is None and "." in name:
+            if hint is None and self.broken:
+                failed = "; ".join(f"'{b.name}' ({b.error})" for b in self.broken)
+                hint = f"a plugin failed to load: {failed}"
+            elif hint is None and "." in name:
                 hint = f"install the plugin that provides '{name}'"
             raise UnknownRuleError(f"unknown rule '{name}'", hint=hint, **where) from None
 

@@ -14,7 +14,7 @@ from ._numbers import ZERO, parse_decimal
 from ._params import Params
 from ._plugins import Registry, default_registry
 from ._yaml import Located, load_file
-from .errors import RulesetError, RulesetNotFoundError, close_match
+from .errors import ParRulesError, PluginError, RulesetError, RulesetNotFoundError, close_match
 
 INDICATOR_TYPES = (
     "count",
@@ -79,7 +79,14 @@ def known_ids(registry: Registry) -> dict[str, Path]:
         for path in sorted(Path(directory).rglob("*.yaml")):
             if path.name.endswith(".cases.yaml"):
                 continue
-            found.setdefault(path.relative_to(directory).with_suffix("").as_posix(), path)
+            ruleset_id = path.relative_to(directory).with_suffix("").as_posix()
+            if ruleset_id in found and found[ruleset_id].resolve() != path.resolve():
+                msg = (
+                    f"two installed plugins ship the ruleset '{ruleset_id}': "
+                    f"{found[ruleset_id]} and {path}; uninstall one of them"
+                )
+                raise PluginError(msg)
+            found.setdefault(ruleset_id, path)
     return found
 
 
@@ -135,7 +142,16 @@ def _apply_extension(parent: Located, child: Located) -> Located:
     for key, value in child.items():
         if key in EXTEND_KEYS:
             continue
-        if key == "indicators":
+        if key == "assumptions" and isinstance(value, list):
+            # Added to the parent's; an entry with the same code replaces the parent's.
+            replaced = {str(a["code"]) for a in value if isinstance(a, Mapping) and "code" in a}
+            inherited = [
+                a
+                for a in parent.get("assumptions") or []
+                if not (isinstance(a, Mapping) and str(a.get("code")) in replaced)
+            ]
+            merged[key] = inherited + value
+        elif key == "indicators":
             indicators = Located(parent.get("indicators") or {})
             indicators.path, indicators.line = value.path, value.line
             indicators.lines = {**getattr(parent.get("indicators"), "lines", {}), **value.lines}
@@ -408,13 +424,23 @@ class _Builder:
             path=raw.path,
             line=raw.line_of("params"),
         )
-        evaluate = rule.bind(p)
+        try:
+            evaluate = rule.bind(p)
+        except ParRulesError:
+            raise
+        except Exception as exc:  # a plugin's bug must not escape as a traceback
+            msg = (
+                f"rule '{rule.name}' of plugin '{rule.plugin}' failed reading the params of node "
+                f"{code} ({raw.path}:{raw.line}): {type(exc).__name__}: {exc}"
+            )
+            raise PluginError(msg, plugin=rule.plugin) from exc
         p.finish()
         return Node(
             rule=None if evaluate is None else rule.name,
             params=params,
             evaluate=evaluate,
             reads=tuple(p.reads),
+            levers=tuple(p.levers.items()),
             plugin=rule.plugin if evaluate is not None else None,
             **common,
         )
@@ -479,11 +505,13 @@ def _int(data: Located, key: str, default: int, low: int, high: int) -> int:
     return value
 
 
-_CACHE: dict[tuple[str, int], tuple[tuple[tuple[str, int], ...], Ruleset]] = {}
+_CACHE: dict[tuple[str, int], tuple[tuple[tuple[str, int, int, int], ...], Ruleset]] = {}
 
 
-def _stamp(files: Sequence[str | Path]) -> tuple[tuple[str, int], ...]:
-    return tuple((str(f), Path(f).stat().st_mtime_ns) for f in files)
+def _stamp(files: Sequence[str | Path]) -> tuple[tuple[str, int, int, int], ...]:
+    """What must not change for a cached ruleset to be served: time, size and inode."""
+    stats = [(str(f), Path(f).stat()) for f in files]
+    return tuple((f, st.st_mtime_ns, st.st_size, st.st_ino) for f, st in stats)
 
 
 def load_ruleset(ref: str | Path, *, registry: Registry | None = None) -> Ruleset:
@@ -496,7 +524,7 @@ def load_ruleset(ref: str | Path, *, registry: Registry | None = None) -> Rulese
     key = (str(path.resolve()), id(registry))
     cached = _CACHE.get(key)
     try:
-        if cached is not None and _stamp([f for f, _ in cached[0]]) == cached[0]:
+        if cached is not None and _stamp([f[0] for f in cached[0]]) == cached[0]:
             return cached[1]
     except OSError:
         pass

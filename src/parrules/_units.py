@@ -20,7 +20,8 @@ from .errors import RulesetNotFoundError, UnitError, UnknownNameError, close_mat
 UNIT_KEYS = {"unit", "year", "ruleset", "indicators", "points", "remedies", "stages"}
 STAGE_KEYS = {"indicators", "points"}
 STAGES = ("appraisal", "final")
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
 
 
 def _line(data: Any, key: str | None = None) -> int | None:
@@ -85,9 +86,14 @@ class _Reader:
                     cls=UnknownNameError,
                 )
             node = self.ruleset.node(code)
-            if not node.is_leaf:
+            inner = [c for c in raw if c != code and c.startswith(code + ".")]
+            if inner:
                 raise self.error(
-                    raw, code, f"'{code}' has sub-criteria: give points for them", code=code
+                    raw,
+                    inner[0],
+                    f"points are given both for '{code}' and for its sub-criterion '{inner[0]}'",
+                    code=inner[0],
+                    hint="give points for a node or for its sub-criteria, not both",
                 )
             fields = entry
             if not isinstance(entry, Mapping):
@@ -95,11 +101,22 @@ class _Reader:
                 fields.line = _line(raw, code)
                 fields.lines = {}
             for key in sorted(set(fields) - {"points", "reason", "by", "date", "evidence"}):
-                raise self.error(fields, key, f"unknown key '{key}'", code=code)
+                raise self.error(
+                    fields,
+                    key,
+                    f"unknown key '{key}'",
+                    code=code,
+                    hint=close_match(key, ("points", "reason", "by", "date", "evidence")),
+                )
+            if "points" not in fields:
+                raise self.error(raw, code, "the entry has no 'points'", code=code)
             try:
-                points = parse_decimal(fields.get("points"))
+                points = parse_decimal(fields["points"])
             except ValueError as exc:
                 raise self.error(fields, "points", str(exc), code=code) from None
+            for key in ("reason", "by"):
+                if fields.get(key) is not None and not isinstance(fields[key], str):
+                    raise self.error(fields, key, f"'{key}' must be a text", code=code)
             if not node.floor <= points <= node.max:
                 raise self.error(
                     fields, "points", f"{points} is outside {node.floor}–{node.max}", code=code
@@ -122,13 +139,14 @@ class _Reader:
             evidence = fields.get("evidence") or ()
             if isinstance(evidence, str):
                 evidence = (evidence,)
+            if not isinstance(evidence, list | tuple) or not all(
+                isinstance(e, str) for e in evidence
+            ):
+                raise self.error(
+                    fields, "evidence", "'evidence' is a text or a list of texts", code=code
+                )
             result[code] = Appraisal(
-                points,
-                reason,
-                fields.get("by"),
-                when,
-                tuple(str(e) for e in evidence),
-                _line(raw, code),
+                points, reason, fields.get("by"), when, tuple(evidence), _line(raw, code)
             )
         return result
 
@@ -148,34 +166,57 @@ class _Reader:
                     hint=close_match(code, [n.code for n in self.ruleset.flat]),
                     cls=UnknownNameError,
                 )
-            if not isinstance(entry, Mapping) or set(entry) - {"remedy", "person"}:
-                raise self.error(raw, code, "a remedy is {remedy: …, person: …}", code=code)
+            if (
+                not isinstance(entry, Mapping)
+                or set(entry) - {"remedy", "person"}
+                or not all(v is None or isinstance(v, str) for v in entry.values())
+            ):
+                raise self.error(raw, code, "a remedy is {remedy: text, person: text}", code=code)
             result[code] = Remedy(entry.get("remedy"), entry.get("person"))
         return result
 
 
 def to_date(value: Any) -> dt.date:
+    """A date written ``2023-05-25`` (a YAML date) or ``"25/05/2023"``; impossible dates
+    (31/02/2023) are refused, never moved to the next valid day."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        match = _DMY.match(value.strip())
-        if match:
-            day, month, year = (int(g) for g in match.groups())
+        text = value.strip()
+        dmy, iso = _DMY.match(text), _ISO.match(text)
+        if dmy or iso:
+            if dmy:
+                day, month, year = (int(g) for g in dmy.groups())
+            else:
+                assert iso is not None
+                year, month, day = (int(g) for g in iso.groups())
             try:
                 return dt.date(year, month, day)
             except ValueError:
                 msg = f"'{value}' is not a real date"
                 raise ValueError(msg) from None
-    msg = f'{value!r} is not a date (write 2023-05-25 or "25/05/2023")'
+    msg = f'{_show(value)} is not a date (write 2023-05-25 or "25/05/2023")'
     raise ValueError(msg)
+
+
+def _show(value: Any) -> str:
+    text = f"'{value}'" if isinstance(value, str | Decimal) else repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _count(value: Any) -> Decimal:
     number = parse_decimal(value)
     if number < 0 or number != number.to_integral_value():
-        msg = f"{value!r} is not a count (a whole number ≥ 0)"
+        msg = f"{_show(value)} is not a count (a whole number, 0 or more)"
+        raise ValueError(msg)
+    if int(number.as_tuple().exponent) < 0:
+        # 1.000 or "1,000": one, or a thousand with a thousands separator? Never guess.
+        msg = (
+            f"{_show(value)} is a count written with decimals: write it as a whole number "
+            "without separators (1000, not 1.000)"
+        )
         raise ValueError(msg)
     return number
 
@@ -195,34 +236,43 @@ def convert(indicator: Indicator, value: Any) -> Any:
         return ratio
     if kind == "bool":
         if not isinstance(value, bool):
-            msg = f"{value!r} is not true or false"
+            msg = f"{_show(value)} is not true or false (write true or false, without quotes)"
             raise ValueError(msg)
         return value
     if kind == "date":
         return to_date(value)
     if kind == "choice":
-        if value not in indicator.choices:
+        if not isinstance(value, str) or value not in indicator.choices:
             hint = close_match(str(value), indicator.choices)
-            msg = f"{value!r} is not one of: {', '.join(indicator.choices)}" + (
+            msg = f"{_show(value)} is not one of: {', '.join(indicator.choices)}" + (
                 f" ({hint})" if hint else ""
             )
             raise ValueError(msg)
         return value
     if kind in ("events", "answers"):
         if not isinstance(value, Mapping):
-            msg = f"expected a mapping of kind: count, got {value!r}"
+            msg = f"expected a mapping of kind: count, got {_show(value)}"
             raise ValueError(msg)
         reader = _count if kind == "events" else parse_decimal
-        result = {str(k): reader(v) for k, v in value.items()}
-        if any(v < 0 for v in result.values()):
-            msg = "counts and shares cannot be negative"
-            raise ValueError(msg)
+        result = {}
+        for key, raw in value.items():
+            try:
+                result[str(key)] = reader(raw)
+            except ValueError as exc:
+                msg = f"'{key}': {exc}"
+                raise ValueError(msg) from None
+            if result[str(key)] < 0:
+                msg = f"'{key}': counts and shares cannot be negative"
+                raise ValueError(msg)
         return result
     if kind == "items":
+        if value is not None and not isinstance(value, list | tuple):
+            msg = "expected a list of items, each {name, due, sent}"
+            raise ValueError(msg)
         return tuple(_item(i, entry) for i, entry in enumerate(value or []))
     if kind == "text":
         if not isinstance(value, str):
-            msg = f"{value!r} is not a text"
+            msg = f"{_show(value)} is not a text"
             raise ValueError(msg)
         return value
     msg = f"unknown indicator type {kind}"
@@ -237,7 +287,10 @@ def _item(index: int, entry: Any) -> dict[str, Any]:
     if unknown:
         msg = f"item {index + 1} has unknown keys: {', '.join(sorted(unknown))}"
         raise ValueError(msg)
-    item: dict[str, Any] = {"name": str(entry["name"])}
+    if not isinstance(entry["name"], str) or not entry["name"].strip():
+        msg = f"item {index + 1}: 'name' must be a text"
+        raise ValueError(msg)
+    item: dict[str, Any] = {"name": entry["name"]}
     for key in ("due", "dated", "sent", "received"):
         if entry.get(key) is not None:
             try:
@@ -261,21 +314,28 @@ def unit_from_mapping(
     for key in sorted(set(data) - UNIT_KEYS):
         raise reader.error(data, key, f"unknown key '{key}'", hint=close_match(key, UNIT_KEYS))
     name = data.get("unit", "")
-    if not isinstance(name, str):
-        raise reader.error(data, "unit", "'unit' must be the unit's name")
+    if not isinstance(name, str) or ("unit" in data and not name.strip()):
+        raise reader.error(data, "unit", "'unit' must be the unit's name, as a text")
     year = data.get("year", ruleset.year)
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise reader.error(data, "year", f"'year' must be a year like 2023, not {_show(year)}")
     if year != ruleset.year:
         raise reader.error(
             data,
             "year",
             f"the unit is for {year} but the ruleset '{ruleset.id}' is for {ruleset.year}",
         )
+    for key in ("indicators", "points", "remedies", "stages"):
+        if data.get(key) is not None and not isinstance(data[key], Mapping):
+            raise reader.error(data, key, f"'{key}' must be a mapping (key: value lines)")
     indicators = reader.indicators(data.get("indicators"), "indicators")
     points = reader.points(data.get("points"))
     raw_stages = data.get("stages")
     stages: list[Stage] = []
+    lines = {"self": _lines(data.get("indicators"))}
     if raw_stages is None:
         stages.append(Stage("final", indicators, points))
+        lines["final"] = lines.pop("self")
     else:
         if not isinstance(raw_stages, Mapping):
             raise reader.error(data, "stages", "'stages' must map appraisal/final to changes")
@@ -297,6 +357,7 @@ def unit_from_mapping(
             for key in sorted(set(layer) - STAGE_KEYS):
                 raise reader.error(layer, key, f"unknown key '{key}' in stage '{name_}'")
             previous = stages[-1]
+            lines[name_] = {**lines[previous.name], **_lines(layer.get("indicators"))}
             stages.append(
                 Stage(
                     name_,
@@ -312,16 +373,18 @@ def unit_from_mapping(
         remedies=reader.remedies(data.get("remedies")),
         path=path,
         ruleset_path=ruleset.path,
+        lines=lines,
     )
 
 
-def load_unit(
-    path: str | Path, *, ruleset: Ruleset | None = None, registry: Registry | None = None
-) -> UnitInputs:
-    """Read a unit file; its ``ruleset:`` is loaded unless one is given."""
-    from ._ruleset import load_ruleset, resolve
+def _lines(raw: Any) -> dict[str, int]:
+    if not isinstance(raw, Located):
+        return {}
+    return {name: line for name in raw if (line := raw.line_of(name)) is not None}
 
-    path = Path(path)
+
+def read_unit_file(path: Path) -> Located:
+    """A unit file's mapping, with its required keys present."""
     data = load_file(path)
     if not isinstance(data, Located):
         raise UnitError("a unit file must be a YAML mapping", path=path, line=1)
@@ -330,19 +393,61 @@ def load_unit(
             raise UnitError(
                 f"the unit file has no '{key}'", path=path, line=1, hint=f"add a top-level '{key}:'"
             )
+    if not isinstance(data["ruleset"], str) or not data["ruleset"].strip():
+        raise UnitError(
+            "'ruleset' must be a ruleset id or a path",
+            path=path,
+            line=data.line_of("ruleset"),
+            field="ruleset",
+        )
+    return data
+
+
+def _same_file(named: object, unit_path: Path, ruleset_path: str | None) -> bool:
+    if not isinstance(named, str) or ruleset_path is None:
+        return False
+    base = unit_path.parent
+    return any(
+        candidate.is_file() and candidate.resolve() == Path(ruleset_path).resolve()
+        for candidate in (base / named, Path(named))
+    )
+
+
+def ruleset_file_of(data: Located, path: Path, registry: Registry) -> Path:
+    """The file of the ruleset a unit file names (an id, or a path relative to the unit)."""
+    from ._ruleset import resolve
+
+    try:
+        return resolve(data["ruleset"], registry, base=path.parent)
+    except RulesetNotFoundError as exc:
+        raise UnknownNameError(
+            f"the ruleset '{data['ruleset']}' is not found",
+            path=path,
+            line=data.line_of("ruleset"),
+            field="ruleset",
+            hint=exc.hint,
+        ) from None
+
+
+def load_unit(
+    path: str | Path, *, ruleset: Ruleset | None = None, registry: Registry | None = None
+) -> UnitInputs:
+    """Read a unit file; its ``ruleset:`` is loaded unless one is given."""
+    from ._ruleset import load_ruleset
+
+    path = Path(path)
+    data = read_unit_file(path)
     if ruleset is None:
         from ._plugins import default_registry
 
         registry = registry or default_registry()
-        try:
-            ruleset_path = resolve(data["ruleset"], registry, base=path.parent)
-        except RulesetNotFoundError as exc:
-            raise UnknownNameError(
-                f"the ruleset '{data['ruleset']}' is not found",
-                path=path,
-                line=data.line_of("ruleset"),
-                field="ruleset",
-                hint=exc.hint,
-            ) from None
-        ruleset = load_ruleset(ruleset_path, registry=registry)
+        ruleset = load_ruleset(ruleset_file_of(data, path, registry), registry=registry)
+    elif data["ruleset"] != ruleset.id and not _same_file(data["ruleset"], path, ruleset.path):
+        raise UnitError(
+            f"the unit names the ruleset '{data['ruleset']}' but is scored with '{ruleset.id}'",
+            path=path,
+            line=data.line_of("ruleset"),
+            field="ruleset",
+            hint="name the ruleset the unit was written for",
+        )
     return unit_from_mapping(data, ruleset, path=str(path))

@@ -1,23 +1,72 @@
 """The one place YAML is read: a safe loader that keeps line numbers and refuses data loss.
 
 Mappings come back as ``Located`` dicts that know the line of each key, so every later error can
-name ``file:line``. Floats keep their written text (``Decimal("19.86")``), duplicate keys and
-aliases are errors, object tags are refused, and input size and nesting depth are bounded.
+name ``file:line``. Floats keep their written text (``Decimal("19.86")``), duplicate keys,
+aliases and tags are errors, and input size, nesting depth and node count are bounded
+(``Limits``).
+
+Plain scalars are read with the YAML 1.2 core rules, not YAML 1.1's, so that nothing typed by hand
+changes meaning behind the writer's back: only ``true``/``false`` are booleans (``yes``, ``no``,
+``on``, ``off`` stay text), only plain decimal digits are numbers (``010``, ``0x1F``, ``1_000``,
+``1e3`` and the base-60 ``1:30`` stay text, and are refused where a number is expected).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import datetime as dt
+import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import yaml
 
+from ._numbers import MAX_DIGITS, check_magnitude
 from .errors import YamlError
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_DEPTH = 64
+
+@attrs.frozen
+class Limits:
+    """Bounds on one YAML file, so that hostile input costs bounded time and memory.
+
+    The defaults are far above any real ruleset or unit file (a 150-criterion ruleset is about
+    40 kB and 5,000 nodes) and keep the worst case to about two seconds. Aliases are always
+    refused, so no document can expand beyond its own size.
+    """
+
+    max_bytes: int = 1024 * 1024
+    max_depth: int = 64
+    max_nodes: int = 50_000
+
+
+DEFAULT_LIMITS = Limits()
+_LIMITS: contextvars.ContextVar[Limits] = contextvars.ContextVar(
+    "parrules_yaml_limits", default=DEFAULT_LIMITS
+)
+
+
+def current_limits() -> Limits:
+    """The limits in force for this thread or task."""
+    return _LIMITS.get()
+
+
+@contextlib.contextmanager
+def yaml_limits(limits: Limits) -> Iterator[Limits]:
+    """Apply other limits to every file read inside the block (rulesets and units alike)::
+
+    with parrules.yaml_limits(parrules.Limits(max_bytes=10 * 1024 * 1024)):
+        unit = parrules.load_unit(path)
+    """
+    token = _LIMITS.set(limits)
+    try:
+        yield limits
+    finally:
+        _LIMITS.reset(token)
 
 
 class Located(dict[str, Any]):
@@ -32,82 +81,132 @@ class Located(dict[str, Any]):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with line numbers, exact decimals and no duplicate keys or aliases."""
+    """SafeLoader with line numbers, exact decimals, YAML 1.2 scalars and no duplicate keys,
+    aliases or tags."""
 
     source: str | None = None
+    limits: Limits = DEFAULT_LIMITS
+    _depth: int = 0
+    _nodes: int = 0
+
+    def error(self, message: str, mark: Any, hint: str | None = None) -> YamlError:
+        return YamlError(message, path=self.source, line=mark.line + 1, hint=hint)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise YamlError(
-                "YAML aliases (*name) are not accepted",
-                path=self.source,
-                line=event.start_mark.line + 1,
-                hint="write the value out in full",
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            raise self.error(
+                "YAML aliases (*name) are not accepted", event.start_mark, "write the value out"
             )
-        depth = getattr(self, "_depth", 0)
-        if depth > MAX_DEPTH:
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise YamlError(
-                f"nesting deeper than {MAX_DEPTH} levels",
-                path=self.source,
-                line=event.start_mark.line + 1,
+        if getattr(event, "anchor", None) is not None:
+            raise self.error(
+                f"YAML anchors (&{event.anchor}) are not accepted",
+                event.start_mark,
+                "remove the anchor: values cannot be shared",
             )
-        self._depth = depth + 1
+        if getattr(event, "tag", None) is not None:
+            raise self.error(
+                f"the tag '{event.tag}' is not accepted: files are data, never objects",
+                event.start_mark,
+                'quote the value ("…") to make it a text',
+            )
+        self._nodes += 1
+        if self._nodes > self.limits.max_nodes:
+            raise self.error(
+                f"more than {self.limits.max_nodes} values in one file",
+                event.start_mark,
+                "split the file, or raise the limit (parrules.Limits)",
+            )
+        if self._depth >= self.limits.max_depth:
+            raise self.error(
+                f"nesting deeper than {self.limits.max_depth} levels", event.start_mark
+            )
+        self._depth += 1
         try:
             return super().compose_node(parent, index)
         finally:
-            self._depth = depth
+            self._depth -= 1
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Located:  # type: ignore[override]
         if not isinstance(node, yaml.MappingNode):
-            raise YamlError("expected a mapping", path=self.source, line=node.start_mark.line + 1)
+            raise self.error("expected a mapping", node.start_mark)
         result = Located()
         result.path = self.source
         result.line = node.start_mark.line + 1
         result.lines = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise YamlError(
-                    "YAML merge keys (<<) are not accepted",
-                    path=self.source,
-                    line=key_node.start_mark.line + 1,
-                )
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, Decimal | int):
-                key = key_node.value  # codes like 1.1 written without quotes stay as written
+            if key_node.tag == _MERGE:
+                raise self.error("YAML merge keys (<<) are not accepted", key_node.start_mark)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag in (_INT, _FLOAT):
+                key: Any = key_node.value  # codes like 1.1 written without quotes stay as written
+            else:
+                key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
-                raise YamlError(
-                    f"mapping keys must be text, got {key!r}",
-                    path=self.source,
-                    line=key_node.start_mark.line + 1,
-                )
+                shown = "a list or a mapping" if isinstance(key, list | dict) else repr(key)
+                raise self.error(f"mapping keys must be text, got {shown}", key_node.start_mark)
             key = unicodedata.normalize("NFC", key)
             if key in result:
-                raise YamlError(
+                raise self.error(
                     f"duplicate key '{key}' (first on line {result.lines[key]})",
-                    path=self.source,
-                    line=key_node.start_mark.line + 1,
-                    hint="remove one of them: a second value would silently replace the first",
+                    key_node.start_mark,
+                    "remove one of them: a second value would silently replace the first",
                 )
             result[key] = self.construct_object(value_node, deep=True)
             result.lines[key] = key_node.start_mark.line + 1
         return result
 
 
-def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
-    text = node.value.replace("_", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
-        raise YamlError(
-            f"'{node.value}' is not a finite number",
-            path=loader.source,
-            line=node.start_mark.line + 1,
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
+
+# YAML 1.2 core schema, minus exponents and leading zeros: a plain scalar is a number only when
+# it is written as one the way a person reads it. Everything else is text.
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (_INT, r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789"),
+    (
+        _FLOAT,
+        r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$",
+        "-+0123456789.",
+    ),
+    (_TIMESTAMP, r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$", "0123456789"),
+    (_MERGE, r"^<<$", "<"),
+):
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    if len(node.value.lstrip("+-")) > MAX_DIGITS:
+        raise loader.error(
+            f"'{node.value[:40]}…' has more than {MAX_DIGITS} digits", node.start_mark
         )
-    return value
+    return int(node.value)
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
+    text = node.value
+    if text.lower().lstrip("+-") in (".inf", ".nan"):
+        raise loader.error(f"'{text}' is not a finite number", node.start_mark)
+    if re.match(r"[-+]?0[0-9]", text):
+        raise loader.error(f"'{text}' starts with a 0", node.start_mark, "write it without the 0")
+    try:
+        return check_magnitude(Decimal(text), text)
+    except ValueError as exc:
+        raise loader.error(str(exc), node.start_mark) from None
+
+
+def _construct_date(loader: _Loader, node: yaml.ScalarNode) -> dt.date:
+    year, month, day = (int(part) for part in node.value.split("-"))
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise loader.error(f"'{node.value}' is not a real date", node.start_mark) from None
 
 
 def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
@@ -119,51 +218,70 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
 
 
 def _refuse(loader: _Loader, tag_suffix: str, node: yaml.Node) -> Any:
-    raise YamlError(
-        f"the tag '{node.tag}' is not accepted: files are data and never construct objects",
-        path=loader.source,
-        line=node.start_mark.line + 1,
-    )
+    """A safety net: explicit tags are refused while composing, so no other tag reaches here."""
+    raise loader.error(f"the tag '{node.tag}' is not accepted", node.start_mark)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor(_INT, _construct_int)
+_Loader.add_constructor(_FLOAT, _construct_float)
+_Loader.add_constructor(_TIMESTAMP, _construct_date)
 _Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_multi_constructor("", _refuse)
 
 
-def load_text(text: str, source: str | None = None) -> Any:
-    """Parse one YAML document safely."""
-    loader = _Loader(text)
-    loader.source = source
+def load_text(text: str, source: str | None = None, *, limits: Limits | None = None) -> Any:
+    """Parse one YAML document safely; every failure is a located ``YamlError``."""
+    limits = limits or current_limits()
+    if len(text) > limits.max_bytes:
+        raise YamlError(
+            f"the text is longer than the limit of {limits.max_bytes} characters", path=source
+        )
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
+        loader.source = source
+        loader.limits = limits
         return loader.get_single_data()
     except YamlError:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        problem = ", ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
         raise YamlError(
-            f"not valid YAML: {exc.problem or exc}",
+            f"not valid YAML: {problem}", path=source, line=mark.line + 1 if mark else None
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise YamlError(
+            f"not valid YAML: the character U+{exc.character:04X} is not allowed",
             path=source,
-            line=mark.line + 1 if mark else None,
+            line=line,
+            hint="remove control characters from the file",
         ) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}", path=source) from None
     except RecursionError:
-        raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", path=source) from None
+        raise YamlError(f"nesting deeper than {limits.max_depth} levels", path=source) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
-def load_file(path: Path, *, max_bytes: int = MAX_BYTES) -> Any:
+def load_file(path: Path, *, limits: Limits | None = None) -> Any:
     """Read and parse a YAML file, refusing oversized and non-UTF-8 input."""
+    limits = limits or current_limits()
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise YamlError(f"file is {size} bytes, more than the limit of {max_bytes}", path=path)
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(limits.max_bytes + 1)
     except OSError as exc:
-        raise YamlError(f"cannot read the file: {exc.strerror}", path=path) from None
+        raise YamlError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
+    if len(data) > limits.max_bytes:
+        raise YamlError(
+            f"the file is larger than the limit of {limits.max_bytes} bytes",
+            path=path,
+            hint="split it, or raise the limit (parrules.Limits)",
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -174,4 +292,4 @@ def load_file(path: Path, *, max_bytes: int = MAX_BYTES) -> Any:
             line=line,
             hint="save the file as UTF-8",
         ) from None
-    return load_text(text, str(path))
+    return load_text(text, str(path), limits=limits)

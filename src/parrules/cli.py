@@ -1,144 +1,331 @@
 """The ``parrules`` command: parse arguments, call the API, print. Errors go to stderr, one line
-each; the exit code is 0 only when everything asked for was done."""
+each (no traceback unless ``--debug``); the exit code is 0 only when everything asked for was
+done."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+import textwrap
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
 
+import attrs
 from tabulate import tabulate
 
-from . import __version__
+from . import __version__, report
+from ._batch import UnitResult, _score_one, score_batch
 from ._engine import score
-from ._model import ScoreCard, format_value
+from ._model import Explanation, ScoreCard, UnitInputs
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
 from ._ruleset import known_ids, load_ruleset
+from ._sheets import SheetRow, is_sheet, read_sheet, template
 from ._units import load_unit
-from .errors import ParRulesError
+from .analysis import by_department, compare, goal_verdicts, indicator_trends, rank, stage_diff
+from .analysis.diff import diff_rulesets
+from .analysis.plan import METHOD, Plan, plan
+from .errors import ParRulesError, one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+LABELS = report.LABELS
 
-LABELS = {
-    "vi": {
-        "code": "Mã",
-        "title": "Lĩnh vực, tiêu chí",
-        "max": "Điểm tối đa",
-        "owner": "Phụ trách",
-        "self": "Tự đánh giá",
-        "appraisal": "Thẩm định",
-        "final": "Điểm cuối cùng",
-        "total": "Tổng điểm",
-        "lost": "Điểm trừ",
-        "reason": "Lý do",
-        "formula": "Cách tính",
-        "inputs": "Số liệu",
-        "class": "Xếp loại",
-        "register": "Các nội dung bị mất điểm",
-        "source": "Nguồn",
-    },
-    "en": {
-        "code": "Code",
-        "title": "Field, criterion",
-        "max": "Max",
-        "owner": "Responsible",
-        "self": "Self-assessment",
-        "appraisal": "Appraisal",
-        "final": "Final",
-        "total": "Total",
-        "lost": "Lost",
-        "reason": "Reason",
-        "formula": "Formula",
-        "inputs": "Inputs",
-        "class": "Classification",
-        "register": "Lost points",
-        "source": "Source",
-    },
+CARD_TABLES = ("card", "register", "details", "departments", "stages", "goals", "trend")
+COMPARE_TABLES = ("points", "percent", "trend")
+_SUFFIX_FORMATS = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".tex": "latex",
+    ".csv": "csv",
+    ".json": "json",
+    ".xlsx": "xlsx",
 }
 
 
-def _card_table(card: ScoreCard, lang: str) -> str:
-    t = LABELS[lang]
-    places = card.ruleset.display_precision
-    stages = card.stages
-    rows = []
-    for index, node in enumerate(card.ruleset.flat):
-        depth = node.code.count(".")
-        title = "  " * depth + node.get_title(lang)
-        points = [fmt(s.results[index].points, lang) for s in stages]
-        rows.append([node.code, title, fmt(node.max, lang), *points])
-    rows.append(
-        ["", t["total"], fmt(card.ruleset.max, lang), *(fmt(s.total, lang, places) for s in stages)]
-    )
-    classes = [s.classification.get(lang) if s.classification else "" for s in stages]
-    if any(classes):
-        rows.append(["", t["class"], "", *classes])
-    headers = [t["code"], t["title"], t["max"], *(t.get(s.stage, s.stage) for s in stages)]
-    return tabulate(
-        rows,
-        headers,
-        tablefmt="simple",
-        disable_numparse=True,
-        colalign=("left", "left", *("right",) * (1 + len(stages))),
-    )
+class Failed(Exception):
+    """Something asked for was not done; its errors are already on stderr."""
 
 
-def _register(card: ScoreCard, stage: str | None, lang: str, detail: bool) -> str:
-    t = LABELS[lang]
-    result = card.stage(stage)
-    rows = []
-    for d in result.deductions:
-        explanation = d.result.explain(lang)
-        row = [d.code, d.node.get_title(lang), fmt(d.lost, lang), explanation.reason]
-        if detail:
-            inputs = "; ".join(f"{k} = {format_value(v, lang)}" for k, v in explanation.inputs)
-            row += [inputs, explanation.formula or ""]
-        rows.append(row)
-    total = sum((d.lost for d in result.deductions), start=result.max - result.max)
-    rows.append(["", t["total"], fmt(total, lang), ""] + (["", ""] if detail else []))
-    headers = [t["code"], t["title"], t["lost"], t["reason"]]
-    if detail:
-        headers += [t["inputs"], t["formula"]]
-    return f"{t['register']} ({t.get(result.stage, result.stage)})\n" + tabulate(
-        rows, headers, tablefmt="simple", disable_numparse=True, maxcolwidths=40
-    )
+def _error(message: BaseException | str) -> None:
+    print(f"parrules: {one_line(message)}", file=sys.stderr)
+
+
+class Progress:
+    """A progress bar on stderr, shown only on a terminal and only once a batch has taken more
+    than a second, so quick runs and pipes stay clean."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, delay: float = 1.0) -> None:
+        self.total = total
+        self.stream = stream or sys.stderr
+        self.delay = delay
+        self.done = 0
+        self.start = time.monotonic()
+        self.drawn = 0.0
+
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if now - self.start < self.delay or now - self.drawn < 0.1 or not self.stream.isatty():
+            return
+        self.drawn = now
+        filled = 30 * self.done // max(self.total, 1)
+        bar = "#" * filled + "." * (30 - filled)
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r" + " " * 50 + "\r")
+            self.stream.flush()
+
+
+Build = Callable[[ScoreCard], Any]
+
+
+def _load_cards(
+    paths: Sequence[str], registry: Registry, build: Build | None = None
+) -> tuple[list[tuple[ScoreCard, Any]], bool]:
+    """Score every unit file and every row of every sheet, each with what ``build`` makes of its
+    card, built in the same guard: a unit that fails, also while being built (a missing stage, an
+    explanation a plugin cannot write), is reported on one line and left out."""
+    failed = False
+    sheets: dict[str, tuple[SheetRow, ...]] = {}
+    for path in paths:
+        if is_sheet(path) and path not in sheets:
+            try:
+                sheets[path] = read_sheet(path, registry=registry)
+            except ParRulesError as exc:
+                _error(exc)
+                failed, sheets[path] = True, ()
+            for row in sheets[path]:
+                for error in row.errors:
+                    _error(error)
+                failed = failed or bool(row.errors)
+    files = [p for p in paths if not is_sheet(p)]
+    units = sum(1 for rows in sheets.values() for row in rows if row.unit is not None)
+    progress = Progress(len(files) + units)
+    built: dict[int, Any] = {}
+
+    def render(card: ScoreCard) -> str:
+        built[id(card)] = None if build is None else build(card)
+        return ""
+
+    results: list[UnitResult] = []
+    try:
+        batch = score_batch(files, registry=registry, render=render, progress=progress.step)
+        scored = iter(batch.results)
+        for path in paths:
+            if not is_sheet(path):
+                results.append(next(scored))
+                continue
+            for row in sheets.pop(path, ()):
+                if row.unit is not None:
+                    results.append(_score_row(row.unit, registry, render))
+                    progress.step()
+    finally:
+        progress.close()
+    cards = []
+    for result in results:
+        if result.card is None:
+            _error(result.message)
+            failed = True
+        else:
+            cards.append((result.card, built[id(result.card)]))
+    return cards, failed
+
+
+def _score_row(
+    unit: UnitInputs, registry: Registry, render: Callable[[ScoreCard], str]
+) -> UnitResult:
+    """A unit read from a sheet, scored (and rendered) under the same guard as unit files."""
+    where = unit.path or unit.unit
+    try:
+        ruleset = load_ruleset(unit.ruleset_path or unit.ruleset, registry=registry)
+    except ParRulesError as exc:
+        return UnitResult(where, error=exc)
+    return _score_one(where, unit, ruleset, render)
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    if args.output:
+        return _SUFFIX_FORMATS.get(Path(args.output).suffix.lower(), "text")
+    return "text"
+
+
+def _emit(args: argparse.Namespace, content: str | bytes) -> None:
+    """Write to ``--output`` atomically, or to stdout (binary only when it is not a terminal)."""
+    if args.output:
+        _write(args.output, content)
+        return
+    if isinstance(content, bytes):
+        if sys.stdout.isatty():
+            _error("this format is binary: give --output FILE")
+            raise Failed
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+        return
+    sys.stdout.write(content)
+
+
+def _chart(args: argparse.Namespace, series: list[tuple[str, Any]], title: str) -> None:
+    if not args.chart:
+        return
+    kind = Path(args.chart).suffix.lower().lstrip(".")
+    if kind not in report.CHART_FORMATS:
+        _error(f"--chart {args.chart}: name a .png or .svg file")
+        raise Failed
+    _write(args.chart, report.field_chart(series, title, format=kind, lang=args.lang))
+
+
+def _write(path: str, content: str | bytes) -> None:
+    try:
+        report.write_atomic(path, content)
+    except OSError as exc:
+        _error(f"cannot write {path}: {exc.strerror or exc}")
+        raise Failed from None
+
+
+def _tables_arg(value: str | None, allowed: Sequence[str], default: Sequence[str]) -> list[str]:
+    if not value:
+        return list(default)
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        _error(f"--tables: unknown table(s) {', '.join(unknown)} (one of: {', '.join(allowed)})")
+        raise Failed
+    return names
+
+
+def _card_tables(card: ScoreCard, names: Sequence[str], stage: str | None, lang: str) -> list[Any]:
+    tables: list[Any] = []
+    for name in names:
+        if name == "card":
+            tables.append(report.card_table(card, lang))
+        elif name == "register":
+            tables.append(report.register_table(card, stage, lang))
+        elif name == "details":
+            tables.append(report.details_table(card, stage, lang))
+        elif name == "departments":
+            tables += report.department_tables(card, by_department(card, stage=stage), lang)
+        elif name == "stages":
+            tables.append(report.stage_diff_table(card, stage_diff(card), lang))
+        elif name == "goals":
+            tables.append(report.goals_table(card, goal_verdicts(card, stage=stage), lang))
+        elif name == "trend":
+            trends = indicator_trends([card], stage=stage)
+            tables.append(report.trend_table(card.unit.unit, trends, lang))
+    return tables
 
 
 def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> int:
-    failed = False
-    for path in args.units:
-        try:
-            unit = load_unit(path, registry=registry)
-            card = score(load_ruleset(unit.ruleset_path or unit.ruleset, registry=registry), unit)
-            if args.stage:
-                card.stage(args.stage)
-        except ParRulesError as exc:
-            print(f"parrules: {exc}", file=sys.stderr)
-            failed = True
-            continue
-        if args.format in ("json", "jsonl"):
+    default = ("card", "register", "details") if explain else ("card", "register")
+    names = _tables_arg(args.tables, CARD_TABLES, default)
+    kind = _format(args)
+    as_cards = kind == "json" and not args.tables  # the score cards; with --tables, those tables
+
+    def build(card: ScoreCard) -> Any:
+        if args.stage:
+            card.stage(args.stage)
+        if as_cards:
             data = card.to_dict(args.lang)
             if args.stage:
                 data["stages"] = [s for s in data["stages"] if s["stage"] == args.stage]
-            if args.format == "jsonl":  # one line per card, written as soon as it is scored
-                print(json.dumps(data, ensure_ascii=False, separators=(",", ":")), flush=True)
-            else:
-                print(json.dumps(data, ensure_ascii=False, indent=2))
-        else:
-            print(f"{card.unit.unit} — {card.ruleset.title}")
-            print(_card_table(card, args.lang))
-            print()
-            print(_register(card, args.stage, args.lang, detail=explain))
+            return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        return _card_tables(card, names, args.stage, args.lang)
+
+    cards, failed = _load_cards(args.units, registry, build)
+    if not cards:
+        return EXIT_FAILED
+    if as_cards:  # one document per unit, one after the other
+        _emit(args, "".join(text for _, text in cards))
+    else:
+        tables = [
+            # with several units, sheet names say whose table it is
+            attrs.evolve(t, name=f"{card.unit.unit} - {t.name}") if len(cards) > 1 else t
+            for card, built in cards
+            for t in built
+        ]
+        _emit(args, report.render(tables, kind, args.lang))
+    if len(cards) == 1:
+        card = cards[0][0]
+        stages = [card.stage(args.stage)] if args.stage else list(card.stages)
+        series = [(report.labels(args.lang).get(s.stage, s.stage), s) for s in stages]
+    else:
+        series = [(c.unit.unit, c.stage(args.stage)) for c, _ in cards]
+    _chart(args, series, cards[0][0].ruleset.title)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _stage_check(args: argparse.Namespace) -> Build:
+    """A unit without the stage asked for fails on its own."""
+    return lambda card: card.stage(args.stage)
+
+
+def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
+    scored, failed = _load_cards(args.units, registry, _stage_check(args))
+    cards = [card for card, _ in scored]
+    if not cards:
+        return EXIT_FAILED
+    ranking = rank(cards, stage=args.stage, method=args.method)
+    kind = _format(args)
+    if kind == "json":
+        data = report.ranking_to_dict(ranking, args.lang)
+        _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _emit(args, report.render(report.ranking_tables(ranking, args.lang), kind, args.lang))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace, registry: Registry) -> int:
+    names = _tables_arg(args.tables, COMPARE_TABLES, ("points", "percent"))
+    scored, failed = _load_cards([args.before, args.after], registry, _stage_check(args))
+    if failed:
+        return EXIT_FAILED
+    if len(scored) != 2:
+        _error(f"compare needs exactly two units, got {len(scored)}")
+        return EXIT_FAILED
+    before, after = sorted((card for card, _ in scored), key=lambda c: c.unit.year)
+    comparison = compare(before, after, stage=args.stage)
+    points, percents = report.comparison_tables(comparison, args.lang, depth=args.depth)
+    tables: list[Any] = []
+    for name in names:
+        if name == "points":
+            tables.append(points)
+        elif name == "percent":
+            tables.append(percents)
+        elif name == "trend":
+            trends = indicator_trends([before, after], stage=args.stage)
+            tables.append(report.trend_table(after.unit.unit, trends, args.lang))
+    _emit(args, report.render(tables, _format(args), args.lang))
+    labels = [t.label for t in percents.columns[2:4]]
+    series = [(labels[0], comparison.before_stage), (labels[1], comparison.after_stage)]
+    _chart(args, series, percents.title)
+    return EXIT_OK
+
+
+def _cmd_template(args: argparse.Namespace, registry: Registry) -> int:
+    ruleset = load_ruleset(args.ruleset, registry=registry)
+    kind = args.format or ("csv" if args.output and args.output.endswith(".csv") else "xlsx")
+    ref = args.ruleset if Path(args.ruleset).is_file() else ruleset.id
+    _emit(args, template(ruleset, kind, args.lang, ref))
+    return EXIT_OK
 
 
 def _cmd_rules(args: argparse.Namespace, registry: Registry) -> int:
     rows = [[r.name, r.plugin, ", ".join(r.params), r.summary] for r in registry.rules.values()]
     print(tabulate(rows, ["rule", "plugin", "params", "computes"], tablefmt="simple"))
     for broken in registry.broken:
-        print(f"parrules: plugin '{broken.name}' is broken: {broken.error}", file=sys.stderr)
+        _error(f"plugin '{broken.name}' is broken: {broken.error}")
     return EXIT_FAILED if registry.broken else EXIT_OK
 
 
@@ -148,37 +335,270 @@ def _cmd_rulesets(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_OK
 
 
+PLAN_LABELS = {
+    "vi": {
+        "steps": "Các bước khôi phục điểm (mỗi con số đã được kiểm chứng bằng cách chấm lại)",
+        "indicator": "Chỉ tiêu",
+        "now": "Hiện tại",
+        "needed": "Cần đạt",
+        "change": "Thay đổi",
+        "points": "Điểm khôi phục",
+        "recoverable": "Tổng điểm có thể khôi phục",
+        "check": "Kiểm chứng (cách tính hiện tại → sau thay đổi)",
+        "unplanned": "Không tính được",
+        "none": "Không có bước nào tính được.",
+        "rank": "Xếp hạng hiện tại: {rank}/{units}. Mục tiêu: hạng {goal}",
+        "class": "Mục tiêu: xếp loại {goal}",
+        "gap": "cần {needed} điểm (thêm {gap})",
+        "after": "Sau các bước {codes}: {total} điểm",
+        "reached": "đạt mục tiêu",
+        "missed": "chưa đạt mục tiêu: các bước tính được không đủ",
+    },
+    "en": {
+        "steps": "Steps to recover points (every figure verified by re-scoring)",
+        "indicator": "Indicator",
+        "now": "Now",
+        "needed": "Needed",
+        "change": "Change",
+        "points": "Points recovered",
+        "recoverable": "Total recoverable",
+        "check": "Check (formula now → after the change)",
+        "unplanned": "Not computable",
+        "none": "No computable step.",
+        "rank": "Current rank: {rank}/{units}. Target: rank {goal}",
+        "class": "Target: class {goal}",
+        "gap": "needs {needed} points ({gap} more)",
+        "after": "After the steps {codes}: {total} points",
+        "reached": "target reached",
+        "missed": "target not reached: the computable steps are not enough",
+    },
+}
+
+
+def _wrapped(rows: list[list[str]], width: int) -> list[list[str]]:
+    """Cells wrapped beforehand: tabulate's own wrapping reads ``307,709`` as a number."""
+    return [["\n".join(textwrap.wrap(cell, width)) or cell for cell in row] for row in rows]
+
+
+def _formula(explanation: Explanation) -> str:
+    return explanation.formula or explanation.reason
+
+
+def _plan_text(result: Plan, lang: str) -> str:
+    t, p = LABELS[lang], PLAN_LABELS[lang]
+    card = result.card
+    band = card.classification
+    lines = [
+        f"{card.unit.unit} — {card.ruleset.title}: "
+        f"{fmt(card.total, lang, card.ruleset.display_precision)}/"
+        f"{fmt(card.ruleset.max, lang)}" + (f" ({band.get(lang)})" if band else ""),
+        "",
+        p["steps"],
+    ]
+    keys = ("code", "indicator", "now", "needed", "change", "points", "owner")
+    rows = [[row[k] for k in keys] for row in result.rows(lang)]
+    rows.append(["", p["recoverable"], "", "", "", fmt(result.recoverable, lang), ""])
+    headers = [t["code"], p["indicator"], p["now"], p["needed"], p["change"], p["points"]]
+    lines.append(
+        tabulate(_wrapped(rows, 36), [*headers, t["owner"]], disable_numparse=True)
+        if result.steps
+        else p["none"]
+    )
+    if result.steps:
+        checks = [
+            [s.code, *(_formula(r.explain(lang)) for r in (s.before, s.after))]
+            for s in result.steps
+        ]
+        lines += ["", p["check"], tabulate(_wrapped(checks, 50), disable_numparse=True)]
+    if result.unplanned:
+        rows = [
+            [u.result.code, u.result.node.get_title(lang), fmt(u.result.lost, lang), u.reason(lang)]
+            for u in result.unplanned
+        ]
+        headers = [t["code"], t["title"], t["lost"], t["reason"]]
+        lines += [
+            "",
+            p["unplanned"],
+            tabulate(_wrapped(rows, 50), headers, disable_numparse=True),
+        ]
+    target = result.target
+    if target is not None:
+        head = p[target.kind].format(rank=target.rank, units=target.units, goal=target.goal)
+        gap = p["gap"].format(needed=fmt(target.needed_total, lang), gap=fmt(target.gap, lang))
+        codes = ", ".join(s.code for s in target.steps) or "—"
+        after = p["after"].format(codes=codes, total=fmt(target.total_after, lang))
+        if target.rank_after is not None:
+            after += f", {target.rank_after}/{target.units}"
+        if target.classification_after is not None:
+            after += f" ({target.classification_after.get(lang)})"
+        verdict = p["reached"] if target.reached else p["missed"]
+        lines += ["", f"{head}: {gap}.", f"{after}: {verdict}.", METHOD.get(lang)]
+    return "\n".join(lines)
+
+
+def _cmd_plan(args: argparse.Namespace, registry: Registry) -> int:
+    def card_of(path: str) -> ScoreCard:
+        unit = load_unit(path, registry=registry)
+        return score(load_ruleset(unit.ruleset_path or unit.ruleset, registry=registry), unit)
+
+    card = card_of(args.unit)
+    peers = [card_of(path) for path in args.peers]
+    try:
+        result = plan(
+            card, peers=peers, target_rank=args.target_rank, target_class=args.target_class
+        )
+    except ValueError as exc:
+        if isinstance(exc, ParRulesError):
+            raise
+        print(f"parrules: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "json":
+        print(json.dumps(result.to_dict(args.lang), ensure_ascii=False, indent=2))
+    else:
+        print(_plan_text(result, args.lang))
+    return EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace, registry: Registry) -> int:
+    a = load_ruleset(args.a, registry=registry)
+    b = load_ruleset(args.b, registry=registry)
+    result = diff_rulesets(a, b)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(args.lang), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    t = LABELS[args.lang]
+    keys = ("code", "kind", "what", "before", "after")
+    rows = [[row[k] for k in keys] for row in result.rows(args.lang)]
+    headers = [
+        t["code"],
+        *{
+            "vi": ("Thay đổi", "Nội dung", "Trước", "Sau"),
+            "en": ("Change", "What", "Before", "After"),
+        }[args.lang],
+    ]
+    print(f"{a.id} → {b.id}")
+    same = {"vi": "Không có khác biệt.", "en": "No difference."}[args.lang]
+    print(tabulate(_wrapped(rows, 50), headers, disable_numparse=True) if rows else same)
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="parrules", description="Score administrative-reform indices and explain them."
     )
     parser.add_argument("--version", action="version", version=f"parrules {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
+    )
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument(
+        "--format",
+        choices=report.FORMATS,
+        help="output format (default: from --output's suffix, else text)",
+    )
+    output.add_argument("--lang", choices=("vi", "en"), default="vi", help="labels and numbers")
+    output.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
+    units_help = "unit file (YAML), or a sheet (CSV/XLSX) with one unit per row"
+    stage_help = "self, appraisal or final (default: each unit's last)"
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in (
-        ("score", "score unit files"),
-        ("explain", "score unit files and explain every lost point"),
+        ("score", "score units: score card and lost points"),
+        ("explain", "score units and explain every lost point: inputs and formula as applied"),
     ):
-        cmd = sub.add_parser(name, help=text, description=text)
-        cmd.add_argument("units", nargs="+", metavar="UNIT", help="unit file (YAML)")
-        cmd.add_argument("--stage", help="self, appraisal or final (default: the last)")
-        cmd.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
-        cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
-    sub.add_parser("rules", help="list every rule with its plugin and params")
-    sub.add_parser("rulesets", help="list the installed rulesets by id")
+        cmd = sub.add_parser(name, help=text, description=text, parents=[common, output])
+        cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
+        cmd.add_argument("--stage", help=stage_help)
+        cmd.add_argument(
+            "--tables", metavar="LIST", help=f"comma-separated, from: {', '.join(CARD_TABLES)}"
+        )
+        cmd.add_argument(
+            "--chart", metavar="FILE", help="bar chart of field percentages (.png/.svg)"
+        )
+    text = "rank units of one ruleset: ranks, classes, field points, averages"
+    cmd = sub.add_parser("rank", help=text, description=text, parents=[common, output])
+    cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
+    cmd.add_argument("--stage", help=stage_help)
+    cmd.add_argument(
+        "--method", choices=("competition", "dense"), help="ties (default: the ruleset's)"
+    )
+    text = "compare two units or years, field by field, even across rulesets"
+    cmd = sub.add_parser("compare", help=text, description=text, parents=[common, output])
+    cmd.add_argument("before", metavar="UNIT_A", help="unit file (the earlier year)")
+    cmd.add_argument("after", metavar="UNIT_B", help="unit file (the later year)")
+    cmd.add_argument("--stage", help=stage_help)
+    cmd.add_argument("--depth", type=int, default=1, help="levels of nodes shown (1: fields)")
+    cmd.add_argument(
+        "--tables", metavar="LIST", help=f"comma-separated, from: {', '.join(COMPARE_TABLES)}"
+    )
+    cmd.add_argument("--chart", metavar="FILE", help="bar chart of field percentages (.png/.svg)")
+    text = "write the empty spreadsheet to fill in for a ruleset"
+    cmd = sub.add_parser("template", help=text, description=text, parents=[common])
+    cmd.add_argument("ruleset", metavar="RULESET", help="ruleset id or file")
+    cmd.add_argument("--format", choices=("xlsx", "csv"), help="default: xlsx")
+    cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
+    cmd.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
+    cmd = sub.add_parser(
+        "plan",
+        parents=[common],
+        help="the smallest changes of the indicators that recover lost points",
+        description="For every lost point, the smallest change of the unit's indicators that "
+        "recovers it, verified by re-scoring; with peers, the steps to climb a rank.",
+    )
+    cmd.add_argument("unit", metavar="UNIT", help="unit file (YAML)")
+    cmd.add_argument("--peers", nargs="+", default=[], metavar="UNIT", help="the other units")
+    goal = cmd.add_mutually_exclusive_group()
+    goal.add_argument("--target-rank", type=int, metavar="N", help="rank to reach (needs --peers)")
+    goal.add_argument("--target-class", metavar="C", help="class to reach, e.g. Tốt")
+    cmd.add_argument("--format", choices=("text", "json"), default="text")
+    cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
+    cmd = sub.add_parser("diff", help="what changed between two rulesets", parents=[common])
+    cmd.add_argument("a", metavar="RULESET_A", help="ruleset id or path")
+    cmd.add_argument("b", metavar="RULESET_B", help="ruleset id or path")
+    cmd.add_argument("--format", choices=("text", "json"), default="text")
+    cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
+    sub.add_parser("rules", help="list every rule with its plugin and params", parents=[common])
+    sub.add_parser("rulesets", help="list the installed rulesets by id", parents=[common])
     return parser
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
+    "score": lambda a, r: _cmd_score(a, r, explain=False),
+    "explain": lambda a, r: _cmd_score(a, r, explain=True),
+    "rank": _cmd_rank,
+    "compare": _cmd_compare,
+    "template": _cmd_template,
+    "plan": _cmd_plan,
+    "diff": _cmd_diff,
+    "rules": _cmd_rules,
+    "rulesets": _cmd_rulesets,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
-        registry = default_registry()
-        if args.command in ("score", "explain"):
-            return _cmd_score(args, registry, explain=args.command == "explain")
-        if args.command == "rules":
-            return _cmd_rules(args, registry)
-        return _cmd_rulesets(args, registry)
+        return _COMMANDS[args.command](args, default_registry())
+    except Failed:
+        return EXIT_FAILED
     except ParRulesError as exc:
-        print(f"parrules: {exc}", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        _error(exc)
+        return EXIT_FAILED
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped reading: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as exc:
+        if args.debug:
+            traceback.print_exc()
+        _error(f"{exc.filename or ''}: {exc.strerror or exc}")
+        return EXIT_FAILED
+    except Exception as exc:
+        if args.debug:
+            raise
+        _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
         return EXIT_FAILED
 
 

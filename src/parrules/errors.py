@@ -10,14 +10,15 @@ Every error a user can cause or meet is a ``ParRulesError``; the built-in mix-in
     │   │   └── UnknownRuleError(RulesetError, LookupError)
     │   ├── RulesetNotFoundError(InputError, LookupError)
     │   └── UnitError                                 an invalid unit file or value
-    │       └── UnknownNameError(UnitError, LookupError)   an undeclared indicator or code
+    │       ├── UnknownNameError(UnitError, LookupError)   an undeclared indicator or code
+    │       └── DuplicateUnitError                    one unit in several files of a batch
     ├── PluginError(ParRulesError)                    .plugin
     │   └── DuplicateRuleError(PluginError)           .rule .plugins
-    └── ScoringError(ParRulesError)                   .code .unit
+    └── ScoringError(ParRulesError)                   .code .unit .not_scored
         ├── NotScoredError                            appraised leaves with no points
-        └── RuleFailure                               a rule failed; .plugin .rule
+        └── RuleFailure                               a rule failed; .plugin .rule .others
 
-Messages say what went wrong, where (``file:line``, node code, field) and what to do.
+Messages say what went wrong, where (``file:line``, node code, field) and what to do, on one line.
 """
 
 from __future__ import annotations
@@ -88,6 +89,11 @@ class UnknownNameError(UnitError, LookupError):
     """A unit names an indicator or node code its ruleset does not declare."""
 
 
+class DuplicateUnitError(UnitError):
+    """The same unit (same name once normalised, year and ruleset) in several files of a batch:
+    none of them is scored, since which one is right cannot be told."""
+
+
 class PluginError(ParRulesError):
     """A plugin that cannot be used."""
 
@@ -110,11 +116,24 @@ class DuplicateRuleError(PluginError):
 
 
 class ScoringError(ParRulesError):
-    """A unit that could not be scored."""
+    """A unit that could not be scored.
 
-    def __init__(self, message: str, *, code: str | None = None, unit: str | None = None) -> None:
+    ``not_scored`` lists, in ruleset order, the nodes whose points could not be computed: the
+    failing leaves and every node above them. No score card is produced: a node that could not
+    be scored is never reported as zero.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        unit: str | None = None,
+        not_scored: tuple[str, ...] = (),
+    ) -> None:
         self.code = code
         self.unit = unit
+        self.not_scored = not_scored
         super().__init__(message)
 
 
@@ -123,19 +142,45 @@ class NotScoredError(ScoringError):
 
 
 class RuleFailure(ScoringError):
-    """A rule raised, or returned an outcome that breaks the engine's invariants."""
+    """A rule raised, or returned an outcome that breaks the engine's invariants.
+
+    When several leaves fail in one stage, the first is the error and ``others`` holds the rest,
+    so that one run names every broken node.
+    """
 
     def __init__(
-        self, message: str, *, plugin: str, rule: str, code: str, unit: str | None = None
+        self,
+        message: str,
+        *,
+        plugin: str,
+        rule: str,
+        code: str,
+        unit: str | None = None,
+        not_scored: tuple[str, ...] = (),
+        others: tuple[RuleFailure, ...] = (),
     ) -> None:
         self.plugin = plugin
         self.rule = rule
+        self.detail = message
+        self.others = others
         msg = (
             f"rule '{rule}' of plugin '{plugin}' failed on node {code}"
             + (f" for unit '{unit}'" if unit else "")
             + f": {message}"
         )
-        super().__init__(msg, code=code, unit=unit)
+        for other in others:
+            msg += f"; rule '{other.rule}' of plugin '{other.plugin}' failed on node {other.code}"
+            msg += f": {other.detail}"
+        if not_scored:
+            msg += f" (not scored: {', '.join(not_scored)})"
+        super().__init__(msg, code=code, unit=unit, not_scored=not_scored)
+
+
+def one_line(error: BaseException | str, limit: int = 1000) -> str:
+    """An error as one printable line of bounded length, whatever text the input put in it."""
+    text = str(error)
+    text = "".join(c if c.isprintable() else "\\" + hex(ord(c))[1:] for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def close_match(name: str, candidates: Iterable[str]) -> str | None:

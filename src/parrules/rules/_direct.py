@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from .._model import Evaluate, Outcome, Rule, Text, Values
-from .._numbers import ONE, ZERO, parse_decimal
+from .._numbers import ONE, ZERO, fmt, fmt_percent, parse_decimal
 from .._params import Params
 from ..errors import UnitError, close_match
 
 CHECK_REASON = Text("Chưa thực hiện: {failed}", "Not done: {failed}")
+
+
+_COMPARISONS = {
+    "gte": (Decimal.__ge__, "≥", 1),
+    "gt": (Decimal.__gt__, ">", 1),
+    "lte": (Decimal.__le__, "≤", -1),
+    "lt": (Decimal.__lt__, "<", -1),
+}
+
+
+def _condition(p: Params, key: str, raw: object) -> tuple[str, Callable[[Any], bool], Text]:
+    """A condition of ``check``: a ``bool`` indicator, or ``{indicator: x, gte: "4%"}``."""
+    if isinstance(raw, str):
+        name = p.indicator(key, ("bool",), direction=1, name=raw)
+        return name, bool, p.label(name)
+    if not isinstance(raw, Mapping) or "indicator" not in raw:
+        raise p.error(key, "a condition is a bool indicator or {indicator: …, gte: …}")
+    ops = [op for op in raw if op != "indicator"]
+    if len(ops) != 1 or ops[0] not in _COMPARISONS:
+        raise p.error(key, "a comparison has exactly one of gte, gt, lte, lt")
+    compare, symbol, direction = _COMPARISONS[ops[0]]
+    name = p.indicator(
+        key, ("count", "number", "ratio"), direction=direction, name=raw["indicator"]
+    )
+    fraction = p.declared(name).type == "ratio"
+    try:
+        bound = parse_decimal(raw[ops[0]], percent=fraction)
+    except ValueError as exc:
+        raise p.error(key, f"'{name}': {exc}") from None
+    shown = fmt_percent(bound, "en") if fraction else fmt(bound, "en")
+    label = p.label(name)
+    text = Text(f"{label.vi} {symbol} {shown}", f"{label.en} {symbol} {shown}")
+    return name, lambda value: bool(compare(value, bound)), text
 
 
 def bind_check(p: Params) -> Evaluate:
@@ -18,27 +52,32 @@ def bind_check(p: Params) -> Evaluate:
         raise p.error(None, "give exactly one of 'all_of' and 'any_of'")
     key = "all_of" if p.has("all_of") else "any_of"
     raw = p.raw(key)
-    names = [raw] if isinstance(raw, str) else raw
-    if not isinstance(names, list) or not names:
-        raise p.error(key, "expected a list of indicator names")
-    conditions = tuple(p.indicator(key, ("bool",), direction=1, name=n) for n in names)
+    entries = raw if isinstance(raw, list) else [raw]
+    if not entries or raw is None:
+        raise p.error(key, "expected a list of conditions")
+    conditions = tuple(_condition(p, key, entry) for entry in entries)
     otherwise = p.decimal("otherwise", ZERO)
     if not p.floor <= otherwise <= p.max:
         raise p.error("otherwise", f"expected points between {p.floor} and {p.max}")
     reason = p.reason(CHECK_REASON)
     maximum = p.max
     need_all = key == "all_of"
-    labels = {name: p.label(name) for name in conditions}
 
     def evaluate(values: Values) -> Outcome:
-        failed = [labels[name] for name in conditions if not values[name]]
-        passed = not failed if need_all else len(failed) < len(conditions)
+        met = [test(values[name]) for name, test, _ in conditions]
+        passed = all(met) if need_all else any(met)
         return Outcome(
             maximum if passed else otherwise,
             None if passed else reason,
             None,
-            (("failed", failed), ("passed", [labels[n] for n in conditions if values[n]])),
-            tuple((name, values[name]) for name in conditions),
+            (
+                (
+                    "failed",
+                    [text for (_, _, text), ok in zip(conditions, met, strict=True) if not ok],
+                ),
+                ("passed", [text for (_, _, text), ok in zip(conditions, met, strict=True) if ok]),
+            ),
+            tuple((name, values[name]) for name, _, _ in conditions),
         )
 
     return evaluate
@@ -48,22 +87,18 @@ CHOICE_REASON = Text("Mức đạt: {choice}", "Level reached: {choice}")
 
 
 def bind_choice(p: Params) -> Evaluate:
-    name = p.indicator("indicator", ("choice",), direction=0)
+    name = p.indicator("indicator", ("choice",), direction=0, lever=True)
     declared = p.declared(name).choices
-    table: dict[str, Decimal] = {}
-    for option, raw in p.mapping("points").items():
+    table = p.decimals("points")
+    for option, points in table.items():
         if option not in declared:
             raise p.error(
                 "points",
                 f"'{option}' is not a declared choice of '{name}'",
                 close_match(option, declared),
             )
-        try:
-            table[option] = parse_decimal(raw)
-        except ValueError as exc:
-            raise p.error("points", f"'{option}': {exc}") from None
-        if not p.floor <= table[option] <= p.max:
-            raise p.error("points", f"'{option}' gives {table[option]}, outside 0–{p.max}")
+        if not p.floor <= points <= p.max:
+            raise p.error("points", f"'{option}' gives {points}, outside 0–{p.max}")
     absent = [c for c in declared if c not in table]
     if absent:
         raise p.error("points", f"no points for the choices: {', '.join(absent)}")
@@ -94,7 +129,7 @@ def bind_survey(p: Params) -> Evaluate:
     if p.has("points") == p.has("answers"):
         raise p.error(None, "give exactly one of 'points' and 'answers'")
     if p.has("points"):
-        name = p.indicator("points", ("number", "count"), direction=1)
+        name = p.indicator("points", ("number", "count"), direction=1, lever=False)
 
         def direct(values: Values) -> Outcome:
             score = values[name]
@@ -114,14 +149,9 @@ def bind_survey(p: Params) -> Evaluate:
     answers = p.indicator("answers", ("answers",), direction=0)
     weights = dict(DEFAULT_WEIGHTS)
     if p.has("weights"):
-        weights = {}
-        for option, raw in p.mapping("weights").items():
-            try:
-                weights[option] = parse_decimal(raw, percent=True)
-            except ValueError as exc:
-                raise p.error("weights", f"'{option}': {exc}") from None
-            if not ZERO <= weights[option] <= ONE:
-                raise p.error("weights", f"'{option}': a weight is a fraction 0–1")
+        weights = p.decimals("weights", percent=True)
+        if not all(ZERO <= w <= ONE for w in weights.values()):
+            raise p.error("weights", "a weight is a fraction 0–1")
 
     def weighted(values: Values) -> Outcome:
         given: Mapping[str, Decimal] = values[answers]

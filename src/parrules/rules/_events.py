@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+import attrs
+
 from .._model import Evaluate, Outcome, Rule, Text, Values
-from .._numbers import ZERO, parse_decimal
+from .._numbers import ZERO
 from .._params import Params
 from ..errors import UnitError, close_match
 
@@ -14,6 +16,17 @@ EVENTS_REASON = Text(
     "Trừ {deduction} điểm do: {events}",
     "{deduction} points deducted for: {events}",
 )
+
+
+@attrs.frozen
+class _Times:
+    """``khiển trách × 2`` in a reason, in the reader's language."""
+
+    label: Text
+    count: Decimal
+
+    def get(self, lang: str) -> str:
+        return f"{self.label.get(lang)} × {self.count}"
 
 
 def _floor(p: Params) -> Decimal:
@@ -29,17 +42,21 @@ def _floor(p: Params) -> Decimal:
 
 def bind_per_event(p: Params) -> Evaluate:
     events = p.indicator("events", ("events",), direction=-1)
-    severity: dict[str, Decimal] = {}
-    for kind, raw in p.mapping("severity").items():
-        try:
-            severity[kind] = parse_decimal(raw)
-        except ValueError as exc:
-            raise p.error("severity", f"'{kind}': {exc}") from None
-        if severity[kind] < 0:
-            raise p.error("severity", f"'{kind}': a deduction cannot be negative")
+    severity = p.decimals("severity")
+    if any(v < 0 for v in severity.values()):
+        raise p.error("severity", "a deduction cannot be negative")
     floor = _floor(p)
     reason = p.reason(EVENTS_REASON)
     maximum = p.max
+    labels = {kind: Text(kind, kind) for kind in severity}
+    for kind, label in (p.raw("labels") or {}).items():
+        if kind not in severity:
+            raise p.error("labels", f"'{kind}' has no severity", close_match(kind, severity))
+        labels[kind] = (
+            Text(str(label), str(label))
+            if isinstance(label, str)
+            else Text(str(label.get("vi")), str(label.get("en", label.get("vi"))))
+        )
 
     def evaluate(values: Values) -> Outcome:
         happened: Mapping[str, Decimal] = values[events]
@@ -51,13 +68,17 @@ def bind_per_event(p: Params) -> Evaluate:
                 raise UnitError(msg, field=events, hint=close_match(kind, severity))
             if count:
                 deduction += severity[kind] * count
-                described.append(f"{kind} × {count}")
+                described.append((labels[kind], count))
         points = max(floor, maximum - deduction)
         return Outcome(
             points,
             reason if deduction else None,
             "max({floor}; {max} − {deduction}) = {points}",
-            (("events", described), ("deduction", deduction), ("floor", floor)),
+            (
+                ("events", [_Times(label, n) for label, n in described]),
+                ("deduction", deduction),
+                ("floor", floor),
+            ),
             ((events, dict(happened)),),
         )
 
@@ -73,7 +94,7 @@ DEADLINE_BOTH = Text(
 
 
 def bind_deadline(p: Params) -> Evaluate:
-    items = p.indicator("items", ("items",), direction=0)
+    items = p.indicator("items", ("items",), direction=0, lever=True)
     date_key = p.choice("date", ("sent", "received"), "sent")
     late = p.decimal("late")
     missing = p.decimal("missing", p.max)
@@ -137,7 +158,7 @@ def bind_trend(p: Params) -> Evaluate:
     )
     sign = -1 if lower_is_better else 1
     current = p.indicator("current", ("count", "number", "ratio"), direction=sign)
-    previous = p.indicator("previous", ("count", "number", "ratio"), direction=-sign)
+    previous = p.indicator("previous", ("count", "number", "ratio"), direction=-sign, lever=False)
     deduction = p.decimal("deduction", p.max)
     if not 0 <= deduction <= p.max - p.floor:
         raise p.error("deduction", f"the deduction must be between 0 and {p.max - p.floor}")

@@ -54,7 +54,7 @@ def _zero_outcome(
 
 def bind_ratio(p: Params) -> Evaluate:
     numerator = p.indicator("numerator", NUMERIC, direction=1)
-    denominator = p.indicator("denominator", NUMERIC, direction=-1)
+    denominator = p.indicator("denominator", NUMERIC, direction=-1, lever=False)
     target = p.fraction("target", ONE)
     if target == 0:
         raise p.error("target", "the target must be above 0")
@@ -208,7 +208,7 @@ def bind_bands(p: Params) -> Evaluate:
         reason = p.reason(BAND_REASON)
     else:
         numerator = p.indicator("numerator", NUMERIC, direction=direction)
-        denominator = p.indicator("denominator", NUMERIC, direction=-direction)
+        denominator = p.indicator("denominator", NUMERIC, direction=-direction, lever=False)
         policy = p.choice("zero_denominator", ZERO_POLICIES)
         fraction = True
         reason = p.reason(BAND_RATIO_REASON)

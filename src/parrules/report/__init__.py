@@ -1,0 +1,79 @@
+"""Reports: score cards and analyses as tables, rendered in every format an office needs.
+
+One model (``Table`` of ``Column`` and ``Row``), builders that fill it, and renderers::
+
+    from parrules import report
+    tables = [report.card_table(card), report.register_table(card)]
+    print(report.render(tables, "text"))
+    open("f.xlsx", "wb").write(report.render(tables, "xlsx"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import ParRulesError
+from ._builders import (
+    card_table,
+    comparison_tables,
+    department_tables,
+    details_table,
+    goals_table,
+    ranking_tables,
+    register_table,
+    stage_diff_table,
+    trend_table,
+)
+from ._chart import CHART_FORMATS, field_chart
+from ._json import RANKING_SCHEMA, ranking_to_dict
+from ._labels import LABELS, labels
+from ._output import write_atomic
+from ._render import TABLES_SCHEMA, TEXT_RENDERERS, tables_to_dict
+from ._table import Cell, Column, Num, Row, Table, show
+from ._xlsx import workbook
+
+FORMATS = (*TEXT_RENDERERS, "xlsx")
+"""Every format ``render`` knows: text, markdown, html, latex, csv, json, xlsx."""
+
+
+def render(tables: Sequence[Table], format: str = "text", lang: str = "vi") -> str | bytes:
+    """Tables in one format: text for all but ``xlsx``, which is the workbook's bytes."""
+    if format == "xlsx":
+        return workbook(tables, lang)
+    try:
+        renderer = TEXT_RENDERERS[format]
+    except KeyError:
+        msg = f"unknown format '{format}' (one of: {', '.join(FORMATS)})"
+        raise ParRulesError(msg) from None
+    return renderer(tables, lang)
+
+
+__all__ = [
+    "CHART_FORMATS",
+    "FORMATS",
+    "LABELS",
+    "RANKING_SCHEMA",
+    "TABLES_SCHEMA",
+    "Cell",
+    "Column",
+    "Num",
+    "Row",
+    "Table",
+    "card_table",
+    "comparison_tables",
+    "department_tables",
+    "details_table",
+    "field_chart",
+    "goals_table",
+    "labels",
+    "ranking_tables",
+    "ranking_to_dict",
+    "register_table",
+    "render",
+    "show",
+    "stage_diff_table",
+    "tables_to_dict",
+    "trend_table",
+    "workbook",
+    "write_atomic",
+]

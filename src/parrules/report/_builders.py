@@ -1,0 +1,513 @@
+"""Score cards and analyses → tables. Labels in Vietnamese by default, English with ``en``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .._model import Indicator, NodeResult, Ruleset, ScoreCard, format_value
+from .._numbers import HUNDRED, ZERO, fmt, fmt_percent, percent
+from ..analysis import (
+    Comparison,
+    DepartmentStatus,
+    GoalVerdict,
+    IndicatorTrend,
+    Ranking,
+    StageChange,
+)
+from ._labels import labels
+from ._table import Cell, Column, Num, Row, RowKind, Table
+
+_TITLE_WRAP = 48
+_TEXT_WRAP = 36
+
+
+def _stage_label(stage: str, lang: str) -> str:
+    return labels(lang).get(stage, stage) if stage in ("self", "appraisal", "final") else stage
+
+
+def _points(result: NodeResult | None) -> Cell:
+    """A node's points, or a dash where it was not scored on its own (its parent was appraised
+    as a whole)."""
+    return "—" if result is None else result.points
+
+
+def card_table(card: ScoreCard, lang: str = "vi") -> Table:
+    """Score card by stage, like a report's annex: every node, max, points per stage, owner."""
+    t = labels(lang)
+    places = card.ruleset.display_precision
+    stages = card.stages
+    rows = []
+    for index, node in enumerate(card.ruleset.flat):
+        owner = node.owner if not (node.children and "." not in node.code) else None
+        rows.append(
+            Row(
+                (
+                    index + 1,
+                    node.code,
+                    node.get_title(lang),
+                    node.max,
+                    *(_points(s.get(node.code)) for s in stages),
+                    owner,
+                ),
+                "field" if "." not in node.code else "normal",
+            )
+        )
+    rows.append(
+        Row(
+            (
+                None,
+                None,
+                t["total"],
+                card.ruleset.max,
+                *(Num(s.total, places=places) for s in stages),
+                None,
+            ),
+            "total",
+        )
+    )
+    if card.ruleset.classification:
+        classes = [s.classification.get(lang) if s.classification else None for s in stages]
+        rows.append(Row((None, None, t["class"], None, *classes, None), "total"))
+    columns = (
+        Column(t["no"], "number"),
+        Column(t["code"]),
+        Column(t["title"], wrap=_TITLE_WRAP),
+        Column(t["max"], "number"),
+        *(Column(_stage_label(s.stage, lang), "number") for s in stages),
+        Column(t["owner"], wrap=24),
+    )
+    return Table(
+        t["card"],
+        t["card_title"].format(unit=card.unit.unit) + f" — {card.ruleset.title}",
+        columns,
+        tuple(rows),
+    )
+
+
+def register_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -> Table:
+    """The lost-points register: code, content, reason, points lost, remedy, person, total."""
+    t = labels(lang)
+    result = card.stage(stage)
+    rows = []
+    for number, d in enumerate(result.deductions, start=1):
+        remedy = d.remedy
+        rows.append(
+            Row(
+                (
+                    number,
+                    d.code,
+                    d.node.get_title(lang),
+                    d.reason(lang),
+                    d.lost,
+                    remedy.remedy if remedy else None,
+                    remedy.person if remedy else None,
+                )
+            )
+        )
+    lost = sum((d.lost for d in result.deductions), ZERO)
+    rows.append(Row((None, None, t["grand_total"], None, lost, None, None), "total"))
+    columns = (
+        Column(t["no"], "number"),
+        Column(t["code"]),
+        Column(t["content"], wrap=30),
+        Column(t["reason"], wrap=_TEXT_WRAP),
+        Column(t["lost"], "number"),
+        Column(t["remedy"], wrap=30),
+        Column(t["person"], wrap=20),
+    )
+    title = t["register_title"].format(unit=card.unit.unit, stage=_stage_label(result.stage, lang))
+    return Table(t["register"], title, columns, tuple(rows))
+
+
+def _value(value: Any, indicator: Indicator | None, lang: str) -> str:
+    """An input as read: a ratio as a percentage, a number with its unit."""
+    if indicator is not None and indicator.type == "ratio" and isinstance(value, Decimal):
+        return fmt_percent(value, lang)
+    text = format_value(value, lang)
+    unit = indicator.unit if indicator is not None else ""
+    return f"{text} {unit}" if unit and unit != "%" and isinstance(value, Decimal) else text
+
+
+def _source(source: str) -> str:
+    """A rule's source with its file relative to the working directory when it is below it."""
+    here = str(Path.cwd()) + os.sep
+    return source[len(here) :] if source.startswith(here) else source
+
+
+def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -> Table:
+    """Per lost point: the inputs read, the formula as applied, the appraisal and the source."""
+    t = labels(lang)
+    result = card.stage(stage)
+    indicators = card.ruleset.indicators
+    rows = []
+    for d in result.deductions:
+        e = d.result.explain(lang)
+        inputs = []
+        for name, value in e.inputs:
+            indicator = indicators.get(name)
+            label = name
+            if indicator is not None:
+                label = (
+                    indicator.label_en if lang == "en" and indicator.label_en else indicator.label
+                )
+            inputs.append(f"{label}: {_value(value, indicator, lang)}")
+        appraisal = [x for x in (e.by, e.date and e.date.strftime("%d/%m/%Y")) if x]
+        appraisal += list(e.evidence)
+        rows.append(
+            Row(
+                (
+                    d.code,
+                    d.reason(lang),
+                    "; ".join(inputs) or None,
+                    e.formula,
+                    "; ".join(appraisal) or None,
+                    _source(e.source),
+                )
+            )
+        )
+    columns = (
+        Column(t["code"]),
+        Column(t["reason"], wrap=30),
+        Column(t["inputs"], wrap=_TEXT_WRAP),
+        Column(t["formula"], wrap=30),
+        Column(t["appraised_by"], wrap=20),
+        Column(t["source"], wrap=32),
+    )
+    title = t["details_title"].format(unit=card.unit.unit, stage=_stage_label(result.stage, lang))
+    return Table(t["details"], title, columns, tuple(rows))
+
+
+def department_tables(
+    card: ScoreCard, statuses: Sequence[DepartmentStatus], lang: str = "vi"
+) -> tuple[Table, Table]:
+    """Criteria achieved, and not achieved with their reasons, grouped by department."""
+    t = labels(lang)
+    achieved: list[Row] = []
+    missed: list[Row] = []
+    for status in statuses:
+        owner = status.owner or t["unassigned"]
+        if status.achieved:
+            achieved.append(Row((None, owner, None, None), "field"))
+            achieved += [
+                Row((r.code, r.node.get_title(lang), r.points, r.max)) for r in status.achieved
+            ]
+        if status.not_achieved:
+            missed.append(Row((None, owner, None, None, None), "field"))
+            for r, deductions in status.not_achieved:
+                reasons = "; ".join(
+                    d.reason(lang) if d.code == r.code else f"{d.code}: {d.reason(lang)}"
+                    for d in deductions
+                )
+                missed.append(Row((r.code, r.node.get_title(lang), r.points, r.max, reasons)))
+    head = (
+        Column(t["code"]),
+        Column(t["criterion"], wrap=_TITLE_WRAP),
+        Column(t["points"], "number"),
+        Column(t["max"], "number"),
+    )
+    unit = card.unit.unit
+    return (
+        Table(t["achieved"], t["achieved_title"].format(unit=unit), head, tuple(achieved)),
+        Table(
+            t["not_achieved"],
+            t["not_achieved_title"].format(unit=unit),
+            (*head, Column(t["reason"], wrap=_TEXT_WRAP + 4)),
+            tuple(missed),
+        ),
+    )
+
+
+def stage_diff_table(card: ScoreCard, changes: Sequence[StageChange], lang: str = "vi") -> Table:
+    """Every node whose points changed between stages, with the reason given at that stage."""
+    t = labels(lang)
+    stages = [s.stage for s in card.stages]
+    rows = []
+    for change in changes:
+        reasons = []
+        for i in change.changed_at:
+            result = change.results[i]
+            if result is not None and result.scored_directly:
+                reason = result.explain(lang).reason
+                reasons.append(f"{_stage_label(stages[i], lang)}: {reason}")
+        rows.append(
+            Row(
+                (
+                    change.node.code,
+                    change.node.get_title(lang),
+                    change.node.max,
+                    *(_points(r) for r in change.results),
+                    "; ".join(reasons) or None,
+                ),
+                "field" if "." not in change.node.code else "normal",
+            )
+        )
+    places = card.ruleset.display_precision
+    rows.append(
+        Row(
+            (
+                None,
+                t["total"],
+                card.ruleset.max,
+                *(Num(s.total, places=places) for s in card.stages),
+                None,
+            ),
+            "total",
+        )
+    )
+    columns = (
+        Column(t["code"]),
+        Column(t["title"], wrap=_TITLE_WRAP - 8),
+        Column(t["max"], "number"),
+        *(Column(_stage_label(s, lang), "number") for s in stages),
+        Column(t["stage_reasons"], wrap=_TEXT_WRAP + 4),
+    )
+    return Table(t["stages"], t["stages_title"].format(unit=card.unit.unit), columns, tuple(rows))
+
+
+def _side_label(comparison: Comparison, lang: str) -> tuple[str, str]:
+    t = labels(lang)
+    a, b = comparison.before.unit, comparison.after.unit
+    if a.year != b.year:
+        return t["year"].format(year=a.year), t["year"].format(year=b.year)
+    if a.unit != b.unit:
+        return a.unit, b.unit
+    return _stage_label(comparison.before_stage.stage, lang), _stage_label(
+        comparison.after_stage.stage, lang
+    )
+
+
+def comparison_tables(
+    comparison: Comparison, lang: str = "vi", depth: int = 1
+) -> tuple[Table, Table]:
+    """Points/max per year, then percentage per year and the change in percentage points."""
+    t = labels(lang)
+    a, b = _side_label(comparison, lang)
+    unit = comparison.after.unit.unit
+    places = comparison.places
+    points_rows: list[Row] = []
+    percent_rows: list[Row] = []
+    for row in comparison.rows:
+        if row.depth > depth:
+            continue
+        kind: RowKind = "field" if row.depth == 1 and depth > 1 else "normal"
+        title = row.node.get_title(lang)
+        before, after = row.before, row.after
+        points_rows.append(
+            Row(
+                (
+                    row.code,
+                    title,
+                    before.points if before else None,
+                    row.before_node.max if row.before_node else None,
+                    after.points if after else None,
+                    row.after_node.max if row.after_node else None,
+                ),
+                kind,
+            )
+        )
+        change: Cell = comparison.change(row)
+        if row.only_in:
+            change = t["only_in"].format(label=a if row.only_in == "before" else b)
+        percent_rows.append(
+            Row(
+                (row.code, title, comparison.percent(before), comparison.percent(after), change),
+                kind,
+            )
+        )
+    old, new = comparison.before_stage, comparison.after_stage
+    points_rows.append(
+        Row(
+            (
+                None,
+                t["total"],
+                Num(old.total, places=places),
+                old.max,
+                Num(new.total, places=places),
+                new.max,
+            ),
+            "total",
+        )
+    )
+    percent_rows.append(
+        Row(
+            (
+                None,
+                t["index"],
+                comparison.percent(old),
+                comparison.percent(new),
+                comparison.change(),
+            ),
+            "total",
+        )
+    )
+    label = t["title"]
+    points = Table(
+        t["compare_points"],
+        t["compare_points_title"].format(a=a, b=b) + f" — {unit}",
+        (
+            Column(t["code"]),
+            Column(label, wrap=_TITLE_WRAP),
+            Column(t["of"].format(label=a, what=t["points"]), "number"),
+            Column(t["of"].format(label=a, what=t["max"]), "number"),
+            Column(t["of"].format(label=b, what=t["points"]), "number"),
+            Column(t["of"].format(label=b, what=t["max"]), "number"),
+        ),
+        tuple(points_rows),
+    )
+    percents = Table(
+        t["compare_percent"],
+        t["compare_percent_title"].format(a=a, b=b) + f" — {unit}",
+        (
+            Column(t["code"]),
+            Column(label, wrap=_TITLE_WRAP),
+            Column(a, "percent", places=places),
+            Column(b, "percent", places=places),
+            Column(t["change"], "number", places=places, signed=True),
+        ),
+        tuple(percent_rows),
+    )
+    return points, percents
+
+
+def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
+    """Ranks with classes, field points, the average and ``Tỷ lệ %`` rows; units per class."""
+    t = labels(lang)
+    ruleset: Ruleset = ranking.ruleset
+    places = ruleset.display_precision
+    fields = ruleset.nodes
+    rows = [
+        Row(
+            (
+                e.rank,
+                e.unit,
+                *(e.field(f.code) for f in fields),
+                Num(e.total, places=places),
+                Num(e.percent, "percent", places),
+                e.classification.get(lang) if e.classification else None,
+            )
+        )
+        for e in ranking
+    ]
+    rows.append(
+        Row(
+            (
+                None,
+                t["average"],
+                *(Num(a.points, places=places) for a in ranking.fields),
+                Num(ranking.average.points, places=places),
+                None,
+                None,
+            ),
+            "total",
+        )
+    )
+    rows.append(
+        Row(
+            (
+                None,
+                t["rate"],
+                *(Num(a.percent, "percent", places) for a in ranking.fields),
+                Num(ranking.average.percent, "percent", places),
+                None,
+                None,
+            ),
+            "total",
+        )
+    )
+    title = ruleset.title + (f" ({_stage_label(ranking.stage, lang)})" if ranking.stage else "")
+    notes = tuple(
+        t["legend"].format(code=f.code, title=f.get_title(lang), max=fmt(f.max, lang))
+        for f in fields
+    )
+    table = Table(
+        t["ranking"],
+        t["ranking_title"].format(ruleset=title),
+        (
+            Column(t["rank"], "number"),
+            Column(t["unit"], wrap=30),
+            *(Column(f.code, "number") for f in fields),
+            Column(t["total"], "number"),
+            Column(t["percent"], "percent", places=places),
+            Column(t["class"]),
+        ),
+        tuple(rows),
+        notes,
+    )
+    count = len(ranking)
+    count_rows = [
+        Row((band.get(lang), n, Num(percent(Decimal(n), Decimal(count)), "percent", places)))
+        for band, n in ranking.classification_counts
+    ]
+    count_rows.append(Row((t["grand_total"], count, Num(HUNDRED, "percent", places)), "total"))
+    counts = Table(
+        t["counts"],
+        t["counts_title"].format(ruleset=title),
+        (Column(t["class"]), Column(t["units"], "number"), Column(t["rate"], "percent")),
+        tuple(count_rows),
+    )
+    return table, counts
+
+
+def _trend_cell(value: Any, kind: str, lang: str) -> Cell:
+    t = labels(lang)
+    if value is None:
+        return None
+    if kind == "ratio" and isinstance(value, Decimal):
+        return Num(value * HUNDRED, "percent")
+    if isinstance(value, bool):
+        return t["yes"] if value else t["no_"]
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return format_value(value, lang)
+
+
+def trend_table(unit: str, trends: Sequence[IndicatorTrend], lang: str = "vi") -> Table:
+    """Indicators (rows) by year (columns), like the statistical appendices of a report."""
+    t = labels(lang)
+    years = sorted({year for trend in trends for year, _ in trend.values})
+    rows = [
+        Row(
+            (
+                number,
+                trend.label(lang),
+                trend.indicator.unit or None,
+                *(_trend_cell(trend.value(y), trend.indicator.type, lang) for y in years),
+            )
+        )
+        for number, trend in enumerate(trends, start=1)
+    ]
+    columns = (
+        Column(t["no"], "number"),
+        Column(t["indicator"], wrap=_TITLE_WRAP),
+        Column(t["measure"]),
+        *(Column(t["year"].format(year=y), "number") for y in years),
+    )
+    return Table(t["trend"], t["trend_title"].format(unit=unit), columns, tuple(rows))
+
+
+def goals_table(card: ScoreCard, verdicts: Sequence[GoalVerdict], lang: str = "vi") -> Table:
+    """Each goal (field) with its verdict: met, not met, or insufficient data; and why."""
+    t = labels(lang)
+    rows = []
+    for v in verdicts:
+        reasons = "; ".join(
+            d.reason(lang) if d.code == v.result.code else f"{d.code}: {d.reason(lang)}"
+            for d in v.deductions
+        )
+        rows.append(
+            Row((v.result.code, v.result.node.get_title(lang), t[v.verdict], reasons or None))
+        )
+    columns = (
+        Column(t["code"]),
+        Column(t["goal"], wrap=_TITLE_WRAP),
+        Column(t["verdict"]),
+        Column(t["reason"], wrap=_TEXT_WRAP + 4),
+    )
+    return Table(t["goals"], t["goals_title"].format(unit=card.unit.unit), columns, tuple(rows))

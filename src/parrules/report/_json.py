@@ -1,0 +1,51 @@
+"""Analyses as JSON data (decimals as strings with a decimal point)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._json import jsonable
+from .._numbers import quantize
+from ..analysis import Ranking
+
+RANKING_SCHEMA = "parrules.ranking/1"
+
+
+def ranking_to_dict(ranking: Ranking, lang: str = "vi") -> dict[str, Any]:
+    """The ``parrules.ranking/1`` document: units by rank then name, the average, the counts.
+
+    Field points are exact; totals (as published), percentages and averages are rounded half-up
+    to the ruleset's ``display_precision``. Ranks compare the exact totals.
+    """
+    places = ranking.ruleset.display_precision
+
+    def rounded(value: Any) -> Any:
+        return jsonable(quantize(value, places))
+
+    return {
+        "schema": RANKING_SCHEMA,
+        "ruleset": ranking.ruleset.id,
+        "stage": ranking.stage,
+        "units": [
+            {
+                "unit": e.unit,
+                "total": rounded(e.total),
+                "percent": rounded(e.percent),
+                "rank": e.rank,
+                "classification": e.classification.get(lang) if e.classification else None,
+                "fields": {f.code: jsonable(e.field(f.code)) for f in ranking.ruleset.nodes},
+            }
+            for e in ranking
+        ],
+        "average": {
+            "total": rounded(ranking.average.points),
+            "percent": rounded(ranking.average.percent),
+            "fields": {
+                a.code: {"points": rounded(a.points), "percent": rounded(a.percent)}
+                for a in ranking.fields
+            },
+        },
+        "classification_counts": {
+            band.get(lang): count for band, count in ranking.classification_counts
+        },
+    }

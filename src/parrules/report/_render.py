@@ -1,0 +1,242 @@
+"""Tables → text (tabulate, wide-character aware), markdown, HTML, LaTeX, CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import tabulate as _tabulate
+from tabulate import SEPARATING_LINE, tabulate
+
+from .._json import jsonable
+from .._numbers import quantize
+from ._table import Column, Table, number, show
+
+TABLES_SCHEMA = "parrules.tables/1"
+
+# Column widths count display cells (wcwidth), so Vietnamese text and any wide character line up.
+_tabulate.WIDE_CHARS_MODE = True
+
+
+def _align(column: Column) -> str:
+    return "left" if column.kind == "text" else "right"
+
+
+def _cells(table: Table, lang: str) -> list[list[str]]:
+    return [
+        [show(cell, column, lang) for cell, column in zip(row.cells, table.columns, strict=True)]
+        for row in table.rows
+    ]
+
+
+def _notes(table: Table) -> str:
+    return "\n" + "".join(f"\n{note}" for note in table.notes) if table.notes else ""
+
+
+def text(tables: Sequence[Table], lang: str = "vi") -> str:
+    """Plain-text tables for a terminal; a rule sets the totals apart."""
+    parts = []
+    for table in tables:
+        rows: list[Any] = []
+        previous = "normal"
+        for row, cells in zip(table.rows, _cells(table, lang), strict=True):
+            if row.kind == "total" and previous != "total" and rows:
+                rows.append(SEPARATING_LINE)
+            rows.append(cells)
+            previous = row.kind
+        body = tabulate(
+            rows,
+            [c.label for c in table.columns],
+            tablefmt="simple",
+            disable_numparse=True,
+            colalign=[_align(c) for c in table.columns],
+            maxcolwidths=[c.wrap for c in table.columns],
+            maxheadercolwidths=[max(c.wrap or 12, 12) for c in table.columns],
+        )
+        parts.append(f"{table.title}\n\n{body}{_notes(table)}\n")
+    return "\n".join(parts)
+
+
+def _md_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(tables: Sequence[Table], lang: str = "vi") -> str:
+    """GitHub-flavoured markdown; field and total rows in bold."""
+    parts = []
+    for table in tables:
+        rows = []
+        for row, cells in zip(table.rows, _cells(table, lang), strict=True):
+            escaped = [_md_escape(c) for c in cells]
+            if row.kind != "normal":
+                escaped = [f"**{c}**" if c else c for c in escaped]
+            rows.append(escaped)
+        body = tabulate(
+            rows,
+            [_md_escape(c.label) for c in table.columns],
+            tablefmt="pipe",
+            disable_numparse=True,
+            colalign=[_align(c) for c in table.columns],
+        )
+        notes = "".join(f"\n- {_md_escape(n)}" for n in table.notes)
+        parts.append(f"### {_md_escape(table.title)}\n\n{body}\n" + (f"{notes}\n" if notes else ""))
+    return "\n".join(parts)
+
+
+_CSS = (
+    "table{border-collapse:collapse;margin:1em 0}"
+    "th,td{border:1px solid #999;padding:.2em .5em;vertical-align:top}"
+    "th{background:#eee}td.num,th.num{text-align:right;white-space:nowrap}"
+    "tr.field,tr.total{font-weight:bold}caption{font-weight:bold;text-align:left}"
+)
+
+
+def html_document(tables: Sequence[Table], lang: str = "vi") -> str:
+    """A standalone HTML page; rows carry ``class="field"`` or ``class="total"``."""
+    esc = html.escape
+    out = [
+        "<!DOCTYPE html>",
+        f'<html lang="{esc(lang)}">',
+        '<head><meta charset="utf-8">',
+        f"<title>{esc(tables[0].title) if tables else 'parrules'}</title>",
+        f"<style>{_CSS}</style></head>",
+        "<body>",
+    ]
+    for table in tables:
+        out.append('<table class="parrules">')
+        out.append(f"<caption>{esc(table.title)}</caption>")
+        heads = "".join(
+            f"<th{' class=num' if c.kind != 'text' else ''}>{esc(c.label)}</th>"
+            for c in table.columns
+        )
+        out.append(f"<thead><tr>{heads}</tr></thead>")
+        out.append("<tbody>")
+        for row, cells in zip(table.rows, _cells(table, lang), strict=True):
+            tds = "".join(
+                f"<td{' class=num' if number(cell, c) is not None else ''}>{esc(value)}</td>"
+                for cell, c, value in zip(row.cells, table.columns, cells, strict=True)
+            )
+            kind = f' class="{row.kind}"' if row.kind != "normal" else ""
+            out.append(f"<tr{kind}>{tds}</tr>")
+        out.append("</tbody></table>")
+        out += [f"<p>{esc(note)}</p>" for note in table.notes]
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def _tex(value: str) -> str:
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in value)
+
+
+def latex(tables: Sequence[Table], lang: str = "vi") -> str:
+    """``longtable`` + ``booktabs`` fragments (compile with XeLaTeX or LuaLaTeX for Vietnamese)."""
+    parts = ["% \\usepackage{longtable,booktabs,array}"]
+    for table in tables:
+        spec = "".join(
+            f"p{{{c.wrap * 0.18:.1f}cm}}" if c.wrap else ("l" if c.kind == "text" else "r")
+            for c in table.columns
+        )
+        lines = [
+            f"\\begin{{longtable}}{{{spec}}}",
+            f"\\caption*{{{_tex(table.title)}}}\\\\",
+            "\\toprule",
+            " & ".join(_tex(c.label) for c in table.columns) + " \\\\",
+            "\\midrule",
+            "\\endhead",
+        ]
+        for row, cells in zip(table.rows, _cells(table, lang), strict=True):
+            values = [_tex(c) for c in cells]
+            if row.kind != "normal":
+                values = [f"\\textbf{{{v}}}" if v else v for v in values]
+            if row.kind == "total":
+                lines.append("\\midrule")
+            lines.append(" & ".join(values) + " \\\\")
+        lines += ["\\bottomrule", "\\end{longtable}"]
+        lines += [f"{_tex(note)}\\\\" for note in table.notes]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
+def csv_text(tables: Sequence[Table], lang: str = "vi") -> str:
+    """CSV as shown (``89,75`` in Vietnamese); several tables are separated by a blank line and
+    introduced by their title."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for index, table in enumerate(tables):
+        if len(tables) > 1:
+            if index:
+                writer.writerow([])
+            writer.writerow([table.title])
+        writer.writerow([c.label for c in table.columns])
+        writer.writerows(_cells(table, lang))
+    return buffer.getvalue()
+
+
+def _json_cell(cell: Any, column: Column) -> Any:
+    num = number(cell, column)
+    if num is not None:
+        places = num.places if num.places is not None or num.kind == "number" else 2
+        return jsonable(num.value if places is None else quantize(num.value, places))
+    if isinstance(cell, Decimal):
+        return jsonable(cell)
+    return cell
+
+
+def tables_to_dict(tables: Sequence[Table]) -> dict[str, Any]:
+    """Tables as JSON data: decimals as strings with a decimal point, rounded where the table
+    shows them rounded; percentages as numbers of percent (``"70.52"``)."""
+    return {
+        "schema": TABLES_SCHEMA,
+        "tables": [
+            {
+                "name": table.name,
+                "title": table.title,
+                "columns": [{"label": c.label, "kind": c.kind} for c in table.columns],
+                "rows": [
+                    {
+                        "kind": row.kind,
+                        "cells": [
+                            _json_cell(cell, c)
+                            for cell, c in zip(row.cells, table.columns, strict=True)
+                        ],
+                    }
+                    for row in table.rows
+                ],
+                "notes": list(table.notes),
+            }
+            for table in tables
+        ],
+    }
+
+
+def json_text(tables: Sequence[Table], lang: str = "vi") -> str:
+    return json.dumps(tables_to_dict(tables), ensure_ascii=False, indent=2) + "\n"
+
+
+TEXT_RENDERERS: dict[str, Callable[[Sequence[Table], str], str]] = {
+    "text": text,
+    "markdown": markdown,
+    "html": html_document,
+    "latex": latex,
+    "csv": csv_text,
+    "json": json_text,
+}

@@ -1,0 +1,102 @@
+"""The one report model: a table is a title, typed columns and typed rows.
+
+Builders turn score cards and analyses into tables; renderers turn tables into text, markdown,
+HTML, LaTeX, CSV, JSON, xlsx. Neither knows about the other, so every table exists in every
+format.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+from .._numbers import fmt
+
+ColumnKind = Literal["text", "number", "percent"]
+RowKind = Literal["normal", "field", "total"]
+
+
+@attrs.frozen
+class Num:
+    """A number cell that overrides its column: a percentage in a points column, a sign, places.
+
+    ``percent`` values are percentages (``70.52`` for 70,52%), never fractions.
+    """
+
+    value: Decimal
+    kind: Literal["number", "percent"] = "number"
+    places: int | None = None
+    signed: bool = False
+
+
+Cell = str | int | Decimal | Num | None
+"""Text, a whole number, a decimal (shown as its column says), an explicit ``Num``, or empty."""
+
+
+@attrs.frozen
+class Column:
+    """A column: its heading, its kind, the decimals shown and, for long text, a wrap width."""
+
+    label: str
+    kind: ColumnKind = "text"
+    places: int | None = None
+    signed: bool = False
+    wrap: int | None = None
+
+
+@attrs.frozen
+class Row:
+    """A row of cells; ``field`` and ``total`` rows are shown in bold where the format can."""
+
+    cells: tuple[Cell, ...]
+    kind: RowKind = "normal"
+
+
+@attrs.frozen
+class Table:
+    """A titled table; ``name`` is short (a sheet name), ``notes`` are lines shown after it."""
+
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    notes: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        width = len(self.columns)
+        for index, row in enumerate(self.rows):
+            if len(row.cells) != width:
+                msg = (
+                    f"table '{self.name}': row {index + 1} has {len(row.cells)} cells, not {width}"
+                )
+                raise ValueError(msg)
+
+
+def number(cell: Cell, column: Column) -> Num | None:
+    """The cell as a number with its effective kind and places, or None for text and empty."""
+    if isinstance(cell, Num):
+        return cell
+    if isinstance(cell, bool) or cell is None or isinstance(cell, str):
+        return None
+    if column.kind == "text":
+        return None
+    kind: Literal["number", "percent"] = "percent" if column.kind == "percent" else "number"
+    return Num(Decimal(cell), kind, column.places, column.signed)
+
+
+def show(cell: Cell, column: Column, lang: str = "vi") -> str:
+    """A cell as the reader sees it: ``89,75``, ``70,52%``, ``+9,99`` (``.`` with ``en``)."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell
+    num = number(cell, column)
+    if num is None:
+        return str(cell)
+    places = num.places if num.places is not None or num.kind == "number" else 2
+    text = fmt(num.value, lang, places)
+    if num.signed and text != "0" and not text.startswith("-"):
+        text = "+" + text
+    return text + "%" if num.kind == "percent" else text

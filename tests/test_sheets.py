@@ -1,0 +1,301 @@
+"""Spreadsheet batches (CSV, XLSX): one unit per row, every unreadable cell named; templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import parrules
+from parrules._sheets import SheetError, column_letter, read_sheet, template, template_columns
+from parrules.errors import UnitError
+
+RULESET = Path(__file__).parent / "data" / "reports" / "sheet.yaml"
+
+HEADER = [
+    "Đơn vị",
+    "Năm",
+    "Bộ chỉ số",
+    "Số TTHC toàn trình (thủ tục)",  # label with unit
+    "tthc_co_ho_so",  # name
+    "Tỷ lệ số hóa hồ sơ",  # label without unit
+    "Có kế hoạch CCHC",
+    "Cấp sáng kiến",
+    "Kỷ luật cán bộ",
+    "1.4",  # code
+    "2.3. Trang thông tin điện tử (tối đa 2)",  # code and title, as the template writes it
+    "Lý do 2.3",
+]
+
+
+def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
+    def quote(value: str) -> str:
+        return f'"{value}"' if any(c in value for c in ',;"') else value
+
+    lines = [delimiter.join(quote(v) for v in row) for row in [HEADER, *rows]]
+    path.write_text("\ufeff" + "\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+def row(**changes: str) -> list[str]:
+    values = {
+        "unit": "Xã Bình Thành",
+        "year": "2023",
+        "ruleset": str(RULESET),
+        "toan_trinh": "42",
+        "co_ho_so": "4",
+        "so_hoa": "78,8%",
+        "ke_hoach": "có",
+        "sang_kien": "cap_huyen",
+        "ky_luat": "khien_trach: 1; cach_chuc: 0",
+        "p14": "1",
+        "p23": "1,5",
+        "r23": "Chưa cập nhật thông tin",
+    }
+    values.update(changes)
+    return list(values.values())
+
+
+def score(unit: parrules.UnitInputs) -> parrules.ScoreCard:
+    return parrules.score(parrules.load_ruleset(unit.ruleset_path), unit)
+
+
+def test_csv_rows_become_units_read_by_label_name_and_code(tmp_path: Path) -> None:
+    rows = read_sheet(
+        write_csv(tmp_path / "xa.csv", [row(), row(unit="Xã Sơn Phú", p23="2", r23="")])
+    )
+    assert [r.errors for r in rows] == [(), ()]
+    first = rows[0].unit
+    assert first is not None
+    assert first.unit == "Xã Bình Thành"
+    values = first.stage().indicators
+    assert values["tthc_toan_trinh"] == 42
+    assert values["ty_le_so_hoa"] == Decimal("0.788")
+    assert values["co_ke_hoach"] is True
+    assert values["ky_luat"] == {"khien_trach": 1, "cach_chuc": 0}
+    card = score(first)
+    # 1.1 1 + 1.2 0,5 + 1.3 1,5 + 1.4 1 + 2.1 4/42 → 0,10 + 2.2 0 (78,8% < 80%) + 2.3 1,5
+    assert card.total == Decimal("5.60")
+    assert card.node("2.3").explain().reason == "Chưa cập nhật thông tin"
+    assert score(rows[1].unit).node("2.3").points == 2  # type: ignore[arg-type]
+
+
+def test_semicolon_csv_as_excel_writes_it_in_vietnamese(tmp_path: Path) -> None:
+    rows = read_sheet(write_csv(tmp_path / "xa.csv", [row()], delimiter=";"))
+    assert rows[0].unit is not None
+    assert rows[0].unit.stage().indicators["ty_le_so_hoa"] == Decimal("0.788")
+
+
+def test_every_unreadable_cell_is_an_error_naming_sheet_row_and_column(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "xa.csv",
+        [
+            row(toan_trinh="bốn mươi", ke_hoach="chắc chắn", sang_kien="cap_tinhh"),
+            row(p14="1,5"),
+            row(p23="1", r23=""),
+        ],
+    )
+    first, second, third = read_sheet(path)
+    assert first.unit is None
+    messages = [str(e) for e in first.errors]
+    assert messages[0].startswith(
+        f"{path}, sheet 'xa', row 2, column D (Số TTHC toàn trình (thủ tục)): 'bốn mươi'"
+    )
+    assert messages[1].startswith(f"{path}, sheet 'xa', row 2, column G (Có kế hoạch CCHC):")
+    assert "column H (Cấp sáng kiến)" in messages[2]
+    assert "cap_tinh" in messages[2]
+    assert len(messages) == 3
+    assert all(isinstance(e, SheetError) for e in first.errors)
+    assert "row 3, column J (1.4): 1,5 is outside 0–1" in str(second.errors[0])
+    assert "row 4, column K" in str(third.errors[0])
+    assert "needs a reason" in str(third.errors[0])
+    assert "Lý do 2.3" in str(third.errors[0])
+
+
+def test_unknown_and_repeated_columns_are_errors(tmp_path: Path) -> None:
+    path = tmp_path / "xa.csv"
+    path.write_text(
+        f"unit,year,ruleset,tthc_toan_trin,Số TTHC toàn trình (thủ tục),tthc_toan_trinh\n"
+        f"Xã A,2023,{RULESET},1,2,3\n",
+        encoding="utf-8",
+    )
+    (result,) = read_sheet(path)
+    messages = [str(e) for e in result.errors]
+    assert "column D (tthc_toan_trin)" in messages[0]
+    assert "did you mean 'tthc_toan_trinh'" in messages[0]
+    assert "column F (tthc_toan_trinh): the same value as column E" in messages[1]
+
+
+def test_empty_cells_follow_the_missing_policy(tmp_path: Path) -> None:
+    (result,) = read_sheet(write_csv(tmp_path / "xa.csv", [row(so_hoa="")]))
+    assert result.unit is not None
+    card = score(result.unit)
+    assert card.node("2.2").points == 0  # missing: zero
+    (result,) = read_sheet(write_csv(tmp_path / "xa.csv", [row(toan_trinh="")]))
+    assert result.unit is not None
+    with pytest.raises(UnitError, match="no value for tthc_toan_trinh"):
+        score(result.unit)
+
+
+def test_a_wrong_ruleset_or_year_is_an_error_of_that_row(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "xa.csv", [row(ruleset="khong/co/2023"), row(year="2022")])
+    first, second = read_sheet(path)
+    assert "column C (Bộ chỉ số): no ruleset 'khong/co/2023'" in str(first.errors[0])
+    assert "row 3" in str(second.errors[0])
+    assert "is for 2022" in str(second.errors[0])
+
+
+def test_a_sheet_without_the_unit_column_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(UnitError, match="no sheet has a 'unit'"):
+        read_sheet(path)
+    path.write_text("Đơn vị,Năm\nXã A,2023\n", encoding="utf-8")
+    with pytest.raises(SheetError, match="no 'ruleset'"):
+        read_sheet(path)
+
+
+def test_xlsx_cells_keep_their_types(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "Ghi chú"
+    notes.append(["Bảng này ghi số liệu các xã"])
+    sheet = book.create_sheet("Xã 2023")
+    sheet.append([*HEADER, "Ngày ban hành kế hoạch", "Ghi chú"])
+    values = row(p23="2", r23="")
+    sheet.append(
+        [
+            values[0],
+            2023,
+            values[2],
+            42,
+            4,
+            0.934,  # a percent-formatted cell holds the fraction
+            True,
+            "cap_tinh",
+            "khien_trach: 0",
+            1.0,
+            2,
+            None,
+            dt.datetime(2023, 1, 10),
+            123,
+        ]
+    )
+    sheet.append([None] * 5)  # empty rows are skipped
+    path = tmp_path / "xa.xlsx"
+    book.save(path)
+    (result,) = read_sheet(path)
+    assert result.sheet == "Xã 2023"
+    assert result.row == 2
+    unit = result.unit
+    assert unit is not None
+    values_read = unit.stage().indicators
+    assert values_read["ty_le_so_hoa"] == Decimal("0.934")
+    assert values_read["ngay_ke_hoach"] == dt.date(2023, 1, 10)
+    assert values_read["ghi_chu"] == "123"
+    card = score(unit)
+    assert card.node("1.4").points == 1
+    assert card.node("2.2").points == 2
+
+
+def test_xlsx_errors_name_the_sheet(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Huyện"
+    sheet.append(["unit", "year", "ruleset", "Số TTHC toàn trình có hồ sơ"])
+    sheet.append(["Xã A", 2023, str(RULESET), -3])
+    path = tmp_path / "x.xlsx"
+    book.save(path)
+    (result,) = read_sheet(path)
+    assert str(result.errors[0]).startswith(
+        f"{path}, sheet 'Huyện', row 2, column D (Số TTHC toàn trình có hồ sơ): -3"
+    )
+
+
+def test_a_damaged_workbook_is_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(b"not a zip file")
+    with pytest.raises(UnitError, match="cannot read the workbook"):
+        read_sheet(path)
+
+
+def test_every_template_heading_reads_back() -> None:
+    ruleset = parrules.load_ruleset(RULESET)
+    from parrules._sheets import _Columns
+
+    reader = _Columns(ruleset)
+    for lang in ("vi", "en"):
+        for column in template_columns(ruleset, lang):
+            key = reader.key(column.header)
+            assert key is not None, column.header
+            expected = column.key.removeprefix("reason ")
+            assert key.name in (expected, ""), column.header
+
+
+def test_csv_template_is_the_heading_row() -> None:
+    text = template(parrules.load_ruleset(RULESET), "csv")
+    assert isinstance(text, str)
+    assert text.startswith("\ufeffĐơn vị,Năm,Bộ chỉ số,Số TTHC toàn trình (thủ tục),")
+    assert text.endswith("2.3. Trang thông tin điện tử (tối đa 2),Lý do 2.3\r\n")
+
+
+def test_xlsx_template_validates_types_and_round_trips(tmp_path: Path) -> None:
+    ruleset = parrules.load_ruleset(RULESET)
+    data = template(ruleset, "xlsx", ref=str(RULESET))
+    assert isinstance(data, bytes)
+    path = tmp_path / "mau.xlsx"
+    path.write_bytes(data)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Đơn vị", "Hướng dẫn"]
+    sheet = book["Đơn vị"]
+    headers = [c.value for c in sheet[1]]
+    validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+    count = validations[
+        f"{column_letter(headers.index('Số TTHC toàn trình (thủ tục)') + 1)}2:"
+        f"{column_letter(headers.index('Số TTHC toàn trình (thủ tục)') + 1)}1000"
+    ]
+    assert (count.type, count.operator, count.formula1) == ("whole", "greaterThanOrEqual", "0")
+    letter = column_letter(headers.index("Cấp sáng kiến") + 1)
+    assert validations[f"{letter}2:{letter}1000"].formula1 == '"cap_tinh,cap_huyen,khong_co"'
+    letter = column_letter(headers.index("Có kế hoạch CCHC") + 1)
+    assert validations[f"{letter}2:{letter}1000"].formula1 == '"có,không"'
+    letter = column_letter(headers.index("1.4. Tuyên truyền CCHC (tối đa 1)") + 1)
+    points = validations[f"{letter}2:{letter}1000"]
+    assert (points.type, points.formula1, points.formula2) == ("decimal", "0", "1")
+    filled = {
+        "Đơn vị": "Xã Điền Mặc",
+        "Năm": 2023,
+        "Bộ chỉ số": str(RULESET),
+        "Số TTHC toàn trình (thủ tục)": 10,
+        "Số TTHC toàn trình có hồ sơ (thủ tục)": 10,
+        "Tỷ lệ số hóa hồ sơ (%)": 0.95,
+        "Có kế hoạch CCHC": "có",
+        "Cấp sáng kiến": "cap_tinh",
+        "Kỷ luật cán bộ": "khien_trach: 0",
+        "1.4. Tuyên truyền CCHC (tối đa 1)": 1,
+        "2.3. Trang thông tin điện tử (tối đa 2)": 2,
+    }
+    for name, value in filled.items():
+        sheet.cell(row=2, column=headers.index(name) + 1, value=value)
+    book.save(path)
+    (result,) = read_sheet(path)
+    assert result.errors == ()
+    assert result.unit is not None
+    assert score(result.unit).total == 10
+
+
+def test_items_cannot_be_given_in_a_sheet(tmp_path: Path) -> None:
+    mini = Path(__file__).parent / "data" / "mini.yaml"
+    path = tmp_path / "x.csv"
+    path.write_text(f"unit,ruleset,bao_cao\nA,{mini},x\n", encoding="utf-8")
+    (result,) = read_sheet(path)
+    assert "'items' indicator" in str(result.errors[0])
+    assert "bao_cao" not in [c.key for c in template_columns(parrules.load_ruleset(mini))]
+
+
+@pytest.mark.parametrize(("index", "letter"), [(1, "A"), (26, "Z"), (27, "AA"), (703, "AAA")])
+def test_column_letters(index: int, letter: str) -> None:
+    assert column_letter(index) == letter
