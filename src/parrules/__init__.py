@@ -37,6 +37,7 @@ from ._params import Params
 from ._plugins import BrokenPlugin, Registry, make_plugin_manager
 from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
+from ._validate import Finding, validate
 from ._yaml import Limits, yaml_limits
 from .analysis import rank
 from .analysis.diff import diff_rulesets
@@ -52,6 +53,7 @@ __all__ = [
     "Deduction",
     "Evaluate",
     "Explanation",
+    "Finding",
     "Indicator",
     "Limits",
     "Node",
@@ -83,6 +85,7 @@ __all__ = [
     "score_batch",
     "score_many",
     "unit_from_mapping",
+    "validate",
     "write_jsonl",
     "yaml_limits",
 ]

@@ -78,6 +78,8 @@ class Indicator:
     label_en: str | None = None
     choices: tuple[str, ...] = ()
     line: int | None = None
+    report_only: bool = False
+    """Recorded for reports (e.g. a yearly series), read by no rule."""
 
 
 @attrs.frozen

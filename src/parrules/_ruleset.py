@@ -272,7 +272,7 @@ class _Builder:
                 raise _err(raw, name, f"indicator name '{name}' must be lower_snake_case")
             if not isinstance(spec, Located):
                 raise _err(raw, name, f"indicator '{name}' must be a mapping with label and type")
-            unknown = set(spec) - {"label", "label_en", "type", "unit", "choices"}
+            unknown = set(spec) - {"label", "label_en", "type", "unit", "choices", "report_only"}
             for key in sorted(unknown):
                 raise _err(spec, key, f"unknown key '{key}' in indicator '{name}'")
             kind = spec.get("type")
@@ -300,6 +300,7 @@ class _Builder:
                 label_en=spec.get("label_en"),
                 choices=tuple(choices),
                 line=spec.line,
+                report_only=_flag(spec, "report_only"),
             )
         return result
 
@@ -456,6 +457,13 @@ class _Builder:
             return parse_decimal(raw[key])
         except ValueError as exc:
             raise _err(raw, key, str(exc), code=code) from None
+
+
+def _flag(data: Located, key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise _err(data, key, f"'{key}' is true or false")
+    return value
 
 
 def _classification(data: Located) -> tuple[Band, ...]:

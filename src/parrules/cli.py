@@ -335,6 +335,19 @@ def _cmd_rulesets(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_OK
 
 
+def _cmd_validate(args: argparse.Namespace, registry: Registry) -> int:
+    from ._validate import ERROR, validate
+
+    errors = warnings = 0
+    for ref in args.rulesets:
+        for finding in validate(ref, registry=registry):
+            print(finding)
+            errors += finding.severity == ERROR
+            warnings += finding.severity != ERROR
+    print(f"{len(args.rulesets)} ruleset(s): {errors} error(s), {warnings} warning(s)")
+    return EXIT_FAILED if errors or (args.strict and warnings) else EXIT_OK
+
+
 PLAN_LABELS = {
     "vi": {
         "steps": "Các bước khôi phục điểm (mỗi con số đã được kiểm chứng bằng cách chấm lại)",
@@ -560,6 +573,10 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
     sub.add_parser("rules", help="list every rule with its plugin and params", parents=[common])
     sub.add_parser("rulesets", help="list the installed rulesets by id", parents=[common])
+    text = "check rulesets statically and list every finding with file:line"
+    cmd = sub.add_parser("validate", help=text, description=text, parents=[common])
+    cmd.add_argument("rulesets", nargs="+", metavar="RULESET", help="ruleset id or file")
+    cmd.add_argument("--strict", action="store_true", help="fail on warnings too")
     return parser
 
 
@@ -573,6 +590,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
     "diff": _cmd_diff,
     "rules": _cmd_rules,
     "rulesets": _cmd_rulesets,
+    "validate": _cmd_validate,
 }
 
 

@@ -1,0 +1,499 @@
+"""Static verification of a ruleset file: every finding at once, each with file, line and node.
+
+Loading a ruleset stops at its first error; a province writing next year's set wants the whole
+list, and wants to hear about what loads but cannot be right: a band table that never gives
+full points, an indicator nobody reads, a late report that costs more than a missing one. The
+checks reuse the loader's own validation node by node, so an error here is the error the loader
+would raise, and add warnings the loader does not raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._model import Indicator, Node
+from ._numbers import ONE, ZERO, parse_decimal
+from ._plugins import BUILTIN_PLUGINS, Registry, default_registry
+from ._ruleset import _Builder, _classification, _raw_chain, load_ruleset, resolve
+from ._yaml import Located, load_file
+from .errors import InputError, ParRulesError, RulesetError, RulesetNotFoundError
+
+ERROR, WARNING = "error", "warning"
+
+CHECKS = {
+    "yaml": "the file cannot be read as YAML",
+    "load": "the loader rejects the ruleset",
+    "extends": "an 'extends' chain with a cycle or a missing parent",
+    "indicator": "an indicator declared wrongly",
+    "duplicate-code": "a node code used twice",
+    "code-hierarchy": "a code not nested under its parent's code",
+    "node": "a node field with a wrong value",
+    "sum": "children's maxima not adding up to their parent's max",
+    "unknown-rule": "a rule no installed plugin provides",
+    "undeclared-indicator": "an indicator read by a rule but not declared",
+    "bands": "bands with a gap, an overlap or points against the direction",
+    "params": "a rule's params that are invalid or contradict each other",
+    "rule-failure": "a rule that crashed while reading its params",
+    "unused-indicator": "an indicator declared but never read",
+    "unreachable-max": "a node whose max no input can reach",
+    "contradictory-params": "params that load but contradict each other",
+    "legal-reference": "no legal reference for the ruleset or an assumption",
+    "classification": "a classification band no total can reach",
+}
+"""Every kind of finding, by its code, with what it means."""
+
+
+@attrs.frozen
+class Finding:
+    """One problem of a ruleset: how serious, which check, where, and what to do."""
+
+    severity: str
+    check: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+    code: str | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.path and self.line else (self.path or "?")
+        node = f"node {self.code}: " if self.code else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}: {self.severity} [{self.check}] {node}{self.message}{hint}"
+
+
+def _from_error(exc: InputError, check: str) -> Finding:
+    field = f"'{exc.field}': " if exc.field and exc.field not in exc.message else ""
+    return Finding(ERROR, check, field + exc.message, exc.path, exc.line, exc.code, exc.hint)
+
+
+class _Recorder(dict[str, Indicator]):
+    """The declared indicators, remembering the names a rule asked for that are not declared."""
+
+    def __init__(self, declared: Mapping[str, Indicator]) -> None:
+        super().__init__(declared)
+        self.missing: list[str] = []
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name not in self:
+            self.missing.append(name)
+        return super().get(name, default)
+
+
+class _Validator:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.findings: list[Finding] = []
+        self.read: set[str] = set()
+        self.broken: set[str] = set()
+        """Indicators declared wrongly: a rule reading one has already been reported."""
+
+    def add(
+        self,
+        severity: str,
+        check: str,
+        message: str,
+        where: Any = None,
+        key: str | None = None,
+        *,
+        code: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        line = where.line_of(key) if isinstance(where, Located) and key else None
+        if line is None:
+            line = getattr(where, "line", None)
+        path = getattr(where, "path", None)
+        self.findings.append(Finding(severity, check, message, path, line, code, hint))
+
+    def error(self, exc: InputError, check: str) -> None:
+        self.findings.append(_from_error(exc, check))
+
+    # The extends chain, walked here (not by the loader) to put the finding on the right line.
+    def chain(self, path: Path) -> Located | None:
+        seen: list[Path] = []
+        current = path
+        while True:
+            try:
+                data = load_file(current)
+            except InputError as exc:
+                self.error(exc, "yaml")
+                return None
+            if not isinstance(data, Located):
+                message = "a ruleset must be a YAML mapping"
+                self.findings.append(Finding(ERROR, "load", message, str(current), 1))
+                return None
+            seen.append(current.resolve())
+            if "extends" not in data:
+                break
+            try:
+                parent = resolve(data["extends"], self.registry, base=current.parent)
+            except RulesetNotFoundError as exc:
+                self.add(
+                    ERROR,
+                    "extends",
+                    f"the parent ruleset '{data['extends']}' is not found",
+                    data,
+                    "extends",
+                    hint=exc.hint,
+                )
+                return None
+            if parent.resolve() in seen:
+                names = " → ".join(p.name for p in [*seen, parent.resolve()])
+                self.add(ERROR, "extends", f"'extends' forms a cycle: {names}", data, "extends")
+                return None
+            current = parent
+        try:
+            merged, _ = _raw_chain(path, self.registry, ())
+        except InputError as exc:
+            self.error(exc, "extends")
+            return None
+        return merged
+
+    def indicators(self, data: Located) -> dict[str, Indicator]:
+        raw = data.get("indicators") or Located()
+        if not isinstance(raw, Located):
+            self.add(ERROR, "indicator", "'indicators' must be a mapping", data, "indicators")
+            return {}
+        result: dict[str, Indicator] = {}
+        for name, spec in raw.items():
+            single = Located({name: spec})
+            single.path, single.line, single.lines = raw.path, raw.line, {name: raw.lines[name]}
+            probe = Located(data)
+            probe.path, probe.line, probe.lines = data.path, data.line, data.lines
+            probe["indicators"] = single
+            try:
+                result.update(_Builder(probe, self.registry, 2).indicators)
+            except RulesetError as exc:
+                self.error(exc, "indicator")
+                self.broken.add(name)
+        return result
+
+    def ruleset(self, data: Located) -> None:
+        if not (isinstance(data.get("legal"), str) and data["legal"].strip()):
+            self.add(
+                WARNING,
+                "legal-reference",
+                "the ruleset names no legal act ('legal:')",
+                data,
+                "legal",
+                hint="add the decision that issues the criteria, e.g. Quyết định số …/QĐ-UBND",
+            )
+        indicators = self.indicators(data)
+        probe = Located(data)
+        probe.path, probe.line, probe.lines = data.path, data.line, data.lines
+        probe["indicators"] = Located()
+        builder = _Builder(probe, self.registry, 2)
+        builder.indicators = indicators
+        nodes = data.get("nodes")
+        maximum = self.decimal(data, "max", None)
+        if not isinstance(nodes, list) or not nodes:
+            self.add(ERROR, "node", "the ruleset must list its nodes", data, "nodes")
+        else:
+            total = self.nodes(builder, nodes, None)
+            if maximum is not None and total is not None and total != maximum:
+                self.add(
+                    ERROR,
+                    "sum",
+                    f"the fields' maxima add up to {total}, not {maximum}",
+                    data,
+                    "max",
+                )
+        self.classification(data, maximum)
+        self.assumptions(data)
+        for name, indicator in indicators.items():
+            if name not in self.read and not indicator.report_only:
+                spec = data["indicators"][name]
+                self.add(
+                    WARNING,
+                    "unused-indicator",
+                    f"indicator '{name}' is declared but no rule reads it",
+                    spec,
+                    hint="remove it, read it in a node's params, or mark it 'report_only: true'",
+                )
+
+    def decimal(self, raw: Located, key: str, code: str | None) -> Decimal | None:
+        try:
+            return parse_decimal(raw.get(key))
+        except ValueError as exc:
+            self.add(ERROR, "node", f"'{key}': {exc}", raw, key, code=code)
+            return None
+
+    def nodes(self, builder: _Builder, raw_nodes: list[Any], parent: str | None) -> Decimal | None:
+        """Check each node on its own; return the sum of their (non-bonus) maxima if known."""
+        total: Decimal | None = ZERO
+        for raw in raw_nodes:
+            maximum = self.node(builder, raw, parent)
+            bonus = isinstance(raw, Mapping) and raw.get("bonus") is True
+            if maximum is None or total is None:
+                total = None
+            elif not bonus:
+                total += maximum
+        return total
+
+    def node(self, builder: _Builder, raw: Any, parent: str | None) -> Decimal | None:
+        if not isinstance(raw, Located):
+            self.add(ERROR, "node", "each node must be a mapping with code, title and max", None)
+            return None
+        has_children = "children" in raw
+        alone = Located({k: v for k, v in raw.items() if k != "children"})
+        alone.path, alone.line, alone.lines = raw.path, raw.line, raw.lines
+        if has_children:
+            for key in ("rule", "params"):
+                if key in raw:
+                    self.add(
+                        ERROR,
+                        "node",
+                        f"a node with children cannot have '{key}'",
+                        raw,
+                        key,
+                        code=str(raw.get("code")),
+                    )
+                    alone.pop(key)
+        built = self.build(builder, alone, parent)
+        if built is None:
+            # The children are still checked when their parent's code can be read.
+            code = raw.get("code")
+            if has_children and isinstance(code, str | int) and isinstance(raw["children"], list):
+                self.nodes(builder, raw["children"], str(code))
+            return None
+        if not has_children:
+            self.leaf(built)
+            return built.max
+        children = raw["children"]
+        if not isinstance(children, list) or not children:
+            self.add(ERROR, "node", "'children' must list the sub-criteria", raw, "children")
+            return built.max
+        total = self.nodes(builder, children, built.code)
+        if total is not None and total != built.max:
+            self.add(
+                ERROR,
+                "sum",
+                f"the children's maxima add up to {total}, not {built.max}",
+                raw,
+                "max",
+                code=built.code,
+            )
+        return built.max
+
+    def build(self, builder: _Builder, raw: Located, parent: str | None) -> Node | None:
+        """The loader's own checks of one node (binding its rule), as findings."""
+        recorder = _Recorder(builder.indicators)
+        builder.indicators = recorder
+        try:
+            node = builder.node(raw, parent, None)
+        except RulesetError as exc:
+            if not (recorder.missing and set(recorder.missing) <= self.broken):
+                self.error(exc, self.classify(exc, recorder))
+            self.read.update(_names(raw.get("params"), recorder))
+            return None
+        except ParRulesError as exc:  # the loader's PluginError: a rule crashed on its params
+            self.add(ERROR, "rule-failure", str(exc), raw, "params", code=str(raw.get("code")))
+            return None
+        except Exception as exc:
+            rule = raw.get("rule")
+            message = f"rule '{rule}' crashed reading its params: {type(exc).__name__}: {exc}"
+            self.add(ERROR, "rule-failure", message, raw, "params", code=str(raw.get("code")))
+            return None
+        finally:
+            builder.indicators = dict(recorder)
+        self.read.update(node.reads)
+        return node
+
+    @staticmethod
+    def classify(exc: RulesetError, recorder: _Recorder) -> str:
+        field = exc.field or ""
+        if field == "code":
+            return "duplicate-code" if exc.message.startswith("duplicate") else "code-hierarchy"
+        if field == "rule":
+            return "unknown-rule"
+        if field.startswith("params"):
+            if recorder.missing:
+                return "undeclared-indicator"
+            return "bands" if field == "params.bands" else "params"
+        return "node"
+
+    def leaf(self, node: Node) -> None:
+        if node.rule is None or node.plugin not in BUILTIN_PLUGINS:
+            return
+        for severity, check, message, key in _analyse(node):
+            params = node.params
+            where = params if isinstance(params, Located) and key in params else None
+            line = where.line_of(key) if where is not None and key else node.line
+            self.findings.append(
+                Finding(severity, check, message, node.path, line, node.code, None)
+            )
+
+    def classification(self, data: Located, maximum: Decimal | None) -> None:
+        try:
+            bands = _classification(data)
+        except RulesetError as exc:
+            self.error(exc, "classification")
+            return
+        for band in bands:
+            if maximum is not None and band.min > maximum:
+                self.add(
+                    WARNING,
+                    "classification",
+                    f"'{band.label}' needs at least {band.min} of a maximum of {maximum}",
+                    data,
+                    "classification",
+                )
+
+    def assumptions(self, data: Located) -> None:
+        raw = data.get("assumptions") or []
+        for entry in raw if isinstance(raw, list) else []:
+            if not isinstance(entry, Located):
+                if isinstance(entry, str):
+                    self.add(
+                        WARNING,
+                        "legal-reference",
+                        "an assumption without a 'reference' to the section of its source",
+                        data,
+                        "assumptions",
+                    )
+                continue
+            if not entry.get("reference"):
+                self.add(
+                    WARNING,
+                    "legal-reference",
+                    "an assumption without a 'reference' to the section of its source",
+                    entry,
+                    None,
+                    code=str(entry["code"]) if entry.get("code") is not None else None,
+                )
+
+
+def _names(value: Any, declared: Mapping[str, Indicator]) -> Iterator[str]:
+    """Declared indicator names written anywhere in params that could not be bound: they are
+    meant to be read, so they are not reported as unused."""
+    if isinstance(value, str) and value in declared:
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _names(item, declared)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _names(item, declared)
+
+
+def _numbers(params: Mapping[str, Any], key: str, percent: bool = False) -> dict[str, Decimal]:
+    raw = params.get(key) or {}
+    return {str(k): parse_decimal(v, percent=percent) for k, v in raw.items()}
+
+
+def _analyse(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
+    """Warnings about one bound built-in rule: (severity, check, message, param key)."""
+    p, rule, maximum = node.params, node.rule, node.max
+    if (
+        rule in ("ratio", "bands")
+        and p.get("numerator")
+        and p.get("numerator") == p.get("denominator")
+    ):
+        yield WARNING, "contradictory-params", "the numerator is the denominator", "numerator"
+    if rule == "bands":
+        yield from _analyse_bands(node)
+    elif rule == "choice":
+        best = max(_numbers(p, "points").values())
+        if best < maximum:
+            message = f"no choice gives the max {maximum}; the best gives {best}"
+            yield WARNING, "unreachable-max", message, "points"
+    elif rule == "survey" and "weights" in p:
+        best = max(_numbers(p, "weights", percent=True).values())
+        if best < ONE:
+            message = f"no answer has weight 1, so at most {maximum * best} of {maximum}"
+            yield WARNING, "unreachable-max", message, "weights"
+    elif rule == "check":
+        otherwise = parse_decimal(p.get("otherwise", 0))
+        if otherwise == maximum:
+            message = "'otherwise' gives the max: the node can never lose points"
+            yield WARNING, "contradictory-params", message, "otherwise"
+        conditions = p.get("all_of", p.get("any_of"))
+        written = [str(c) for c in conditions] if isinstance(conditions, list) else []
+        if len(set(written)) < len(written):
+            yield WARNING, "contradictory-params", "a condition is listed twice", None
+    elif rule == "trend":
+        if "deduction" in p and parse_decimal(p["deduction"]) == 0:
+            message = "'deduction' is 0: the node can never lose points"
+            yield WARNING, "contradictory-params", message, "deduction"
+        if p.get("current") == p.get("previous"):
+            message = "'current' and 'previous' are the same indicator"
+            yield WARNING, "contradictory-params", message, "previous"
+    elif rule == "deadline":
+        late = parse_decimal(p["late"])
+        missing = parse_decimal(p["missing"]) if "missing" in p else maximum
+        if late > missing:
+            message = f"a late item costs {late}, more than a missing one ({missing})"
+            yield WARNING, "contradictory-params", message, "late"
+    elif rule == "per_event" and all(v == 0 for v in _numbers(p, "severity").values()):
+        message = "every severity is 0: the node can never lose points"
+        yield WARNING, "contradictory-params", message, "severity"
+
+
+def _analyse_bands(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
+    p, maximum = node.params, node.max
+    points: list[Decimal] = []
+    lowest: tuple[Decimal, Decimal] | None = None  # (where the band starts, its points)
+    for band in p["bands"]:
+        if band["points"] == "proportional":
+            # max × value, for a fraction: the band holding 100% reaches the max
+            top = band.get("lte", band.get("lt"))
+            reach = ONE if top is None else min(ONE, parse_decimal(top, percent=True))
+            points.append(maximum * reach)
+            given = ZERO
+        else:
+            given = parse_decimal(band["points"])
+            points.append(given)
+        low = band.get("gte", band.get("gt"))
+        start = Decimal("-Infinity") if low is None else parse_decimal(low, percent=True)
+        if lowest is None or start < lowest[0]:
+            lowest = (start, given)
+    best = max(points)
+    if best < maximum:
+        message = f"no band gives the max {maximum}; the best gives {best}"
+        yield WARNING, "unreachable-max", message, "bands"
+    lower_is_better = p.get("direction") == "lower_is_better"
+    if (
+        p.get("zero_denominator") == "zero"
+        and not lower_is_better
+        and lowest is not None
+        and lowest[1] > 0
+    ):
+        message = (
+            f"zero_denominator: zero gives 0, less than the lowest band ({lowest[1]}): "
+            "a unit with one failed case would score more than one with none"
+        )
+        yield WARNING, "contradictory-params", message, "zero_denominator"
+
+
+def validate(ref: str | Path, *, registry: Registry | None = None) -> tuple[Finding, ...]:
+    """Every finding for the ruleset given by id or path, errors and warnings, in file order.
+
+    An empty result means the ruleset loads and no check has anything to say.
+    """
+    registry = registry or default_registry()
+    try:
+        path = resolve(ref, registry)
+    except RulesetNotFoundError as exc:
+        return (attrs.evolve(_from_error(exc, "load"), path=str(ref)),)
+    checker = _Validator(registry)
+    data = checker.chain(path)
+    if data is not None:
+        checker.ruleset(data)
+    errors = {(f.path, f.line) for f in checker.findings if f.severity == ERROR}
+    if not any(f.check in ("yaml", "extends") for f in checker.findings):
+        try:
+            load_ruleset(path, registry=registry)
+        except InputError as exc:
+            if (exc.path, exc.line) not in errors:
+                checker.error(exc, "load")
+        except Exception as exc:  # a plugin's bind crashing: reported above as rule-failure
+            if not any(f.check == "rule-failure" for f in checker.findings):
+                message = f"the ruleset cannot be loaded: {type(exc).__name__}: {exc}"
+                checker.findings.append(Finding(ERROR, "load", message, str(path)))
+    unique = dict.fromkeys(checker.findings)
+    return tuple(sorted(unique, key=lambda f: (f.path or "", f.line or 0)))

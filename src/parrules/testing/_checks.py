@@ -1,0 +1,451 @@
+"""Conformance checks that rule and ruleset authors call from their own test suites."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any, NoReturn
+
+import attrs
+import hypothesis
+from hypothesis import HealthCheck, given, reject
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from .._engine import score
+from .._json import jsonable
+from .._model import Evaluate, Indicator, Node, NodeResult, Outcome, Rule, Ruleset, format_value
+from .._numbers import ONE, ZERO, parse_decimal
+from .._params import Params
+from ..errors import InputError, ParRulesError
+from ._strategies import (
+    GENERATED,
+    NUMERIC,
+    Needs,
+    Reader,
+    bounds,
+    indicator_values,
+    leaves,
+    units,
+    values,
+)
+
+PROFILE_VARIABLE = "PARRULES_HYPOTHESIS_PROFILE"
+hypothesis.settings.register_profile(
+    "parrules.ci", max_examples=60, deadline=None, derandomize=True, database=None
+)
+hypothesis.settings.register_profile("parrules.thorough", max_examples=1000, deadline=None)
+
+PROPERTIES = {
+    "params": "the rule accepts valid params",
+    "exceptions": "on well-typed input nothing escapes but ParRulesError",
+    "outcome": "the rule returns a parrules.Outcome with finite Decimal points",
+    "deterministic": "the same input gives the same outcome, bound once or twice",
+    "bounds": "floor ≤ points ≤ max",
+    "explained": "lost points have a non-empty reason and the inputs used",
+    "monotone": "points move in the direction the rule declares for each indicator",
+    "reconciled": "each parent scores the exact sum of its children; the register adds up",
+    "json": "the score card survives a JSON round trip exactly",
+    "case": "the unit of a cases file gets the points it expects",
+}
+"""Every property the checks assert, by the name their failures report."""
+
+
+class CheckFailed(AssertionError):
+    """A conformance property does not hold; the message names it and gives the example."""
+
+    def __init__(self, subject: str, prop: str, message: str, example: str = "") -> None:
+        self.subject = subject
+        self.property = prop
+        self.example = example
+        text = f"{subject} fails property '{prop}' ({PROPERTIES.get(prop, prop)}): {message}"
+        super().__init__(text + (f"\n  minimal example: {example}" if example else ""))
+
+
+def _settings(given_settings: hypothesis.settings | None = None) -> hypothesis.settings:
+    """The settings of a check: the given ones, or the profile named by the environment
+    variable ``PARRULES_HYPOTHESIS_PROFILE`` (``ci``, the default, or ``thorough``, or any
+    registered profile)."""
+    if given_settings is None:
+        name = os.environ.get(PROFILE_VARIABLE) or "ci"
+        try:
+            given_settings = hypothesis.settings.get_profile(f"parrules.{name}")
+        except InvalidArgument:
+            given_settings = hypothesis.settings.get_profile(name)
+    return hypothesis.settings(
+        given_settings,
+        report_multiple_bugs=False,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+def _show(data: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} = {format_value(v, 'en')}" for k, v in data.items()) or "(none)"
+
+
+@attrs.frozen
+class Leaf:
+    """A rule as configured in one node: what ``check_rule`` binds and evaluates."""
+
+    params: Mapping[str, Any]
+    indicators: Mapping[str, Indicator]
+    max: Decimal = ONE
+    floor: Decimal = ZERO
+    code: str = "1"
+
+    def describe(self) -> str:
+        params = json.dumps(jsonable(dict(self.params)), ensure_ascii=False)
+        return f"node {self.code} (max {self.max}, floor {self.floor}, params {params})"
+
+
+def _indicators(raw: Mapping[str, Any]) -> dict[str, Indicator]:
+    result = {}
+    for name, spec in raw.items():
+        if isinstance(spec, Indicator):
+            result[name] = spec
+            continue
+        if not isinstance(spec, Mapping) or "type" not in spec:
+            raise InvalidArgument(f"indicators[{name!r}] must be a mapping with a 'type'")
+        result[name] = Indicator(
+            name=name,
+            label=str(spec.get("label", name)),
+            type=str(spec["type"]),
+            unit=str(spec.get("unit", "")),
+            choices=tuple(spec.get("choices", ())),
+        )
+    return result
+
+
+def _leaf_of(raw: Mapping[str, Any]) -> Leaf:
+    return Leaf(
+        params=raw.get("params", {}),
+        indicators=_indicators(raw.get("indicators", {})),
+        max=parse_decimal(raw["max"]),
+        floor=parse_decimal(raw.get("floor", 0)),
+    )
+
+
+def _bind(rule: Rule, leaf: Leaf) -> tuple[Evaluate, dict[str, int]]:
+    p = Params(
+        leaf.params,
+        code=leaf.code,
+        max=leaf.max,
+        floor=leaf.floor,
+        indicators=leaf.indicators,
+    )
+    evaluate = rule.bind(p)
+    p.finish()
+    if evaluate is None:
+        raise InvalidArgument(f"rule '{rule.name}' computes nothing (an appraised leaf)")
+    return evaluate, dict(p.reads)
+
+
+class _RuleChecker:
+    def __init__(self, rule: Rule, leaf: Leaf, evaluate: Evaluate, reads: dict[str, int]) -> None:
+        self.rule = rule
+        self.leaf = leaf
+        self.evaluate = evaluate
+        self.reads = reads
+        self.node = Node(
+            code=leaf.code,
+            title=f"Tiêu chí {leaf.code}",
+            max=leaf.max,
+            rule=rule.name,
+            floor=leaf.floor,
+            reads=tuple(reads),
+        )
+
+    def fail(self, prop: str, message: str, inputs: Mapping[str, Any]) -> NoReturn:
+        example = f"{self.leaf.describe()}; inputs: {_show(inputs)}"
+        raise CheckFailed(f"rule '{self.rule.name}'", prop, message, example)
+
+    def run(self, values: Mapping[str, Any], evaluate: Evaluate | None = None) -> Outcome | None:
+        """The outcome, or None when the rule rejects the input as a ParRulesError."""
+        try:
+            outcome = (evaluate or self.evaluate)(copy.deepcopy(dict(values)))
+        except ParRulesError:
+            return None
+        except Exception as exc:
+            message = f"raised {type(exc).__name__}: {exc}"
+            self.fail("exceptions", message + " (raise parrules.errors.UnitError instead)", values)
+        if not isinstance(outcome, Outcome):
+            self.fail("outcome", f"returned {outcome!r}", values)
+        if not isinstance(outcome.points, Decimal) or not outcome.points.is_finite():
+            self.fail("outcome", f"returned points {outcome.points!r}", values)
+        return outcome
+
+    def check(self, values: Mapping[str, Any]) -> Outcome | None:
+        outcome = self.run(values)
+        if outcome is None:
+            return None
+        again = self.run(values)
+        rebound, _ = _bind(self.rule, self.leaf)
+        fresh = self.run(values, rebound)
+        for other, how in ((again, "a second call"), (fresh, "a second binding")):
+            if other != outcome or str(getattr(other, "points", "")) != str(outcome.points):
+                self.fail("deterministic", f"{how} gave {other!r}, not {outcome!r}", values)
+        if outcome.not_applicable:
+            return outcome
+        points, leaf = outcome.points, self.leaf
+        if not leaf.floor <= points <= leaf.max:
+            message = f"{points} points, outside {leaf.floor}–{leaf.max}"
+            self.fail("bounds", message, values)
+        self.explained(outcome, values)
+        return outcome
+
+    def explained(self, outcome: Outcome, values: Mapping[str, Any]) -> None:
+        result = NodeResult(self.node, outcome.points, outcome=outcome)
+        for lang in ("vi", "en"):
+            try:
+                explanation = result.explain(lang)
+            except Exception as exc:
+                message = f"the {lang} explanation cannot be rendered: {type(exc).__name__}: {exc}"
+                self.fail("explained", message, values)
+            if outcome.points >= self.leaf.max:
+                continue
+            if outcome.reason is None or not explanation.reason.strip():
+                message = f"{outcome.points} of {self.leaf.max} points with no {lang} reason"
+                self.fail("explained", message, values)
+        if outcome.points < self.leaf.max:
+            if not outcome.inputs:
+                message = f"{outcome.points} of {self.leaf.max} points with no inputs"
+                self.fail("explained", message, values)
+            unknown = [name for name, _ in outcome.inputs if name not in self.reads]
+            if unknown:
+                message = f"inputs {unknown} are not indicators the rule read"
+                self.fail("explained", message, values)
+
+    def monotone(
+        self, draw: Callable[..., Any], base: Mapping[str, Any], outcome: Outcome, needs: Needs
+    ) -> None:
+        for name, direction in self.reads.items():
+            indicator = self.leaf.indicators[name]
+            if not direction or indicator.type not in (*NUMERIC, "bool", "date", "events"):
+                continue
+            if indicator.type == "events":
+                kinds = needs.kinds.get(name) or tuple(base[name]) or ("a",)
+                kind = draw(st.sampled_from(sorted(kinds)), label=f"one more {name}")
+                events = dict(base[name])
+                events[kind] = events.get(kind, ZERO) + 1
+                low, high = base, {**base, name: events}
+                change = f"one more '{kind}' in '{name}'"
+            else:
+                others = {k: v for k, v in base.items() if k != name}
+                strategy = values(indicator, **bounds(name, others, needs, self.leaf.indicators))
+                other = draw(strategy, label=f"other {name}")
+                if other == base[name]:
+                    continue
+                low, high = (base, {**base, name: other})
+                if other < base[name]:
+                    low, high = high, low
+                change = f"raising '{name}' from {format_value(low[name], 'en')} to "
+                change += format_value(high[name], "en")
+            low_out = outcome if low is base else self.run(low)
+            high_out = outcome if high is base else self.run(high)
+            if low_out is None or high_out is None:
+                continue
+            if low_out.not_applicable or high_out.not_applicable:
+                continue
+            before, after = low_out.points, high_out.points
+            if (direction > 0 and after < before) or (direction < 0 and after > before):
+                declared = "more never lowers" if direction > 0 else "more never raises"
+                message = (
+                    f"{change} {'lowered' if after < before else 'raised'} the points from "
+                    f"{before} to {after} (declared direction {direction:+d}: {declared} them)"
+                )
+                self.fail("monotone", message, low)
+
+
+def _leaves(
+    rule: Rule,
+    params: Mapping[str, Any] | None,
+    indicators: Mapping[str, Any] | None,
+    maximum: Decimal | int | str,
+    floor: Decimal | int | str,
+    ruleset: Ruleset | None,
+) -> st.SearchStrategy[Leaf]:
+    if not isinstance(rule, Rule):
+        raise InvalidArgument(f"rule={rule!r} is not a parrules.Rule")
+    if params is not None and ruleset is not None:
+        raise InvalidArgument("give params= or ruleset=, not both")
+    if params is not None:
+        leaf = Leaf(
+            params=params,
+            indicators=_indicators(indicators or {}),
+            max=parse_decimal(maximum),
+            floor=parse_decimal(floor),
+        )
+        _bind(rule, leaf)  # an invalid configuration is the caller's error: raise it now
+        return st.just(leaf)
+    if ruleset is not None:
+        found = [
+            Leaf(node.params, ruleset.indicators, node.max, node.floor, node.code)
+            for node in ruleset.leaves
+            if node.rule == rule.name
+        ]
+        if not found:
+            raise InvalidArgument(f"no node of ruleset '{ruleset.id}' uses rule '{rule.name}'")
+        return st.sampled_from(found)
+    if rule.name in GENERATED:
+        return leaves(rule.name).map(_leaf_of)
+    raise InvalidArgument(
+        f"give params= and indicators= (or ruleset=) to check rule '{rule.name}': "
+        "only the built-in rules have params drawn for them"
+    )
+
+
+def check_rule(
+    rule: Rule,
+    *,
+    params: Mapping[str, Any] | None = None,
+    indicators: Mapping[str, Any] | None = None,
+    max: Decimal | int | str = 1,
+    floor: Decimal | int | str = 0,
+    ruleset: Ruleset | None = None,
+    settings: hypothesis.settings | None = None,
+) -> None:
+    """Check that a rule conforms, over inputs drawn by Hypothesis; raise ``CheckFailed``
+    naming the property and the minimal example otherwise.
+
+    The rule is bound to ``params`` (written as in a ruleset) with the ``indicators`` they name
+    (``{name: {type: count}}``, as in a ruleset) in a node of ``max`` and ``floor``; or to every
+    node of ``ruleset`` that uses it; or, for a built-in rule, to params drawn at random. The
+    properties are listed in ``parrules.testing.PROPERTIES``: deterministic, bounded, explained,
+    monotone in the direction declared through ``Params.indicator(..., direction=±1)``, and
+    raising nothing but ``ParRulesError``.
+
+    Call it from a test::
+
+        def test_my_rule_conforms():
+            check_rule(MY_RULE, params={"events": "ky_luat", ...},
+                       indicators={"ky_luat": {"type": "events"}}, max=2)
+    """
+    leaves_ = _leaves(rule, params, indicators, max, floor, ruleset)
+    run_settings = _settings(settings)
+
+    @run_settings
+    @given(st.data())
+    def run(data: st.DataObject) -> None:
+        leaf = data.draw(leaves_, label="node")
+        try:
+            evaluate, reads = _bind(rule, leaf)
+        except ParRulesError as exc:
+            raise CheckFailed(f"rule '{rule.name}'", "params", str(exc), leaf.describe()) from None
+        checker = _RuleChecker(rule, leaf, evaluate, reads)
+        needs = Needs.of([Reader(leaf.params, leaf.max, tuple(reads))], leaf.indicators)
+        inputs = data.draw(indicator_values(leaf.indicators, needs, reads), label="inputs")
+        outcome = checker.check(inputs)
+        if outcome is None:
+            reject()
+        checker.monotone(data.draw, inputs, outcome, needs)
+
+    run()
+
+
+def _fail_unit(ruleset: Ruleset, prop: str, message: str, unit: Any) -> NoReturn:
+    stages = "; ".join(
+        f"{s.name}: {_show(s.indicators)}"
+        + (f", points {_show({k: a.points for k, a in s.points.items()})}" if s.points else "")
+        for s in unit.stages
+    )
+    raise CheckFailed(f"ruleset '{ruleset.id}'", prop, message, stages)
+
+
+def _bounds(node: Node) -> tuple[Decimal, Decimal]:
+    if node.is_leaf:
+        return node.floor, node.max
+    pairs = [_bounds(child) for child in node.children]
+    return sum((lo for lo, _ in pairs), ZERO), sum((hi for _, hi in pairs), ZERO)
+
+
+def _check_card(ruleset: Ruleset, unit: Any, card: Any) -> None:
+    def fail(prop: str, message: str) -> NoReturn:
+        _fail_unit(ruleset, prop, message, unit)
+
+    for stage in card.stages:
+        where = f"stage '{stage.stage}'"
+        for result in stage.results:
+            node = result.node
+            whole = result.appraisal is not None  # scored as a whole, sub-criteria not listed
+            low, high = (node.floor, node.max) if whole else _bounds(node)
+            if not low <= result.points <= high and not result.not_applicable:
+                fail("bounds", f"{where}: node {node.code} has {result.points}, not {low}–{high}")
+            if node.children and not whole:
+                children = [stage.get(c.code) for c in node.children]
+                if any(child is None for child in children):
+                    fail("reconciled", f"{where}: node {node.code} lacks a sub-criterion")
+                total = sum((c.points for c in children if c is not None), ZERO)
+                if total != result.points:
+                    message = f"{where}: node {node.code} has {result.points}, its children {total}"
+                    fail("reconciled", message)
+        fields = sum((r.points for r in stage.fields), ZERO)
+        if fields != stage.total:
+            fail("reconciled", f"{where}: total {stage.total}, fields {fields}")
+        lost = sum((d.lost for d in stage.deductions), ZERO)
+        bonus = sum((r.points for r in stage.results if r.node.is_leaf and r.node.bonus), ZERO)
+        if stage.max - stage.total != lost - bonus:
+            message = f"{where}: max − total = {stage.max - stage.total}, deductions {lost}"
+            fail("reconciled", message + (f" (bonus {bonus})" if bonus else ""))
+        for deduction in stage.deductions:
+            result = deduction.result
+            for lang in ("vi", "en"):
+                explanation = result.explain(lang)
+                if not explanation.reason.strip():
+                    fail(
+                        "explained", f"{where}: node {deduction.code} lost points, no {lang} reason"
+                    )
+            outcome = result.outcome
+            missing = outcome is not None and any(k == "missing" for k, _ in outcome.values)
+            if (
+                outcome is not None
+                and result.appraisal is None
+                and not missing
+                and not outcome.inputs
+            ):
+                fail("explained", f"{where}: node {deduction.code} lost points, no inputs")
+    for lang in ("vi", "en"):
+        data = card.to_dict(lang)
+        try:
+            text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            fail("json", f"the {lang} card is not JSON: {exc}")
+        if json.loads(text) != data:
+            fail("json", f"the {lang} card changes through JSON")
+        for stage, exported in zip(card.stages, data["stages"], strict=True):
+            exact = exported.get("total_exact", exported["total"])
+            if Decimal(exact) != stage.total:
+                fail("json", f"total {stage.total} exported as {exact}")
+            for result, entry in zip(stage.results, exported["nodes"], strict=True):
+                for key in ("points", "max", "lost"):
+                    if Decimal(entry[key]) != getattr(result, key):
+                        message = f"node {result.code} {key} {getattr(result, key)} → {entry[key]}"
+                        fail("json", message)
+
+
+def check_ruleset(ruleset: Ruleset, *, settings: hypothesis.settings | None = None) -> None:
+    """Score random units (``units(ruleset)``) and check the card of each: every node within
+    its bounds and equal to the sum of its children, ``max − total`` equal to the lost points,
+    every lost point explained, the JSON card exact, scoring deterministic. Raise
+    ``CheckFailed`` naming the property and the minimal unit otherwise."""
+    if not isinstance(ruleset, Ruleset):
+        raise InvalidArgument(f"ruleset={ruleset!r} is not a parrules.Ruleset")
+
+    @_settings(settings)
+    @given(units(ruleset))
+    def run(unit: Any) -> None:
+        try:
+            card = score(ruleset, unit)
+        except InputError:
+            reject()
+        except ParRulesError as exc:
+            _fail_unit(ruleset, "exceptions", f"{type(exc).__name__}: {exc}", unit)
+        except Exception as exc:
+            _fail_unit(ruleset, "exceptions", f"{type(exc).__name__}: {exc}", unit)
+        _check_card(ruleset, unit, card)
+        if score(ruleset, unit).to_dict() != card.to_dict():
+            _fail_unit(ruleset, "deterministic", "scoring twice gave different cards", unit)
+
+    run()
