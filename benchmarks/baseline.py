@@ -221,24 +221,44 @@ class Baseline:
         return leaf
 
     def _check(self, node: Node, p: Mapping[str, Any]) -> Leaf:
-        names = p.get("all_of") or p.get("any_of")
         need_all = "all_of" in p
+        conditions = []  # (indicator, bound or None for a bool, comparison, label)
+        for raw in p.get("all_of") or p.get("any_of"):
+            if isinstance(raw, str):
+                conditions.append((raw, None, None, self.ruleset.indicators[raw].label))
+                continue
+            name = raw["indicator"]
+            (op,) = (k for k in raw if k != "indicator")
+            ratio = self.ruleset.indicators[name].type == "ratio"
+            bound = parse_decimal(raw[op], percent=ratio)
+            conditions.append((name, bound, op, f"{self.ruleset.indicators[name].label} {op}"))
         otherwise = parse_decimal(p.get("otherwise", 0))
         maximum = node.max
-        labels = {n: self.ruleset.indicators[n].label for n in names}
 
         def leaf(values: Mapping[str, Any]) -> Result:
-            failed = [n for n in names if not values[n]]
-            if not failed if need_all else len(failed) < len(names):
+            met = []
+            for name, bound, op, _ in conditions:
+                value = values[name]
+                if op is None:
+                    met.append(bool(value))
+                elif op == "gte":
+                    met.append(value >= bound)
+                elif op == "gt":
+                    met.append(value > bound)
+                elif op == "lte":
+                    met.append(value <= bound)
+                else:
+                    met.append(value < bound)
+            if all(met) if need_all else any(met):
                 return maximum, None
             return otherwise, {
                 "reason": CHECK_REASON,
                 "formula": None,
                 "values": {
-                    "failed": [labels[n] for n in failed],
-                    "passed": [labels[n] for n in names if values[n]],
+                    "failed": [c[3] for c, ok in zip(conditions, met, strict=True) if not ok],
+                    "passed": [c[3] for c, ok in zip(conditions, met, strict=True) if ok],
                 },
-                "inputs": {n: values[n] for n in names},
+                "inputs": {c[0]: values[c[0]] for c in conditions},
             }
 
         return leaf

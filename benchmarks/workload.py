@@ -94,8 +94,11 @@ def _leaf_kinds(k: int, field: int) -> tuple[str, dict[str, Any], dict[str, Any]
         ),
         (
             "check",
-            {"any_of": [f"{p}_a", f"{p}_b"], "otherwise": "half"},
-            {f"{p}_a": flag, f"{p}_b": flag},
+            {
+                "any_of": [f"{p}_a", {"indicator": f"{p}_cat_giam", "gte": "4%"}],
+                "otherwise": "half",
+            },
+            {f"{p}_a": flag, f"{p}_cat_giam": ratio},
         ),
         (
             "choice",
@@ -368,8 +371,13 @@ class UnitFactory:
             name = str(p["value"])
             values[name] = self._banded(rng, name, p["bands"])
         elif rule == "check":
-            for name in p.get("all_of") or p.get("any_of"):
-                values[str(name)] = rng.random() < 0.9
+            for condition in p.get("all_of") or p.get("any_of"):
+                if isinstance(condition, str):
+                    values[condition] = rng.random() < 0.9
+                elif str(condition["indicator"]) not in values:
+                    name = str(condition["indicator"])
+                    (bound,) = (v for k, v in condition.items() if k != "indicator")
+                    values[name] = self._near(rng, name, bound)
         elif rule == "choice":
             name = str(p["indicator"])
             table: Mapping[str, Any] = p["points"]
@@ -410,6 +418,16 @@ class UnitFactory:
         if kind == "count":
             return max(0, int(value) + rng.choice((0, 0, 1, -1)))
         return max(Decimal(0), value + Decimal(rng.randint(-100, 100)) / 100)
+
+    def _near(self, rng: random.Random, name: str, bound: Any) -> Any:
+        """A value at, just below or above a threshold, mostly on the good side."""
+        kind = self.ruleset.indicators[name].type
+        edge = parse_decimal(bound, percent=kind == "ratio")
+        step = {"ratio": Decimal("0.01"), "count": Decimal(1)}.get(kind, Decimal("0.5"))
+        value = max(Decimal(0), edge + step * rng.choice((0, 1, 2, -1)))
+        if kind == "ratio":
+            return min(value, Decimal(1))
+        return int(value) if kind == "count" else value
 
     def _level(self, rng: random.Random, kind: str) -> Any:
         if kind == "ratio":
