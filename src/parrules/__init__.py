@@ -10,9 +10,9 @@ Load a ruleset and a unit, score it, read the explanation::
 
 from __future__ import annotations
 
-import importlib.metadata
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from ._batch import BatchResult, UnitResult, score_batch
 from ._engine import score
 from ._model import (
     Appraisal,
@@ -38,13 +38,31 @@ from ._params import Params
 from ._plugins import BrokenPlugin, Registry, make_plugin_manager
 from ._ruleset import known_ids, load_ruleset
 from ._units import load_unit, unit_from_mapping
-from ._validate import Finding, validate
 from ._yaml import Limits, yaml_limits
-from .analysis import rank
-from .analysis.diff import diff_rulesets
-from .analysis.plan import plan
 from .errors import ParRulesError
 from .hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from ._batch import BatchResult, UnitResult, score_batch
+    from ._many import score_many, write_jsonl
+    from ._validate import Finding, validate
+    from .analysis import rank
+    from .analysis.diff import diff_rulesets
+    from .analysis.plan import plan
+
+# Imported when first used, so that `import parrules` loads only what scoring needs.
+_LAZY = {
+    "BatchResult": "._batch",
+    "UnitResult": "._batch",
+    "score_batch": "._batch",
+    "score_many": "._many",
+    "write_jsonl": "._many",
+    "Finding": "._validate",
+    "validate": "._validate",
+    "rank": ".analysis",
+    "diff_rulesets": ".analysis.diff",
+    "plan": ".analysis.plan",
+}
 
 __all__ = [
     "Appraisal",
@@ -84,12 +102,28 @@ __all__ = [
     "rank",
     "score",
     "score_batch",
+    "score_many",
     "unit_from_mapping",
     "validate",
+    "write_jsonl",
     "yaml_limits",
 ]
 
-try:
-    __version__ = importlib.metadata.version("parrules")
-except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    # The version is read from the installed metadata only when asked for: importing
+    # importlib.metadata is a good part of the cost of `import parrules`.
+    if name == "__version__":
+        from ._json import version
+
+        found = version()
+        return "0.0.0" if found == "unknown" else found  # "0.0.0": a checkout not installed
+    raise AttributeError(f"module 'parrules' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,8 +1,17 @@
-"""Scoring: a plain loop over pre-bound rules. No I/O, no hook calls, no text formatting."""
+"""Scoring: a plain loop over pre-bound rules. No I/O, no hook calls, no text formatting.
+
+The loop keeps only what a score card stores (see ``StageResult``): the points of each leaf a
+rule scored. A stage whose inputs for a leaf are the very objects the previous stage had (the unit
+loader layers stages so) reuses that leaf's points instead of evaluating its rule again: rules are
+pure functions of the indicators they declare.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+import decimal
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -26,60 +35,197 @@ RESCALED = Text(
     "Not applicable; scored at the rate its sibling criteria achieved ({rate:%})",
 )
 
+_ROUNDING = decimal.Context(prec=60, rounding=ROUND_HALF_UP)  # as ``_numbers.quantize``
+_ABSENT = object()
+_NO_OUTCOMES: Mapping[int, Outcome] = {}
+
 
 def score(ruleset: Ruleset, unit: UnitInputs) -> ScoreCard:
     """Score every stage of a unit; raises ``ScoringError`` subclasses, never returns a partial
     card."""
+    stages = score_stages(ruleset, unit)
+    return card(ruleset, unit, [(s.scored, s.outcomes, s.total) for s in stages])
+
+
+def score_stages(ruleset: Ruleset, unit: UnitInputs) -> list[_Scored]:
+    """What a card keeps of each stage, as ``score`` computes it."""
     if unit.ruleset != ruleset.id:
         msg = f"the unit is for ruleset '{unit.ruleset}', not '{ruleset.id}'"
         raise ScoringError(msg, unit=unit.unit)
+    plan = plan_of(ruleset)
+    stages: list[_Scored] = []
+    previous: _Scored | None = None
+    for stage in unit.stages:
+        previous = _score_stage(plan, unit, stage, previous)
+        stages.append(previous)
+    return stages
+
+
+Kept = tuple[tuple[Decimal | None, ...], Mapping[int, Outcome], Decimal]
+"""What a card keeps of a stage: the points rules computed, outcomes kept as such, the total."""
+
+
+def card(ruleset: Ruleset, unit: UnitInputs, stages: Sequence[Kept]) -> ScoreCard:
+    """The score card of a unit from what was kept of its stages."""
     return ScoreCard(
         unit=unit,
         ruleset=ruleset,
-        stages=tuple(_score_stage(ruleset, unit, stage) for stage in unit.stages),
+        stages=tuple(
+            StageResult(
+                stage=stage.name,
+                total=total,
+                max=ruleset.max,
+                classification=ruleset.classify(total),
+                remedies=unit.remedies,
+                ruleset=ruleset,
+                inputs=stage,
+                scored=scored,
+                outcomes=outcomes or _NO_OUTCOMES,
+            )
+            for stage, (scored, outcomes, total) in zip(unit.stages, stages, strict=True)
+        ),
     )
 
 
-def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResult:
-    results: dict[str, NodeResult] = {}
+class _Plan:
+    """What scoring needs of a ruleset, found once: the leaves with their bound rules, and the
+    parents from the bottom up."""
+
+    __slots__ = (
+        "ends",
+        "exponent",
+        "indicators",
+        "leaves",
+        "nodes",
+        "parent_at",
+        "parents",
+        "precision",
+        "readers",
+        "reads",
+        "rescaling",
+        "size",
+        "top",
+        "zero",
+    )
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        flat, children = ruleset.flat, ruleset._children
+        self.nodes, self.ends, self.indicators = flat, ruleset._ends, ruleset.indicators
+        self.size = len(flat)
+        self.precision = ruleset.precision
+        self.exponent = exponent = Decimal(1).scaleb(-ruleset.precision)
+        self.zero = ZERO.quantize(exponent)
+        self.leaves = tuple(
+            (i, n.code, n, n.evaluate, n.reads, (n.floor - 1, n.max + 1), _round(n.max, exponent))
+            for i, n in enumerate(flat)
+            if not children[i]
+        )
+        """Per leaf: its position, code, node, rule, indicators, the bounds within which points
+        may be rounded, and its max rounded (the full points, shared by every card)."""
+        self.reads = frozenset(name for n in flat if n.evaluate is not None for name in n.reads)
+        readers: dict[str, set[int]] = {}
+        for i, node in enumerate(flat):
+            for name in node.reads:
+                readers.setdefault(name, set()).add(i)
+        self.readers = {name: frozenset(leaves) for name, leaves in readers.items()}
+        """The leaves reading each indicator."""
+        self.parents = tuple((i, children[i]) for i in range(len(flat) - 1, -1, -1) if children[i])
+        self.parent_at = {flat[i].code: i for i, _ in self.parents}
+        self.top = tuple(ruleset._positions[n.code] for n in ruleset.nodes)
+        self.rescaling = frozenset(
+            i
+            for i, kids in enumerate((*children, self.top))
+            if any(flat[k].not_applicable == "rescale" for k in kids)
+        )  # sibling groups with a node that may be rescaled; the top level is ``len(flat)``
+
+
+def _round(value: Decimal, exponent: Decimal) -> Decimal:
+    return value.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
+
+
+def plan_of(ruleset: Ruleset) -> _Plan:
+    plan: _Plan | None = ruleset._plan
+    if plan is None:
+        plan = _Plan(ruleset)
+        object.__setattr__(ruleset, "_plan", plan)
+    return plan
+
+
+class _Scored(NamedTuple):
+    """One stage as scored; ``not_applicable`` maps each not-applicable leaf to its outcome."""
+
+    stage: Stage
+    scored: tuple[Decimal | None, ...]
+    outcomes: Mapping[int, Outcome]
+    not_applicable: Mapping[int, Outcome]
+    total: Decimal
+
+
+def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored | None) -> _Scored:
+    values, appraisals = stage.indicators, stage.points
+    dirty: set[int] = set()  # the leaves whose inputs changed since the previous stage
+    if previous is not None:
+        changed = _changed(values, previous.stage.indicators)
+        if not changed and _same(appraisals, previous.stage.points):
+            return previous._replace(stage=stage)  # nothing changed: share the previous stage
+        dirty = set().union(*(plan.readers.get(name, ()) for name in changed))
+        dirty.update(previous.outcomes)
+    points: list[Any] = [None] * plan.size
+    scored: list[Decimal | None] = [None] * plan.size
+    outcomes: dict[int, Outcome] = {}
+    not_applicable: dict[int, Outcome] = {}
     unscored: list[str] = []
     failures: list[RuleFailure] = []
-
-    def visit_all(nodes: tuple[Node, ...]) -> Decimal:
-        points = sum((visit(node) for node in nodes), ZERO)
-        rescaled = [
-            n
-            for n in nodes
-            if n.not_applicable == "rescale"
-            and n.code in results
-            and results[n.code].not_applicable
-        ]
-        if rescaled:
-            points += _rescale(nodes, rescaled, results, ruleset.precision)
-        return points
-
-    def visit(node: Node) -> Decimal:
-        appraisal = stage.points.get(node.code)
-        if node.children and appraisal is not None:
-            # Scored as a whole by the appraisal: its sub-criteria are not itemised.
-            results[node.code] = NodeResult(node, appraisal.points, appraisal=appraisal)
-            return appraisal.points
-        if node.children:
-            points = visit_all(node.children)
-            results[node.code] = NodeResult(node, points)
-            return points
-        try:
-            result = _score_leaf(ruleset, unit, stage, node)
-        except RuleFailure as exc:  # keep going, so that one run names every failing leaf
-            failures.append(exc)
-            return ZERO
-        if result is None:
-            unscored.append(node.code)
-            return ZERO
-        results[node.code] = result
-        return result.points
-
-    total = visit_all(ruleset.nodes)
+    wholes = [plan.parent_at[code] for code in appraisals if code in plan.parent_at]
+    hidden: set[int] = set()  # inside a node the appraisal scored as a whole: not itemised
+    for i in wholes:
+        hidden.update(range(i + 1, plan.ends[i]))
+    complete = values.keys() >= plan.reads  # no indicator a rule reads is missing
+    exponent, zero = plan.exponent, plan.zero
+    for i, code, node, evaluate, reads, (low, high), full in plan.leaves:
+        appraisal = appraisals.get(code)
+        if appraisal is not None:
+            points[i] = appraisal.points
+            continue
+        if hidden and i in hidden:
+            continue
+        if evaluate is None:
+            unscored.append(code)
+            continue
+        if previous is not None and i not in dirty and previous.scored[i] is not None:
+            points[i] = scored[i] = previous.scored[i]  # its inputs are those it had: reuse
+            if i in previous.not_applicable:
+                not_applicable[i] = previous.not_applicable[i]
+            continue
+        if not complete and any(name not in values for name in reads):
+            outcome, value = _missing(plan, node, unit, stage)
+            outcomes[i] = outcome
+        else:
+            try:
+                outcome = evaluate(values)
+            except Exception as exc:
+                failures.append(_failure(exc, node, unit, stage))
+                continue
+            # The common case inline; anything else goes through the full checks of `_checked`.
+            if type(outcome) is Outcome and not outcome.not_applicable:
+                value = outcome.points
+                if type(value) is Decimal and value.is_finite() and low <= value <= high:
+                    value = value.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
+                    if node.floor <= value <= node.max:
+                        if value == node.max:  # the same value, written the same: share it
+                            value = full
+                        elif not value and not value.is_signed():
+                            value = zero
+                        points[i] = scored[i] = value
+                        continue
+            try:
+                outcome, value = _checked(node, unit, outcome, exponent)
+            except RuleFailure as failure:
+                failures.append(failure)
+                continue
+        if outcome.not_applicable:
+            not_applicable[i] = outcome
+        points[i] = scored[i] = value
     if failures:
         first = failures[0]
         raise RuleFailure(
@@ -88,7 +234,7 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
             rule=first.rule,
             code=first.code or "?",
             unit=unit.unit,
-            not_scored=_with_ancestors(ruleset, [f.code or "" for f in failures]),
+            not_scored=_with_ancestors(plan, [f.code or "" for f in failures]),
             others=tuple(failures[1:]),
         ) from first.__cause__
     if unscored:
@@ -97,42 +243,75 @@ def _score_stage(ruleset: Ruleset, unit: UnitInputs, stage: Stage) -> StageResul
             f"node(s) {', '.join(unscored)}; add them under 'points:'"
         )
         raise NotScoredError(
-            msg, code=unscored[0], unit=unit.unit, not_scored=_with_ancestors(ruleset, unscored)
+            msg, code=unscored[0], unit=unit.unit, not_scored=_with_ancestors(plan, unscored)
         )
-    return StageResult(
-        stage=stage.name,
-        results=tuple(results[n.code] for n in ruleset.flat if n.code in results),
-        total=total,
-        max=ruleset.max,
-        classification=ruleset.classify(total),
-        remedies=unit.remedies,
-    )
+    rescaling = plan.rescaling if not_applicable else ()
+    for i, kids in plan.parents:
+        if hidden and i in hidden:
+            continue
+        appraisal = appraisals.get(plan.nodes[i].code) if wholes else None
+        if appraisal is not None:  # scored as a whole: its sub-criteria are not itemised
+            points[i] = appraisal.points
+            continue
+        total = sum([points[k] for k in kids], ZERO)
+        if i in rescaling:
+            total += _rescale(plan, kids, points, scored, outcomes, not_applicable)
+        points[i] = total
+    total = sum([points[k] for k in plan.top], ZERO)
+    if plan.size in rescaling:
+        total += _rescale(plan, plan.top, points, scored, outcomes, not_applicable)
+    return _Scored(stage, tuple(scored), outcomes or _NO_OUTCOMES, not_applicable, total)
 
 
-def _with_ancestors(ruleset: Ruleset, codes: list[str]) -> tuple[str, ...]:
+def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) -> NodeResult | None:
+    """One leaf scored on its own, as a stage scores it (for analyses that try changes); None
+    for an appraised leaf the stage gives no points for."""
+    appraisal = stage.points.get(node.code)
+    if appraisal is not None:
+        return NodeResult(node, appraisal.points, appraisal=appraisal)
+    if node.evaluate is None:
+        return None
+    plan = plan_of(ruleset)
+    if any(name not in stage.indicators for name in node.reads):
+        outcome, points = _missing(plan, node, unit, stage)
+    else:
+        try:
+            outcome = node.evaluate(stage.indicators)
+        except Exception as exc:
+            raise _failure(exc, node, unit, stage) from exc.__cause__
+        outcome, points = _checked(node, unit, outcome, plan.exponent)
+    return NodeResult(node, points, outcome=outcome, not_applicable=outcome.not_applicable)
+
+
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """The same keys with the very same value objects (cheaper, and stricter, than ``==``)."""
+    return a is b or (len(a) == len(b) and all(b.get(k, _ABSENT) is v for k, v in a.items()))
+
+
+def _changed(values: Mapping[str, Any], before: Mapping[str, Any]) -> list[str]:
+    """The indicators whose value is not the very object the previous stage had."""
+    if values is before:
+        return []
+    changed = [name for name, value in values.items() if before.get(name, _ABSENT) is not value]
+    if len(before) > len(values) - len(changed):  # some may be gone
+        changed.extend(name for name in before if name not in values)
+    return changed
+
+
+def _with_ancestors(plan: _Plan, codes: list[str]) -> tuple[str, ...]:
     """The codes and every code above them, in ruleset order: what a failure leaves unscored."""
     hit = set()
     for code in codes:
         while code:
             hit.add(code)
             code = code.rpartition(".")[0]
-    return tuple(node.code for node in ruleset.flat if node.code in hit)
+    return tuple(node.code for node in plan.nodes if node.code in hit)
 
 
-def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) -> NodeResult | None:
-    appraisal = stage.points.get(node.code)
-    if appraisal is not None:
-        return NodeResult(node, appraisal.points, appraisal=appraisal)
-    evaluate = node.evaluate
-    if evaluate is None:
-        return None
-    values = stage.indicators
-    missing = [name for name in node.reads if name not in values]
-    if missing:
-        return _missing(ruleset, node, unit, stage, missing)
-    try:
-        outcome = evaluate(values)
-    except InputError as exc:
+def _failure(exc: Exception, node: Node, unit: UnitInputs, stage: Stage) -> RuleFailure:
+    """A rule raised: a data error names the stage, node and line (raised at once); a failure
+    of the rule itself names the plugin (returned, so that the stage can name every one)."""
+    if isinstance(exc, InputError):
         raise UnitError(
             f"stage '{stage.name}': {exc.message}",
             path=unit.path,
@@ -141,51 +320,26 @@ def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) ->
             field=exc.field,
             hint=exc.hint,
         ) from None
-    except ParRulesError:
-        raise
-    except Exception as exc:
-        raise RuleFailure(
-            f"{type(exc).__name__}: {exc}",
-            plugin=node.plugin or "?",
-            rule=node.rule or "?",
-            code=node.code,
-            unit=unit.unit,
-        ) from exc
-    return _checked(node, unit, outcome, ruleset.precision)
+    if isinstance(exc, RuleFailure):
+        return exc
+    if isinstance(exc, ParRulesError):
+        raise exc
+    failure = RuleFailure(
+        f"{type(exc).__name__}: {exc}",
+        plugin=node.plugin or "?",
+        rule=node.rule or "?",
+        code=node.code,
+        unit=unit.unit,
+    )
+    failure.__cause__ = exc
+    return failure
 
 
-def _rescale(
-    siblings: tuple[Node, ...], rescaled: list[Node], results: dict[str, NodeResult], precision: int
-) -> Decimal:
-    """Give each not-applicable child its siblings' rate of achievement, so the parent scores as
-    if rescaled to its max while still being the exact sum of its children. Returns the points
-    added."""
-    applicable = [
-        results[c.code]
-        for c in siblings
-        if c.code in results and not results[c.code].not_applicable
-    ]
-    achieved = sum((r.points for r in applicable), ZERO)
-    possible = sum((r.max for r in applicable if not r.node.bonus), ZERO)
-    rate = achieved / possible if possible else Decimal(1)
-    added = ZERO
-    for child in rescaled:
-        result = results[child.code]
-        points = min(child.max, quantize(child.max * rate, precision))
-        outcome = result.outcome
-        if outcome is not None:
-            outcome = attrs.evolve(
-                outcome,
-                reason=RESCALED if points < child.max else None,
-                values=(*outcome.values, ("rate", rate)),
-            )
-        results[child.code] = attrs.evolve(result, points=points, outcome=outcome)
-        added += points
-    return added
-
-
-def _checked(node: Node, unit: UnitInputs, outcome: object, precision: int) -> NodeResult:
-    """Guard the engine's invariants against whatever a plugin returned."""
+def _checked(
+    node: Node, unit: UnitInputs, outcome: object, exponent: Decimal
+) -> tuple[Outcome, Decimal]:
+    """Guard the engine's invariants against whatever a plugin returned; the outcome and the
+    leaf's points."""
 
     def fail(message: str) -> RuleFailure:
         return RuleFailure(
@@ -201,23 +355,22 @@ def _checked(node: Node, unit: UnitInputs, outcome: object, precision: int) -> N
     if not isinstance(outcome.points, Decimal) or not outcome.points.is_finite():
         raise fail(f"returned points {outcome.points!r}, not a finite Decimal")
     if outcome.not_applicable:
-        return NodeResult(node, _not_applicable_points(node), outcome=outcome, not_applicable=True)
+        return outcome, _not_applicable_points(node)
     if not node.floor - 1 <= outcome.points <= node.max + 1:  # before rounding a huge number
         raise fail(f"returned {outcome.points} points, outside {node.floor}–{node.max}")
-    points = quantize(outcome.points, precision)
+    points = _round(outcome.points, exponent)
     if not node.floor <= points <= node.max:
         raise fail(f"returned {points} points, outside {node.floor}–{node.max}")
-    return NodeResult(node, points, outcome=outcome)
+    return outcome, points
 
 
-def _label(ruleset: Ruleset, name: str) -> Text:
-    indicator = ruleset.indicators[name]
+def _label(plan: _Plan, name: str) -> Text:
+    indicator = plan.indicators[name]
     return Text(indicator.label, indicator.label_en or indicator.label)
 
 
-def _missing(
-    ruleset: Ruleset, node: Node, unit: UnitInputs, stage: Stage, missing: list[str]
-) -> NodeResult:
+def _missing(plan: _Plan, node: Node, unit: UnitInputs, stage: Stage) -> tuple[Outcome, Decimal]:
+    missing = [name for name in node.reads if name not in stage.indicators]
     policy = node.missing
     if policy == "error":
         raise UnitError(
@@ -231,15 +384,49 @@ def _missing(
         ZERO if policy != "full" else node.max,
         MISSING,
         None,
-        (("missing", [_label(ruleset, name) for name in missing]),),
+        (("missing", [_label(plan, name) for name in missing]),),
         (),
         not_applicable=policy == "not_applicable",
     )
     if outcome.not_applicable:
-        return NodeResult(node, _not_applicable_points(node), outcome=outcome, not_applicable=True)
-    return NodeResult(node, outcome.points, outcome=outcome)
+        return outcome, _not_applicable_points(node)
+    return outcome, outcome.points
 
 
 def _not_applicable_points(node: Node) -> Decimal:
     """Full points, or zero; a rescaled node is given its points once its siblings are known."""
     return node.max if node.not_applicable == "full" else ZERO
+
+
+def _rescale(
+    plan: _Plan,
+    siblings: tuple[int, ...],
+    points: list[Any],
+    scored: list[Decimal | None],
+    outcomes: dict[int, Outcome],
+    not_applicable: Mapping[int, Outcome],
+) -> Decimal:
+    """Give each not-applicable child its siblings' rate of achievement, so the parent scores as
+    if rescaled to its max while still being the exact sum of its children. Returns the points
+    added."""
+    nodes = plan.nodes
+    rescaled = [k for k in siblings if k in not_applicable and nodes[k].not_applicable == "rescale"]
+    if not rescaled:
+        return ZERO
+    applicable = [k for k in siblings if k not in not_applicable]
+    achieved = sum((points[k] for k in applicable), ZERO)
+    possible = sum((nodes[k].max for k in applicable if not nodes[k].bonus), ZERO)
+    rate = achieved / possible if possible else Decimal(1)
+    added = ZERO
+    for k in rescaled:
+        child = nodes[k]
+        value = min(child.max, quantize(child.max * rate, plan.precision))
+        outcome = not_applicable[k]
+        outcomes[k] = attrs.evolve(
+            outcome,
+            reason=RESCALED if value < child.max else None,
+            values=(*outcome.values, ("rate", rate)),
+        )
+        points[k] = scored[k] = value
+        added += value
+    return added

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -29,7 +29,11 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+@functools.cache
 def version() -> str:
+    """The installed version of parrules, read once."""
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("parrules")
     except importlib.metadata.PackageNotFoundError:

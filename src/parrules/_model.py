@@ -7,6 +7,7 @@ Nothing here parses files or computes scores; named constructors elsewhere build
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import string
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -167,6 +168,14 @@ class Ruleset:
     digest: str = ""
     flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
     _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
+    _positions: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False)
+    """Each code's position in ``flat``, the order of a stage's results."""
+    _children: tuple[tuple[int, ...], ...] = attrs.field(init=False, eq=False, repr=False)
+    """The positions in ``flat`` of each node's children (empty for a leaf)."""
+    _ends: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
+    """The position in ``flat`` just after each node's last descendant."""
+    _plan: Any = attrs.field(init=False, default=None, eq=False, repr=False)
+    """The engine's scoring plan, made on first use."""
 
     def __attrs_post_init__(self) -> None:
         flat: list[Node] = []
@@ -177,8 +186,17 @@ class Ruleset:
                 walk(node.children)
 
         walk(self.nodes)
+        positions = {n.code: i for i, n in enumerate(flat)}
+        ends = [0] * len(flat)
+        for i in range(len(flat) - 1, -1, -1):
+            ends[i] = ends[positions[flat[i].children[-1].code]] if flat[i].children else i + 1
         object.__setattr__(self, "flat", tuple(flat))
         object.__setattr__(self, "_by_code", {n.code: n for n in flat})
+        object.__setattr__(self, "_positions", positions)
+        object.__setattr__(
+            self, "_children", tuple(tuple(positions[c.code] for c in n.children) for n in flat)
+        )
+        object.__setattr__(self, "_ends", tuple(ends))
 
     def node(self, code: str) -> Node:
         try:
@@ -307,7 +325,30 @@ def format_value(value: Any, lang: str = "vi") -> str:
 
 
 def render(template: str, values: Mapping[str, Any], lang: str) -> str:
-    return str(_Formatter(lang).vformat(template, (), dict(values)))
+    """``template.format(**values)``, with values shown the reader's way; a template is parsed
+    once, since explanations reuse a few templates for every unit."""
+    formatter = _Formatter(lang)
+    pieces = _pieces(template)
+    if pieces is None:  # positional fields or nested specs: leave them to the full formatter
+        return str(formatter.vformat(template, (), dict(values)))
+    out = []
+    for literal, field, spec, conversion in pieces:
+        out.append(literal)
+        if field is not None:
+            value = formatter.convert_field(formatter.get_field(field, (), values)[0], conversion)
+            out.append(formatter.format_field(value, spec))
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pieces(template: str) -> tuple[tuple[str, str | None, str, str | None], ...] | None:
+    pieces = tuple(string.Formatter().parse(template))
+    for _, field, spec, _ in pieces:
+        if field is not None and (not field or field[0].isdigit() or "{" in (spec or "")):
+            return None
+    return tuple(
+        (literal, field, spec or "", conversion) for literal, field, spec, conversion in pieces
+    )
 
 
 @attrs.frozen
@@ -414,37 +455,104 @@ class StageResult:
     """A unit's score at one stage: every scored node in ruleset order, the total and its class.
 
     The sub-criteria of a node the appraisal scored as a whole are not listed.
+
+    Kept small, since analyses hold many thousands of cards: only the points that rules computed
+    are stored (``None`` where the appraisal gave the points, and for parents). A parent's points
+    are the sum of its children's, and a rule's outcome is computed again from the stage's
+    indicators when ``results`` are first read: rules are pure functions of the indicators they
+    declare, so the explanation is the one the score came from.
     """
 
     stage: str
-    results: tuple[NodeResult, ...]
     total: Decimal
     max: Decimal
     classification: Band | None
     remedies: Mapping[str, Remedy] = attrs.field(factory=dict, eq=False, repr=False)
-    _by_code: Mapping[str, NodeResult] = attrs.field(init=False, eq=False, repr=False)
+    _ruleset: Ruleset = attrs.field(kw_only=True, eq=False, repr=False)
+    _inputs: Stage = attrs.field(kw_only=True, repr=False)
+    """The stage's complete inputs, which the unit holds anyway."""
+    _scored: tuple[Decimal | None, ...] = attrs.field(kw_only=True, repr=False)
+    """Per node of ``ruleset.flat``: a rule's (rounded) points, or None."""
+    _outcomes: Mapping[int, Outcome] = attrs.field(kw_only=True, factory=dict, repr=False)
+    """Outcomes that cannot be computed again from the rule alone (missing data, rescaled)."""
+    _made: tuple[NodeResult | None, ...] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False
+    )
+    """Per node of ``ruleset.flat``, once made: its result, or None if it was not itemised."""
+    _results: tuple[NodeResult, ...] = attrs.field(init=False, default=(), eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_by_code", {r.node.code: r for r in self.results})
+    @property
+    def results(self) -> tuple[NodeResult, ...]:
+        """Every scored node in ruleset order, made on first use."""
+        if self._made is None:
+            self._make()
+        return self._results
+
+    def _make(self) -> None:
+        flat, children, ends = self._ruleset.flat, self._ruleset._children, self._ruleset._ends
+        made: list[NodeResult | None] = [None] * len(flat)
+        direct = self._direct()
+        for i in direct:
+            made[i] = self._direct_result(i)
+        shown = [True] * len(flat)
+        for i in direct:
+            shown[i + 1 : ends[i]] = [False] * (ends[i] - i - 1)
+        for i in range(len(flat) - 1, -1, -1):  # children before their parent
+            if made[i] is None and shown[i]:
+                total = sum((made[c].points for c in children[i]), ZERO)  # type: ignore[union-attr]
+                made[i] = NodeResult(flat[i], total)
+        object.__setattr__(self, "_made", tuple(made))
+        object.__setattr__(self, "_results", tuple(r for r in made if r is not None))
+
+    def _direct(self) -> list[int]:
+        """Positions of the nodes scored directly: leaves, and nodes the appraisal scored as a
+        whole, but not what is inside the latter."""
+        flat, children, ends = self._ruleset.flat, self._ruleset._children, self._ruleset._ends
+        appraisals = self._inputs.points
+        direct, i = [], 0
+        while i < len(flat):
+            if children[i] and flat[i].code not in appraisals:
+                i += 1  # a parent scores the sum of its children: look inside
+                continue
+            direct.append(i)
+            i = ends[i]
+        return direct
+
+    def _direct_result(self, i: int) -> NodeResult:
+        node, points = self._ruleset.flat[i], self._scored[i]
+        if points is None:
+            appraisal = self._inputs.points[node.code]
+            return NodeResult(node, appraisal.points, appraisal=appraisal)
+        outcome = self._outcomes.get(i)
+        if outcome is None:
+            assert node.evaluate is not None
+            outcome = node.evaluate(self._inputs.indicators)
+        return NodeResult(node, points, outcome=outcome, not_applicable=outcome.not_applicable)
 
     @property
     def percent(self) -> Decimal:
         return percent(self.total, self.max)
 
     def node(self, code: str) -> NodeResult:
-        try:
-            return self._by_code[code]
-        except KeyError:
+        result = self.get(code)
+        if result is None:
             from .errors import UnknownNameError, close_match
 
             raise UnknownNameError(
                 f"no node '{code}' scored at stage '{self.stage}'",
-                hint=close_match(code, self._by_code),
-            ) from None
+                hint=close_match(code, [r.code for r in self.results]),
+            )
+        return result
 
     def get(self, code: str) -> NodeResult | None:
         """The node's result, or None when it was not itemised at this stage."""
-        return self._by_code.get(code)
+        position = self._ruleset._positions.get(code)
+        if position is None:
+            return None
+        if self._made is None:
+            self._make()
+        assert self._made is not None
+        return self._made[position]
 
     @property
     def fields(self) -> tuple[NodeResult, ...]:
@@ -453,11 +561,24 @@ class StageResult:
     @property
     def deductions(self) -> tuple[Deduction, ...]:
         """Nodes scored directly and below their max, in ruleset order; their losses add up to
-        ``max − total`` (less any bonus points)."""
+        ``max − total`` (less any bonus points).
+
+        Made from the stored points, so that explaining them leaves the card as small as it was.
+        """
+        flat, appraisals, made = self._ruleset.flat, self._inputs.points, self._made
+        lost = []
+        for i in self._direct():
+            node, points = flat[i], self._scored[i]
+            if node.bonus:
+                continue
+            if points is None:
+                points = appraisals[node.code].points
+            if points < node.max:
+                lost.append(i)
         return tuple(
             Deduction(r, self.remedies.get(r.code))
-            for r in self.results
-            if r.scored_directly and not r.node.bonus and r.lost > 0
+            for r in (made[i] if made else self._direct_result(i) for i in lost)
+            if r is not None
         )
 
 

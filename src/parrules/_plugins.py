@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -37,6 +36,8 @@ def make_plugin_manager(
     A plugin that fails to import is returned as broken instead of raising: one bad plugin must
     not stop the others, nor ``import parrules``.
     """
+    import importlib.metadata
+
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     for name in BUILTIN_PLUGINS:
@@ -125,6 +126,8 @@ class Registry:
 
 
 def _version_of(plugin: object) -> str:
+    import importlib.metadata
+
     module = getattr(plugin, "__name__", type(plugin).__module__)
     top = module.partition(".")[0]
     for dist in [top, *_distributions().get(top, [])]:
@@ -137,6 +140,8 @@ def _version_of(plugin: object) -> str:
 
 @functools.cache
 def _distributions() -> Mapping[str, list[str]]:
+    import importlib.metadata
+
     return importlib.metadata.packages_distributions()
 
 
