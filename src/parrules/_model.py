@@ -49,6 +49,7 @@ class Outcome:
 
 
 Evaluate = Callable[[Values], Outcome]
+"""What a rule's ``bind`` returns: scores one leaf for one unit's values, with no side effects."""
 
 
 @attrs.frozen

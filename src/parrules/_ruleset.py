@@ -529,7 +529,7 @@ def load_ruleset(ref: str | Path, *, registry: Registry | None = None) -> Rulese
     """
     registry = registry or default_registry()
     path = resolve(ref, registry)
-    key = (str(path.resolve()), id(registry))
+    key = (str(path), id(registry))  # as spelt: the ruleset keeps the path it was loaded by
     cached = _CACHE.get(key)
     try:
         if cached is not None and _stamp([f[0] for f in cached[0]]) == cached[0]:
