@@ -69,6 +69,17 @@ class _Reader:
                 raise self.error(raw, name, str(exc)) from None
         return values
 
+    def known_code(self, raw: Any, code: str) -> None:
+        if not self.ruleset.has_node(code):
+            raise self.error(
+                raw,
+                code,
+                f"the ruleset has no node '{code}'",
+                code=code,
+                hint=close_match(code, [n.code for n in self.ruleset.flat]),
+                cls=UnknownNameError,
+            )
+
     def points(self, raw: Any) -> dict[str, Appraisal]:
         if raw is None:
             return {}
@@ -76,15 +87,7 @@ class _Reader:
             raise self.error(raw, None, "'points' must be a mapping of code: points")
         result = {}
         for code, entry in raw.items():
-            if not self.ruleset.has_node(code):
-                raise self.error(
-                    raw,
-                    code,
-                    f"the ruleset has no node '{code}'",
-                    code=code,
-                    hint=close_match(code, [n.code for n in self.ruleset.flat]),
-                    cls=UnknownNameError,
-                )
+            self.known_code(raw, code)
             node = self.ruleset.node(code)
             inner = [c for c in raw if c != code and c.startswith(code + ".")]
             if inner:
@@ -157,15 +160,7 @@ class _Reader:
             raise self.error(raw, None, "'remedies' must be a mapping of code: {remedy, person}")
         result = {}
         for code, entry in raw.items():
-            if not self.ruleset.has_node(code):
-                raise self.error(
-                    raw,
-                    code,
-                    f"the ruleset has no node '{code}'",
-                    code=code,
-                    hint=close_match(code, [n.code for n in self.ruleset.flat]),
-                    cls=UnknownNameError,
-                )
+            self.known_code(raw, code)
             if (
                 not isinstance(entry, Mapping)
                 or set(entry) - {"remedy", "person"}
