@@ -29,6 +29,17 @@ class _Times:
         return f"{self.label.get(lang)} × {self.count}"
 
 
+@attrs.frozen
+class _Late:
+    """``Báo cáo sơ kết (+1)`` in a reason: formatted only when the reason is read."""
+
+    name: str
+    days: int
+
+    def get(self, lang: str) -> str:
+        return f"{self.name} (+{self.days})"
+
+
 def _floor(p: Params) -> Decimal:
     floor = p.decimal("floor", p.floor)
     if floor < p.floor:
@@ -112,7 +123,7 @@ def bind_deadline(p: Params) -> Evaluate:
     maximum = p.max
 
     def evaluate(values: Values) -> Outcome:
-        late_items: list[str] = []
+        late_items: list[_Late] = []
         missing_items: list[str] = []
         for item in values[items]:
             when = item.get(date_key)
@@ -120,7 +131,7 @@ def bind_deadline(p: Params) -> Evaluate:
                 missing_items.append(item["name"])
             elif when > item["due"]:
                 days = (when - item["due"]).days
-                late_items.append(f"{item['name']} (+{days})")
+                late_items.append(_Late(item["name"], days))
         deduction = late * len(late_items) + missing * len(missing_items)
         points = max(floor, maximum - deduction)
         return Outcome(
