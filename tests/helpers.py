@@ -46,3 +46,16 @@ def score_leaf(ruleset: Ruleset, indicators: Mapping[str, Any], **unit: Any) -> 
 
 def D(text: str) -> Decimal:
     return Decimal(text)
+
+
+# Lanes paved (seed 004, 8.3.2.2: 93,4% lost 0,25); the 100% and 90% edges are assumed.
+LANES = {
+    "numerator": "done",
+    "denominator": "total",
+    "zero_denominator": "full",
+    "bands": [
+        {"gte": "100%", "points": "0.5"},
+        {"gte": "90%", "lt": "100%", "points": "0.25"},
+        {"lt": "90%", "points": "0"},
+    ],
+}

@@ -17,7 +17,6 @@ import pytest
 
 import parrules
 from parrules import Outcome, Registry, Rule, Text, score_batch
-from parrules._batch import write_atomic
 from parrules.cli import main
 from parrules.errors import (
     DuplicateUnitError,
@@ -27,6 +26,7 @@ from parrules.errors import (
     UnknownNameError,
     YamlError,
 )
+from parrules.report import write_atomic
 
 ROOT = Path(__file__).parent.parent
 

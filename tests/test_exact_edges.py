@@ -16,7 +16,7 @@ import pytest
 import parrules
 from parrules import NodeResult, Ruleset
 
-from helpers import D
+from helpers import LANES, D
 
 NUMBER = {"type": "number", "label": "Chiều dài", "unit": "km"}
 RATIO = {"type": "ratio", "label": "Tỷ lệ"}
@@ -39,18 +39,6 @@ def score_file(ruleset: Ruleset, tmp_path: Path, indicators: str, **extra: str) 
     path.write_text("".join(lines), encoding="utf-8")
     unit = parrules.load_unit(path, ruleset=ruleset)
     return parrules.score(ruleset, unit).node("1.1")
-
-
-LANES = {
-    "numerator": "done",
-    "denominator": "total",
-    "zero_denominator": "full",
-    "bands": [
-        {"gte": "100%", "points": "0.5"},
-        {"gte": "90%", "lt": "100%", "points": "0.25"},
-        {"lt": "90%", "points": "0"},
-    ],
-}
 
 
 @pytest.mark.parametrize(

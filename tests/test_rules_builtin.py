@@ -8,7 +8,7 @@ import pytest
 
 from parrules.errors import RulesetError, UnitError
 
-from helpers import D, score_leaf
+from helpers import LANES, D, score_leaf
 
 COUNT = {"type": "count", "label": "Số lượng"}
 NUMBER = {"type": "number", "label": "Giá trị", "unit": "km"}
@@ -97,17 +97,6 @@ def test_ratio_explains_with_the_numbers(leaf):
 
 
 # --- bands ----------------------------------------------------------------------------------
-
-LANES = {
-    "numerator": "done",
-    "denominator": "total",
-    "zero_denominator": "full",
-    "bands": [
-        {"gte": "100%", "points": "0.5"},
-        {"gte": "90%", "lt": "100%", "points": "0.25"},
-        {"lt": "90%", "points": "0"},
-    ],
-}
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,6 @@ failing rule, which nodes could not be scored.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -204,18 +202,3 @@ def _duplicates(units: list[tuple[str, UnitInputs]]) -> dict[str, ParRulesError]
                 hint="keep one file per unit",
             )
     return errors
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old content or the new, never a part of it."""
-    directory = path.parent if str(path.parent) else Path()
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -624,13 +624,7 @@ def _first(lo: int, hi: int, ok: Callable[[int], bool]) -> int:
 
 def _last(lo: int, hi: int, ok: Callable[[int], bool]) -> int:
     """The largest k in [lo, hi) with ok(k), given ok(lo), not ok(hi) and ok monotone."""
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    return _first(lo, hi, lambda k: not ok(k)) - 1
 
 
 def _largest(hi: int, ok: Callable[[int], bool]) -> int:
