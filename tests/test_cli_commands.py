@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import parrules
 from parrules import cli
 
 DATA = Path(__file__).parent / "data"
@@ -22,6 +23,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = cli.main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def unit_name(path: str) -> str:
+    return parrules.load_unit(path).unit
 
 
 def test_score_prints_the_card_then_the_register(capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,7 +73,7 @@ def test_text_formats(capsys: pytest.CaptureFixture[str], fmt: str, marker: str)
     assert marker in out
 
 
-def test_json_is_the_score_card_one_after_another_for_several(
+def test_json_is_the_score_card_and_a_list_of_them_for_several(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, _ = run(capsys, "score", MINI, "--format", "json", "--stage", "appraisal")
@@ -77,11 +82,54 @@ def test_json_is_the_score_card_one_after_another_for_several(
     assert data["schema"] == "parrules.scorecard/1"
     assert [s["stage"] for s in data["stages"]] == ["appraisal"]
     code, out, _ = run(capsys, "score", MINI, COMMUNES[0], "--format", "json")
-    decoder = json.JSONDecoder()
-    first, end = decoder.raw_decode(out)
-    second, end = decoder.raw_decode(out, end + 1)
-    assert [first["unit"], second["unit"]] == ["Huyện Thử Nghiệm", "Xã An Bình"]
-    assert out[end:] == "\n"
+    assert [card["unit"] for card in json.loads(out)] == ["Huyện Thử Nghiệm", "Xã An Bình"]
+    assert out.endswith("]\n")
+
+
+def test_json_lines_give_one_card_per_line_as_scored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "explain", MINI, *COMMUNES, "--format", "jsonl", "--lang", "en")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    cards = [json.loads(line) for line in lines]
+    assert [c["unit"] for c in cards] == ["Huyện Thử Nghiệm", *(unit_name(u) for u in COMMUNES)]
+    code, whole, _ = run(capsys, "explain", MINI, *COMMUNES, "--format", "json", "--lang", "en")
+    assert cards == json.loads(whole)
+    target = tmp_path / "cards.jsonl"
+    code, out, err = run(capsys, "score", MINI, COMMUNES[0], "-o", str(target), "--stage", "final")
+    assert (code, out, err) == (0, "", "")
+    written = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [[s["stage"] for s in c["stages"]] for c in written] == [["final"], ["final"]]
+
+
+def test_json_lines_report_a_bad_or_repeated_unit_and_go_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("unit: [\n", encoding="utf-8")
+    args = ("score", COMMUNES[0], str(bad), COMMUNES[1], COMMUNES[0], "--format", "jsonl")
+    code, out, err = run(capsys, *args)
+    assert code == 1
+    assert [json.loads(line)["unit"] for line in out.splitlines()] == [
+        unit_name(COMMUNES[0]),
+        unit_name(COMMUNES[1]),
+    ]
+    first, second = err.splitlines()
+    assert first.startswith(f"parrules: {bad}:")
+    assert second == (
+        f"parrules: {COMMUNES[0]}, field 'unit': the unit '{unit_name(COMMUNES[0])}' (2023) is "
+        f"already in {COMMUNES[0]}; this one is not scored (keep one file per unit)"
+    )
+
+
+def test_json_lines_are_only_for_score_cards(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "score", MINI, "--format", "jsonl", "--tables", "card")
+    assert (code, err) == (1, "parrules: --tables cannot be given with --format jsonl\n")
+    code, _, err = run(capsys, "rank", *COMMUNES, "-o", "ranking.jsonl")
+    assert code == 1
+    assert "cannot write jsonl; give --format" in err
+    assert not Path("ranking.jsonl").exists()
 
 
 def test_output_format_follows_the_suffix(

@@ -125,6 +125,32 @@ def test_rescale_gives_a_not_applicable_node_its_siblings_rate(tmp_path, registr
     assert sum((d.lost for d in card.deductions), Decimal(0)) == card.final.max - card.total
 
 
+def test_rescale_counts_neither_bonus_nor_penalty_and_never_goes_below_zero(tmp_path, registry):
+    extra = """\
+      - {code: "1.3", title: Tiêu chí có điểm âm, max: 1, floor: -2}
+      - {code: "1.4", title: Điểm thưởng, max: 1, floor: -1, bonus: true}
+      - {code: "1.5", title: Điểm trừ, max: 0, floor: -1}
+"""
+    path = tmp_path / "r.yaml"
+    path.write_text(RESCALE.replace("max: 10", "max: 11") + extra, encoding="utf-8")
+    ruleset = parrules.load_ruleset(path, registry=registry)
+
+    def rescaled(p11: str, p13: str, p14: str, p15: str) -> Decimal:
+        given = {"1.1": p11, "1.3": p13, "1.4": p14, "1.5": p15}
+        points = {code: {"points": p, "reason": "x"} for code, p in given.items()}
+        data = {"indicators": {"a": 0, "b": 0}, "points": points}
+        card = parrules.score(ruleset, parrules.unit_from_mapping(data, ruleset))
+        children = sum((card.node(f"1.{k}").points for k in range(1, 6)), Decimal(0))
+        assert card.node("1").points == children
+        return card.node("1.2").points
+
+    # 1.1 and 1.3 reached 6 of 8 (75%), whatever the bonus and the penalty.
+    assert rescaled("5", "1", "1", "0") == Decimal("2.25")
+    assert rescaled("5", "1", "-1", "-1") == Decimal("2.25")
+    # Below zero in all, the rescaled criterion scores zero, not less.
+    assert rescaled("0", "-2", "-1", "-1") == Decimal(0)
+
+
 BONUS_PENALTY = """\
 id: test/bonus/2023
 title: Thử điểm thưởng, điểm trừ

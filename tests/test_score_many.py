@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import json
+import multiprocessing
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -51,7 +54,7 @@ def batch(ruleset: Ruleset, n: int) -> list[UnitInputs]:
     return [parrules.unit_from_mapping(unit_data(k), ruleset) for k in range(n)]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("workers", [1, 2, 3])
 def test_a_batch_gives_the_cards_of_each_unit_alone_in_order(mini: Ruleset, workers: int) -> None:
     units = batch(mini, 300)
     alone = [parrules.score(mini, unit) for unit in units]
@@ -86,6 +89,36 @@ def test_an_error_comes_after_the_cards_before_it(mini: Ruleset, workers: int) -
         next(cards)
     assert str(batched.value) == str(alone.value)
     assert "greater than" in str(batched.value)
+
+
+def _dies(*args: Any) -> None:
+    os._exit(3)
+
+
+def _dies_after_one(ruleset: Ruleset, units: Any, tasks: Any, results: Any) -> None:
+    results.send(parrules._many._score_span(ruleset, units, tasks.recv()))
+    os._exit(3)
+
+
+@pytest.mark.parametrize("work", [_dies, _dies_after_one])
+def test_the_chunks_of_a_worker_that_died_are_scored_here(
+    mini: Ruleset, monkeypatch: pytest.MonkeyPatch, work: Any
+) -> None:
+    monkeypatch.setattr(parrules._many, "_work", work)
+    units = batch(mini, 200)
+    cards = list(parrules.score_many(mini, units, workers=2, chunk_size=16))
+    assert cards == [parrules.score(mini, unit) for unit in units]
+
+
+def test_a_batch_left_early_stops_its_workers_and_unfreezes_the_collector(mini: Ruleset) -> None:
+    assert gc.get_freeze_count() == 0
+    cards = parrules.score_many(mini, batch(mini, 200), workers=3, chunk_size=16)
+    next(cards)
+    assert len(multiprocessing.active_children()) == 2
+    assert gc.get_freeze_count() > 0  # the units and ruleset, while the workers share them
+    cards.close()
+    assert multiprocessing.active_children() == []
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_stage_is_scored_as_if_alone(mini: Ruleset) -> None:

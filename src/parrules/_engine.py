@@ -103,6 +103,7 @@ class _Plan:
         "readers",
         "reads",
         "rescaling",
+        "shared",
         "size",
         "top",
         "zero",
@@ -115,6 +116,10 @@ class _Plan:
         self.precision = ruleset.precision
         self.exponent = exponent = Decimal(1).scaleb(-ruleset.precision)
         self.zero = ZERO.quantize(exponent)
+        self.shared: dict[Decimal, Decimal] = {}
+        """Points rules computed, one object per value (rounded to the ruleset's precision, so
+        equal values are written the same): cards share them, and so they cross to the parent
+        process once per batch of cards rather than once per card. At most ``SHARED`` kept."""
         self.leaves = tuple(
             (i, n.code, n, n.evaluate, n.reads, (n.floor - 1, n.max + 1), _round(n.max, exponent))
             for i, n in enumerate(flat)
@@ -137,6 +142,11 @@ class _Plan:
             for i, kids in enumerate((*children, self.top))
             if any(flat[k].not_applicable == "rescale" for k in kids)
         )  # sibling groups with a node that may be rescaled; the top level is ``len(flat)``
+
+
+SHARED = 4096
+"""Distinct points a ruleset's plan keeps one object of (a few hundred in practice: points are
+rounded and bounded by each criterion's max)."""
 
 
 def _round(value: Decimal, exponent: Decimal) -> Decimal:
@@ -181,7 +191,7 @@ def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored 
     for i in wholes:
         hidden.update(range(i + 1, plan.ends[i]))
     complete = values.keys() >= plan.reads  # no indicator a rule reads is missing
-    exponent, zero = plan.exponent, plan.zero
+    exponent, zero, shared = plan.exponent, plan.zero, plan.shared
     for i, code, node, evaluate, reads, (low, high), full in plan.leaves:
         appraisal = appraisals.get(code)
         if appraisal is not None:
@@ -216,6 +226,10 @@ def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored 
                             value = full
                         elif not value and not value.is_signed():
                             value = zero
+                        elif len(shared) < SHARED:
+                            value = shared.setdefault(value, value)
+                        else:
+                            value = shared.get(value, value)
                         points[i] = scored[i] = value
                         continue
             try:
@@ -413,10 +427,14 @@ def _rescale(
     rescaled = [k for k in siblings if k in not_applicable and nodes[k].not_applicable == "rescale"]
     if not rescaled:
         return ZERO
-    applicable = [k for k in siblings if k not in not_applicable]
-    achieved = sum((points[k] for k in applicable), ZERO)
-    possible = sum((nodes[k].max for k in applicable if not nodes[k].bonus), ZERO)
-    rate = achieved / possible if possible else Decimal(1)
+    # The rate of the criteria that did arise: bonuses and penalties are not achievements, and a
+    # criterion below zero does not take a rescaled one below zero.
+    criteria = [
+        k for k in siblings if k not in not_applicable and not nodes[k].bonus and nodes[k].max > 0
+    ]
+    achieved = sum((points[k] for k in criteria), ZERO)
+    possible = sum((nodes[k].max for k in criteria), ZERO)
+    rate = max(ZERO, achieved / possible) if possible else Decimal(1)
     added = ZERO
     for k in rescaled:
         child = nodes[k]

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import gc
 import itertools
+import multiprocessing
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from ._engine import Kept, card, score, score_stages
 from ._model import Ruleset, ScoreCard, UnitInputs
-
-_shared: tuple[Ruleset, Sequence[UnitInputs]] | None = None
-"""A worker's ruleset and units, inherited from the parent by ``fork``."""
 
 
 def score_many(
@@ -22,12 +21,15 @@ def score_many(
     """Score units in input order, lazily: each card is made when it is consumed, so a batch of
     any size streams through ``write_jsonl`` in flat memory. The cards are those ``score`` gives.
 
-    With ``workers`` > 1 and more than ``chunk_size`` units, the units are scored in that many
-    worker processes, ``chunk_size`` at a time. The workers are forked, so that the ruleset with
-    its bound rules and the units are shared rather than sent (sending a unit to a process costs
-    about as much as scoring it): a sequence is shared whole; other iterables are read
-    ``WINDOW`` chunks at a time, each with its own workers. Where processes cannot be forked, or
-    inside a daemon process, scoring stays in this process. An error is raised as ``score``
+    With ``workers`` > 1 and more than ``chunk_size`` units, ``workers`` - 1 worker processes
+    score chunks of up to ``chunk_size`` units beside this process, which scores the next chunk
+    whenever the one it must give next is not back yet: the work is shared as each process can
+    take it, whatever the consumer does meanwhile. The workers are forked, so that the ruleset
+    with its bound rules and the units are shared rather than sent (sending a unit to a process
+    costs about as much as scoring it); only the points they computed come back. A sequence is
+    shared whole; other iterables are read ``WINDOW`` chunks at a time, each with its own
+    workers. Where processes cannot be forked, or inside a daemon process, scoring stays in this
+    process; a chunk whose worker has died is scored here. An error is raised as ``score``
     raises it, once the cards of the units before it have been consumed.
     """
     if workers < 1 or chunk_size < 1:
@@ -44,6 +46,11 @@ def score_many(
 
 WINDOW = 64
 """Chunks read at a time from an iterable that is not a sequence, when scoring in workers."""
+SENT = 3
+"""Chunks each worker may have been sent and not yet given back: one in progress, the others
+waiting, so that it is never idle while this process scores a chunk of its own."""
+AHEAD = 4
+"""Chunks this process may score ahead of the cards consumed while it waits for a worker."""
 
 
 def write_jsonl(cards: Iterable[ScoreCard], stream: IO[str], lang: str = "vi") -> int:
@@ -60,8 +67,6 @@ def write_jsonl(cards: Iterable[ScoreCard], stream: IO[str], lang: str = "vi") -
 
 
 def _can_fork() -> bool:
-    import multiprocessing
-
     return (
         "fork" in multiprocessing.get_all_start_methods()
         and not multiprocessing.current_process().daemon
@@ -75,6 +80,11 @@ def _here(ruleset: Ruleset, units: Iterable[UnitInputs]) -> Iterator[ScoreCard]:
         yield score(ruleset, unit)
 
 
+Span = tuple[int, int]
+Chunk = tuple[list[list[Kept]], int | None]
+"""What each card of a chunk keeps, up to the first unit that failed, and that unit's position."""
+
+
 def _windows(
     ruleset: Ruleset, windows: Iterable[Sequence[UnitInputs]], workers: int, chunk_size: int
 ) -> Iterator[ScoreCard]:
@@ -82,45 +92,142 @@ def _windows(
         if len(units) <= chunk_size:  # not worth starting processes
             yield from _here(ruleset, units)
             continue
-        import multiprocessing
+        # What exists now is not garbage: freezing it keeps the collector from scanning the units
+        # while the cards come in, and from touching (so copying) the workers' shared pages.
+        frozen = gc.get_freeze_count() == 0
+        if frozen:
+            gc.freeze()
+        helpers: list[_Worker] = []
+        try:
+            helpers += (_Worker(ruleset, units) for _ in range(workers - 1))
+            yield from _shared_out(ruleset, units, helpers, chunk_size)
+        finally:
+            for helper in helpers:
+                helper.stop()
+            if frozen:
+                gc.unfreeze()
 
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_start, initargs=(ruleset, units)) as pool:
-            pending: deque[tuple[Sequence[UnitInputs], Any]] = deque()
-            for start in range(0, len(units), chunk_size):
-                stop = min(start + chunk_size, len(units))
-                task = pool.apply_async(_score_chunk, ((start, stop),))
-                pending.append((units[start:stop], task))
-                if len(pending) > 2 * workers:  # bounded: memory stays flat, workers stay busy
-                    yield from _cards(ruleset, *pending.popleft())
-            while pending:
-                yield from _cards(ruleset, *pending.popleft())
+
+def _shared_out(
+    ruleset: Ruleset, units: Sequence[UnitInputs], helpers: list[_Worker], chunk_size: int
+) -> Iterator[ScoreCard]:
+    spans = deque(_spans(len(units), chunk_size, len(helpers) + 1))
+    taken: deque[tuple[Span, _Worker | Chunk]] = deque()  # in input order: by whom, or scored
+    while taken or spans:
+        for helper in helpers:
+            while spans and helper.alive and helper.sent < SENT:
+                span = spans.popleft()
+                helper.send(span)
+                taken.append((span, helper))
+        if not taken:  # every worker has died
+            span = spans.popleft()
+            taken.append((span, _score_span(ruleset, units, span)))
+        (start, stop), by = taken[0]
+        waiting = isinstance(by, _Worker) and not by.ready()
+        if waiting and spans and sum(not isinstance(b, _Worker) for _, b in taken) < AHEAD:
+            span = spans.popleft()
+            taken.append((span, _score_span(ruleset, units, span)))
+            continue
+        taken.popleft()
+        chunk = by.receive() if isinstance(by, _Worker) else by
+        if chunk is None:  # the worker died: score its chunk here
+            chunk = _score_span(ruleset, units, (start, stop))
+        yield from _cards(ruleset, units[start:stop], chunk)
 
 
-def _cards(ruleset: Ruleset, chunk: Sequence[UnitInputs], result: Any) -> Iterator[ScoreCard]:
-    kept, failed = result.get()
+def _spans(count: int, chunk_size: int, processes: int) -> Iterator[Span]:
+    """Chunks of ``chunk_size`` units, smaller towards the end, so that no process is left
+    waiting long for another."""
+    start = 0
+    while start < count:
+        size = max(min(chunk_size, (count - start) // (4 * processes)), 16)
+        yield start, min(start + size, count)
+        start += size
+
+
+def _cards(ruleset: Ruleset, chunk: Sequence[UnitInputs], result: Chunk) -> Iterator[ScoreCard]:
+    kept, failed = result
     for unit, stages in zip(chunk, kept, strict=False):
         yield card(ruleset, unit, stages)
-    if failed is not None:  # the worker stopped there: score the rest here, raising as `score`
+    if failed is not None:  # scoring stopped there: score the rest again, raising as `score`
         for unit in chunk[failed:]:
             yield score(ruleset, unit)
 
 
-def _start(ruleset: Ruleset, units: Sequence[UnitInputs]) -> None:
-    global _shared
-    _shared = (ruleset, units)
-    gc.freeze()  # what the worker inherited is never garbage: do not scan it
-
-
-def _score_chunk(task: tuple[int, int]) -> tuple[list[list[Kept]], int | None]:
-    """A worker's chunk: what each card keeps, up to the first unit that fails (its position)."""
-    assert _shared is not None
-    ruleset, units = _shared
+def _score_span(ruleset: Ruleset, units: Sequence[UnitInputs], span: Span) -> Chunk:
     kept: list[list[Kept]] = []
-    for unit in units[task[0] : task[1]]:
+    for unit in units[span[0] : span[1]]:
         try:
             stages = score_stages(ruleset, unit)
         except Exception:
             return kept, len(kept)
         kept.append([(s.scored, s.outcomes, s.total) for s in stages])
     return kept, None
+
+
+class _Worker:
+    """A forked process scoring the spans it is sent, in the order sent. Its results are read
+    here, between chunks, so the pipe they come through is widened to hold several."""
+
+    def __init__(self, ruleset: Ruleset, units: Sequence[UnitInputs]) -> None:
+        context = multiprocessing.get_context("fork")
+        tasks, self._tasks = context.Pipe(duplex=False)
+        self._results, results = context.Pipe(duplex=False)
+        _widen(results.fileno())
+        self._process = context.Process(
+            target=_work, args=(ruleset, units, tasks, results), daemon=True
+        )
+        self._process.start()
+        tasks.close()  # the worker's ends: only the worker holds them now
+        results.close()
+        self.sent = 0
+        self.alive = True
+
+    def send(self, span: Span) -> None:
+        try:
+            self._tasks.send(span)
+        except OSError:
+            self.alive = False
+        self.sent += 1
+
+    def ready(self) -> bool:
+        return not self.alive or self._results.poll()
+
+    def receive(self) -> Chunk | None:
+        """The next result, or None if the worker has died."""
+        self.sent -= 1
+        if self.alive:
+            try:
+                result: Chunk = self._results.recv()
+                return result
+            except (EOFError, OSError):
+                self.alive = False
+        return None
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.join()
+        self._tasks.close()
+        self._results.close()
+
+
+def _widen(fd: int) -> None:
+    """Let a pipe hold a megabyte (Linux): a worker can then hand back chunks while this process
+    is busy, instead of waiting for it to read."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass  # the pipe keeps its size; the worker waits a little more
+
+
+def _work(ruleset: Ruleset, units: Sequence[UnitInputs], tasks: Any, results: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupted, the parent stops its workers
+    gc.freeze()  # what the worker inherited is never garbage: do not scan it
+    while True:
+        try:
+            span = tasks.recv()
+        except EOFError:
+            return
+        results.send(_score_span(ruleset, units, span))

@@ -11,7 +11,7 @@ import sys
 import textwrap
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,9 +19,9 @@ import attrs
 from tabulate import tabulate
 
 from . import __version__, report
-from ._batch import UnitResult, _score_one, score_batch
+from ._batch import UnitResult, _load, _score_one, score_batch, unit_key
 from ._engine import score
-from ._model import Explanation, ScoreCard, UnitInputs
+from ._model import Explanation, Ruleset, ScoreCard, UnitInputs
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
 from ._ruleset import known_ids, load_ruleset
@@ -30,12 +30,13 @@ from ._units import load_unit
 from .analysis import by_department, compare, goal_verdicts, indicator_trends, rank, stage_diff
 from .analysis.diff import diff_rulesets
 from .analysis.plan import METHOD, Plan, plan
-from .errors import ParRulesError, one_line
+from .errors import DuplicateUnitError, ParRulesError, one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 LABELS = report.LABELS
 
 CARD_TABLES = ("card", "register", "details", "departments", "stages", "goals", "trend")
+CARD_FORMATS = (*report.FORMATS, "jsonl")
 COMPARE_TABLES = ("points", "percent", "trend")
 _SUFFIX_FORMATS = {
     ".txt": "text",
@@ -45,6 +46,7 @@ _SUFFIX_FORMATS = {
     ".tex": "latex",
     ".csv": "csv",
     ".json": "json",
+    ".jsonl": "jsonl",
     ".xlsx": "xlsx",
 }
 
@@ -153,12 +155,16 @@ def _score_row(
     return _score_one(where, unit, ruleset, render)
 
 
-def _format(args: argparse.Namespace) -> str:
+def _format(args: argparse.Namespace, allowed: Sequence[str] = report.FORMATS) -> str:
     if args.format:
         return str(args.format)
-    if args.output:
-        return _SUFFIX_FORMATS.get(Path(args.output).suffix.lower(), "text")
-    return "text"
+    if not args.output:
+        return "text"
+    kind = _SUFFIX_FORMATS.get(Path(args.output).suffix.lower(), "text")
+    if kind not in allowed:
+        _error(f"--output {args.output}: this command cannot write {kind}; give --format")
+        raise Failed
+    return kind
 
 
 def _emit(args: argparse.Namespace, content: str | bytes) -> None:
@@ -230,24 +236,25 @@ def _card_tables(card: ScoreCard, names: Sequence[str], stage: str | None, lang:
 def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> int:
     default = ("card", "register", "details") if explain else ("card", "register")
     names = _tables_arg(args.tables, CARD_TABLES, default)
-    kind = _format(args)
+    kind = _format(args, CARD_FORMATS)
+    if kind == "jsonl":
+        return _score_lines(args, registry)
     as_cards = kind == "json" and not args.tables  # the score cards; with --tables, those tables
 
     def build(card: ScoreCard) -> Any:
+        if as_cards:
+            return _card_dict(card, args)
         if args.stage:
             card.stage(args.stage)
-        if as_cards:
-            data = card.to_dict(args.lang)
-            if args.stage:
-                data["stages"] = [s for s in data["stages"] if s["stage"] == args.stage]
-            return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         return _card_tables(card, names, args.stage, args.lang)
 
     cards, failed = _load_cards(args.units, registry, build)
     if not cards:
         return EXIT_FAILED
-    if as_cards:  # one document per unit, one after the other
-        _emit(args, "".join(text for _, text in cards))
+    if as_cards:  # a unit file gives its card; several units, a list of cards
+        data = cards[0][1] if len(args.units) == 1 and not is_sheet(args.units[0]) else None
+        text = json.dumps(data or [d for _, d in cards], ensure_ascii=False, indent=2)
+        _emit(args, text + "\n")
     else:
         tables = [
             # with several units, sheet names say whose table it is
@@ -264,6 +271,97 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
         series = [(c.unit.unit, c.stage(args.stage)) for c, _ in cards]
     _chart(args, series, cards[0][0].ruleset.title)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _card_dict(card: ScoreCard, args: argparse.Namespace) -> dict[str, Any]:
+    """The card as JSON data, with only the stage asked for (a unit without it fails)."""
+    if args.stage:
+        card.stage(args.stage)
+    data = card.to_dict(args.lang)
+    if args.stage:
+        data["stages"] = [s for s in data["stages"] if s["stage"] == args.stage]
+    return data
+
+
+def _score_lines(args: argparse.Namespace, registry: Registry) -> int:
+    """JSON Lines: each card written as soon as its unit is scored, none kept, so that any
+    number of units streams through in flat memory."""
+    for option in ("tables", "chart"):
+        if getattr(args, option):
+            _error(f"--{option} cannot be given with --format jsonl")
+            raise Failed
+
+    def line(card: ScoreCard) -> str:
+        return json.dumps(_card_dict(card, args), ensure_ascii=False, separators=(",", ":"))
+
+    def write_all(write: Callable[[str], Any]) -> bool:
+        failed = False
+        for result in _each_unit(args.units, registry, line):
+            if result.output is None:
+                _error(result.message)
+                failed = True
+            else:
+                write(result.output + "\n")
+        return failed
+
+    if args.output:
+        try:
+            with report.open_atomic(args.output) as stream:
+                failed = write_all(lambda text: stream.write(text.encode("utf-8")))
+        except OSError as exc:
+            _error(f"cannot write {args.output}: {exc.strerror or exc}")
+            raise Failed from None
+    else:
+        failed = write_all(sys.stdout.write)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _each_unit(
+    paths: Sequence[str], registry: Registry, render: Callable[[ScoreCard], str]
+) -> Iterator[UnitResult]:
+    """Every unit file and every row of every sheet, scored and rendered one at a time, in the
+    order given. A unit already met in an earlier file or row (see ``unit_key``) is an error
+    where it is met again: the first one may already be written."""
+    rulesets: dict[Path, Ruleset | ParRulesError] = {}
+    seen: dict[tuple[str, int, str], str] = {}
+    for path in paths:
+        if is_sheet(path):
+            try:
+                rows = read_sheet(path, registry=registry)
+            except ParRulesError as exc:
+                yield UnitResult(path, error=exc)
+                continue
+            for row in rows:
+                yield from (UnitResult(path, error=error) for error in row.errors)
+                if row.unit is not None:
+                    where = row.unit.path or row.unit.unit
+                    yield _unless_seen(seen, where, row.unit) or _score_row(
+                        row.unit, registry, render
+                    )
+            continue
+        try:
+            unit, ruleset = _load(Path(path), registry, rulesets)
+        except ParRulesError as exc:
+            yield UnitResult(path, error=exc)
+            continue
+        yield _unless_seen(seen, path, unit) or _score_one(path, unit, ruleset, render)
+
+
+def _unless_seen(
+    seen: dict[tuple[str, int, str], str], where: str, unit: UnitInputs
+) -> UnitResult | None:
+    key = unit_key(unit)
+    if key not in seen:
+        seen[key] = where
+        return None
+    first = seen[key]
+    error = DuplicateUnitError(
+        f"the unit '{unit.unit}' ({unit.year}) is already in {first}; this one is not scored",
+        path=where,
+        field="unit",
+        hint="keep one file per unit",
+    )
+    return UnitResult(where, error=error)
 
 
 def _stage_check(args: argparse.Namespace) -> Build:
@@ -364,6 +462,7 @@ PLAN_LABELS = {
         "class": "Mục tiêu: xếp loại {goal}",
         "gap": "cần {needed} điểm (thêm {gap})",
         "after": "Sau các bước {codes}: {total} điểm",
+        "as_is": "Không có bước nào: vẫn {total} điểm",
         "reached": "đạt mục tiêu",
         "missed": "chưa đạt mục tiêu: các bước tính được không đủ",
     },
@@ -382,6 +481,7 @@ PLAN_LABELS = {
         "class": "Target: class {goal}",
         "gap": "needs {needed} points ({gap} more)",
         "after": "After the steps {codes}: {total} points",
+        "as_is": "With no step: still {total} points",
         "reached": "target reached",
         "missed": "target not reached: the computable steps are not enough",
     },
@@ -438,8 +538,10 @@ def _plan_text(result: Plan, lang: str) -> str:
     if target is not None:
         head = p[target.kind].format(rank=target.rank, units=target.units, goal=target.goal)
         gap = p["gap"].format(needed=fmt(target.needed_total, lang), gap=fmt(target.gap, lang))
-        codes = ", ".join(s.code for s in target.steps) or "—"
-        after = p["after"].format(codes=codes, total=fmt(target.total_after, lang))
+        codes = ", ".join(s.code for s in target.steps)
+        after = p["after" if codes else "as_is"].format(
+            codes=codes, total=fmt(target.total_after, lang)
+        )
         if target.rank_after is not None:
             after += f", {target.rank_after}/{target.units}"
         if target.classification_after is not None:
@@ -506,13 +608,9 @@ def make_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
     )
     output = argparse.ArgumentParser(add_help=False)
-    output.add_argument(
-        "--format",
-        choices=report.FORMATS,
-        help="output format (default: from --output's suffix, else text)",
-    )
     output.add_argument("--lang", choices=("vi", "en"), default="vi", help="labels and numbers")
     output.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
+    format_help = "output format (default: from --output's suffix, else text)"
     units_help = "unit file (YAML), or a sheet (CSV/XLSX) with one unit per row"
     stage_help = "self, appraisal or final (default: each unit's last)"
     sub = parser.add_subparsers(dest="command", required=True)
@@ -522,6 +620,11 @@ def make_parser() -> argparse.ArgumentParser:
     ):
         cmd = sub.add_parser(name, help=text, description=text, parents=[common, output])
         cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
+        cmd.add_argument(
+            "--format",
+            choices=CARD_FORMATS,
+            help=f"{format_help}; jsonl: one score card per line, written as each unit is scored",
+        )
         cmd.add_argument("--stage", help=stage_help)
         cmd.add_argument(
             "--tables", metavar="LIST", help=f"comma-separated, from: {', '.join(CARD_TABLES)}"
@@ -532,6 +635,7 @@ def make_parser() -> argparse.ArgumentParser:
     text = "rank units of one ruleset: ranks, classes, field points, averages"
     cmd = sub.add_parser("rank", help=text, description=text, parents=[common, output])
     cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
+    cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
     cmd.add_argument("--stage", help=stage_help)
     cmd.add_argument(
         "--method", choices=("competition", "dense"), help="ties (default: the ruleset's)"
@@ -539,6 +643,7 @@ def make_parser() -> argparse.ArgumentParser:
     text = "compare two units or years, field by field, even across rulesets"
     cmd = sub.add_parser("compare", help=text, description=text, parents=[common, output])
     cmd.add_argument("before", metavar="UNIT_A", help="unit file (the earlier year)")
+    cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
     cmd.add_argument("after", metavar="UNIT_B", help="unit file (the later year)")
     cmd.add_argument("--stage", help=stage_help)
     cmd.add_argument("--depth", type=int, default=1, help="levels of nodes shown (1: fields)")

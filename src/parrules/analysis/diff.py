@@ -140,7 +140,7 @@ def show(value: Any, lang: str = "vi") -> str:
 
 def _show_node(summary: Mapping[str, Any], lang: str) -> str:
     """An added or removed node: ``Title — 1 điểm, bands``."""
-    points = Text("điểm", "points").get(lang)
+    points = Text("điểm", "point" if summary["max"] == 1 else "points").get(lang)
     return f"{summary['title']} — {fmt(summary['max'], lang)} {points}, {summary['rule'] or '—'}"
 
 

@@ -27,7 +27,7 @@ from ._builders import (
 from ._chart import CHART_FORMATS, field_chart
 from ._json import RANKING_SCHEMA, ranking_to_dict
 from ._labels import LABELS, labels
-from ._output import write_atomic
+from ._output import open_atomic, write_atomic
 from ._render import TABLES_SCHEMA, TEXT_RENDERERS, tables_to_dict
 from ._table import Cell, Column, Num, Row, Table, show
 from ._xlsx import workbook
@@ -66,6 +66,7 @@ __all__ = [
     "field_chart",
     "goals_table",
     "labels",
+    "open_atomic",
     "ranking_tables",
     "ranking_to_dict",
     "register_table",

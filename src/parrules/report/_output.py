@@ -5,18 +5,27 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write ``data`` (text as UTF-8) to a temporary file beside ``path``, then rename it over
-    ``path``; on any failure the temporary file is removed and ``path`` is left untouched."""
+    """Write ``data`` (text as UTF-8) to ``path`` atomically (see ``open_atomic``)."""
+    with open_atomic(path) as stream:
+        stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+@contextlib.contextmanager
+def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
+    """A stream to a temporary file beside ``path``, renamed over ``path`` when the block ends;
+    on any failure the temporary file is removed and ``path`` is left untouched. Output written
+    as it is made (JSON Lines) reaches ``path`` whole or not at all."""
     target = Path(path)
-    content = data.encode("utf-8") if isinstance(data, str) else data
     handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~_umask())
