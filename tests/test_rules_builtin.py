@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -312,6 +313,34 @@ def test_check_compares_numbers_with_thresholds(leaf):
     failed = score_leaf(rs, {"q": "4%", "c": "3,99%"})
     assert failed.points == D(0)
     assert failed.explain("vi").reason == "Chưa thực hiện: Tỷ lệ cắt giảm chi phí ≥ 4%"
+
+
+def test_check_compares_two_indicators(leaf):
+    staff = {"type": "count", "label": "Số công chức"}
+    quota = {"type": "count", "label": "Số biên chế được giao"}
+    params = {"all_of": [{"indicator": "staff", "lte": {"indicator": "quota"}}]}
+    rs = leaf("check", params, {"staff": staff, "quota": quota})
+    assert score_leaf(rs, {"staff": 21, "quota": 21}).points == D(1)
+    over = score_leaf(rs, {"staff": 22, "quota": 21})
+    assert over.points == D(0)
+    assert over.explain("vi").reason == "Chưa thực hiện: Số công chức ≤ Số biên chế được giao"
+    assert dict(over.outcome.inputs) == {"staff": 22, "quota": 21}
+    assert rs.leaves[0].levers == (("staff", -1),)  # the quota is not the unit's to change
+
+
+@pytest.mark.parametrize(
+    ("bound", "message"),
+    [
+        ({"indicator": "rate"}, "is of type ratio; this param needs count or number"),
+        ({"indicator": "quota", "gte": 1}, "compare with a number, or with {indicator: …}"),
+        ({"indicator": "nope"}, "'nope' is not declared"),
+    ],
+)
+def test_check_compares_with_an_indicator_of_the_same_kind(leaf, bound, message):
+    indicators = {"staff": COUNT, "quota": COUNT, "rate": {"type": "ratio", "label": "Tỷ lệ"}}
+    params = {"all_of": [{"indicator": "staff", "lte": bound}]}
+    with pytest.raises(RulesetError, match=re.escape(message)):
+        leaf("check", params, indicators)
 
 
 def test_check_comparison_needs_one_operator(leaf):

@@ -22,11 +22,17 @@ _COMPARISONS = {
 }
 
 
-def _condition(p: Params, key: str, raw: object) -> tuple[str, Callable[[Any], bool], Text]:
-    """A condition of ``check``: a ``bool`` indicator, or ``{indicator: x, gte: "4%"}``."""
+Condition = tuple[tuple[str, ...], Callable[[Values], bool], Text]
+"""The indicators a condition of ``check`` reads, its test, and how it reads."""
+
+
+def _condition(p: Params, key: str, raw: object) -> Condition:
+    """A condition of ``check``: a ``bool`` indicator, or a comparison of an indicator with a
+    bound, ``{indicator: x, gte: "4%"}``, or with another indicator, ``{indicator: x, lte:
+    {indicator: y}}``."""
     if isinstance(raw, str):
         name = p.indicator(key, ("bool",), direction=1, name=raw)
-        return name, bool, p.label(name)
+        return (name,), lambda values: bool(values[name]), p.label(name)
     if not isinstance(raw, Mapping) or "indicator" not in raw:
         raise p.error(key, "a condition is a bool indicator or {indicator: …, gte: …}")
     ops = [op for op in raw if op != "indicator"]
@@ -37,14 +43,31 @@ def _condition(p: Params, key: str, raw: object) -> tuple[str, Callable[[Any], b
         key, ("count", "number", "ratio"), direction=direction, name=raw["indicator"]
     )
     fraction = p.declared(name).type == "ratio"
+    label, bound = p.label(name), raw[ops[0]]
+    if isinstance(bound, Mapping):
+        other = _other(p, key, name, bound, -direction)
+        other_label = p.label(other)
+        text = Text(
+            f"{label.vi} {symbol} {other_label.vi}", f"{label.en} {symbol} {other_label.en}"
+        )
+        return (name, other), lambda values: bool(compare(values[name], values[other])), text
     try:
-        bound = parse_decimal(raw[ops[0]], percent=fraction)
+        limit = parse_decimal(bound, percent=fraction)
     except ValueError as exc:
         raise p.error(key, f"'{name}': {exc}") from None
-    shown = fmt_percent(bound, "en") if fraction else fmt(bound, "en")
-    label = p.label(name)
+    shown = fmt_percent(limit, "en") if fraction else fmt(limit, "en")
     text = Text(f"{label.vi} {symbol} {shown}", f"{label.en} {symbol} {shown}")
-    return name, lambda value: bool(compare(value, bound)), text
+    return (name,), lambda values: bool(compare(values[name], limit)), text
+
+
+def _other(p: Params, key: str, name: str, bound: Mapping[str, Any], direction: int) -> str:
+    """The indicator a comparison is with: of the same kind (ratios with ratios, counts and
+    numbers with each other), and not the unit's to change (a quota, a plan)."""
+    if set(bound) != {"indicator"}:
+        raise p.error(key, f"'{name}': compare with a number, or with {{indicator: …}}")
+    ratio = p.declared(name).type == "ratio"
+    types = ("ratio",) if ratio else ("count", "number")
+    return p.indicator(key, types, direction=direction, name=bound["indicator"], lever=False)
 
 
 def bind_check(p: Params) -> Evaluate:
@@ -63,8 +86,10 @@ def bind_check(p: Params) -> Evaluate:
     maximum = p.max
     need_all = key == "all_of"
 
+    reads = tuple(dict.fromkeys(name for names, _, _ in conditions for name in names))
+
     def evaluate(values: Values) -> Outcome:
-        met = [test(values[name]) for name, test, _ in conditions]
+        met = [test(values) for _, test, _ in conditions]
         passed = all(met) if need_all else any(met)
         return Outcome(
             maximum if passed else otherwise,
@@ -77,7 +102,7 @@ def bind_check(p: Params) -> Evaluate:
                 ),
                 ("passed", [text for (_, _, text), ok in zip(conditions, met, strict=True) if ok]),
             ),
-            tuple((name, values[name]) for name, _, _ in conditions),
+            tuple((name, values[name]) for name in reads),
         )
 
     return evaluate

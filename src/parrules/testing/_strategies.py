@@ -470,11 +470,14 @@ def _check(draw: st.DrawFn, maximum: Decimal) -> tuple[dict[str, Any], dict[str,
         if kind == "bool":
             conditions.append(name)
             continue
+        operator = draw(st.sampled_from(["gte", "gt", "lte", "lt"]))
+        if draw(st.booleans()):  # with another indicator of the same kind (a quota, a plan)
+            indicators[f"{name}_muc"] = _indicator(kind)
+            conditions.append({"indicator": name, operator: {"indicator": f"{name}_muc"}})
+            continue
         high = {"count": Decimal(20), "number": Decimal(50), "ratio": ONE}[kind]
         bound = draw(_decimals(ZERO, high, 0 if kind == "count" else 2))
-        conditions.append(
-            {"indicator": name, draw(st.sampled_from(["gte", "gt", "lte", "lt"])): bound}
-        )
+        conditions.append({"indicator": name, operator: bound})
     params: dict[str, Any] = {draw(st.sampled_from(["all_of", "any_of"])): conditions}
     if draw(st.booleans()):
         params["otherwise"] = draw(_decimals(ZERO, maximum - Decimal("0.01"), 2))
@@ -583,7 +586,12 @@ def _rename(node: dict[str, Any], prefix: str) -> dict[str, Any]:
         if isinstance(value, list):
             return [swap(v) for v in value]
         if isinstance(value, Mapping) and "indicator" in value:
-            return {k: swap(v) if k == "indicator" else v for k, v in value.items()}
+            return {k: swap(v) if k == "indicator" else swap_bound(v) for k, v in value.items()}
+        return value
+
+    def swap_bound(value: Any) -> Any:  # {indicator: x, lte: {indicator: y}}
+        if isinstance(value, Mapping) and set(value) == {"indicator"}:
+            return {"indicator": swap(value["indicator"])}
         return value
 
     renamed = dict(node)
