@@ -29,8 +29,10 @@ def score_many(
     costs about as much as scoring it); only the points they computed come back. A sequence is
     shared whole; other iterables are read ``WINDOW`` chunks at a time, each with its own
     workers. Where processes cannot be forked, or inside a daemon process, scoring stays in this
-    process; a chunk whose worker has died is scored here. An error is raised as ``score``
-    raises it, once the cards of the units before it have been consumed.
+    process; a chunk whose worker has died is scored here. Until such a batch is consumed or
+    closed, the garbage collector leaves alone the objects that existed when it started (unless
+    something else froze objects before). An error is raised as ``score`` raises it, once the
+    cards of the units before it have been consumed.
     """
     if workers < 1 or chunk_size < 1:
         msg = f"workers and chunk_size must be at least 1, not {workers} and {chunk_size}"
@@ -100,7 +102,7 @@ def _windows(
         helpers: list[_Worker] = []
         try:
             helpers += (_Worker(ruleset, units) for _ in range(workers - 1))
-            yield from _shared_out(ruleset, units, helpers, chunk_size)
+            yield from _together(ruleset, units, helpers, chunk_size)
         finally:
             for helper in helpers:
                 helper.stop()
@@ -108,9 +110,10 @@ def _windows(
                 gc.unfreeze()
 
 
-def _shared_out(
+def _together(
     ruleset: Ruleset, units: Sequence[UnitInputs], helpers: list[_Worker], chunk_size: int
 ) -> Iterator[ScoreCard]:
+    """The cards in input order, of chunks scored by the workers and, while it waits, here."""
     spans = deque(_spans(len(units), chunk_size, len(helpers) + 1))
     taken: deque[tuple[Span, _Worker | Chunk]] = deque()  # in input order: by whom, or scored
     while taken or spans:
