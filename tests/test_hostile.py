@@ -4,6 +4,7 @@ traceback, a non-zero exit code). Files starting with ``_`` are helpers, not cas
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import unicodedata
@@ -350,3 +351,59 @@ def test_ruleset_titles_and_labels_are_nfc(tmp_path, registry):
     ruleset = parrules.load_ruleset(path, registry=registry)
     assert ruleset.node("1").title == "Chỉ đạo điều hành"
     assert ruleset.indicators["a"].label == "Có kế hoạch"
+
+
+def test_a_tab_in_the_indentation_is_named():
+    with pytest.raises(YamlError) as error:
+        load_text("unit: Xã A\nindicators:\n\ttthc: 1\n", "tab.yaml")
+    assert error.value.line == 3
+    assert "indent with spaces" in str(error.value)
+
+
+_DUMP = """
+import datetime, decimal, json, sys
+from pathlib import Path
+{block}
+from parrules import _yaml
+from parrules.errors import YamlError
+
+def plain(value):
+    if isinstance(value, dict):
+        return {{"@": [value.line, value.lines], **{{k: plain(v) for k, v in value.items()}}}}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value if isinstance(value, (str, int, bool, type(None))) else repr(value)
+
+out = {{"parser": _yaml._Events.__module__}}
+for path in sys.argv[1:]:
+    try:
+        out[path] = plain(_yaml.load_file(Path(path)))
+    except YamlError as exc:
+        out[path] = [exc.line, type(exc).__name__]
+print(json.dumps(out))
+"""
+
+
+def test_without_libyaml_the_same_data_lines_and_errors():
+    """PyYAML built without libyaml parses in Python: the same values, lines and refusals."""
+    root = Path(__file__).parent.parent
+    files = sorted(
+        str(p)
+        for folder in (HOSTILE, root / "src" / "parrules" / "rulesets", root / "examples")
+        for p in folder.rglob("*.yaml")
+    )
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", _DUMP.format(block=block), *files],
+                capture_output=True,
+                check=True,
+                text=True,
+            ).stdout
+        )
+        for block in ("", "sys.modules['yaml._yaml'] = None")
+    ]
+    with_c, without = runs
+    assert (with_c.pop("parser"), without.pop("parser")) == ("yaml._yaml", "parrules._yaml")
+    assert len(with_c) > 80
+    assert with_c == without

@@ -25,6 +25,12 @@ from typing import Any
 
 import attrs
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from ._numbers import MAX_DIGITS, check_magnitude
 from .errors import YamlError
@@ -80,9 +86,27 @@ class Located(dict[str, Any]):
         return self.lines.get(key, self.line)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with line numbers, exact decimals, YAML 1.2 scalars and no duplicate keys,
-    aliases or tags."""
+try:
+    from yaml._yaml import CParser as _Events  # libyaml: the text is parsed in C, 4-6x faster
+except ImportError:  # PyYAML built without libyaml: the same events, parsed in Python
+
+    class _Events(Reader, Scanner, Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+
+
+class _Loader(Composer, _Events, SafeConstructor, Resolver):
+    """A safe loader with line numbers, exact decimals, YAML 1.2 scalars and no duplicate keys,
+    aliases or tags. The events come from libyaml when PyYAML has it; composing the nodes stays
+    in Python, where aliases, anchors, tags, depth and size are checked."""
+
+    def __init__(self, stream: str) -> None:
+        _Events.__init__(self, stream)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
 
     source: str | None = None
     limits: Limits = DEFAULT_LIMITS
@@ -93,7 +117,7 @@ class _Loader(yaml.SafeLoader):
         return YamlError(message, path=self.source, line=mark.line + 1, hint=hint)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event: Any = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             raise self.error(
                 "YAML aliases (*name) are not accepted", event.start_mark, "write the value out"
@@ -222,12 +246,15 @@ def _refuse(loader: _Loader, tag_suffix: str, node: yaml.Node) -> Any:
     raise loader.error(f"the tag '{node.tag}' is not accepted", node.start_mark)
 
 
-_Loader.add_constructor(_INT, _construct_int)
-_Loader.add_constructor(_FLOAT, _construct_float)
-_Loader.add_constructor(_TIMESTAMP, _construct_date)
-_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_Loader.add_multi_constructor("", _refuse)
+_Loader.yaml_constructors = {
+    **SafeConstructor.yaml_constructors,
+    _INT: _construct_int,
+    _FLOAT: _construct_float,
+    _TIMESTAMP: _construct_date,
+    "tag:yaml.org,2002:str": _construct_str,
+    "tag:yaml.org,2002:map": _construct_mapping,
+}
+_Loader.yaml_multi_constructors = {"": _refuse}
 
 
 def load_text(text: str, source: str | None = None, *, limits: Limits | None = None) -> Any:
@@ -249,10 +276,16 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
         mark = exc.problem_mark or exc.context_mark
         problem = ", ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
         raise YamlError(
-            f"not valid YAML: {problem}", path=source, line=mark.line + 1 if mark else None
+            f"not valid YAML: {problem}",
+            path=source,
+            line=mark.line + 1 if mark else None,
+            hint=_tab_hint(text, mark),
         ) from None
     except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
+        if issubclass(_Events, Reader):  # the Python reader counts characters
+            line = text[: exc.position].count("\n") + 1
+        else:  # libyaml counts the bytes of the UTF-8 text
+            line = text.encode()[: exc.position].count(b"\n") + 1
         raise YamlError(
             f"not valid YAML: the character U+{exc.character:04X} is not allowed",
             path=source,
@@ -266,6 +299,15 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _tab_hint(text: str, mark: Any) -> str | None:
+    """The commonest mistake, which the parser's message does not name."""
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    return "indent with spaces: YAML does not accept tabs there" if "\t" in line else None
 
 
 def load_file(path: Path, *, limits: Limits | None = None) -> Any:
