@@ -45,7 +45,7 @@ def _condition(p: Params, key: str, raw: object) -> Condition:
     fraction = p.declared(name).type == "ratio"
     label, bound = p.label(name), raw[ops[0]]
     if isinstance(bound, Mapping):
-        other = _other(p, key, name, bound, -direction)
+        other = _other(p, key, name, bound, -direction, fraction)
         other_label = p.label(other)
         text = Text(
             f"{label.vi} {symbol} {other_label.vi}", f"{label.en} {symbol} {other_label.en}"
@@ -60,13 +60,14 @@ def _condition(p: Params, key: str, raw: object) -> Condition:
     return (name,), lambda values: bool(compare(values[name], limit)), text
 
 
-def _other(p: Params, key: str, name: str, bound: Mapping[str, Any], direction: int) -> str:
+def _other(
+    p: Params, key: str, name: str, bound: Mapping[str, Any], direction: int, fraction: bool
+) -> str:
     """The indicator a comparison is with: of the same kind (ratios with ratios, counts and
     numbers with each other), and not the unit's to change (a quota, a plan)."""
     if set(bound) != {"indicator"}:
         raise p.error(key, f"'{name}': compare with a number, or with {{indicator: …}}")
-    ratio = p.declared(name).type == "ratio"
-    types = ("ratio",) if ratio else ("count", "number")
+    types = ("ratio",) if fraction else ("count", "number")
     return p.indicator(key, types, direction=direction, name=bound["indicator"], lever=False)
 
 
