@@ -54,7 +54,7 @@ def card_to_dict(card: ScoreCard, lang: str = "vi") -> dict[str, Any]:
         "provenance": {
             "parrules": version(),
             "ruleset_digest": f"sha256:{ruleset.digest}",
-            "ruleset_sources": list(ruleset.sources),
+            "ruleset_sources": list(ruleset.files),
             "plugins": [{"name": n, "version": versions.get(n, "unknown")} for n in used],
         },
         "stages": [_stage(stage, card, lang) for stage in card.stages],

@@ -84,12 +84,40 @@ class Indicator:
 
 
 @attrs.frozen
+class Source:
+    """A document a ruleset's numbers come from: a legal act or a published report."""
+
+    id: str
+    kind: str
+    """``legal`` (a decision, circular, guidance) or ``report`` (a published report)."""
+    title: str
+    number: str | None = None
+    date: str | None = None
+    issuer: str | None = None
+
+
+@attrs.frozen
+class Citation:
+    """Where in a source a number is written: the document and its article or section."""
+
+    source: Source
+    at: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.source.title}, {self.at}" if self.at else self.source.title
+
+
+@attrs.frozen
 class Band:
     """A classification band: a total of at least ``min`` takes ``label``."""
 
     label: str
     min: Decimal
     label_en: str | None = None
+    cite: tuple[Citation, ...] = attrs.field(default=(), eq=False)
+    assumed: Text | None = attrs.field(default=None, eq=False)
+    """Why ``min`` is chosen where no source states it."""
+    line: int | None = attrs.field(default=None, eq=False)
 
     def get(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" and self.label_en else self.label
@@ -97,11 +125,11 @@ class Band:
 
 @attrs.frozen
 class Assumption:
-    """A choice recorded where the source is silent."""
+    """A general statement about the encoding, where the sources are silent; a choice tied to
+    one number is written on its node (``Node.assumed``) instead."""
 
     text: str
-    code: str | None = None
-    reference: str | None = None
+    cite: tuple[Citation, ...] = ()
 
 
 @attrs.frozen
@@ -121,7 +149,13 @@ class Node:
     plugin: str | None = None
     owner: str | None = None
     title_en: str | None = None
-    reference: str | None = None
+    cite: tuple[Citation, ...] = attrs.field(default=(), eq=False)
+    """Where the node's title, max and params are written."""
+    assumed: Mapping[str, Text] = attrs.field(factory=dict, eq=False, repr=False)
+    """What no source states, with why it was chosen: ``max``, ``params`` (all of them) or
+    ``params.<key>``; an assumed item is not covered by ``cite``."""
+    origin: str = attrs.field(default="", eq=False)
+    """The id of the ruleset file the node is written in (a parent's, for an inherited node)."""
     missing: str = "error"
     not_applicable: str = "full"
     floor: Decimal = ZERO
@@ -145,6 +179,13 @@ class Node:
     def get_title(self, lang: str = "vi") -> str:
         return self.title_en if lang == "en" and self.title_en else self.title
 
+    def assumption(self, item: str) -> Text | None:
+        """Why ``item`` (``max`` or ``params.<key>``) is assumed, or None when it is not."""
+        found = self.assumed.get(item)
+        if found is None and item.startswith("params."):
+            found = self.assumed.get("params")
+        return found
+
 
 @attrs.frozen
 class Ruleset:
@@ -164,8 +205,17 @@ class Ruleset:
     ranking: str = "competition"
     classification: tuple[Band, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
+    sources: Mapping[str, Source] = attrs.field(factory=dict, eq=False)
+    """The documents the ruleset cites, by id."""
+    cite: tuple[Citation, ...] = attrs.field(default=(), eq=False)
+    """Where the ruleset's ``max`` is written."""
+    assumed: Text | None = attrs.field(default=None, eq=False)
+    """Why the ruleset's ``max`` is chosen, where no source states it."""
+    chain: tuple[str, ...] = ()
+    """The ids of the files read, the root of an ``extends`` chain first, this ruleset last."""
     path: str | None = None
-    sources: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    """The files read, in the order of ``chain`` (to reload a changed file; never printed)."""
     digest: str = ""
     flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
     _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
