@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import parrules
+from parrules import cli
 from parrules._model import Text
 from parrules.errors import RulesetError
 
@@ -289,3 +290,100 @@ def test_the_shipped_child_ruleset_keeps_its_parents_citations(registry):
     assert rs.node("8.9").origin == "lai-chau/district/2023"
     assert rs.node("8.9").cite[0].source.id == "bc-tam-duong-2023"
     assert rs.max == Decimal(100)
+
+
+# validate --strict: every number a reader sees cites a source or is assumed.
+UNCITED = """\
+id: test/u/2023
+title: Thử
+legal: Quyết định số 1/QĐ-UBND
+year: 2023
+max: 5
+sources:
+  qd-1: {kind: legal, title: Quyết định số 1/QĐ-UBND}
+classification:
+  - {label: Tốt, min: 4}
+  - {label: Khá, min: 2, cite: qd-1}
+  - {label: Yếu, min: 0, assumed: Mọi tổng điểm}
+indicators:
+  a: {label: A, type: count}
+  b: {label: B, type: count}
+  c: {label: C, type: bool}
+  r: {label: R, type: ratio}
+nodes:
+  - code: "1"
+    title: Lĩnh vực 1
+    max: 5
+    assumed: {max: Tổng của các tiêu chí}
+    children:
+      - code: "1.1"
+        title: Tỷ lệ
+        max: 1
+        rule: ratio
+        params: {numerator: a, denominator: b, target: "80%", zero_denominator: full}
+      - code: "1.2"
+        title: Ngưỡng
+        max: 1
+        cite: qd-1
+        assumed: {params.all_of: Ngưỡng 50% là giả định}
+        rule: check
+        params:
+          all_of: [c, {indicator: r, gte: "50%"}]
+          otherwise: 0.5
+      - code: "1.3"
+        title: Điều kiện
+        max: 1
+        rule: check
+        params:
+          all_of: [c]
+      - code: "1.4"
+        title: Khoảng
+        max: 1
+        assumed: {max: Điểm do nhóm chọn}
+        rule: bands
+        params:
+          value: r
+          direction: higher_is_better
+          bands:
+            - {gte: "90%", points: 1}
+            - {lt: "90%", points: 0}
+      - code: "1.5"
+        title: Thẩm định
+        max: 1
+"""
+
+
+def test_strict_validation_lists_every_uncited_number_at_its_line(tmp_path, registry):
+    path = write(tmp_path, UNCITED, "u.yaml")
+    assert parrules.validate(path, registry=registry) == ()
+    found = [
+        (f.line, f.code, f.message)
+        for f in parrules.validate(path, registry=registry, strict=True)
+        if f.check == "uncited"
+    ]
+    assert found == [
+        (5, None, "the ruleset's 'max' cites no source and is not assumed"),
+        (9, None, "the 'min' of the band 'Tốt' cites no source and is not assumed"),
+        (25, "1.1", "'max' cites no source and is not assumed"),
+        (27, "1.1", "'params.target' cites no source and is not assumed"),
+        (39, "1.3", "'max' cites no source and is not assumed"),
+        (51, "1.4", "'params.bands' cites no source and is not assumed"),
+        (56, "1.5", "'max' cites no source and is not assumed"),
+    ]
+
+
+def test_params_record_which_hold_numbers(tmp_path, registry):
+    rs = load(write(tmp_path, UNCITED, "u.yaml"), registry)
+    assert rs.node("1.1").numbers == ("target",)  # not numerator, denominator, zero_denominator
+    assert rs.node("1.2").numbers == ("all_of", "otherwise")  # a threshold in a condition
+    assert rs.node("1.3").numbers == ()  # only a bool indicator's name
+    assert rs.node("1.4").numbers == ("bands",)  # not value, direction
+
+
+def test_validate_strict_on_the_command_line(tmp_path, capsys):
+    path = write(tmp_path, UNCITED, "u.yaml")
+    assert cli.main(["validate", str(path)]) == 0
+    assert cli.main(["validate", "--strict", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:27: warning [uncited] node 1.1: 'params.target' cites no source" in out
+    assert out.endswith("1 ruleset(s): 0 error(s), 7 warning(s) (7 uncited)\n")

@@ -146,6 +146,8 @@ class Node:
     reads: tuple[str, ...] = ()
     levers: tuple[tuple[str, int], ...] = ()
     """Indicators the unit can act on to recover points, with their direction (``Params``)."""
+    numbers: tuple[str, ...] = attrs.field(default=(), eq=False)
+    """The params holding numbers a reader sees (``Params.numbers``)."""
     plugin: str | None = None
     owner: str | None = None
     title_en: str | None = None

@@ -54,6 +54,7 @@ CHECKS = {
     "legal-reference": "no legal reference for the ruleset or an assumption",
     "citation": "a source declared wrongly, or a citation of a source not declared",
     "classification": "a classification band no total can reach",
+    "uncited": "a number a reader sees that cites no source and is not assumed (--strict)",
 }
 """Every kind of finding, by its code, with what it means."""
 
@@ -96,8 +97,9 @@ class _Recorder(dict[str, Indicator]):
 
 
 class _Validator:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, strict: bool = False) -> None:
         self.registry = registry
+        self.strict = strict
         self.findings: list[Finding] = []
         self.read: set[str] = set()
         self.broken: set[str] = set()
@@ -224,6 +226,20 @@ class _Validator:
             self.error(exc, "citation")
         self.classification(data, maximum, sources)
         self.assumptions(data, sources)
+        if self.strict and "assumed" not in data:
+            try:
+                cited = bool(_citations(data, sources))
+            except RulesetError:
+                cited = True  # reported above
+            if not cited:
+                self.add(
+                    WARNING,
+                    "uncited",
+                    "the ruleset's 'max' cites no source and is not assumed",
+                    data,
+                    "max",
+                    hint="add a top-level 'cite:', or 'assumed: <why>'",
+                )
         for name, indicator in indicators.items():
             if name not in self.read and not indicator.report_only:
                 spec = data["indicators"][name]
@@ -301,6 +317,8 @@ class _Validator:
             if has_children and isinstance(code, str | int) and isinstance(raw["children"], list):
                 self.nodes(builder, raw["children"], str(code))
             return None
+        if self.strict:
+            self.uncited(built, raw)
         if not has_children:
             self.leaf(built)
             return built.max
@@ -359,6 +377,25 @@ class _Validator:
             return "bands" if field == "params.bands" else "params"
         return "node"
 
+    def uncited(self, node: Node, raw: Located) -> None:
+        """Each number of the node a reader sees that neither its ``cite`` nor an ``assumed``
+        item covers."""
+        params = raw.get("params")
+        items: list[tuple[str, Any, str]] = [("max", raw, "max")]
+        items += [(f"params.{key}", params, key) for key in node.numbers]
+        for item, where, key in items:
+            if node.cite or node.assumption(item) is not None:
+                continue
+            self.add(
+                WARNING,
+                "uncited",
+                f"'{item}' cites no source and is not assumed",
+                where,
+                key,
+                code=node.code,
+                hint=f"give the node a 'cite:', or 'assumed: {{{item}: <why>}}'",
+            )
+
     def leaf(self, node: Node) -> None:
         if node.rule is None or node.plugin not in BUILTIN_PLUGINS:
             return
@@ -379,6 +416,19 @@ class _Validator:
             self.error(exc, self.classify_other(exc, "classification"))
             return
         for band in bands:
+            if self.strict and not band.cite and band.assumed is None:
+                message = f"the 'min' of the band '{band.label}' cites no source and is not assumed"
+                self.findings.append(
+                    Finding(
+                        WARNING,
+                        "uncited",
+                        message,
+                        data.path_of("classification"),
+                        band.line,
+                        None,
+                        "give the band a 'cite:', or 'assumed: <why>'",
+                    )
+                )
             if maximum is not None and band.min > maximum:
                 self.add(
                     WARNING,
@@ -515,17 +565,22 @@ def _analyse_bands(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
         yield WARNING, "contradictory-params", message, "zero_denominator"
 
 
-def validate(ref: str | Path, *, registry: Registry | None = None) -> tuple[Finding, ...]:
+def validate(
+    ref: str | Path, *, registry: Registry | None = None, strict: bool = False
+) -> tuple[Finding, ...]:
     """Every finding for the ruleset given by id or path, errors and warnings, in file order.
 
-    An empty result means the ruleset loads and no check has anything to say.
+    ``strict`` adds a warning (check ``uncited``) for every number a reader sees — the ruleset's
+    max, each node's max, each band's min, each number a rule's params hold — that cites no
+    source and is not declared an assumption. An empty result means the ruleset loads and no
+    check has anything to say.
     """
     registry = registry or default_registry()
     try:
         path = resolve(ref, registry)
     except RulesetNotFoundError as exc:
         return (attrs.evolve(_from_error(exc, "load"), path=str(ref)),)
-    checker = _Validator(registry)
+    checker = _Validator(registry, strict)
     data = checker.chain(path)
     if data is not None:
         checker.ruleset(data)

@@ -436,13 +436,15 @@ def _cmd_rulesets(args: argparse.Namespace, registry: Registry) -> int:
 def _cmd_validate(args: argparse.Namespace, registry: Registry) -> int:
     from ._validate import ERROR, validate
 
-    errors = warnings = 0
+    errors = warnings = uncited = 0
     for ref in args.rulesets:
-        for finding in validate(ref, registry=registry):
+        for finding in validate(ref, registry=registry, strict=args.strict):
             print(finding)
             errors += finding.severity == ERROR
             warnings += finding.severity != ERROR
-    print(f"{len(args.rulesets)} ruleset(s): {errors} error(s), {warnings} warning(s)")
+            uncited += finding.check == "uncited"
+    summary = f"{len(args.rulesets)} ruleset(s): {errors} error(s), {warnings} warning(s)"
+    print(summary + (f" ({uncited} uncited)" if args.strict else ""))
     return EXIT_FAILED if errors or (args.strict and warnings) else EXIT_OK
 
 
@@ -681,7 +683,12 @@ def make_parser() -> argparse.ArgumentParser:
     text = "check rulesets statically and list every finding with file:line"
     cmd = sub.add_parser("validate", help=text, description=text, parents=[common])
     cmd.add_argument("rulesets", nargs="+", metavar="RULESET", help="ruleset id or file")
-    cmd.add_argument("--strict", action="store_true", help="fail on warnings too")
+    cmd.add_argument(
+        "--strict",
+        action="store_true",
+        help="also list every number a reader sees that cites no source and is not assumed; "
+        "fail on warnings too",
+    )
     return parser
 
 
