@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -175,8 +175,16 @@ class Node:
 
     @property
     def source(self) -> str:
-        where = f"{self.path}:{self.line}" if self.path else "?"
-        return f"{where} ({self.rule or 'appraised'}{', ' + self.plugin if self.plugin else ''})"
+        """Where the node is written, as a reader cites it: its citations (document and article
+        or section), or the ruleset's id and line when it cites nothing. Never a file path, so
+        that every installation prints the same."""
+        if self.cite:
+            return "; ".join(str(c) for c in self.cite)
+        return f"{self.origin or '?'}:{self.line or '?'}"
+
+    def assumptions(self, lang: str = "vi") -> tuple[tuple[str, str], ...]:
+        """What of the node is assumed (``max``, ``params``, ``params.<key>``), with why."""
+        return tuple((item, text.get(lang)) for item, text in self.assumed.items())
 
     def get_title(self, lang: str = "vi") -> str:
         return self.title_en if lang == "en" and self.title_en else self.title
@@ -406,7 +414,8 @@ def _pieces(template: str) -> tuple[tuple[str, str | None, str, str | None], ...
 
 @attrs.frozen
 class Explanation:
-    """Why a leaf has its points: the reason, the formula as applied, the inputs, the source."""
+    """Why a leaf has its points: the reason, the formula as applied, the inputs, the source
+    (the citation, or the ruleset's id and line), and what of the node is assumed, with why."""
 
     reason: str
     formula: str | None
@@ -415,6 +424,64 @@ class Explanation:
     by: str | None = None
     date: dt.date | None = None
     evidence: tuple[str, ...] = ()
+    assumed: tuple[tuple[str, str], ...] = ()
+
+
+_ASSUMED_ITEMS = {
+    "max": Text("điểm tối đa", "maximum"),
+    "params": Text("các tham số", "parameters"),
+    "param": Text("tham số '{key}'", "parameter '{key}'"),
+}
+ASSUMED = Text("giả định", "assumption")
+
+
+def assumed_items(items: Iterable[str], lang: str = "vi") -> str:
+    """What is assumed, in words: ``điểm tối đa, tham số 'bands'``."""
+    words = []
+    for item in items:
+        if item in _ASSUMED_ITEMS:
+            words.append(_ASSUMED_ITEMS[item].get(lang))
+        else:
+            words.append(_ASSUMED_ITEMS["param"].get(lang).format(key=item.partition(".")[2]))
+    return ", ".join(words)
+
+
+@attrs.frozen
+class AssumptionNote:
+    """One assumption a set of lost points rests on: its number in the report's list of
+    assumptions, the node, what of it is assumed and why."""
+
+    number: int
+    code: str
+    items: tuple[str, ...]
+    text: str
+
+    def mark(self, lang: str = "vi") -> str:
+        """The mark beside a lost point: ``giả định (1): điểm tối đa, tham số 'bands'``."""
+        return f"{ASSUMED.get(lang)} ({self.number}): {assumed_items(self.items, lang)}"
+
+
+def assumption_notes(nodes: Iterable[Node], lang: str = "vi") -> tuple[AssumptionNote, ...]:
+    """The assumptions the given nodes rest on, numbered in their order: one note per node and
+    reason (a node assuming its max and params for one reason has one note)."""
+    notes: list[AssumptionNote] = []
+    seen: set[str] = set()
+    for node in nodes:
+        if node.code in seen:
+            continue
+        seen.add(node.code)
+        grouped: dict[str, list[str]] = {}
+        for item, text in node.assumptions(lang):
+            grouped.setdefault(text, []).append(item)
+        for text, items in grouped.items():
+            notes.append(AssumptionNote(len(notes) + 1, node.code, tuple(items), text))
+    return tuple(notes)
+
+
+def assumption_marks(notes: Iterable[AssumptionNote], code: str, lang: str = "vi") -> str | None:
+    """The marks of one node's notes, joined; None when it rests on no assumption."""
+    marks = [note.mark(lang) for note in notes if note.code == code]
+    return "; ".join(marks) or None
 
 
 _NOT_APPLICABLE = Text("Không áp dụng (không đủ dữ liệu)", "Not applicable (insufficient data)")
@@ -461,10 +528,17 @@ class NodeResult:
                 by=appraisal.by,
                 date=appraisal.date,
                 evidence=appraisal.evidence,
+                assumed=node.assumptions(lang),
             )
         if outcome is None:
             parts = "; ".join(f"{c.code}" for c in node.children)
-            return Explanation(reason=parts, formula=None, inputs=(), source=node.source)
+            return Explanation(
+                reason=parts,
+                formula=None,
+                inputs=(),
+                source=node.source,
+                assumed=node.assumptions(lang),
+            )
         values = {**dict(outcome.inputs), **dict(outcome.values)}
         values.setdefault("max", node.max)
         values.setdefault("points", self.points)
@@ -476,7 +550,11 @@ class NodeResult:
             reason = render(outcome.reason.get(lang), values, lang)
         formula = render(outcome.formula, values, lang) if outcome.formula else None
         return Explanation(
-            reason=reason, formula=formula, inputs=outcome.inputs, source=node.source
+            reason=reason,
+            formula=formula,
+            inputs=outcome.inputs,
+            source=node.source,
+            assumed=node.assumptions(lang),
         )
 
 
