@@ -399,7 +399,7 @@ class _SheetReader:
                 points[code]["reason"] = reason
         for code, entry in points.items():
             node = ruleset.node(code)
-            if entry["points"] < node.max and "reason" not in entry:
+            if node.max is not None and entry["points"] < node.max and "reason" not in entry:
                 errors.append(
                     self.error(
                         number,
@@ -424,8 +424,9 @@ def _points(node: Node, value: Any) -> Decimal:
         msg = f"'{node.code}' has sub-criteria: give points for them"
         raise ValueError(msg)
     points = parse_decimal(_decimal(value))
-    if not node.floor <= points <= node.max:
-        msg = f"{fmt(points)} is outside {fmt(node.floor)}–{fmt(node.max)}"
+    if points < node.floor or (node.max is not None and points > node.max):
+        high = "" if node.max is None else fmt(node.max)
+        msg = f"{fmt(points)} is outside {fmt(node.floor)}–{high}"
         raise ValueError(msg)
     return points
 
@@ -514,7 +515,7 @@ def template_columns(
         if node.rule is not None:
             continue
         title = node.get_title(lang)
-        most = fmt(node.max, lang)
+        most = fmt(node.max, lang) if node.max is not None else "?"
         columns.append(
             TemplateColumn(
                 f"{node.code}. {title} (tối đa {most})"
