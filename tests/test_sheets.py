@@ -10,7 +10,14 @@ import openpyxl
 import pytest
 
 import parrules
-from parrules._sheets import SheetError, column_letter, read_sheet, template, template_columns
+from parrules._sheets import (
+    SheetError,
+    SheetRow,
+    column_letter,
+    read_sheet,
+    template,
+    template_columns,
+)
 from parrules.errors import UnitError
 
 RULESET = Path(__file__).parent / "data" / "reports" / "sheet.yaml"
@@ -59,12 +66,16 @@ def row(**changes: str) -> list[str]:
     return list(values.values())
 
 
+def rows_of(path: Path) -> tuple[SheetRow, ...]:
+    return read_sheet(path).rows
+
+
 def score(unit: parrules.UnitInputs) -> parrules.ScoreCard:
     return parrules.score(parrules.load_ruleset(unit.ruleset_path), unit)
 
 
 def test_csv_rows_become_units_read_by_label_name_and_code(tmp_path: Path) -> None:
-    rows = read_sheet(
+    rows = rows_of(
         write_csv(tmp_path / "xa.csv", [row(), row(unit="Xã Sơn Phú", p23="2", r23="")])
     )
     assert [r.errors for r in rows] == [(), ()]
@@ -84,7 +95,7 @@ def test_csv_rows_become_units_read_by_label_name_and_code(tmp_path: Path) -> No
 
 
 def test_semicolon_csv_as_excel_writes_it_in_vietnamese(tmp_path: Path) -> None:
-    rows = read_sheet(write_csv(tmp_path / "xa.csv", [row()], delimiter=";"))
+    rows = rows_of(write_csv(tmp_path / "xa.csv", [row()], delimiter=";"))
     assert rows[0].unit is not None
     assert rows[0].unit.stage().indicators["ty_le_so_hoa"] == Decimal("0.788")
 
@@ -98,7 +109,7 @@ def test_every_unreadable_cell_is_an_error_naming_sheet_row_and_column(tmp_path:
             row(p23="1", r23=""),
         ],
     )
-    first, second, third = read_sheet(path)
+    first, second, third = rows_of(path)
     assert first.unit is None
     messages = [str(e) for e in first.errors]
     assert messages[0].startswith(
@@ -115,26 +126,41 @@ def test_every_unreadable_cell_is_an_error_naming_sheet_row_and_column(tmp_path:
     assert "Lý do 2.3" in str(third.errors[0])
 
 
-def test_unknown_and_repeated_columns_are_errors(tmp_path: Path) -> None:
+def test_unknown_columns_are_left_with_one_warning_and_repeated_ones_are_errors(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "xa.csv"
     path.write_text(
-        f"unit,year,ruleset,tthc_toan_trin,Số TTHC toàn trình (thủ tục),tthc_toan_trinh\n"
-        f"Xã A,2023,{RULESET},1,2,3\n",
+        f"STT,unit,year,ruleset,tthc_toan_trin,Số TTHC toàn trình (thủ tục),tthc_toan_trinh,"
+        f"Người nhập\n"
+        f"1,Xã A,2023,{RULESET},1,2,3,đã kiểm tra\n"
+        f"2,Xã B,2023,{RULESET},1,2,,\n",
         encoding="utf-8",
     )
-    (result,) = read_sheet(path)
-    messages = [str(e) for e in result.errors]
-    assert "column D (tthc_toan_trin)" in messages[0]
-    assert "did you mean 'tthc_toan_trinh'" in messages[0]
-    assert "column F (tthc_toan_trinh): the same value as column E" in messages[1]
+    sheet = read_sheet(path)
+    first, second = sheet.rows
+    assert [str(e) for e in first.errors] == [
+        f"{path}, sheet 'xa', row 2, column G (tthc_toan_trinh): the same value as column F"
+    ]
+    assert second.errors == ()
+    assert second.unit is not None
+    assert second.unit.stage().indicators["tthc_toan_trinh"] == 2
+    (warning,) = sheet.warnings
+    assert warning == (
+        f"{path}, sheet 'xa': columns not read (neither an indicator nor a node of "
+        "'test/reports/sheet/2023'): A (STT), E (tthc_toan_trin) (did you mean "
+        "'tthc_toan_trinh'?), H (Người nhập)"
+    )
+    with pytest.raises(SheetError, match=r"row 1: columns not read .*A \(STT\)"):
+        read_sheet(path, strict=True)
 
 
 def test_empty_cells_follow_the_missing_policy(tmp_path: Path) -> None:
-    (result,) = read_sheet(write_csv(tmp_path / "xa.csv", [row(so_hoa="")]))
+    (result,) = rows_of(write_csv(tmp_path / "xa.csv", [row(so_hoa="")]))
     assert result.unit is not None
     card = score(result.unit)
     assert card.node("2.2").points == 0  # missing: zero
-    (result,) = read_sheet(write_csv(tmp_path / "xa.csv", [row(toan_trinh="")]))
+    (result,) = rows_of(write_csv(tmp_path / "xa.csv", [row(toan_trinh="")]))
     assert result.unit is not None
     with pytest.raises(UnitError, match="no value for tthc_toan_trinh"):
         score(result.unit)
@@ -142,7 +168,7 @@ def test_empty_cells_follow_the_missing_policy(tmp_path: Path) -> None:
 
 def test_a_wrong_ruleset_or_year_is_an_error_of_that_row(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "xa.csv", [row(ruleset="khong/co/2023"), row(year="2022")])
-    first, second = read_sheet(path)
+    first, second = rows_of(path)
     assert "column C (Bộ chỉ số): no ruleset 'khong/co/2023'" in str(first.errors[0])
     assert "row 3" in str(second.errors[0])
     assert "is for 2022" in str(second.errors[0])
@@ -187,7 +213,7 @@ def test_xlsx_cells_keep_their_types(tmp_path: Path) -> None:
     sheet.append([None] * 5)  # empty rows are skipped
     path = tmp_path / "xa.xlsx"
     book.save(path)
-    (result,) = read_sheet(path)
+    (result,) = rows_of(path)
     assert result.sheet == "Xã 2023"
     assert result.row == 2
     unit = result.unit
@@ -209,16 +235,16 @@ def test_xlsx_errors_name_the_sheet(tmp_path: Path) -> None:
     sheet.append(["Xã A", 2023, str(RULESET), -3])
     path = tmp_path / "x.xlsx"
     book.save(path)
-    (result,) = read_sheet(path)
+    (result,) = rows_of(path)
     assert str(result.errors[0]).startswith(
-        f"{path}, sheet 'Huyện', row 2, column D (Số TTHC toàn trình có hồ sơ): -3"
+        f"{path}, sheet 'Huyện', row 2, column D (Số TTHC toàn trình có hồ sơ): '-3' is not a count"
     )
 
 
 def test_a_damaged_workbook_is_one_error(tmp_path: Path) -> None:
     path = tmp_path / "x.xlsx"
     path.write_bytes(b"not a zip file")
-    with pytest.raises(UnitError, match="cannot read the workbook"):
+    with pytest.raises(UnitError, match="not an XLSX workbook"):
         read_sheet(path)
 
 
@@ -281,7 +307,7 @@ def test_xlsx_template_validates_types_and_round_trips(tmp_path: Path) -> None:
     for name, value in filled.items():
         sheet.cell(row=2, column=headers.index(name) + 1, value=value)
     book.save(path)
-    (result,) = read_sheet(path)
+    (result,) = rows_of(path)
     assert result.errors == ()
     assert result.unit is not None
     assert score(result.unit).total == 10
@@ -291,8 +317,8 @@ def test_items_cannot_be_given_in_a_sheet(tmp_path: Path) -> None:
     mini = Path(__file__).parent / "data" / "mini.yaml"
     path = tmp_path / "x.csv"
     path.write_text(f"unit,ruleset,bao_cao\nA,{mini},x\n", encoding="utf-8")
-    (result,) = read_sheet(path)
-    assert "'items' indicator" in str(result.errors[0])
+    (result,) = rows_of(path)
+    assert "given in a sheet of documents" in str(result.errors[0])
     assert "bao_cao" not in [c.key for c in template_columns(parrules.load_ruleset(mini))]
 
 

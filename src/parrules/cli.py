@@ -92,20 +92,19 @@ Build = Callable[[ScoreCard], Any]
 
 
 def _load_cards(
-    paths: Sequence[str], registry: Registry, build: Build | None = None
+    paths: Sequence[str], registry: Registry, build: Build | None = None, strict: bool = False
 ) -> tuple[list[tuple[ScoreCard, Any]], bool]:
     """Score every unit file and every row of every sheet, each with what ``build`` makes of its
     card, built in the same guard: a unit that fails, also while being built (a missing stage, an
-    explanation a plugin cannot write), is reported on one line and left out."""
+    explanation a plugin cannot write), is reported on one line and left out. A unit given in
+    several files or rows is reported in each, and none of them is kept."""
     failed = False
     sheets: dict[str, tuple[SheetRow, ...]] = {}
     for path in paths:
         if is_sheet(path) and path not in sheets:
-            try:
-                sheets[path] = read_sheet(path, registry=registry)
-            except ParRulesError as exc:
-                _error(exc)
-                failed, sheets[path] = True, ()
+            rows = _read_sheet(path, registry, strict)
+            failed = failed or rows is None
+            sheets[path] = rows or ()
             for row in sheets[path]:
                 for error in row.errors:
                     _error(error)
@@ -134,13 +133,47 @@ def _load_cards(
     finally:
         progress.close()
     cards = []
-    for result in results:
+    for result in _refuse_repeated(results):
         if result.card is None:
             _error(result.message)
             failed = True
         else:
             cards.append((result.card, built[id(result.card)]))
     return cards, failed
+
+
+def _read_sheet(path: str, registry: Registry, strict: bool) -> tuple[SheetRow, ...] | None:
+    """A sheet's rows, its warnings printed; None (the error printed) when it cannot be read."""
+    try:
+        sheet = read_sheet(path, registry=registry, strict=strict)
+    except ParRulesError as exc:
+        _error(exc)
+        return None
+    for warning in sheet.warnings:
+        _error(f"warning: {warning}")
+    return sheet.rows
+
+
+def _refuse_repeated(results: list[UnitResult]) -> list[UnitResult]:
+    """Results where a unit scored from several inputs (a sheet and a unit file, two sheets)
+    is an error in each of them: which one is right cannot be told."""
+    where: dict[tuple[str, int, str], list[int]] = {}
+    for index, result in enumerate(results):
+        if result.card is not None:
+            where.setdefault(unit_key(result.card.unit), []).append(index)
+    results = list(results)
+    for indexes in (i for i in where.values() if len(i) > 1):
+        for index in indexes:
+            path, unit = results[index].path, results[index].card.unit  # type: ignore[union-attr]
+            others = ", ".join(results[i].path for i in indexes if i != index)
+            error = DuplicateUnitError(
+                f"the unit '{unit.unit}' ({unit.year}) is also in {others}; none of them is scored",
+                path=path,
+                field="unit",
+                hint="give each unit once",
+            )
+            results[index] = UnitResult(path, error=error)
+    return results
 
 
 def _score_row(
@@ -248,7 +281,7 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
             card.stage(args.stage)
         return _card_tables(card, names, args.stage, args.lang)
 
-    cards, failed = _load_cards(args.units, registry, build)
+    cards, failed = _load_cards(args.units, registry, build, args.strict)
     if not cards:
         return EXIT_FAILED
     if as_cards:  # a unit file gives its card; several units, a list of cards
@@ -296,7 +329,7 @@ def _score_lines(args: argparse.Namespace, registry: Registry) -> int:
 
     def write_all(write: Callable[[str], Any]) -> bool:
         failed = False
-        for result in _each_unit(args.units, registry, line):
+        for result in _each_unit(args.units, registry, line, args.strict):
             if result.output is None:
                 _error(result.message)
                 failed = True
@@ -317,7 +350,10 @@ def _score_lines(args: argparse.Namespace, registry: Registry) -> int:
 
 
 def _each_unit(
-    paths: Sequence[str], registry: Registry, render: Callable[[ScoreCard], str]
+    paths: Sequence[str],
+    registry: Registry,
+    render: Callable[[ScoreCard], str],
+    strict: bool = False,
 ) -> Iterator[UnitResult]:
     """Every unit file and every row of every sheet, scored and rendered one at a time, in the
     order given. A unit already met in an earlier file or row (see ``unit_key``) is an error
@@ -327,11 +363,13 @@ def _each_unit(
     for path in paths:
         if is_sheet(path):
             try:
-                rows = read_sheet(path, registry=registry)
+                sheet = read_sheet(path, registry=registry, strict=strict)
             except ParRulesError as exc:
                 yield UnitResult(path, error=exc)
                 continue
-            for row in rows:
+            for warning in sheet.warnings:
+                _error(f"warning: {warning}")
+            for row in sheet.rows:
                 yield from (UnitResult(path, error=error) for error in row.errors)
                 if row.unit is not None:
                     where = row.unit.path or row.unit.unit
@@ -370,7 +408,7 @@ def _stage_check(args: argparse.Namespace) -> Build:
 
 
 def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
-    scored, failed = _load_cards(args.units, registry, _stage_check(args))
+    scored, failed = _load_cards(args.units, registry, _stage_check(args), args.strict)
     cards = [card for card, _ in scored]
     if not cards:
         return EXIT_FAILED
@@ -386,7 +424,9 @@ def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
 
 def _cmd_compare(args: argparse.Namespace, registry: Registry) -> int:
     names = _tables_arg(args.tables, COMPARE_TABLES, ("points", "percent"))
-    scored, failed = _load_cards([args.before, args.after], registry, _stage_check(args))
+    scored, failed = _load_cards(
+        [args.before, args.after], registry, _stage_check(args), args.strict
+    )
     if failed:
         return EXIT_FAILED
     if len(scored) != 2:
@@ -610,6 +650,13 @@ def make_parser() -> argparse.ArgumentParser:
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--lang", choices=("vi", "en"), default="vi", help="labels and numbers")
     output.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
+    sheets = argparse.ArgumentParser(add_help=False)
+    sheets.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a sheet with columns that are neither an indicator nor a node (default: "
+        "warn and leave them)",
+    )
     format_help = "output format (default: from --output's suffix, else text)"
     units_help = "unit file (YAML), or a sheet (CSV/XLSX) with one unit per row"
     stage_help = "self, appraisal or final (default: each unit's last)"
@@ -618,7 +665,7 @@ def make_parser() -> argparse.ArgumentParser:
         ("score", "score units: score card and lost points"),
         ("explain", "score units and explain every lost point: inputs and formula as applied"),
     ):
-        cmd = sub.add_parser(name, help=text, description=text, parents=[common, output])
+        cmd = sub.add_parser(name, help=text, description=text, parents=[common, output, sheets])
         cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
         cmd.add_argument(
             "--format",
@@ -633,7 +680,7 @@ def make_parser() -> argparse.ArgumentParser:
             "--chart", metavar="FILE", help="bar chart of field percentages (.png/.svg)"
         )
     text = "rank units of one ruleset: ranks, classes, field points, averages"
-    cmd = sub.add_parser("rank", help=text, description=text, parents=[common, output])
+    cmd = sub.add_parser("rank", help=text, description=text, parents=[common, output, sheets])
     cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
     cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
     cmd.add_argument("--stage", help=stage_help)
@@ -641,7 +688,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--method", choices=("competition", "dense"), help="ties (default: the ruleset's)"
     )
     text = "compare two units or years, field by field, even across rulesets"
-    cmd = sub.add_parser("compare", help=text, description=text, parents=[common, output])
+    cmd = sub.add_parser("compare", help=text, description=text, parents=[common, output, sheets])
     cmd.add_argument("before", metavar="UNIT_A", help="unit file (the earlier year)")
     cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
     cmd.add_argument("after", metavar="UNIT_B", help="unit file (the later year)")
