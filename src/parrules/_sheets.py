@@ -320,7 +320,8 @@ class _FileReader:
         self.rulesets: dict[str, Ruleset] = {}
         self.columns: dict[str, _Columns] = {}
         self.rows: list[SheetRow] = []
-        self.warnings: list[str] = []
+        self.warnings: list[tuple[int, str]] = []  # (sheet's place in the file, warning)
+        self.order: dict[str, int] = {}
         self.docs: dict[str, list[_Document]] = {}
         self.claimed: dict[int, list[int]] = {}  # id of a document → indexes of the unit rows
 
@@ -371,9 +372,13 @@ class _FileReader:
                 row=1,
                 hint="add a column with the ruleset id of each row",
             )
+        self.order[grid.name] = len(self.order)
         if grid.hidden:
             self.warnings.append(
-                f"{self.path}, sheet '{grid.name}' is {grid.hidden}: its rows are read too"
+                (
+                    self.order[grid.name],
+                    f"{self.path}, sheet '{grid.name}' is {grid.hidden}: its rows are read too",
+                )
             )
         if not documents:  # in a sheet of units, document headings are ordinary headings
             meta = {k: v for k, v in meta.items() if k in _META}
@@ -422,7 +427,9 @@ class _FileReader:
                 row=1,
                 hint="remove them, or read the sheet without --strict",
             )
-        self.warnings.append(f"{self.path}, sheet '{layout.grid.name}': {message}")
+        self.warnings.append(
+            (self.order[layout.grid.name], f"{self.path}, sheet '{layout.grid.name}': {message}")
+        )
 
     # documents -------------------------------------------------------------------------------
 
@@ -709,7 +716,8 @@ class _FileReader:
                 path=self.path,
                 hint="each row under the headings is one unit",
             )
-        return SheetFile(str(self.path), tuple(rows), tuple(self.warnings))
+        warnings = tuple(text for _, text in sorted(self.warnings, key=lambda w: w[0]))
+        return SheetFile(str(self.path), tuple(rows), warnings)
 
 
 def _name_key(name: str) -> str:
@@ -884,17 +892,83 @@ def template(
     return _template_xlsx(ruleset, columns, lang)
 
 
+def document_columns(ruleset: Ruleset, lang: str = "vi") -> tuple[TemplateColumn, ...]:
+    """The columns of the sheet of documents, for a ruleset with dated documents (``items``
+    indicators; none otherwise): unit, indicator, the document's name, due, dated, sent and
+    received dates. The indicator is chosen by its label where the labels make a short list."""
+    items = {n: i for n, i in ruleset.indicators.items() if i.type == "items"}
+    if not items:
+        return ()
+    t = _DOCUMENT_LABELS["en" if lang == "en" else "vi"]
+    helps = _TYPE_HELP["en" if lang == "en" else "vi"]
+    labels = tuple(
+        (i.label_en if lang == "en" and i.label_en else i.label) or n for n, i in items.items()
+    )
+    plain = all("," not in x and '"' not in x for x in labels) and len(set(labels)) == len(labels)
+    choices = labels if plain and len(", ".join(labels)) <= 250 else tuple(items)
+    columns = [
+        TemplateColumn(_META_LABELS["en" if lang == "en" else "vi"]["unit"], "unit", "text"),
+        TemplateColumn(
+            t["indicator"],
+            "indicator",
+            "choice",
+            help=helps["choice"].format(choices=", ".join(choices)),
+            choices=choices,
+        ),
+        TemplateColumn(t["name"], "name", "text", help=helps["text"]),
+    ]
+    for field in ("due", "dated", "sent", "received"):
+        columns.append(TemplateColumn(t[field], field, "date", help=helps["date"]))
+    return tuple(columns)
+
+
 def _template_xlsx(ruleset: Ruleset, columns: Sequence[TemplateColumn], lang: str) -> bytes:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.styles import Font
 
     from .report._xlsx import require_openpyxl, save, sheet_name
 
     openpyxl = require_openpyxl()
     book = openpyxl.Workbook()
-    sheet = book.active
     taken: set[str] = set()
-    sheet.title = sheet_name("Đơn vị" if lang != "en" else "Units", taken)
+    sheets = [("Đơn vị" if lang != "en" else "Units", columns)]
+    documents = document_columns(ruleset, lang)
+    if documents:
+        sheets.append((_DOCUMENT_LABELS["en" if lang == "en" else "vi"]["sheet"], documents))
+    for index, (title, heads) in enumerate(sheets):
+        sheet = book.active if index == 0 else book.create_sheet()
+        sheet.title = sheet_name(title, taken)
+        _headings(sheet, heads)
+    bold = Font(bold=True)
+    guide = book.create_sheet(sheet_name("Hướng dẫn" if lang != "en" else "Guide", taken))
+    guide.append(
+        ["Cột", "Tên / mã", "Kiểu", "Đơn vị tính", "Giá trị"]
+        if lang != "en"
+        else ["Column", "Name / code", "Type", "Measure", "Value"]
+    )
+    for cell in guide[1]:
+        cell.font = bold
+    for title, heads in sheets:
+        for index, column in enumerate(heads, start=1):
+            where = f"{column_letter(index)}: {column.header}"
+            guide.append(
+                [
+                    where if title == sheets[0][0] else f"{title}, {where}",
+                    column.key,
+                    column.kind,
+                    column.unit,
+                    column.help,
+                ]
+            )
+    for letter, width in zip("ABCDE", (60, 28, 10, 14, 48), strict=True):
+        guide.column_dimensions[letter].width = width
+    return save(book)
+
+
+def _headings(sheet: Any, columns: Sequence[TemplateColumn]) -> None:
+    """A sheet's heading row, with a data validation for each column's declared type."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDDDDD")
     last = 1000
@@ -918,30 +992,11 @@ def _template_xlsx(ruleset: Ruleset, columns: Sequence[TemplateColumn], lang: st
             if column.kind == "ratio":
                 for row in range(2, last + 1):
                     sheet.cell(row=row, column=index).number_format = "0.00%"
+            if column.kind == "date":
+                for row in range(2, last + 1):
+                    sheet.cell(row=row, column=index).number_format = "dd/mm/yyyy"
     sheet.row_dimensions[1].height = 60
     sheet.freeze_panes = "B2"
-    guide = book.create_sheet(sheet_name("Hướng dẫn" if lang != "en" else "Guide", taken))
-    heads = (
-        ("Cột", "Tên / mã", "Kiểu", "Đơn vị tính", "Giá trị")
-        if lang != "en"
-        else ("Column", "Name / code", "Type", "Measure", "Value")
-    )
-    guide.append(list(heads))
-    for cell in guide[1]:
-        cell.font = bold
-    for index, column in enumerate(columns, start=1):
-        guide.append(
-            [
-                f"{column_letter(index)}: {column.header}",
-                column.key,
-                column.kind,
-                column.unit,
-                column.help,
-            ]
-        )
-    for letter, width in zip("ABCDE", (60, 28, 10, 14, 48), strict=True):
-        guide.column_dimensions[letter].width = width
-    return save(book)
 
 
 def _validation(column: TemplateColumn, factory: Any) -> Any:
