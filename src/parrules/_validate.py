@@ -16,10 +16,19 @@ from typing import Any
 
 import attrs
 
-from ._model import Indicator, Node
+from ._model import Indicator, Node, Source
 from ._numbers import ONE, ZERO, parse_decimal
 from ._plugins import BUILTIN_PLUGINS, Registry, default_registry
-from ._ruleset import _Builder, _classification, _raw_chain, load_ruleset, resolve
+from ._ruleset import (
+    _assumptions,
+    _Builder,
+    _citations,
+    _classification,
+    _raw_chain,
+    _sources,
+    load_ruleset,
+    resolve,
+)
 from ._yaml import Located, load_file
 from .errors import InputError, ParRulesError, RulesetError, RulesetNotFoundError
 
@@ -43,7 +52,9 @@ CHECKS = {
     "unreachable-max": "a node whose max no input can reach",
     "contradictory-params": "params that load but contradict each other",
     "legal-reference": "no legal reference for the ruleset or an assumption",
+    "citation": "a source declared wrongly, or a citation of a source not declared",
     "classification": "a classification band no total can reach",
+    "uncited": "a number a reader sees that cites no source and is not assumed (--strict)",
 }
 """Every kind of finding, by its code, with what it means."""
 
@@ -86,8 +97,9 @@ class _Recorder(dict[str, Indicator]):
 
 
 class _Validator:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, strict: bool = False) -> None:
         self.registry = registry
+        self.strict = strict
         self.findings: list[Finding] = []
         self.read: set[str] = set()
         self.broken: set[str] = set()
@@ -104,10 +116,11 @@ class _Validator:
         code: str | None = None,
         hint: str | None = None,
     ) -> None:
-        line = where.line_of(key) if isinstance(where, Located) and key else None
+        located = isinstance(where, Located) and key
+        line = where.line_of(key) if located else None
         if line is None:
             line = getattr(where, "line", None)
-        path = getattr(where, "path", None)
+        path = where.path_of(key) if located else getattr(where, "path", None)
         self.findings.append(Finding(severity, check, message, path, line, code, hint))
 
     def error(self, exc: InputError, check: str) -> None:
@@ -162,10 +175,12 @@ class _Validator:
         result: dict[str, Indicator] = {}
         for name, spec in raw.items():
             single = Located({name: spec})
-            single.path, single.line, single.lines = raw.path, raw.line, {name: raw.lines[name]}
+            single.path, single.line = raw.path_of(name), raw.line
+            single.lines = {name: raw.lines[name]}
             probe = Located(data)
             probe.path, probe.line, probe.lines = data.path, data.line, data.lines
             probe["indicators"] = single
+            probe.pop("sources", None)  # checked on their own
             try:
                 result.update(_Builder(probe, self.registry, 2).indicators)
             except RulesetError as exc:
@@ -184,11 +199,13 @@ class _Validator:
                 hint="add the decision that issues the criteria, e.g. Quyết định số …/QĐ-UBND",
             )
         indicators = self.indicators(data)
+        sources = self.sources(data)
         probe = Located(data)
         probe.path, probe.line, probe.lines = data.path, data.line, data.lines
         probe["indicators"] = Located()
+        probe.pop("sources", None)
         builder = _Builder(probe, self.registry, 2)
-        builder.indicators = indicators
+        builder.indicators, builder.sources = indicators, sources
         nodes = data.get("nodes")
         maximum = self.decimal(data, "max", None)
         if not isinstance(nodes, list) or not nodes:
@@ -203,8 +220,26 @@ class _Validator:
                     data,
                     "max",
                 )
-        self.classification(data, maximum)
-        self.assumptions(data)
+        try:
+            _citations(data, sources)
+        except RulesetError as exc:
+            self.error(exc, "citation")
+        self.classification(data, maximum, sources)
+        self.assumptions(data, sources)
+        if self.strict and "assumed" not in data:
+            try:
+                cited = bool(_citations(data, sources))
+            except RulesetError:
+                cited = True  # reported above
+            if not cited:
+                self.add(
+                    WARNING,
+                    "uncited",
+                    "the ruleset's 'max' cites no source and is not assumed",
+                    data,
+                    "max",
+                    hint="add a top-level 'cite:', or 'assumed: <why>'",
+                )
         for name, indicator in indicators.items():
             if name not in self.read and not indicator.report_only:
                 spec = data["indicators"][name]
@@ -215,6 +250,27 @@ class _Validator:
                     spec,
                     hint="remove it, read it in a node's params, or mark it 'report_only: true'",
                 )
+
+    def sources(self, data: Located) -> dict[str, Source]:
+        """The declared sources, each checked on its own so that one mistake hides no other."""
+        raw = data.get("sources")
+        if not isinstance(raw, Located):
+            try:
+                return _sources(data)
+            except RulesetError as exc:
+                self.error(exc, "citation")
+                return {}
+        result: dict[str, Source] = {}
+        for source_id in raw:
+            one = Located({source_id: raw[source_id]})
+            one.path, one.line = raw.path_of(source_id), raw.line
+            one.lines = {source_id: raw.lines[source_id]}
+            try:
+                result.update(_sources(Located(sources=one)))
+            except RulesetError as exc:
+                self.error(exc, "citation")
+                result[source_id] = Source(source_id, "report", source_id)  # cited: no finding
+        return result
 
     def decimal(self, raw: Located, key: str, code: str | None) -> Decimal | None:
         try:
@@ -261,6 +317,8 @@ class _Validator:
             if has_children and isinstance(code, str | int) and isinstance(raw["children"], list):
                 self.nodes(builder, raw["children"], str(code))
             return None
+        if self.strict:
+            self.uncited(built, raw)
         if not has_children:
             self.leaf(built)
             return built.max
@@ -311,11 +369,32 @@ class _Validator:
             return "duplicate-code" if exc.message.startswith("duplicate") else "code-hierarchy"
         if field == "rule":
             return "unknown-rule"
+        if field in ("cite", "source", "at"):
+            return "citation"
         if field.startswith("params"):
             if recorder.missing:
                 return "undeclared-indicator"
             return "bands" if field == "params.bands" else "params"
         return "node"
+
+    def uncited(self, node: Node, raw: Located) -> None:
+        """Each number of the node a reader sees that neither its ``cite`` nor an ``assumed``
+        item covers."""
+        params = raw.get("params")
+        items: list[tuple[str, Any, str]] = [("max", raw, "max")]
+        items += [(f"params.{key}", params, key) for key in node.numbers]
+        for item, where, key in items:
+            if node.cite or node.assumption(item) is not None:
+                continue
+            self.add(
+                WARNING,
+                "uncited",
+                f"'{item}' cites no source and is not assumed",
+                where,
+                key,
+                code=node.code,
+                hint=f"give the node a 'cite:', or 'assumed: {{{item}: <why>}}'",
+            )
 
     def leaf(self, node: Node) -> None:
         if node.rule is None or node.plugin not in BUILTIN_PLUGINS:
@@ -328,13 +407,28 @@ class _Validator:
                 Finding(severity, check, message, node.path, line, node.code, None)
             )
 
-    def classification(self, data: Located, maximum: Decimal | None) -> None:
+    def classification(
+        self, data: Located, maximum: Decimal | None, sources: Mapping[str, Source]
+    ) -> None:
         try:
-            bands = _classification(data)
+            bands = _classification(data, sources)
         except RulesetError as exc:
-            self.error(exc, "classification")
+            self.error(exc, self.classify_other(exc, "classification"))
             return
         for band in bands:
+            if self.strict and not band.cite and band.assumed is None:
+                message = f"the 'min' of the band '{band.label}' cites no source and is not assumed"
+                self.findings.append(
+                    Finding(
+                        WARNING,
+                        "uncited",
+                        message,
+                        data.path_of("classification"),
+                        band.line,
+                        None,
+                        "give the band a 'cite:', or 'assumed: <why>'",
+                    )
+                )
             if maximum is not None and band.min > maximum:
                 self.add(
                     WARNING,
@@ -344,27 +438,28 @@ class _Validator:
                     "classification",
                 )
 
-    def assumptions(self, data: Located) -> None:
+    @staticmethod
+    def classify_other(exc: RulesetError, check: str) -> str:
+        return "citation" if exc.field in ("cite", "source", "at") else check
+
+    def assumptions(self, data: Located, sources: Mapping[str, Source]) -> None:
         raw = data.get("assumptions") or []
-        for entry in raw if isinstance(raw, list) else []:
-            if not isinstance(entry, Located):
-                if isinstance(entry, str):
-                    self.add(
-                        WARNING,
-                        "legal-reference",
-                        "an assumption without a 'reference' to the section of its source",
-                        data,
-                        "assumptions",
-                    )
+        for entry in raw if isinstance(raw, list) else [raw]:
+            single = Located(data)
+            single.path, single.line, single.lines = data.path, data.line, data.lines
+            single["assumptions"] = [entry]
+            try:
+                found = _assumptions(single, sources)
+            except RulesetError as exc:
+                self.error(exc, self.classify_other(exc, "load"))
                 continue
-            if not entry.get("reference"):
+            if not found[0].cite:
                 self.add(
                     WARNING,
                     "legal-reference",
-                    "an assumption without a 'reference' to the section of its source",
-                    entry,
-                    None,
-                    code=str(entry["code"]) if entry.get("code") is not None else None,
+                    "an assumption that cites no source ('cite:')",
+                    entry if isinstance(entry, Located) else data,
+                    None if isinstance(entry, Located) else "assumptions",
                 )
 
 
@@ -470,17 +565,22 @@ def _analyse_bands(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
         yield WARNING, "contradictory-params", message, "zero_denominator"
 
 
-def validate(ref: str | Path, *, registry: Registry | None = None) -> tuple[Finding, ...]:
+def validate(
+    ref: str | Path, *, registry: Registry | None = None, strict: bool = False
+) -> tuple[Finding, ...]:
     """Every finding for the ruleset given by id or path, errors and warnings, in file order.
 
-    An empty result means the ruleset loads and no check has anything to say.
+    ``strict`` adds a warning (check ``uncited``) for every number a reader sees — the ruleset's
+    max, each node's max, each band's min, each number a rule's params hold — that cites no
+    source and is not declared an assumption. An empty result means the ruleset loads and no
+    check has anything to say.
     """
     registry = registry or default_registry()
     try:
         path = resolve(ref, registry)
     except RulesetNotFoundError as exc:
         return (attrs.evolve(_from_error(exc, "load"), path=str(ref)),)
-    checker = _Validator(registry)
+    checker = _Validator(registry, strict)
     data = checker.chain(path)
     if data is not None:
         checker.ruleset(data)

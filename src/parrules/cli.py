@@ -21,7 +21,7 @@ from tabulate import tabulate
 from . import __version__, report
 from ._batch import UnitResult, _load, _score_one, score_batch, unit_key
 from ._engine import score
-from ._model import Explanation, Ruleset, ScoreCard, UnitInputs
+from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
 from ._ruleset import known_ids, load_ruleset
@@ -35,7 +35,16 @@ from .errors import DuplicateUnitError, ParRulesError, one_line
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 LABELS = report.LABELS
 
-CARD_TABLES = ("card", "register", "details", "departments", "stages", "goals", "trend")
+CARD_TABLES = (
+    "card",
+    "register",
+    "details",
+    "assumptions",
+    "departments",
+    "stages",
+    "goals",
+    "trend",
+)
 CARD_FORMATS = (*report.FORMATS, "jsonl")
 COMPARE_TABLES = ("points", "percent", "trend")
 _SUFFIX_FORMATS = {
@@ -245,7 +254,10 @@ def _tables_arg(value: str | None, allowed: Sequence[str], default: Sequence[str
     return names
 
 
-def _card_tables(card: ScoreCard, names: Sequence[str], stage: str | None, lang: str) -> list[Any]:
+def _card_tables(
+    card: ScoreCard, names: Sequence[str], stage: str | None, lang: str, asked: bool
+) -> list[Any]:
+    """The tables named; the assumptions, by default, only when a lost point rests on one."""
     tables: list[Any] = []
     for name in names:
         if name == "card":
@@ -254,6 +266,10 @@ def _card_tables(card: ScoreCard, names: Sequence[str], stage: str | None, lang:
             tables.append(report.register_table(card, stage, lang))
         elif name == "details":
             tables.append(report.details_table(card, stage, lang))
+        elif name == "assumptions":
+            table = report.assumptions_table(card, stage, lang)
+            if table.rows or asked:
+                tables.append(table)
         elif name == "departments":
             tables += report.department_tables(card, by_department(card, stage=stage), lang)
         elif name == "stages":
@@ -267,7 +283,11 @@ def _card_tables(card: ScoreCard, names: Sequence[str], stage: str | None, lang:
 
 
 def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> int:
-    default = ("card", "register", "details") if explain else ("card", "register")
+    default = (
+        ("card", "register", "details", "assumptions")
+        if explain
+        else ("card", "register", "assumptions")
+    )
     names = _tables_arg(args.tables, CARD_TABLES, default)
     kind = _format(args, CARD_FORMATS)
     if kind == "jsonl":
@@ -279,7 +299,7 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
             return _card_dict(card, args)
         if args.stage:
             card.stage(args.stage)
-        return _card_tables(card, names, args.stage, args.lang)
+        return _card_tables(card, names, args.stage, args.lang, bool(args.tables))
 
     cards, failed = _load_cards(args.units, registry, build, args.strict)
     if not cards:
@@ -476,13 +496,15 @@ def _cmd_rulesets(args: argparse.Namespace, registry: Registry) -> int:
 def _cmd_validate(args: argparse.Namespace, registry: Registry) -> int:
     from ._validate import ERROR, validate
 
-    errors = warnings = 0
+    errors = warnings = uncited = 0
     for ref in args.rulesets:
-        for finding in validate(ref, registry=registry):
+        for finding in validate(ref, registry=registry, strict=args.strict):
             print(finding)
             errors += finding.severity == ERROR
             warnings += finding.severity != ERROR
-    print(f"{len(args.rulesets)} ruleset(s): {errors} error(s), {warnings} warning(s)")
+            uncited += finding.check == "uncited"
+    summary = f"{len(args.rulesets)} ruleset(s): {errors} error(s), {warnings} warning(s)"
+    print(summary + (f" ({uncited} uncited)" if args.strict else ""))
     return EXIT_FAILED if errors or (args.strict and warnings) else EXIT_OK
 
 
@@ -505,6 +527,8 @@ PLAN_LABELS = {
         "as_is": "Không có bước nào: vẫn {total} điểm",
         "reached": "đạt mục tiêu",
         "missed": "chưa đạt mục tiêu: các bước tính được không đủ",
+        "assumed": "Giả định",
+        "assumptions": "Các giả định mà các bước và điểm bị trừ dựa vào (không có trong nguồn)",
     },
     "en": {
         "steps": "Steps to recover points (every figure verified by re-scoring)",
@@ -524,6 +548,8 @@ PLAN_LABELS = {
         "as_is": "With no step: still {total} points",
         "reached": "target reached",
         "missed": "target not reached: the computable steps are not enough",
+        "assumed": "Assumption",
+        "assumptions": "Assumptions the steps and lost points rest on (not in the source)",
     },
 }
 
@@ -548,12 +574,19 @@ def _plan_text(result: Plan, lang: str) -> str:
         "",
         p["steps"],
     ]
-    keys = ("code", "indicator", "now", "needed", "change", "points", "owner")
+    notes = result.notes(lang)
+    keys: tuple[str, ...] = ("code", "indicator", "now", "needed", "change", "points", "owner")
+    keys += ("assumed",) if notes else ()
     rows = [[row[k] for k in keys] for row in result.rows(lang)]
-    rows.append(["", p["recoverable"], "", "", "", fmt(result.recoverable, lang), ""])
+    rows.append(["", p["recoverable"], "", "", "", fmt(result.recoverable, lang), "", ""])
     headers = [t["code"], p["indicator"], p["now"], p["needed"], p["change"], p["points"]]
+    headers += [t["owner"], p["assumed"]]
     lines.append(
-        tabulate(_wrapped(rows, 36), [*headers, t["owner"]], disable_numparse=True)
+        tabulate(
+            _wrapped([r[: len(keys)] for r in rows], 36),
+            headers[: len(keys)],
+            disable_numparse=True,
+        )
         if result.steps
         else p["none"]
     )
@@ -565,10 +598,16 @@ def _plan_text(result: Plan, lang: str) -> str:
         lines += ["", p["check"], tabulate(_wrapped(checks, 50), disable_numparse=True)]
     if result.unplanned:
         rows = [
-            [u.result.code, u.result.node.get_title(lang), fmt(u.result.lost, lang), u.reason(lang)]
+            [
+                u.result.code,
+                u.result.node.get_title(lang),
+                fmt(u.result.lost, lang),
+                u.reason(lang),
+                assumption_marks(notes, u.result.code, lang) or "",
+            ][: 5 if notes else 4]
             for u in result.unplanned
         ]
-        headers = [t["code"], t["title"], t["lost"], t["reason"]]
+        headers = [t["code"], t["title"], t["lost"], t["reason"], p["assumed"]][: 5 if notes else 4]
         lines += [
             "",
             p["unplanned"],
@@ -588,6 +627,9 @@ def _plan_text(result: Plan, lang: str) -> str:
             after += f" ({target.classification_after.get(lang)})"
         verdict = p["reached"] if target.reached else p["missed"]
         lines += ["", f"{head}: {gap}.", f"{after}: {verdict}.", METHOD.get(lang)]
+    if notes:
+        rows = [[f"({n.number})", n.code, assumed_items(n.items, lang), n.text] for n in notes]
+        lines += ["", p["assumptions"], tabulate(_wrapped(rows, 60), disable_numparse=True)]
     return "\n".join(lines)
 
 
@@ -728,7 +770,12 @@ def make_parser() -> argparse.ArgumentParser:
     text = "check rulesets statically and list every finding with file:line"
     cmd = sub.add_parser("validate", help=text, description=text, parents=[common])
     cmd.add_argument("rulesets", nargs="+", metavar="RULESET", help="ruleset id or file")
-    cmd.add_argument("--strict", action="store_true", help="fail on warnings too")
+    cmd.add_argument(
+        "--strict",
+        action="store_true",
+        help="also list every number a reader sees that cites no source and is not assumed; "
+        "fail on warnings too",
+    )
     return parser
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ..errors import ParRulesError
 from ._builders import (
+    assumptions_table,
     card_table,
     comparison_tables,
     department_tables,
@@ -59,6 +60,7 @@ __all__ = [
     "Num",
     "Row",
     "Table",
+    "assumptions_table",
     "card_table",
     "comparison_tables",
     "department_tables",
