@@ -5,10 +5,13 @@ done."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
 import textwrap
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -33,6 +36,7 @@ from .analysis.plan import METHOD, Plan, plan
 from .errors import DuplicateUnitError, ParRulesError, one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 LABELS = report.LABELS
 
 CARD_TABLES = (
@@ -347,26 +351,29 @@ def _score_lines(args: argparse.Namespace, registry: Registry) -> int:
     def line(card: ScoreCard) -> str:
         return json.dumps(_card_dict(card, args), ensure_ascii=False, separators=(",", ":"))
 
-    def write_all(write: Callable[[str], Any]) -> bool:
-        failed = False
+    def write_all(write: Callable[[str], Any]) -> tuple[bool, int]:
+        failed, written = False, 0
         for result in _each_unit(args.units, registry, line, args.strict):
             if result.output is None:
                 _error(result.message)
                 failed = True
             else:
                 write(result.output + "\n")
-        return failed
+                written += 1
+        return failed, written
 
     if args.output:
         try:
             with report.open_atomic(args.output) as stream:
-                failed = write_all(lambda text: stream.write(text.encode("utf-8")))
+                failed, written = write_all(lambda text: stream.write(text.encode("utf-8")))
+                if not written:  # nothing scored: keep the file as it was, as other formats do
+                    raise Failed
         except OSError as exc:
             _error(f"cannot write {args.output}: {exc.strerror or exc}")
             raise Failed from None
     else:
-        failed = write_all(sys.stdout.write)
-    return EXIT_FAILED if failed else EXIT_OK
+        failed, written = write_all(sys.stdout.write)
+    return EXIT_FAILED if failed or not written else EXIT_OK
 
 
 def _each_unit(
@@ -793,10 +800,43 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
 }
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the command is, so that what it was writing is cleaned up as on
+    Ctrl-C."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """SIGTERM raises ``Terminated`` inside the block (unless the process was told to ignore it,
+    or this is not the main thread, where no handler can be set)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args, default_registry())
+        with _terminate_as_exception():
+            for option in ("output", "chart"):  # refused before any work is done
+                if getattr(args, option, None):
+                    report.check_output(getattr(args, option))
+            return _COMMANDS[args.command](args, default_registry())
+    except (KeyboardInterrupt, Terminated) as exc:
+        _error("interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated")
+        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
     except Failed:
         return EXIT_FAILED
     except ParRulesError as exc:
