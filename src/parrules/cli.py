@@ -5,10 +5,13 @@ done."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
 import textwrap
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -33,6 +36,7 @@ from .analysis.plan import METHOD, Plan, plan
 from .errors import DuplicateUnitError, ParRulesError, one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 LABELS = report.LABELS
 
 CARD_TABLES = (
@@ -101,20 +105,19 @@ Build = Callable[[ScoreCard], Any]
 
 
 def _load_cards(
-    paths: Sequence[str], registry: Registry, build: Build | None = None
+    paths: Sequence[str], registry: Registry, build: Build | None = None, strict: bool = False
 ) -> tuple[list[tuple[ScoreCard, Any]], bool]:
     """Score every unit file and every row of every sheet, each with what ``build`` makes of its
     card, built in the same guard: a unit that fails, also while being built (a missing stage, an
-    explanation a plugin cannot write), is reported on one line and left out."""
+    explanation a plugin cannot write), is reported on one line and left out. A unit given in
+    several files or rows is reported in each, and none of them is kept."""
     failed = False
     sheets: dict[str, tuple[SheetRow, ...]] = {}
     for path in paths:
         if is_sheet(path) and path not in sheets:
-            try:
-                sheets[path] = read_sheet(path, registry=registry)
-            except ParRulesError as exc:
-                _error(exc)
-                failed, sheets[path] = True, ()
+            rows = _read_sheet(path, registry, strict)
+            failed = failed or rows is None
+            sheets[path] = rows or ()
             for row in sheets[path]:
                 for error in row.errors:
                     _error(error)
@@ -143,13 +146,47 @@ def _load_cards(
     finally:
         progress.close()
     cards = []
-    for result in results:
+    for result in _refuse_repeated(results):
         if result.card is None:
             _error(result.message)
             failed = True
         else:
             cards.append((result.card, built[id(result.card)]))
     return cards, failed
+
+
+def _read_sheet(path: str, registry: Registry, strict: bool) -> tuple[SheetRow, ...] | None:
+    """A sheet's rows, its warnings printed; None (the error printed) when it cannot be read."""
+    try:
+        sheet = read_sheet(path, registry=registry, strict=strict)
+    except ParRulesError as exc:
+        _error(exc)
+        return None
+    for warning in sheet.warnings:
+        _error(f"warning: {warning}")
+    return sheet.rows
+
+
+def _refuse_repeated(results: list[UnitResult]) -> list[UnitResult]:
+    """Results where a unit scored from several inputs (a sheet and a unit file, two sheets)
+    is an error in each of them: which one is right cannot be told."""
+    where: dict[tuple[str, int, str], list[int]] = {}
+    for index, result in enumerate(results):
+        if result.card is not None:
+            where.setdefault(unit_key(result.card.unit), []).append(index)
+    results = list(results)
+    for indexes in (i for i in where.values() if len(i) > 1):
+        for index in indexes:
+            path, unit = results[index].path, results[index].card.unit  # type: ignore[union-attr]
+            others = ", ".join(results[i].path for i in indexes if i != index)
+            error = DuplicateUnitError(
+                f"the unit '{unit.unit}' ({unit.year}) is also in {others}; none of them is scored",
+                path=path,
+                field="unit",
+                hint="give each unit once",
+            )
+            results[index] = UnitResult(path, error=error)
+    return results
 
 
 def _score_row(
@@ -268,7 +305,7 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
             card.stage(args.stage)
         return _card_tables(card, names, args.stage, args.lang, bool(args.tables))
 
-    cards, failed = _load_cards(args.units, registry, build)
+    cards, failed = _load_cards(args.units, registry, build, args.strict)
     if not cards:
         return EXIT_FAILED
     if as_cards:  # a unit file gives its card; several units, a list of cards
@@ -314,30 +351,36 @@ def _score_lines(args: argparse.Namespace, registry: Registry) -> int:
     def line(card: ScoreCard) -> str:
         return json.dumps(_card_dict(card, args), ensure_ascii=False, separators=(",", ":"))
 
-    def write_all(write: Callable[[str], Any]) -> bool:
-        failed = False
-        for result in _each_unit(args.units, registry, line):
+    def write_all(write: Callable[[str], Any]) -> tuple[bool, int]:
+        failed, written = False, 0
+        for result in _each_unit(args.units, registry, line, args.strict):
             if result.output is None:
                 _error(result.message)
                 failed = True
             else:
                 write(result.output + "\n")
-        return failed
+                written += 1
+        return failed, written
 
     if args.output:
         try:
             with report.open_atomic(args.output) as stream:
-                failed = write_all(lambda text: stream.write(text.encode("utf-8")))
+                failed, written = write_all(lambda text: stream.write(text.encode("utf-8")))
+                if not written:  # nothing scored: keep the file as it was, as other formats do
+                    raise Failed
         except OSError as exc:
             _error(f"cannot write {args.output}: {exc.strerror or exc}")
             raise Failed from None
     else:
-        failed = write_all(sys.stdout.write)
-    return EXIT_FAILED if failed else EXIT_OK
+        failed, written = write_all(sys.stdout.write)
+    return EXIT_FAILED if failed or not written else EXIT_OK
 
 
 def _each_unit(
-    paths: Sequence[str], registry: Registry, render: Callable[[ScoreCard], str]
+    paths: Sequence[str],
+    registry: Registry,
+    render: Callable[[ScoreCard], str],
+    strict: bool = False,
 ) -> Iterator[UnitResult]:
     """Every unit file and every row of every sheet, scored and rendered one at a time, in the
     order given. A unit already met in an earlier file or row (see ``unit_key``) is an error
@@ -347,11 +390,13 @@ def _each_unit(
     for path in paths:
         if is_sheet(path):
             try:
-                rows = read_sheet(path, registry=registry)
+                sheet = read_sheet(path, registry=registry, strict=strict)
             except ParRulesError as exc:
                 yield UnitResult(path, error=exc)
                 continue
-            for row in rows:
+            for warning in sheet.warnings:
+                _error(f"warning: {warning}")
+            for row in sheet.rows:
                 yield from (UnitResult(path, error=error) for error in row.errors)
                 if row.unit is not None:
                     where = row.unit.path or row.unit.unit
@@ -390,7 +435,7 @@ def _stage_check(args: argparse.Namespace) -> Build:
 
 
 def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
-    scored, failed = _load_cards(args.units, registry, _stage_check(args))
+    scored, failed = _load_cards(args.units, registry, _stage_check(args), args.strict)
     cards = [card for card, _ in scored]
     if not cards:
         return EXIT_FAILED
@@ -406,7 +451,9 @@ def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
 
 def _cmd_compare(args: argparse.Namespace, registry: Registry) -> int:
     names = _tables_arg(args.tables, COMPARE_TABLES, ("points", "percent"))
-    scored, failed = _load_cards([args.before, args.after], registry, _stage_check(args))
+    scored, failed = _load_cards(
+        [args.before, args.after], registry, _stage_check(args), args.strict
+    )
     if failed:
         return EXIT_FAILED
     if len(scored) != 2:
@@ -653,6 +700,13 @@ def make_parser() -> argparse.ArgumentParser:
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--lang", choices=("vi", "en"), default="vi", help="labels and numbers")
     output.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
+    sheets = argparse.ArgumentParser(add_help=False)
+    sheets.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a sheet with columns that are neither an indicator nor a node (default: "
+        "warn and leave them)",
+    )
     format_help = "output format (default: from --output's suffix, else text)"
     units_help = "unit file (YAML), or a sheet (CSV/XLSX) with one unit per row"
     stage_help = "self, appraisal or final (default: each unit's last)"
@@ -661,7 +715,7 @@ def make_parser() -> argparse.ArgumentParser:
         ("score", "score units: score card and lost points"),
         ("explain", "score units and explain every lost point: inputs and formula as applied"),
     ):
-        cmd = sub.add_parser(name, help=text, description=text, parents=[common, output])
+        cmd = sub.add_parser(name, help=text, description=text, parents=[common, output, sheets])
         cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
         cmd.add_argument(
             "--format",
@@ -676,7 +730,7 @@ def make_parser() -> argparse.ArgumentParser:
             "--chart", metavar="FILE", help="bar chart of field percentages (.png/.svg)"
         )
     text = "rank units of one ruleset: ranks, classes, field points, averages"
-    cmd = sub.add_parser("rank", help=text, description=text, parents=[common, output])
+    cmd = sub.add_parser("rank", help=text, description=text, parents=[common, output, sheets])
     cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
     cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
     cmd.add_argument("--stage", help=stage_help)
@@ -684,7 +738,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--method", choices=("competition", "dense"), help="ties (default: the ruleset's)"
     )
     text = "compare two units or years, field by field, even across rulesets"
-    cmd = sub.add_parser("compare", help=text, description=text, parents=[common, output])
+    cmd = sub.add_parser("compare", help=text, description=text, parents=[common, output, sheets])
     cmd.add_argument("before", metavar="UNIT_A", help="unit file (the earlier year)")
     cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
     cmd.add_argument("after", metavar="UNIT_B", help="unit file (the later year)")
@@ -747,10 +801,43 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
 }
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the command is, so that what it was writing is cleaned up as on
+    Ctrl-C."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """SIGTERM raises ``Terminated`` inside the block (unless the process was told to ignore it,
+    or this is not the main thread, where no handler can be set)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args, default_registry())
+        with _terminate_as_exception():
+            for option in ("output", "chart"):  # refused before any work is done
+                if getattr(args, option, None):
+                    report.check_output(getattr(args, option))
+            return _COMMANDS[args.command](args, default_registry())
+    except (KeyboardInterrupt, Terminated) as exc:
+        _error("interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated")
+        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
     except Failed:
         return EXIT_FAILED
     except ParRulesError as exc:
