@@ -64,11 +64,11 @@ def test_english_labels_and_decimal_points(capsys: pytest.CaptureFixture[str]) -
         ("markdown", "### Chỉ số đánh giá CCHC"),
         ("html", "<!DOCTYPE html>"),
         ("latex", r"\begin{longtable}"),
-        ("csv", "STT,Mã,"),
+        ("csv", "\ufeffSTT;Mã;"),
     ],
 )
 def test_text_formats(capsys: pytest.CaptureFixture[str], fmt: str, marker: str) -> None:
-    code, out, _ = run(capsys, "score", MINI, "--format", fmt)
+    code, out, _ = run(capsys, "score", MINI, "--format", fmt, "--tables", "card")
     assert code == 0
     assert marker in out
 

@@ -925,7 +925,7 @@ def document_columns(ruleset: Ruleset, lang: str = "vi") -> tuple[TemplateColumn
 def _template_xlsx(ruleset: Ruleset, columns: Sequence[TemplateColumn], lang: str) -> bytes:
     from openpyxl.styles import Font
 
-    from .report._xlsx import require_openpyxl, save, sheet_name
+    from .report._xlsx import put, require_openpyxl, save, sheet_name
 
     openpyxl = require_openpyxl()
     book = openpyxl.Workbook()
@@ -940,25 +940,25 @@ def _template_xlsx(ruleset: Ruleset, columns: Sequence[TemplateColumn], lang: st
         _headings(sheet, heads)
     bold = Font(bold=True)
     guide = book.create_sheet(sheet_name("Hướng dẫn" if lang != "en" else "Guide", taken))
-    guide.append(
-        ["Cột", "Tên / mã", "Kiểu", "Đơn vị tính", "Giá trị"]
-        if lang != "en"
-        else ["Column", "Name / code", "Type", "Measure", "Value"]
-    )
-    for cell in guide[1]:
-        cell.font = bold
+    titles = ("Cột", "Tên / mã", "Kiểu", "Đơn vị tính", "Giá trị")
+    if lang == "en":
+        titles = ("Column", "Name / code", "Type", "Measure", "Value")
+    for index, title in enumerate(titles, start=1):
+        put(guide, 1, index, title).font = bold
+    line = 1
     for title, heads in sheets:
         for index, column in enumerate(heads, start=1):
             where = f"{column_letter(index)}: {column.header}"
-            guide.append(
-                [
-                    where if title == sheets[0][0] else f"{title}, {where}",
-                    column.key,
-                    column.kind,
-                    column.unit,
-                    column.help,
-                ]
+            line += 1
+            texts = (
+                where if title == sheets[0][0] else f"{title}, {where}",
+                column.key,
+                column.kind,
+                column.unit,
+                column.help,
             )
+            for place, text in enumerate(texts, start=1):
+                put(guide, line, place, text)
     for letter, width in zip("ABCDE", (60, 28, 10, 14, 48), strict=True):
         guide.column_dimensions[letter].width = width
     return save(book)
@@ -969,12 +969,14 @@ def _headings(sheet: Any, columns: Sequence[TemplateColumn]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from .report._xlsx import put
+
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDDDDD")
     last = 1000
     for index, column in enumerate(columns, start=1):
         letter = column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=column.header)
+        cell = put(sheet, 1, index, column.header)
         cell.font = bold
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
