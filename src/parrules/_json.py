@@ -102,7 +102,7 @@ def _stage(stage: StageResult, card: ScoreCard, lang: str) -> dict[str, Any]:
         "total": jsonable(quantize(stage.total, places)),
         "total_exact": jsonable(stage.total),
         "max": jsonable(stage.max),
-        "percent": jsonable(quantize(stage.percent, places)),
+        "percent": None if stage.percent is None else jsonable(quantize(stage.percent, places)),
         "classification": band.get(lang) if band else None,
         "nodes": [
             {

@@ -134,11 +134,15 @@ class Assumption:
 
 @attrs.frozen
 class Node:
-    """A field, criterion or sub-criterion. A leaf has a rule, or is appraised (``rule`` None)."""
+    """A field, criterion or sub-criterion. A leaf has a rule, or is appraised (``rule`` None).
+
+    ``max`` is None when no maximum is published (``max: unpublished``): the node's points are
+    reported, it loses nothing, and no percentage is computed for it.
+    """
 
     code: str
     title: str
-    max: Decimal
+    max: Decimal | None
     children: tuple[Node, ...] = ()
     rule: str | None = None
     params: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
@@ -189,6 +193,15 @@ class Node:
     def get_title(self, lang: str = "vi") -> str:
         return self.title_en if lang == "en" and self.title_en else self.title
 
+    @property
+    def full(self) -> Decimal:
+        """The max of a node that has one, as every node with a rule has (the loader refuses a
+        rule without a published max)."""
+        if self.max is None:
+            msg = f"node {self.code} has no published max"
+            raise ValueError(msg)
+        return self.max
+
     def assumption(self, item: str) -> Text | None:
         """Why ``item`` (``max`` or ``params.<key>``) is assumed, or None when it is not."""
         found = self.assumed.get(item)
@@ -204,7 +217,8 @@ class Ruleset:
     id: str
     title: str
     year: int
-    max: Decimal
+    max: Decimal | None
+    """None when the index's maximum is not published (``max: unpublished``)."""
     nodes: tuple[Node, ...]
     indicators: Mapping[str, Indicator] = attrs.field(factory=dict)
     jurisdiction: str = ""
@@ -504,12 +518,18 @@ class NodeResult:
         return self.node.code
 
     @property
-    def max(self) -> Decimal:
+    def max(self) -> Decimal | None:
         return self.node.max
 
     @property
     def lost(self) -> Decimal:
-        return self.node.max - self.points
+        """``max − points``; nothing for a node with no published maximum."""
+        return ZERO if self.node.max is None else self.node.max - self.points
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Points as a percentage of the max (unrounded); None with no published maximum."""
+        return None if self.node.max is None else percent(self.points, self.node.max)
 
     @property
     def scored_directly(self) -> bool:
@@ -596,7 +616,7 @@ class StageResult:
 
     stage: str
     total: Decimal
-    max: Decimal
+    max: Decimal | None
     classification: Band | None
     remedies: Mapping[str, Remedy] = attrs.field(factory=dict, eq=False, repr=False)
     _ruleset: Ruleset = attrs.field(kw_only=True, eq=False, repr=False)
@@ -661,8 +681,9 @@ class StageResult:
         return NodeResult(node, points, outcome=outcome, not_applicable=outcome.not_applicable)
 
     @property
-    def percent(self) -> Decimal:
-        return percent(self.total, self.max)
+    def percent(self) -> Decimal | None:
+        """The total as a percentage of the max (unrounded); None with no published maximum."""
+        return None if self.max is None else percent(self.total, self.max)
 
     def node(self, code: str) -> NodeResult:
         result = self.get(code)
@@ -692,7 +713,7 @@ class StageResult:
     @property
     def deductions(self) -> tuple[Deduction, ...]:
         """Nodes scored directly and below their max, in ruleset order; their losses add up to
-        ``max − total`` (less any bonus points).
+        ``max − total`` (less any bonus points). A node with no published maximum loses nothing.
 
         Made from the stored points, so that explaining them leaves the card as small as it was.
         """
@@ -700,7 +721,7 @@ class StageResult:
         lost = []
         for i in self._direct():
             node, points = flat[i], self._scored[i]
-            if node.bonus:
+            if node.bonus or node.max is None:
                 continue
             if points is None:
                 points = appraisals[node.code].points
@@ -742,7 +763,7 @@ class ScoreCard:
         return self.final.total
 
     @property
-    def percent(self) -> Decimal:
+    def percent(self) -> Decimal | None:
         return self.final.percent
 
     @property

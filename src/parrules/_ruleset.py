@@ -70,6 +70,8 @@ BAND_KEYS = {"label", "label_en", "min", "cite", "assumed"}
 SOURCE_KINDS = ("legal", "report")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SOURCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+UNPUBLISHED = "unpublished"
+"""``max: unpublished``: the source publishes points but no maximum."""
 _RENAMED = {"reference": "write where it is written as 'cite:', a source declared in 'sources:'"}
 
 
@@ -511,11 +513,9 @@ class _Builder:
         title = raw.get("title")
         if not isinstance(title, str) or not title.strip():
             raise _err(raw, "title", "every node needs a 'title'", code=code)
-        maximum = self._decimal(raw, "max", code)
-        if maximum < 0:
-            raise _err(raw, "max", "'max' cannot be negative", code=code)
+        maximum = self.maximum(raw, code)
         floor = self._decimal(raw, "floor", code, ZERO)
-        if floor > 0 or floor > maximum:
+        if floor > 0 or (maximum is not None and floor > maximum):
             raise _err(raw, "floor", "'floor' must be 0 or below", code=code)
         owner = raw.get("owner", inherited_owner)
         missing = raw.get("missing", "error")
@@ -560,17 +560,24 @@ class _Builder:
                     raise _err(raw, key, f"a node with children cannot have '{key}'", code=code)
             common["assumed"] = _assumed(raw, code, None)
             children = self.nodes(raw["children"], code, owner)
-            total = sum((c.max for c in children if not c.bonus), ZERO)
-            if total != maximum:
-                raise _err(
-                    raw, "max", f"the children's maxima add up to {total}, not {maximum}", code=code
-                )
+            _check_sum(raw, code, maximum, children)
             return Node(children=children, **common)
         rule_name = raw.get("rule", "appraised")
         params = raw.get("params") or Located()
         if not isinstance(params, Mapping):
             raise _err(raw, "params", "'params' must be a mapping", code=code)
         common["assumed"] = _assumed(raw, code, params)
+        if maximum is None:
+            if rule_name != "appraised" or params:
+                raise _err(
+                    raw,
+                    "rule" if "rule" in raw else "params",
+                    "a node with no published 'max' takes its points from the unit file; a rule "
+                    "needs a max",
+                    code=code,
+                    hint="remove 'rule' and 'params', or give the node its max",
+                )
+            return Node(params=params, **common)
         rule = self.registry.rule(
             str(rule_name), path=raw.path, line=raw.line_of("rule"), code=code, field="rule"
         )
@@ -605,6 +612,15 @@ class _Builder:
             **common,
         )
 
+    def maximum(self, raw: Located, code: str) -> Decimal | None:
+        """``max:``, a number of 0 or more, or ``unpublished`` (None) when no source gives one."""
+        if raw.get("max") == UNPUBLISHED:
+            return None
+        maximum = self._decimal(raw, "max", code)
+        if maximum < 0:
+            raise _err(raw, "max", "'max' cannot be negative", code=code or None)
+        return maximum
+
     def _decimal(
         self, raw: Located, key: str, code: str, default: Decimal | None = None
     ) -> Decimal:
@@ -616,6 +632,30 @@ class _Builder:
             return parse_decimal(raw[key])
         except ValueError as exc:
             raise _err(raw, key, str(exc), code=code) from None
+
+
+def _check_sum(
+    raw: Located, code: str | None, maximum: Decimal | None, children: Sequence[Node]
+) -> None:
+    """A published max is the sum of its children's (bonus nodes aside), which must then all be
+    published; an unpublished max is checked against nothing."""
+    if maximum is None:
+        return
+    counted = [c for c in children if not c.bonus]
+    unpublished = [c.code for c in counted if c.max is None]
+    whose = "children's" if code else "fields'"
+    if unpublished:
+        raise _err(
+            raw,
+            "max",
+            f"the {whose} maxima cannot add up to {maximum}: {', '.join(unpublished)} has no "
+            "published max",
+            code=code,
+            hint="write 'max: unpublished' here too, or give every one its max",
+        )
+    total = sum((c.max for c in counted if c.max is not None), ZERO)
+    if total != maximum:
+        raise _err(raw, "max", f"the {whose} maxima add up to {total}, not {maximum}", code=code)
 
 
 def _flag(data: Located, key: str) -> bool:
@@ -738,10 +778,8 @@ def _load(path: Path, registry: Registry) -> Ruleset:
     chain = tuple(i if isinstance(i, str) else data["id"] for _, i in files)
     builder.origins = {str(f): i for (f, _), i in zip(files, chain, strict=True)}
     nodes = builder.nodes(data["nodes"], None, None)
-    maximum = builder._decimal(data, "max", "")
-    total = sum((n.max for n in nodes if not n.bonus), ZERO)
-    if total != maximum:
-        raise _err(data, "max", f"the fields' maxima add up to {total}, not {maximum}")
+    maximum = builder.maximum(data, "")
+    _check_sum(data, None, maximum, nodes)
     ranking = data.get("ranking", "competition")
     if ranking not in ("competition", "dense"):
         raise _err(data, "ranking", f"'ranking' is {ranking!r}", hint="competition or dense")

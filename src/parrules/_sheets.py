@@ -637,7 +637,7 @@ class _FileReader:
                 points[code]["reason"] = reason
         for code, entry in points.items():
             node = ruleset.node(code)
-            if entry["points"] >= node.max or "reason" in entry:
+            if node.max is None or entry["points"] >= node.max or "reason" in entry:
                 continue
             if default is not None:
                 entry["reason"] = default[1]
@@ -764,8 +764,9 @@ def _points(node: Node, value: Any) -> Decimal:
         msg = f"'{node.code}' has sub-criteria: give points for them"
         raise ValueError(msg)
     points = parse_decimal(value.strip() if isinstance(value, str) else value)
-    if not node.floor <= points <= node.max:
-        msg = f"{fmt(points)} is outside {fmt(node.floor)}–{fmt(node.max)}"
+    if points < node.floor or (node.max is not None and points > node.max):
+        high = "" if node.max is None else fmt(node.max)
+        msg = f"{fmt(points)} is outside {fmt(node.floor)}–{high}"
         raise ValueError(msg)
     return points
 
@@ -783,6 +784,7 @@ _TYPE_HELP = {
         "answers": "phương án: số; phương án: số (A: 120; B: 30)",
         "text": "văn bản",
         "points": "điểm từ {low} đến {high}",
+        "points_from": "điểm từ {low} trở lên (điểm tối đa không được công bố)",
         "reason": "lý do mất điểm (bắt buộc khi dưới điểm tối đa)",
     },
     "en": {
@@ -797,6 +799,7 @@ _TYPE_HELP = {
         "answers": "option: count; option: count (A: 120; B: 30)",
         "text": "text",
         "points": "points from {low} to {high}",
+        "points_from": "points from {low} up (no published maximum)",
         "reason": "why points were lost (required below the max)",
     },
 }
@@ -854,18 +857,15 @@ def template_columns(
         if node.rule is not None:
             continue
         title = node.get_title(lang)
-        most = fmt(node.max, lang)
+        if node.max is None:  # no published maximum: any points from the floor up
+            header = f"{node.code}. {title}"
+            hint = helps["points_from"].format(low=fmt(node.floor, lang))
+        else:
+            most = fmt(node.max, lang)
+            header = f"{node.code}. {title} ({'max' if lang == 'en' else 'tối đa'} {most})"
+            hint = helps["points"].format(low=fmt(node.floor, lang), high=most)
         columns.append(
-            TemplateColumn(
-                f"{node.code}. {title} (tối đa {most})"
-                if lang != "en"
-                else f"{node.code}. {title} (max {most})",
-                node.code,
-                "points",
-                help=helps["points"].format(low=fmt(node.floor, lang), high=most),
-                low=node.floor,
-                high=node.max,
-            )
+            TemplateColumn(header, node.code, "points", help=hint, low=node.floor, high=node.max)
         )
         columns.append(
             TemplateColumn(

@@ -22,6 +22,7 @@ from ._plugins import BUILTIN_PLUGINS, Registry, default_registry
 from ._ruleset import (
     _assumptions,
     _Builder,
+    _check_sum,
     _citations,
     _classification,
     _raw_chain,
@@ -207,26 +208,18 @@ class _Validator:
         builder = _Builder(probe, self.registry, 2)
         builder.indicators, builder.sources = indicators, sources
         nodes = data.get("nodes")
-        maximum = self.decimal(data, "max", None)
+        known, maximum = self.maximum(builder, data, "")
         if not isinstance(nodes, list) or not nodes:
             self.add(ERROR, "node", "the ruleset must list its nodes", data, "nodes")
         else:
-            total = self.nodes(builder, nodes, None)
-            if maximum is not None and total is not None and total != maximum:
-                self.add(
-                    ERROR,
-                    "sum",
-                    f"the fields' maxima add up to {total}, not {maximum}",
-                    data,
-                    "max",
-                )
+            self.sum(data, None, known, maximum, self.nodes(builder, nodes, None))
         try:
             _citations(data, sources)
         except RulesetError as exc:
             self.error(exc, "citation")
         self.classification(data, maximum, sources)
         self.assumptions(data, sources)
-        if self.strict and "assumed" not in data:
+        if self.strict and maximum is not None and "assumed" not in data:
             try:
                 cited = bool(_citations(data, sources))
             except RulesetError:
@@ -272,26 +265,36 @@ class _Validator:
                 result[source_id] = Source(source_id, "report", source_id)  # cited: no finding
         return result
 
-    def decimal(self, raw: Located, key: str, code: str | None) -> Decimal | None:
+    def maximum(self, builder: _Builder, raw: Located, code: str) -> tuple[bool, Decimal | None]:
+        """Whether the max could be read, and the max (None when unpublished)."""
         try:
-            return parse_decimal(raw.get(key))
-        except ValueError as exc:
-            self.add(ERROR, "node", f"'{key}': {exc}", raw, key, code=code)
-            return None
+            return True, builder.maximum(raw, code)
+        except RulesetError as exc:
+            self.error(exc, "node")
+            return False, None
 
-    def nodes(self, builder: _Builder, raw_nodes: list[Any], parent: str | None) -> Decimal | None:
-        """Check each node on its own; return the sum of their (non-bonus) maxima if known."""
-        total: Decimal | None = ZERO
-        for raw in raw_nodes:
-            maximum = self.node(builder, raw, parent)
-            bonus = isinstance(raw, Mapping) and raw.get("bonus") is True
-            if maximum is None or total is None:
-                total = None
-            elif not bonus:
-                total += maximum
-        return total
+    def sum(
+        self,
+        raw: Located,
+        code: str | None,
+        known: bool,
+        maximum: Decimal | None,
+        children: list[Node] | None,
+    ) -> None:
+        if known and children is not None:
+            try:
+                _check_sum(raw, code, maximum, children)
+            except RulesetError as exc:
+                self.error(exc, "sum")
 
-    def node(self, builder: _Builder, raw: Any, parent: str | None) -> Decimal | None:
+    def nodes(
+        self, builder: _Builder, raw_nodes: list[Any], parent: str | None
+    ) -> list[Node] | None:
+        """Check each node on its own; return them (without their children) if all are read."""
+        built = [self.node(builder, raw, parent) for raw in raw_nodes]
+        return None if None in built else [n for n in built if n is not None]
+
+    def node(self, builder: _Builder, raw: Any, parent: str | None) -> Node | None:
         if not isinstance(raw, Located):
             self.add(ERROR, "node", "each node must be a mapping with code, title and max", None)
             return None
@@ -321,22 +324,13 @@ class _Validator:
             self.uncited(built, raw)
         if not has_children:
             self.leaf(built)
-            return built.max
+            return built
         children = raw["children"]
         if not isinstance(children, list) or not children:
             self.add(ERROR, "node", "'children' must list the sub-criteria", raw, "children")
-            return built.max
-        total = self.nodes(builder, children, built.code)
-        if total is not None and total != built.max:
-            self.add(
-                ERROR,
-                "sum",
-                f"the children's maxima add up to {total}, not {built.max}",
-                raw,
-                "max",
-                code=built.code,
-            )
-        return built.max
+            return built
+        self.sum(raw, built.code, True, built.max, self.nodes(builder, children, built.code))
+        return built
 
     def build(self, builder: _Builder, raw: Located, parent: str | None) -> Node | None:
         """The loader's own checks of one node (binding its rule), as findings."""
@@ -381,7 +375,7 @@ class _Validator:
         """Each number of the node a reader sees that neither its ``cite`` nor an ``assumed``
         item covers."""
         params = raw.get("params")
-        items: list[tuple[str, Any, str]] = [("max", raw, "max")]
+        items: list[tuple[str, Any, str]] = [("max", raw, "max")] if node.max is not None else []
         items += [(f"params.{key}", params, key) for key in node.numbers]
         for item, where, key in items:
             if node.cite or node.assumption(item) is not None:
@@ -483,7 +477,7 @@ def _numbers(params: Mapping[str, Any], key: str, percent: bool = False) -> dict
 
 def _analyse(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
     """Warnings about one bound built-in rule: (severity, check, message, param key)."""
-    p, rule, maximum = node.params, node.rule, node.max
+    p, rule, maximum = node.params, node.rule, node.full
     if (
         rule in ("ratio", "bands")
         and p.get("numerator")
@@ -530,7 +524,7 @@ def _analyse(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
 
 
 def _analyse_bands(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
-    p, maximum = node.params, node.max
+    p, maximum = node.params, node.full
     points: list[Decimal] = []
     lowest: tuple[Decimal, Decimal] | None = None  # (where the band starts, its points)
     for band in p["bands"]:

@@ -589,11 +589,12 @@ def _formula(explanation: Explanation) -> str:
 def _plan_text(result: Plan, lang: str) -> str:
     t, p = LABELS[lang], PLAN_LABELS[lang]
     card = result.card
-    band = card.classification
+    band, maximum = card.classification, card.ruleset.max
     lines = [
         f"{card.unit.unit} — {card.ruleset.title}: "
-        f"{fmt(card.total, lang, card.ruleset.display_precision)}/"
-        f"{fmt(card.ruleset.max, lang)}" + (f" ({band.get(lang)})" if band else ""),
+        f"{fmt(card.total, lang, card.ruleset.display_precision)}"
+        + (f"/{fmt(maximum, lang)}" if maximum is not None else "")
+        + (f" ({band.get(lang)})" if band else ""),
         "",
         p["steps"],
     ]

@@ -425,7 +425,7 @@ class _Numeric(_Lever):
                 self.edge = _last(lo, k, lambda j: self.points(j) is not None)
                 break
             self.edge = k
-            if p >= probe.node.max:
+            if p >= probe.node.full:
                 break
             lo, k = k, k * 2
         self.extreme = {name: self.at(self.edge)}

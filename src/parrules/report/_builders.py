@@ -441,7 +441,7 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
                 e.unit,
                 *(e.field(f.code) for f in fields),
                 Num(e.total, places=places),
-                Num(e.percent, "percent", places),
+                _percent(e.percent, places),
                 e.classification.get(lang) if e.classification else None,
             )
         )
@@ -465,8 +465,8 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
             (
                 None,
                 t["rate"],
-                *(Num(a.percent, "percent", places) for a in ranking.fields),
-                Num(ranking.average.percent, "percent", places),
+                *(_percent(a.percent, places) for a in ranking.fields),
+                _percent(ranking.average.percent, places),
                 None,
                 None,
             ),
@@ -476,6 +476,8 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
     title = ruleset.title + (f" ({_stage_label(ranking.stage, lang)})" if ranking.stage else "")
     notes = tuple(
         t["legend"].format(code=f.code, title=f.get_title(lang), max=fmt(f.max, lang))
+        if f.max is not None
+        else t["legend_unpublished"].format(code=f.code, title=f.get_title(lang))
         for f in fields
     )
     table = Table(
@@ -505,6 +507,11 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
         tuple(count_rows),
     )
     return table, counts
+
+
+def _percent(value: Decimal | None, places: int) -> Cell:
+    """A percentage cell, empty where no maximum is published."""
+    return None if value is None else Num(value, "percent", places)
 
 
 def _trend_cell(value: Any, kind: str, lang: str) -> Cell:
