@@ -561,3 +561,26 @@ def test_the_template_of_a_ruleset_with_documents_has_their_sheet_and_reads_back
     card = score(result.unit)
     assert card.node("1.2").points == Decimal("0.5")
     assert card.total == Decimal("9.5")
+
+
+def test_documents_of_a_failing_row_or_another_year(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    units = book.active
+    units.title = "Đơn vị"
+    units.append(["Đơn vị", "Bộ chỉ số"])
+    units.append(["Huyện A", "khong/co/2023"])
+    units.append(["Huyện B", str(MINI)])
+    documents = book.create_sheet("Văn bản")
+    documents.append(["Đơn vị", "Năm", "Chỉ tiêu", "Tên văn bản", "Hạn"])
+    documents.append(["Huyện A", None, "bao_cao", "Báo cáo năm", "25/12/2023"])
+    documents.append(["Huyện B", 2022, "bao_cao", "Báo cáo năm", "25/12/2023"])
+    path = tmp_path / "x.xlsx"
+    book.save(path)
+    first, second, stray = read_sheet(path).rows
+    assert "no ruleset 'khong/co/2023'" in str(first.errors[0])  # and nothing of its document
+    assert second.unit is not None
+    assert "bao_cao" not in second.unit.stage().indicators  # the document is for 2022
+    assert str(stray.errors[0]) == (
+        f"{path}, sheet 'Văn bản', row 3: no row of units names 'Huyện B' for 2022 (the unit's "
+        "name is written as in the sheet of units)"
+    )

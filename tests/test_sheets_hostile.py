@@ -249,6 +249,10 @@ def test_a_formula_is_read_as_the_value_saved_with_it(tmp_path: Path) -> None:
         (b'<c r="F2" t="b"><v>2</v></c>', "'2' is not a true/false value"),
         (b'<c r="F2"><v>NaN</v></c>', "'NaN' is not a finite number"),
         (b'<c r="F2" t="zz"><v>1</v></c>', "the cell has an unknown type 'zz'"),
+        (
+            '<c r="F2" t="s"><v>²</v></c>'.encode(),
+            "the cell refers to shared text ², which the file lacks",
+        ),
     ],
 )
 def test_a_cell_without_a_usable_value_is_refused_where_it_is_read(
@@ -372,6 +376,11 @@ CRAFTED = {
         "row 2: the cell reference 'ZZZZ2' is not one of a sheet (A1 to XFD1048576)",
     ),
     "row-0": (SHEET, lambda x: x.replace(b'<row r="2"', b'<row r="0"'), "the row number '0'"),
+    "row-superscript": (
+        SHEET,
+        lambda x: x.replace(b'<row r="2"', '<row r="²"'.encode()),
+        "sheet 'Xã': the row number '²' is not one of a sheet",
+    ),
     "doctype": (
         SHEET,
         lambda x: b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "X B">]>' + x,

@@ -261,6 +261,14 @@ def _csv_error(exc: csv.Error, path: Path, sheet: str, row: int, limits: SheetLi
 # XLSX ------------------------------------------------------------------------------------------
 
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_INDEX = re.compile(r"[0-9]{1,9}")  # ASCII digits only: str.isdigit() also takes "²"
+
+
+def _index(text: str | None) -> int | None:
+    """A row number or an index as a workbook writes it, or None."""
+    return int(text) if text is not None and _INDEX.fullmatch(text) else None
+
+
 _DATE_FORMAT_IDS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
 _NOT_DATE_PARTS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 _DATE_PARTS = re.compile(r"[dmyhs]", re.IGNORECASE)
@@ -520,7 +528,7 @@ class _Workbook:
                     ident = attributes.get("numFmtId", "0")
                     date = custom.get(ident)
                     if date is None:
-                        date = ident.isdigit() and int(ident) in _DATE_FORMAT_IDS
+                        date = _index(ident) in _DATE_FORMAT_IDS
                     dates.append(date)
 
             def end(self, name: str) -> None:
@@ -565,7 +573,10 @@ class _SheetHandler(_Handler):
         self.chars = 0
 
     def error(self, message: str, row: int | None = None) -> SheetError:
-        return SheetError(message, path=self.book.path, sheet=self.sheet, row=row or self.row)
+        """An error at ``row``, by default the row being read (none when it is not a row)."""
+        row = row or self.row
+        where = row if 1 <= row <= MAX_ROW else None
+        return SheetError(message, path=self.book.path, sheet=self.sheet, row=where)
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         local = _local(name)
@@ -583,9 +594,12 @@ class _SheetHandler(_Handler):
             self.inline = None
         elif local == "row":
             ref = attributes.get("r")
-            self.row = int(ref) if ref is not None and ref.isdigit() else self.row + 1
+            number = _index(ref)
+            self.row = self.row + 1 if ref is None else -1 if number is None else number
             if not 1 <= self.row <= MAX_ROW:
-                raise self.error(f"the row number '{ref}' is not one of a sheet (1 to {MAX_ROW})")
+                raise self.error(
+                    f"the row number '{(ref or '')[:20]}' is not one of a sheet (1 to {MAX_ROW})"
+                )
             self.column = -1
         elif local in ("v", "f"):
             self.pieces, self.chars = [], 0
@@ -609,8 +623,7 @@ class _SheetHandler(_Handler):
         row = int(digits)
         if column > MAX_COLUMN or not 1 <= row <= MAX_ROW:
             raise self.error(
-                f"the cell reference '{ref}' is not one of a sheet (A1 to XFD{MAX_ROW})",
-                row=row if 1 <= row <= MAX_ROW else None,
+                f"the cell reference '{ref}' is not one of a sheet (A1 to XFD{MAX_ROW})", row=row
             )
         return row, column - 1
 
@@ -663,7 +676,8 @@ class _SheetHandler(_Handler):
         if value is None:
             return None
         if kind == "s":
-            index = int(value) if value.isdigit() else -1
+            index = _index(value)
+            index = -1 if index is None else index
             if not 0 <= index < len(self.strings):
                 return Problem(f"the cell refers to shared text {value[:20]}, which the file lacks")
             return _checked(self.strings[index])
@@ -688,7 +702,7 @@ class _SheetHandler(_Handler):
             return Problem(f"'{value[:40]}' is not a number")
         if not math.isfinite(number):
             return Problem(f"'{value[:40]}' is not a finite number")
-        index = int(style) if style is not None and style.isdigit() else 0
+        index = _index(style) or 0
         if index < len(self.dates) and self.dates[index]:
             return _from_serial(number, self.date1904)
         # A spreadsheet stores binary floats: read them as the 15 significant digits it shows.
