@@ -259,11 +259,21 @@ def test_every_template_heading_reads_back() -> None:
             assert key.name in (expected, ""), column.header
 
 
-def test_csv_template_is_the_heading_row() -> None:
+def test_csv_template_is_the_heading_row_and_reads_back(tmp_path: Path) -> None:
     text = template(parrules.load_ruleset(RULESET), "csv")
     assert isinstance(text, str)
-    assert text.startswith("\ufeffĐơn vị,Năm,Bộ chỉ số,Số TTHC toàn trình (thủ tục),")
-    assert text.endswith("2.3. Trang thông tin điện tử (tối đa 2),Lý do 2.3\r\n")
+    assert text.startswith("\ufeffĐơn vị;Năm;Bộ chỉ số;Số TTHC toàn trình (thủ tục);")
+    assert text.endswith("2.3. Trang thông tin điện tử (tối đa 2);Lý do 2.3\r\n")
+    english = template(parrules.load_ruleset(RULESET), "csv", "en")
+    assert isinstance(english, str)
+    assert english.startswith("\ufeffUnit,Year,Ruleset,")
+    filled = ["Xã A", "2023", str(RULESET), "10", "10", "1,5", "95%", "có", "cap_tinh"]
+    filled += ["khien_trach: 0", "", "", "1", "", "2", ""]
+    (tmp_path / "mau.csv").write_text(text + ";".join(filled) + "\r\n", encoding="utf-8")
+    (row,) = rows_of(tmp_path / "mau.csv")
+    assert row.errors == ()
+    assert row.unit is not None
+    assert score(row.unit).total == 10
 
 
 def test_xlsx_template_validates_types_and_round_trips(tmp_path: Path) -> None:

@@ -170,20 +170,16 @@ class _Count:
 
     def row(self, sheet: str, number: int) -> None:
         self.rows += 1
-        if self.rows > self.limits.max_rows:
-            raise SheetError(
-                f"more than {self.limits.max_rows:,} rows hold a value",
-                path=self.path,
-                sheet=sheet,
-                row=number,
-                hint="split the file into several files",
-            )
+        self._check(self.rows, self.limits.max_rows, "rows", sheet, number)
 
     def cell(self, sheet: str, number: int) -> None:
         self.cells += 1
-        if self.cells > self.limits.max_cells:
+        self._check(self.cells, self.limits.max_cells, "cells", sheet, number)
+
+    def _check(self, count: int, limit: int, what: str, sheet: str, number: int) -> None:
+        if count > limit:
             raise SheetError(
-                f"more than {self.limits.max_cells:,} cells hold a value",
+                f"more than {limit:,} {what} hold a value",
                 path=self.path,
                 sheet=sheet,
                 row=number,
@@ -341,18 +337,16 @@ class _Workbook:
         with archive:
             self.parts = {info.filename.lstrip("/").lower(): info for info in archive.infolist()}
             self.archive = archive
-            book = self._rels("_rels/.rels", "").get("officedocument") or []
-            workbook = book[0] if book else "xl/workbook.xml"
+            workbook = _target(self._rels("_rels/.rels", ""), "officedocument")
+            workbook = workbook or "xl/workbook.xml"
             sheets, date1904 = self._sheets(workbook)
             rels = self._rels(_rels_of(workbook), posixpath.dirname(workbook))
-            strings = self._strings(rels.get("sharedstrings", []))
-            dates = self._styles(rels.get("styles", []))
-            by_id = dict(rels.get("*", []))
+            strings = self._strings(_target(rels, "sharedstrings"))
+            dates = self._styles(_target(rels, "styles"))
             for name, state, rid in sheets:
-                target = by_id.get(rid)
-                if target is None or target.lower() not in self.parts:
+                kind, target = rels.get(rid, ("", ""))
+                if target.lower() not in self.parts:
                     raise self.error("the sheet's part is missing from the file", sheet=name)
-                kind = rels.get("kind:" + rid, [""])[0]
                 if kind != "worksheet":  # a chart sheet or a macro sheet holds no cells to read
                     continue
                 handler = _SheetHandler(self, name, strings, dates, date1904)
@@ -416,10 +410,10 @@ class _Workbook:
 
         return refuse
 
-    def _rels(self, part: str, base: str) -> dict[str, list[Any]]:
-        """A part's relationships: targets by kind (``worksheet``, ``sharedstrings``, ``styles``,
-        ``officedocument``), every (id, target) under ``*``, each id's kind under ``kind:id``."""
-        found: dict[str, list[Any]] = {}
+    def _rels(self, part: str, base: str) -> dict[str, tuple[str, str]]:
+        """A part's relationships: by id, the kind (``worksheet``, ``sharedstrings``,
+        ``styles``, ``officedocument``…) and the part it points to."""
+        found: dict[str, tuple[str, str]] = {}
         if part.lower() not in self.parts:
             return found
 
@@ -428,14 +422,11 @@ class _Workbook:
                 if _local(name) != "Relationship" or attributes.get("TargetMode") == "External":
                     return
                 rid, kind, target = (attributes.get(k, "") for k in ("Id", "Type", "Target"))
-                kind = kind.rsplit("/", 1)[-1].lower()
                 if target.startswith("/"):
                     target = target.lstrip("/")
                 else:
                     target = posixpath.normpath(posixpath.join(base, target))
-                found.setdefault(kind, []).append(target)
-                found.setdefault("*", []).append((rid, target))
-                found["kind:" + rid] = [kind]
+                found[rid] = (kind.rsplit("/", 1)[-1].lower(), target)
 
         self._parse(part, Rels())
         return found
@@ -461,9 +452,9 @@ class _Workbook:
         self._parse(part, Book())
         return sheets, flags["date1904"]
 
-    def _strings(self, parts: list[str]) -> list[str]:
+    def _strings(self, part: str | None) -> list[str]:
         strings: list[str] = []
-        if not parts or parts[0].lower() not in self.parts:
+        if part is None or part.lower() not in self.parts:
             return strings
         book, count = self, self.count
         limit, cells = self.limits.max_cell_chars, self.limits.max_cells
@@ -502,13 +493,13 @@ class _Workbook:
                         raise book.error(f"the workbook has more than {cells:,} shared texts")
                     strings.append("".join(self.pieces))
 
-        self._parse(parts[0], Strings())
+        self._parse(part, Strings())
         return strings
 
-    def _styles(self, parts: list[str]) -> list[bool]:
+    def _styles(self, part: str | None) -> list[bool]:
         """For each cell style (``s``), whether it shows numbers as dates."""
         dates: list[bool] = []
-        if not parts or parts[0].lower() not in self.parts:
+        if part is None or part.lower() not in self.parts:
             return dates
         custom: dict[str, bool] = {}
 
@@ -535,8 +526,13 @@ class _Workbook:
                 if _local(name) == "cellXfs":
                     self.in_cell_xfs = False
 
-        self._parse(parts[0], Styles())
+        self._parse(part, Styles())
         return dates
+
+
+def _target(rels: Mapping[str, tuple[str, str]], kind: str) -> str | None:
+    """The part the first relationship of a kind points to."""
+    return next((target for k, target in rels.values() if k == kind), None)
 
 
 def _rels_of(part: str) -> str:

@@ -16,9 +16,7 @@ workbook, hidden or not) is refused; an empty cell is a missing value and follow
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -888,10 +886,12 @@ def template(
     describing each column, and data validation for the declared types. ``ref`` is what the
     ruleset column holds (default: the ruleset's id)."""
     columns = template_columns(ruleset, lang, ref)
-    if format == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerow([c.header for c in columns])
-        return "\ufeff" + buffer.getvalue()
+    if format == "csv":  # the headings, as every CSV file parrules writes
+        from .report import Column, Table
+        from .report._render import csv_text
+
+        headings = Table("", "", tuple(Column(c.header) for c in columns), ())
+        return csv_text([headings], lang)
     if format != "xlsx":
         msg = f"a template is xlsx or csv, not '{format}'"
         raise ParRulesError(msg)
