@@ -594,3 +594,13 @@ def test_documents_of_a_failing_row_or_another_year(tmp_path: Path) -> None:
         f"{path}, sheet 'Văn bản', row 3: no row of units names 'Huyện B' for 2022 (the unit's "
         "name is written as in the sheet of units)"
     )
+
+
+def test_a_document_without_its_due_date_is_an_error_of_its_cell(tmp_path: Path) -> None:
+    path = documents_book(
+        tmp_path / "huyen.xlsx", [[1, "Huyện Thử Nghiệm", "bao_cao", "Báo cáo năm", None, None]]
+    )
+    (unit,) = read_sheet(path).rows
+    assert [str(e) for e in unit.errors] == [
+        f"{path}, sheet 'Văn bản', row 2, column E (Hạn): the due date is empty"
+    ]

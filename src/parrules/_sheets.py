@@ -514,9 +514,10 @@ class _FileReader:
                     item[field] = to_date(value)
                 except ValueError as exc:
                     errors.append(error(field, str(exc)))
-        for field in ("indicator", "name", "due"):
+        required = {"indicator": "indicator", "name": "document's name", "due": "due date"}
+        for field, what in required.items():
             if field not in item and not errors:
-                errors.append(error(field, f"the {_DOCUMENT_LABELS['en'][field].lower()} is empty"))
+                errors.append(error(field, f"the {what} is empty"))
         if errors:
             return errors
         text = item.pop("indicator")
