@@ -314,7 +314,7 @@ def test_template_to_a_file_and_to_stdout(
     assert openpyxl.load_workbook(target).sheetnames == ["Đơn vị", "Hướng dẫn"]
     assert cli.main(["template", str(REPORTS / "sheet.yaml"), "--format", "csv"]) == 0
     out = capsysbinary.readouterr().out.decode("utf-8")
-    assert out.startswith("\ufeffĐơn vị,Năm,Bộ chỉ số,")
+    assert out.startswith("\ufeffĐơn vị;Năm;Bộ chỉ số;")
     assert cli.main(["template", str(REPORTS / "sheet.yaml")]) == 0
     assert capsysbinary.readouterr().out.startswith(b"PK")  # a piped workbook
 

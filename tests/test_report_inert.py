@@ -186,3 +186,21 @@ def test_negative_and_signed_numbers_stay_numbers_in_csv() -> None:
     )
     out = report.render([signed], "csv", "en", bom=False)
     assert out.splitlines() == ["a,b,c", "-,+1.5,-2%", "+,-3,"]
+
+
+def test_a_unit_name_with_dollars_is_text_in_a_chart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """matplotlib read "$…$" as TeX math and failed on it: an internal error for every unit."""
+    unit = (Path(__file__).parent / "data" / "mini-unit.yaml").read_text(encoding="utf-8")
+    unit = unit.replace("ruleset: mini.yaml", f"ruleset: {RULESET.parent.parent / 'mini.yaml'}")
+    paths = []
+    for name in ("Xã $\\\\frac{$", "Xã $B$"):
+        path = tmp_path / f"{len(paths)}.yaml"
+        path.write_text(unit.replace("unit: Huyện Thử Nghiệm", f'unit: "{name}"'), "utf-8")
+        paths.append(str(path))
+    for kind in ("png", "svg"):
+        chart = tmp_path / f"c.{kind}"
+        assert main(["score", *paths, "--chart", str(chart), "-o", str(tmp_path / "c.txt")]) == 0
+        assert chart.stat().st_size > 1000
+    assert capsys.readouterr().err == ""

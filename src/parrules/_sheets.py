@@ -16,9 +16,7 @@ workbook, hidden or not) is refused; an empty cell is a missing value and follow
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -324,6 +322,7 @@ class _FileReader:
         self.order: dict[str, int] = {}
         self.docs: dict[str, list[_Document]] = {}
         self.claimed: dict[int, list[int]] = {}  # id of a document → indexes of the unit rows
+        self.unmatched: set[str] = set()  # units whose row failed before its documents were read
 
     def layout(self, grid: Grid) -> _Layout | None:
         if not grid.rows or grid.rows[0][0] != 1:
@@ -439,23 +438,24 @@ class _FileReader:
         for number, cells in layout.grid.rows[1:]:
             unread |= {(col, "") for col in cells if col not in known}
             name = cells.get(layout.meta["unit"])
-            if _empty(name) or isinstance(name, Problem):
-                message = name.message if isinstance(name, Problem) else "the unit's name is empty"
-                self.rows.append(
-                    SheetRow(
-                        str(self.path),
-                        layout.grid.name,
-                        number,
-                        None,
-                        (self.error(layout, number, layout.meta["unit"], message),),
-                    )
-                )
+            year = cells.get(layout.meta["year"]) if "year" in layout.meta else None
+            problem = next(
+                (
+                    (layout.meta[k], v.message)
+                    for k, v in (("unit", name), ("year", year))
+                    if isinstance(v, Problem)
+                ),
+                (layout.meta["unit"], "the unit's name is empty") if _empty(name) else None,
+            )
+            if problem is not None:
+                error = self.error(layout, number, *problem)
+                self.rows.append(SheetRow(str(self.path), layout.grid.name, number, None, (error,)))
                 continue
             document = _Document(
                 layout.grid.name,
                 number,
                 _text(name),
-                cells.get(layout.meta["year"]) if "year" in layout.meta else None,
+                None if _empty(year) else year,
                 {
                     field: (col, cells.get(col))
                     for field, col in layout.meta.items()
@@ -514,9 +514,10 @@ class _FileReader:
                     item[field] = to_date(value)
                 except ValueError as exc:
                     errors.append(error(field, str(exc)))
-        for field in ("indicator", "name", "due"):
+        required = {"indicator": "indicator", "name": "document's name", "due": "due date"}
+        for field, what in required.items():
             if field not in item and not errors:
-                errors.append(error(field, f"the {_DOCUMENT_LABELS['en'][field].lower()} is empty"))
+                errors.append(error(field, f"the {what} is empty"))
         if errors:
             return errors
         text = item.pop("indicator")
@@ -568,6 +569,10 @@ class _FileReader:
             return None if _empty(cell) else cell
 
         def failed() -> SheetRow:
+            """The row's errors, before its documents were matched: they are not reported as
+            documents of no unit."""
+            if unit is not None:
+                self.unmatched.add(_name_key(_text(unit)))
             return SheetRow(str(self.path), sheet, number, None, tuple(errors))
 
         unit, year, ref = value("unit"), value("year"), value("ruleset")
@@ -676,7 +681,7 @@ class _FileReader:
         rows = _refuse_duplicates(self.rows)
         for doc in (d for docs in self.docs.values() for d in docs):
             claims = self.claimed.get(id(doc), [])
-            if not claims:
+            if not claims and _name_key(doc.name) not in self.unmatched:
                 rows.append(
                     SheetRow(
                         str(self.path),
@@ -882,10 +887,12 @@ def template(
     describing each column, and data validation for the declared types. ``ref`` is what the
     ruleset column holds (default: the ruleset's id)."""
     columns = template_columns(ruleset, lang, ref)
-    if format == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerow([c.header for c in columns])
-        return "\ufeff" + buffer.getvalue()
+    if format == "csv":  # the headings, as every CSV file parrules writes
+        from .report import Column, Table
+        from .report._render import csv_text
+
+        headings = Table("", "", tuple(Column(c.header) for c in columns), ())
+        return csv_text([headings], lang)
     if format != "xlsx":
         msg = f"a template is xlsx or csv, not '{format}'"
         raise ParRulesError(msg)
