@@ -661,9 +661,7 @@ class _FileReader:
             node = ruleset.node(code)
             if node.max is None or entry["points"] >= node.max or "reason" in entry:
                 continue
-            if default is not None:
-                entry["reason"] = default[1]
-            else:
+            if default is None:
                 errors.append(
                     self.error(
                         layout,
@@ -688,6 +686,8 @@ class _FileReader:
             return failed()
         data["indicators"] = {**indicators, **documents}
         data["points"] = points
+        if default is not None:  # as a unit file's 'reason:' beside its 'points:'
+            data["reason"] = default[1]
         try:
             inputs = unit_from_mapping(data, ruleset, path=where)
         except InputError as exc:
