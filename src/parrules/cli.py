@@ -52,6 +52,7 @@ CARD_TABLES = (
 )
 CARD_FORMATS = (*report.FORMATS, "jsonl")
 COMPARE_TABLES = ("points", "percent", "trend")
+RANK_TABLES = ("ranking", "classes")
 _SUFFIX_FORMATS = {
     ".txt": "text",
     ".md": "markdown",
@@ -62,6 +63,7 @@ _SUFFIX_FORMATS = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".xlsx": "xlsx",
+    ".zip": "zip",
 }
 
 
@@ -215,6 +217,18 @@ def _format(args: argparse.Namespace, allowed: Sequence[str] = report.FORMATS) -
     return kind
 
 
+def _render(args: argparse.Namespace, tables: Sequence[Any], kind: str) -> str | bytes:
+    """The tables in the format asked for; CSV holds one table."""
+    if kind == "csv" and len(tables) > 1:
+        names = ", ".join(t.name for t in tables)
+        _error(
+            f"a CSV file holds one table, and there are {len(tables)} ({names}): choose one "
+            "with --tables, or write one CSV file per table in a zip (-o FILE.zip)"
+        )
+        raise Failed
+    return report.render(tables, kind, args.lang, bom=args.bom)
+
+
 def _emit(args: argparse.Namespace, content: str | bytes) -> None:
     """Write to ``--output`` atomically, or to stdout (binary only when it is not a terminal)."""
     if args.output:
@@ -321,7 +335,7 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
             for card, built in cards
             for t in built
         ]
-        _emit(args, report.render(tables, kind, args.lang))
+        _emit(args, _render(args, tables, kind))
     if len(cards) == 1:
         card = cards[0][0]
         stages = [card.stage(args.stage)] if args.stage else list(card.stages)
@@ -466,8 +480,10 @@ def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
         data = report.ranking_to_dict(ranking, args.lang, depth=args.depth)
         _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        tables = report.ranking_tables(ranking, args.lang, depth=args.depth)
-        _emit(args, report.render(tables, kind, args.lang))
+        names = _tables_arg(args.tables, RANK_TABLES, RANK_TABLES)
+        built = report.ranking_tables(ranking, args.lang, depth=args.depth)
+        tables = dict(zip(RANK_TABLES, built, strict=True))
+        _emit(args, _render(args, [tables[name] for name in names], kind))
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -493,7 +509,7 @@ def _cmd_compare(args: argparse.Namespace, registry: Registry) -> int:
         elif name == "trend":
             trends = indicator_trends([before, after], stage=args.stage)
             tables.append(report.trend_table(after.unit.unit, trends, args.lang))
-    _emit(args, report.render(tables, _format(args), args.lang))
+    _emit(args, _render(args, tables, _format(args)))
     labels = [t.label for t in percents.columns[2:4]]
     series = [(labels[0], comparison.before_stage), (labels[1], comparison.after_stage)]
     _chart(args, series, percents.title)
@@ -772,6 +788,12 @@ def make_parser() -> argparse.ArgumentParser:
     write.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
     output = argparse.ArgumentParser(add_help=False, parents=[write])
     output.add_argument("--lang", choices=("vi", "en"), default="vi", help="labels and numbers")
+    output.add_argument(
+        "--no-bom",
+        dest="bom",
+        action="store_false",
+        help="CSV without the byte-order mark by which Excel knows the text is UTF-8",
+    )
     sheets = argparse.ArgumentParser(add_help=False)
     sheets.add_argument(
         "--strict",
@@ -787,7 +809,11 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="score in N processes (default 1; for batches of hundreds of units or more)",
     )
-    format_help = "output format (default: from --output's suffix, else text)"
+    data_help = "output format (default: from --output's suffix, else text)"
+    format_help = (
+        "output format (default: from --output's suffix, else text); csv holds one table, zip "
+        "one CSV file per table"
+    )
     units_help = "unit file (YAML), or a sheet (CSV/XLSX) with one unit per row"
     stage_help = "self, appraisal or final (default: each unit's last)"
     sub = parser.add_subparsers(dest="command", required=True)
@@ -823,6 +849,9 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument(
         "--depth", type=_depth, default=1, help="levels of nodes shown as columns (1: fields)"
     )
+    cmd.add_argument(
+        "--tables", metavar="LIST", help=f"comma-separated, from: {', '.join(RANK_TABLES)}"
+    )
     text = "compare two units or years, field by field, even across rulesets"
     cmd = sub.add_parser("compare", help=text, description=text, parents=[common, output, sheets])
     cmd.add_argument("before", metavar="UNIT_A", help="unit file (the earlier year)")
@@ -850,21 +879,21 @@ def make_parser() -> argparse.ArgumentParser:
     goal = cmd.add_mutually_exclusive_group()
     goal.add_argument("--target-rank", type=int, metavar="N", help="rank to reach (needs --peers)")
     goal.add_argument("--target-class", metavar="C", help="class to reach, e.g. Tốt")
-    cmd.add_argument("--format", choices=("text", "json"), help=format_help)
+    cmd.add_argument("--format", choices=("text", "json"), help=data_help)
     text = "what changed between two rulesets: nodes, maxima, rules, params, bands"
     cmd = sub.add_parser("diff", help=text, description=text, parents=[common, output])
     cmd.add_argument("a", metavar="RULESET_A", help="ruleset id or path")
     cmd.add_argument("b", metavar="RULESET_B", help="ruleset id or path")
-    cmd.add_argument("--format", choices=("text", "json"), help=format_help)
+    cmd.add_argument("--format", choices=("text", "json"), help=data_help)
     text = "list every installed rule with its plugin, params and what it computes"
     cmd = sub.add_parser("rules", help=text, description=text, parents=[common, write])
-    cmd.add_argument("--format", choices=("text", "json"), help=format_help)
+    cmd.add_argument("--format", choices=("text", "json"), help=data_help)
     text = (
         "list the installed rulesets by id, sorted; one that cannot be loaded (a plugin it "
         "needs is missing) is marked with the reason"
     )
     cmd = sub.add_parser("rulesets", help=text, description=text, parents=[common, write])
-    cmd.add_argument("--format", choices=("text", "json"), help=format_help)
+    cmd.add_argument("--format", choices=("text", "json"), help=data_help)
     text = "check rulesets statically and list every finding with file:line"
     cmd = sub.add_parser("validate", help=text, description=text, parents=[common, write])
     cmd.add_argument("rulesets", nargs="+", metavar="RULESET", help="ruleset id or file")
@@ -893,6 +922,26 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
     "validate": _cmd_validate,
     "schema": lambda a, r: _cmd_schema(a),
 }
+
+
+_INPUTS = ("units", "before", "after", "unit", "peers", "ruleset", "rulesets", "a", "b")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work is done, an output that is not a regular file or a new path, or
+    that is one of the command's inputs (a typo would replace the sheet with its report)."""
+    inputs = []
+    for name in _INPUTS:
+        value = getattr(args, name, None)
+        inputs += value if isinstance(value, list) else [value] if value else []
+    for option in ("output", "chart"):
+        target = getattr(args, option, None)
+        if not target or report.check_output(target) is None:
+            continue
+        for given in inputs:
+            if os.path.isfile(given) and os.path.samefile(given, target):
+                _error(f"--{option} {target} is also an input: give another file to write")
+                raise Failed
 
 
 class Terminated(BaseException):
@@ -925,9 +974,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         with _terminate_as_exception():
-            for option in ("output", "chart"):  # refused before any work is done
-                if getattr(args, option, None):
-                    report.check_output(getattr(args, option))
+            _check_outputs(args)
             return _COMMANDS[args.command](args, default_registry())
     except (KeyboardInterrupt, Terminated) as exc:
         _error("interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated")
