@@ -195,7 +195,7 @@ def many_units(tmp_path: Path) -> list[str]:
     [
         ["score", "--format", "jsonl"],
         ["score", "--format", "json"],
-        ["rank", "--format", "csv"],
+        ["rank", "--format", "csv", "--tables", "ranking"],
     ],
 )
 def test_workers_give_the_same_output_and_errors_in_place(
