@@ -607,6 +607,7 @@ class _Builder:
             evaluate=evaluate,
             reads=tuple(p.reads),
             levers=tuple(p.levers.items()),
+            relations=tuple(p.relations),
             numbers=p.numbers,
             plugin=rule.plugin if evaluate is not None else None,
             **common,
