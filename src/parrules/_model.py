@@ -59,6 +59,9 @@ class Rule:
     ``bind(params)`` runs once, when a ruleset is loaded: it checks the node's params (a
     ``parrules.Params``) and returns the ``Evaluate`` callable that scores a unit, or None for a
     leaf whose points the unit file gives (``appraised``).
+
+    ``vector(params)``, optional, is the same computation over arrays of units at once (see
+    ``parrules.vector``); it is bound only when units are scored that way.
     """
 
     name: str = attrs.field(validator=attrs.validators.matches_re(r"^[a-z][a-z0-9_.-]*$"))
@@ -66,6 +69,7 @@ class Rule:
     summary: str = ""
     params: tuple[str, ...] = ()
     plugin: str = ""
+    vector: Callable[..., Any] | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -115,6 +119,8 @@ class Node:
     rule: str | None = None
     params: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     evaluate: Evaluate | None = attrs.field(default=None, eq=False, repr=False)
+    vector: Callable[..., Any] | None = attrs.field(default=None, eq=False, repr=False)
+    """The rule's vectorised form, not yet bound (``Rule.vector``)."""
     reads: tuple[str, ...] = ()
     levers: tuple[tuple[str, int], ...] = ()
     """Indicators the unit can act on to recover points, with their direction (``Params``)."""
@@ -177,6 +183,8 @@ class Ruleset:
     """The position in ``flat`` just after each node's last descendant."""
     _plan: Any = attrs.field(init=False, default=None, eq=False, repr=False)
     """The engine's scoring plan, made on first use."""
+    _vector: Any = attrs.field(init=False, default=None, eq=False, repr=False)
+    """The vectorised scoring plan (``parrules.vector``), made on first use."""
 
     def __attrs_post_init__(self) -> None:
         flat: list[Node] = []

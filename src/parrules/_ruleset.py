@@ -440,6 +440,7 @@ class _Builder:
             rule=None if evaluate is None else rule.name,
             params=params,
             evaluate=evaluate,
+            vector=rule.vector if evaluate is not None else None,
             reads=tuple(p.reads),
             levers=tuple(p.levers.items()),
             plugin=rule.plugin if evaluate is not None else None,
