@@ -54,9 +54,10 @@ def _whole(numbers: Numbers) -> Numbers:
 
 def _outside(numbers: Numbers, low: Decimal, high: Decimal, guard: Guard) -> Bools | None:
     """Rows below ``low`` or above ``high`` (None when the bounds rule them out)."""
-    if compare_bound(numbers.low, numbers.scale, low) >= 0 and compare_bound(
-        numbers.high, numbers.scale, high
-    ) <= 0:
+    if (
+        compare_bound(numbers.low, numbers.scale, low) >= 0
+        and compare_bound(numbers.high, numbers.scale, high) <= 0
+    ):
         return None
     return (compare(numbers, low, guard) < 0) | (compare(numbers, high, guard) > 0)
 
@@ -327,7 +328,9 @@ def vector_deadline(p: Params) -> VectorEvaluate:
         width = when.shape[1] if when.ndim == 2 else 0
         deduction = guard.plus(
             guard.product(Numbers(overdue.sum(axis=1), 0, 0, width), Numbers.constant(late, size)),
-            guard.product(Numbers(absent.sum(axis=1), 0, 0, width), Numbers.constant(missing, size)),
+            guard.product(
+                Numbers(absent.sum(axis=1), 0, 0, width), Numbers.constant(missing, size)
+            ),
         )
         return _deduct(c, maximum, floor, deduction, guard)
 

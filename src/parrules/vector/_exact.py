@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import attrs
 import numpy as np
@@ -50,15 +50,20 @@ def places(value: Decimal) -> int:
 def digits_at(value: Decimal, scale: int) -> int:
     """The integer ``value × 10**scale``; ``value`` has at most ``scale`` decimals."""
     number, denominator = fraction(value)
-    factor, rest = divmod(10**scale, denominator)
+    factor, rest = divmod(_power(scale), denominator)
     assert rest == 0, f"{value} has more than {scale} decimals"
     return number * factor
+
+
+def _power(exponent: int) -> int:
+    result: int = 10**exponent
+    return result
 
 
 def round_decimal(value: Decimal, scale: int) -> int:
     """``value × 10**scale`` rounded half away from zero, as the engine rounds points."""
     number, denominator = fraction(value)
-    quotient, rest = divmod(abs(number) * 10**scale, denominator)
+    quotient, rest = divmod(abs(number) * _power(scale), denominator)
     quotient += 2 * rest >= denominator
     return -quotient if number < 0 else quotient
 
@@ -154,7 +159,7 @@ class Guard:
         """``x × y``, at the sum of their scales."""
         corners = [a * b for a in (x.low, x.high) for b in (y.low, y.high)]
         low, high = min(corners), max(corners)
-        if -LIMIT <= low and high <= LIMIT:
+        if low >= -LIMIT and high <= LIMIT:
             return Numbers(x.digits * y.digits, x.scale + y.scale, low, high)
         ax, ay = np.abs(x.digits), np.abs(y.digits)
         over = (ax > LIMIT // np.maximum(ay, 1)) & (ay > 0)
@@ -174,7 +179,7 @@ def where(condition: Bools, x: Numbers, y: Numbers, guard: Guard) -> Numbers:
 def compare_bound(digits: int, scale: int, value: Decimal) -> int:
     """The sign of ``digits / 10**scale − value``."""
     top = max(scale, places(value))
-    difference = digits * 10 ** (top - scale) - digits_at(value, top)
+    difference = digits * _power(top - scale) - digits_at(value, top)
     return (difference > 0) - (difference < 0)
 
 
@@ -183,20 +188,20 @@ def compare(x: Numbers, y: Numbers | Decimal, guard: Guard) -> Ints:
     if isinstance(y, Decimal):
         scale = max(x.scale, places(y))
         x = guard.at(x, scale)
-        return np.sign(x.digits - digits_at(y, scale))
+        sign: Ints = np.sign(x.digits - digits_at(y, scale))
+        return sign
     x, y = guard.align(x, y)
-    return np.sign(x.digits - y.digits)
+    signs: Ints = np.sign(x.digits - y.digits)
+    return signs
 
 
-def compare_fraction(
-    numerator: Numbers, denominator: Numbers, edge: Decimal, guard: Guard
-) -> Ints:
+def compare_fraction(numerator: Numbers, denominator: Numbers, edge: Decimal, guard: Guard) -> Ints:
     """The sign of ``numerator / denominator − edge`` (same scale, denominators above 0),
     exactly. Rows where a division to 28 significant digits might decide differently (a huge
     denominator, an edge just next to the fraction) are marked for the scalar form."""
     n, d = fraction(edge)
     left, right = guard.times(numerator, d), guard.times(denominator, n)
-    sign = np.sign(left.digits - right.digits)
+    sign: Ints = np.sign(left.digits - right.digits)
     if denominator.high > SAFE // d:
         guard.mark((sign != 0) & (denominator.digits > SAFE // d))
     return sign
@@ -205,7 +210,8 @@ def compare_fraction(
 def terminates(numerator: Ints, denominator: Ints) -> Bools:
     """Rows whose fraction has at most 18 decimals: a division giving it is exact."""
     reduced = np.abs(denominator) // np.maximum(np.gcd(numerator, denominator), 1)
-    return (reduced > 0) & (TERMINATING % np.maximum(reduced, 1) == 0)
+    found: Bools = (reduced > 0) & (TERMINATING % np.maximum(reduced, 1) == 0)
+    return found
 
 
 Exactness = bool | Callable[[Ints], Bools]

@@ -21,7 +21,16 @@ from .._model import Node, Ruleset, UnitInputs
 from .._params import Params
 from ..errors import ParRulesError, PluginError, ScoringError
 from ._columns import Columns
-from ._exact import Bools, Guard, Ints, Numbers, digits_at, round_decimal, round_fraction, terminates
+from ._exact import (
+    Bools,
+    Guard,
+    Ints,
+    Numbers,
+    digits_at,
+    round_decimal,
+    round_fraction,
+    terminates,
+)
 
 
 @attrs.frozen(eq=False)
@@ -233,9 +242,14 @@ class _Scoring:
             points=points,
             itemised=itemised,
             per_unit=self.plan.per_unit,
-            scalar=tuple(sorted(self.scalar.items(), key=lambda kv: self.ruleset._positions[kv[0]])),
+            scalar=tuple(
+                sorted(self.scalar.items(), key=lambda kv: self.ruleset._positions[kv[0]])
+            ),
             engine=int(engine_rows.size),
         )
+
+    def _position(self, item: tuple[str, int]) -> int:
+        return self.ruleset._positions[item[0]]
 
     def engine_row(self, row: int) -> tuple[list[int | None], int]:
         """A row scored whole by the engine: each node's digits (None where not itemised) and
@@ -254,20 +268,22 @@ class _Scoring:
         hidden = self.hidden[i]
         given = columns.points.get(node.code)
         if node.evaluate is None:  # appraised: the unit gives its points
-            todo = np.ones(size, dtype=bool) if hidden is None else ~hidden
+            shown = np.ones(size, dtype=bool) if hidden is None else ~hidden
             if given is None:
-                self.engine |= todo  # the engine names the points missing
+                self.engine |= shown  # the engine names the points missing
                 return np.zeros(size, dtype=np.int64)
-            self.engine |= todo & ~given[1]
+            self.engine |= shown & ~given[1]
             return given[0].digits
-        todo = None  # rows the rule scores: neither given points nor hidden
+        todo: Bools | None = None  # rows the rule scores: neither given points nor hidden
         if given is not None:
             todo = ~given[1]
         if hidden is not None:
             todo = ~hidden if todo is None else todo & ~hidden
         guard = Guard(size)
         form = self.plan.forms.get(i)
-        not_applicable = None
+        not_applicable: Bools | None = None
+        scalar: Bools | None
+        value: Ints
         if form is None:
             value = np.zeros(size, dtype=np.int64)
             scalar = np.ones(size, dtype=bool)
@@ -280,7 +296,9 @@ class _Scoring:
             if not present.all():
                 absent = ~present if absent is None else absent | ~present
         if absent is not None:
-            value, scalar, not_applicable = self.missing(node, absent, value, scalar, not_applicable)
+            value, scalar, not_applicable = self.missing(
+                node, absent, value, scalar, not_applicable
+            )
         if not_applicable is not None:
             if todo is not None:
                 not_applicable = not_applicable & todo
@@ -415,7 +433,4 @@ class _Scoring:
             capped = np.minimum(np.where(rate_known, value.digits, unrated), whole)
             points[k] = np.where(rows, capped, points[k])
         if guard.bad is not None:
-            self.engine |= guard.bad & np.logical_or.reduce(
-                [not_applicable[k] for k in rescaled]
-            )
-
+            self.engine |= guard.bad & np.logical_or.reduce([not_applicable[k] for k in rescaled])
