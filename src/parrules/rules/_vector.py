@@ -325,12 +325,12 @@ def vector_deadline(p: Params) -> VectorEvaluate:
         when = found.date(date_key)
         absent = found.exists & (when == NO_DATE)
         overdue = found.exists & (when != NO_DATE) & (when > found.due)
-        width = when.shape[1] if when.ndim == 2 else 0
+        width = when.shape[0]
+        overdue_count = Numbers(overdue.sum(axis=0, dtype=np.int64), 0, 0, width)
+        absent_count = Numbers(absent.sum(axis=0, dtype=np.int64), 0, 0, width)
         deduction = guard.plus(
-            guard.product(Numbers(overdue.sum(axis=1), 0, 0, width), Numbers.constant(late, size)),
-            guard.product(
-                Numbers(absent.sum(axis=1), 0, 0, width), Numbers.constant(missing, size)
-            ),
+            guard.product(overdue_count, Numbers.constant(late, size)),
+            guard.product(absent_count, Numbers.constant(missing, size)),
         )
         return _deduct(c, maximum, floor, deduction, guard)
 

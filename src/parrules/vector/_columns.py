@@ -24,8 +24,8 @@ NO_DATE = -1
 
 @attrs.frozen(eq=False)
 class Items:
-    """The dated items of an ``items`` indicator: one row per unit, one column per item (as
-    many as the unit with the most), dates as day numbers, ``-1`` where a date is not given;
+    """The dated items of an ``items`` indicator: one row per item (as many as the unit with the
+    most), one column per unit, dates as day numbers, ``-1`` where a date is not given;
     ``exists`` marks the items a unit has."""
 
     exists: Bools
@@ -87,6 +87,8 @@ class Columns:
         self.scale = scale
         """Decimals of the points of every node: the ruleset's precision, or more where a max or
         an appraisal is written with more."""
+        self.incomplete = frozenset(name for name, mask in present.items() if not mask.all())
+        """Indicators some rows do not give."""
         self.overrides = overrides
         """Indicators and points (``points:<code>``) replaced since the columns were read from
         the units, e.g. by draws."""
@@ -256,7 +258,7 @@ def _take(column: Any, rows: Ints) -> Any:
     if isinstance(column, Counts):
         return Counts({k: (_take(n, rows), g[rows]) for k, (n, g) in column.kinds.items()})
     if isinstance(column, Items):
-        return Items(*(getattr(column, f.name)[rows] for f in attrs.fields(Items)))
+        return Items(*(getattr(column, f.name)[:, rows] for f in attrs.fields(Items)))
     return column[rows]
 
 
@@ -332,15 +334,15 @@ def _column(kind: str, choices: Sequence[str], values: Sequence[Any], engine: Bo
         )
     if kind == "items":
         width = max((len(v) for v in values if v), default=0)
-        exists = np.zeros((size, width), dtype=bool)
-        dates = {k: np.full((size, width), NO_DATE, dtype=np.int64) for k in _DATES}
+        exists = np.zeros((width, size), dtype=bool)
+        dates = {k: np.full((width, size), NO_DATE, dtype=np.int64) for k in _DATES}
         for row, items in enumerate(values):
             for j, item in enumerate(items or ()):
-                exists[row, j] = True
+                exists[j, row] = True
                 for key in _DATES:
                     when = item.get(key)
                     if isinstance(when, dt.date):
-                        dates[key][row, j] = when.toordinal()
+                        dates[key][j, row] = when.toordinal()
         return Items(exists, *(dates[k] for k in _DATES))
     return np.array(values, dtype=object)  # dates, texts: read by rules without a vectorised form
 

@@ -171,9 +171,11 @@ class Guard:
 def where(condition: Bools, x: Numbers, y: Numbers, guard: Guard) -> Numbers:
     """Row by row, ``x`` where the condition holds, else ``y`` (at their common scale)."""
     x, y = guard.align(x, y)
-    return Numbers(
-        np.where(condition, x.digits, y.digits), x.scale, min(x.low, y.low), max(x.high, y.high)
-    )
+    low, high = min(x.low, y.low), max(x.high, y.high)
+    if x.low == x.high and y.low == y.high:  # two constants: a blend, without branches
+        digits = y.low + condition * (x.low - y.low)
+        return Numbers(digits.astype(np.int64, copy=False), x.scale, low, high)
+    return Numbers(np.where(condition, x.digits, y.digits), x.scale, low, high)
 
 
 def compare_bound(digits: int, scale: int, value: Decimal) -> int:
@@ -245,14 +247,16 @@ def round_fraction(
     if denominator.low == denominator.high == 1:
         return Numbers(numerator.digits, places_, numerator.low, numerator.high)
     doubled = guard.times(numerator, 2)
-    den = np.maximum(denominator.digits, 1)
+    den = denominator.digits if denominator.low >= 1 else np.maximum(denominator.digits, 1)
     magnitude = np.abs(doubled.digits) if numerator.low < 0 else doubled.digits
-    quotient = (magnitude + den) // (2 * den)
+    shifted = magnitude + den  # ⌊(2n + d) / 2d⌋ rounds n / d half up
+    twice = 2 * den
+    quotient = shifted // twice
     if exact is not True:
         unsafe = None
         if denominator.high > SAFE or doubled.magnitude // 2 > SAFE * max(denominator.low, 1):
             unsafe = (den > SAFE) | (quotient > SAFE)
-        tie = magnitude % (2 * den) == den
+        tie = shifted == quotient * twice
         if used is not None:
             tie &= used
         if tie.any():

@@ -9,6 +9,7 @@ their children, rescaled criteria, totals and classes.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -57,19 +58,19 @@ VectorEvaluate = Callable[[Columns], VectorOutcome]
 class VectorScores:
     """Points of every node of many units at one stage, in fixed point.
 
-    ``points[row, position]`` is the points of the node at ``position`` in ``ruleset.flat``,
-    times ``10**scale``; ``itemised`` is False where the engine lists no result for the node
-    (inside a node the appraisal scored as a whole). ``per_unit`` names the leaves evaluated
-    unit by unit (their rule has no vectorised form); ``scalar`` counts, per leaf, the rows a
-    vectorised form left to its scalar form; ``engine`` counts the rows scored whole by the
-    engine.
+    ``nodes[position][row]`` is the points of the node at ``position`` in ``ruleset.flat`` times
+    ``10**scale``, and ``points`` the same as one array (``[row, position]``); ``shown`` is False
+    where the engine lists no result for the node (inside a node the appraisal scored as a
+    whole). ``per_unit`` names the leaves evaluated unit by unit (their rule has no vectorised
+    form); ``scalar`` counts, per leaf, the rows a vectorised form left to its scalar form;
+    ``engine`` counts the rows scored whole by the engine.
     """
 
     ruleset: Ruleset
     scale: int
     total: Ints
-    points: Ints | None
-    itemised: Bools | None
+    nodes: tuple[Ints, ...] | None
+    shown: tuple[Bools | None, ...] | None
     per_unit: tuple[str, ...]
     scalar: tuple[tuple[str, int], ...]
     engine: int
@@ -77,18 +78,33 @@ class VectorScores:
     def __len__(self) -> int:
         return int(self.total.size)
 
+    @functools.cached_property
+    def points(self) -> Ints:
+        if self.nodes is None:
+            raise ParRulesError("these scores kept the totals only")
+        return np.stack(self.nodes, axis=1)
+
+    @functools.cached_property
+    def itemised(self) -> Bools:
+        if self.shown is None:
+            raise ParRulesError("these scores kept the totals only")
+        return np.stack(
+            [np.ones(len(self), dtype=bool) if s is None else s for s in self.shown], axis=1
+        )
+
     def decimal(self, digits: int) -> Decimal:
         """Digits of this batch as the decimal they stand for."""
         return Decimal(int(digits)).scaleb(-self.scale)
 
     def node(self, row: int, code: str) -> Decimal | None:
         """A node's points in a row, None where it is not itemised."""
-        if self.points is None or self.itemised is None:
+        if self.nodes is None or self.shown is None:
             raise ParRulesError("these scores kept the totals only")
         position = self.ruleset._positions[code]
-        if not self.itemised[row, position]:
+        shown = self.shown[position]
+        if shown is not None and not shown[row]:
             return None
-        return self.decimal(self.points[row, position])
+        return self.decimal(self.nodes[position][row])
 
     def classes(self) -> Ints:
         """Per row, the position of its class in ``ruleset.classification`` (-1: none)."""
@@ -211,36 +227,36 @@ class _Scoring:
         return digits_at(value, self.scale)
 
     def run(self, nodes: bool) -> VectorScores:
-        flat = self.ruleset.flat
+        flat, points = self.ruleset.flat, self.points
         for i in self.plan.leaves:
-            self.points[i] = self.leaf(i, flat[i])
+            points[i] = self.leaf(i, flat[i])
         for i, kids in self.plan.parents:
             total = self.group(i, kids)
             given = self.columns.points.get(flat[i].code)
             if given is not None:
                 total = np.where(given[1], given[0].digits, total)
-            self.points[i] = total
+            points[i] = total
         total = self.group(len(flat), self.plan.top)
-        points = np.stack(self.points, axis=1) if nodes else None
-        itemised = None
-        if nodes:
-            itemised = np.ones((self.size, len(flat)), dtype=bool)
-            for i, hidden in enumerate(self.hidden):
-                if hidden is not None:
-                    itemised[:, i] = ~hidden
+        shown: list[Bools | None] = [None if h is None else ~h for h in self.hidden]
         engine_rows = np.flatnonzero(self.engine)
+        if engine_rows.size:
+            points = [p.copy() for p in points]  # the given points may be shared
         for row in engine_rows:
             scored, total[row] = self.engine_row(int(row))
-            if points is not None and itemised is not None:
-                for i, value in enumerate(scored):
-                    itemised[row, i] = value is not None
-                    points[row, i] = 0 if value is None else value
+            for i, value in enumerate(scored):
+                if value is None:
+                    if shown[i] is None:
+                        shown[i] = np.ones(self.size, dtype=bool)
+                    shown[i][row] = False  # type: ignore[index]
+                elif shown[i] is not None:
+                    shown[i][row] = True  # type: ignore[index]
+                points[i][row] = 0 if value is None else value
         return VectorScores(
             ruleset=self.ruleset,
             scale=self.scale,
             total=total,
-            points=points,
-            itemised=itemised,
+            nodes=tuple(points) if nodes else None,
+            shown=tuple(shown) if nodes else None,
             per_unit=self.plan.per_unit,
             scalar=tuple(
                 sorted(self.scalar.items(), key=lambda kv: self.ruleset._positions[kv[0]])
@@ -292,9 +308,9 @@ class _Scoring:
             value, scalar, not_applicable = self.checked(node, outcome, guard)
         absent = None
         for name in node.reads:
-            present = columns.present(name)
-            if not present.all():
-                absent = ~present if absent is None else absent | ~present
+            if name in columns.incomplete:
+                missing = ~columns.present(name)
+                absent = missing if absent is None else absent | missing
         if absent is not None:
             value, scalar, not_applicable = self.missing(
                 node, absent, value, scalar, not_applicable
@@ -386,9 +402,11 @@ class _Scoring:
         points = self.points
         if i in self.plan.rescaling:
             self.rescale(i, kids)
-        total = points[kids[0]]
-        for k in kids[1:]:
-            total = total + points[k]
+        if len(kids) == 1:
+            return points[kids[0]].copy()
+        total = points[kids[0]] + points[kids[1]]
+        for k in kids[2:]:
+            total += points[k]
         return total
 
     def rescale(self, i: int, kids: tuple[int, ...]) -> None:
