@@ -173,6 +173,8 @@ class Ruleset:
     path: str | None = None
     sources: tuple[str, ...] = ()
     digest: str = ""
+    uncertainty: Any = attrs.field(default=None, eq=False, repr=False)
+    """Declared sources of variation and alternative rulesets (``parrules.Uncertainty``)."""
     flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
     _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
     _positions: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False)
@@ -276,6 +278,8 @@ class UnitInputs:
     """The ruleset file the unit was checked against, so it can be loaded again by path."""
     lines: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict, eq=False, repr=False)
     """stage → indicator → line of the unit file where its value was written, for errors."""
+    uncertainty: tuple[Any, ...] = attrs.field(default=(), eq=False, repr=False)
+    """Declared sources of variation of this unit's values (``parrules.Variation``)."""
 
     def stage(self, name: str | None = None) -> Stage:
         if name is None:

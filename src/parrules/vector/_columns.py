@@ -95,9 +95,15 @@ class Columns:
 
     @classmethod
     def from_units(
-        cls, ruleset: Ruleset, units: Sequence[UnitInputs], stage: str | None = None
+        cls,
+        ruleset: Ruleset,
+        units: Sequence[UnitInputs],
+        stage: str | None = None,
+        *,
+        scale: int = 0,
     ) -> Columns:
-        """The given stage (default: each unit's last) of every unit, as columns."""
+        """The given stage (default: each unit's last) of every unit, as columns; points at
+        ``scale`` decimals at least."""
         stages = [unit.stage(stage) for unit in units]
         size = len(stages)
         engine = np.zeros(size, dtype=bool)
@@ -109,7 +115,7 @@ class Columns:
             values = [s.indicators.get(name) for s in stages]
             present[name] = np.fromiter((v is not None for v in values), bool, size)
             data[name] = _column(indicator.type, indicator.choices, values, engine)
-        scale = max([ruleset.precision, *(places(n.max) for n in ruleset.flat)])
+        scale = max([scale, ruleset.precision, *(places(n.max) for n in ruleset.flat)])
         codes = sorted({c for s in stages for c in s.points}, key=ruleset._positions.__getitem__)
         read_points = {}
         for code in codes:
@@ -198,14 +204,15 @@ class Columns:
         counts: Mapping[str, Counts] | None = None,
         points: Mapping[str, Numbers] | None = None,
     ) -> Columns:
-        """Columns with some indicators' values, or some nodes' points, replaced in every row
-        (points at ``scale``; a node given no points before is given them in every row)."""
+        """Columns with some indicators' values, or some nodes' points, replaced (points at
+        ``scale``; a node given no points before is given them in every row). An indicator
+        stays absent in the rows that do not give it."""
         data, present = dict(self._data), dict(self._present)
         given = dict(self.points)
         changed = set()
         everywhere = np.ones(self.size, dtype=bool)
         for name, column in {**(numbers or {}), **(counts or {})}.items():
-            data[name], present[name] = column, everywhere
+            data[name] = column
             changed.add(name)
         for code, column in (points or {}).items():
             assert column.scale == self.scale
@@ -240,6 +247,8 @@ class Columns:
                 value = self.points[code][0].value(row)
                 before = points.get(code)
                 points[code] = attrs.evolve(before, points=value) if before else Appraisal(value)
+            elif not self._present[name][row]:
+                continue
             elif isinstance(self._data[name], Numbers):
                 indicators[name] = self._data[name].value(row)
             else:
