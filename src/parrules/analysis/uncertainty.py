@@ -31,7 +31,8 @@ from .._model import Ruleset, ScoreCard, UnitInputs
 from .._numbers import quantize
 from .._variation import Alternative, Uncertainty, Variation
 from ..errors import InputError, ParRulesError
-from ..vector import Bools, Columns, Ints, Numbers, classify, digits_at, score_columns
+from ..vector import Bools, Columns, Ints, Numbers, classify, digits_at, places, score_columns
+from ..vector._columns import MAX_SCALE
 
 SCHEMA = "parrules.uncertainty/1"
 ALTERNATIVES = "alternatives"
@@ -325,7 +326,8 @@ def _plan(
     declared: Uncertainty = ruleset.uncertainty or Uncertainty()
     common = {s.key: s for s in [*declared.sources, *extra]}
     keys = dict.fromkeys([*common, *(s.key for u in units for s in u.uncertainty)])
-    scale = max(Columns.from_units(r, units[:1], stage).scale for r in rulesets)
+    stages = [unit.stage(stage) for unit in units]
+    scale = max(Columns.points_scale(r, stages) for r in rulesets)
     draws = []
     for key in sorted(keys):
         per_unit = []
@@ -349,13 +351,15 @@ def _draw(
     first = next(s for s in sources if s is not None)
     node, indicator = first.node, first.indicator
     declared = ruleset.indicators.get(indicator) if indicator else None
+    top: Decimal | None
     if node is not None:
         decimals = scale
         floor, top = ruleset.node(node).floor, ruleset.node(node).max
     else:
         assert declared is not None
-        decimals = {"count": 0, "ratio": 6}.get(declared.type, 4)
-        floor, top = Decimal(0), Decimal(1) if declared.type == "ratio" else None
+        decimals = _indicator_scale(declared.type, indicator, units, sources)
+        floor = Decimal(0)
+        top = Decimal(1) if declared.type == "ratio" else None
     published = np.zeros(size, dtype=np.int64)
     given = np.ones(size, dtype=bool)
     n, maximum, se = (np.zeros(size, dtype=np.int64) for _ in range(3))
@@ -437,6 +441,28 @@ def _draw(
         low=low,
         high=np.maximum(high, low),
     )
+
+
+def _indicator_scale(
+    kind: str, name: str | None, units: Sequence[UnitInputs], sources: Sequence[Variation | None]
+) -> int:
+    """Decimals of an indicator's drawn values: its kind's (whole counts, 6 for a share, 4 for
+    a number), or more where a value or a bound is written with more."""
+    if kind == "count":
+        return 0
+    found = 6 if kind == "ratio" else 4
+    for unit in units:
+        for s in unit.stages:
+            value = s.indicators.get(name or "")
+            if isinstance(value, Decimal):
+                found = max(found, places(value))
+    for source in sources:
+        for bound in (source.low, source.high, source.se) if source else ():
+            if bound is not None:
+                found = max(found, places(bound))
+    if found > MAX_SCALE:
+        raise InputError(f"'{name}' has values with more than {MAX_SCALE} decimals")
+    return found
 
 
 def _digits(value: Decimal, scale: int, *, floor: bool = False) -> int:

@@ -148,6 +148,16 @@ class Columns:
             scale,
         )
 
+    @staticmethod
+    def points_scale(ruleset: Ruleset, stages: Sequence[Stage]) -> int:
+        """The decimals the points of these stages need: the ruleset's precision, or more where
+        a max or an appraisal is written with more (up to ``MAX_SCALE``)."""
+        found = max([ruleset.precision, *(places(n.max) for n in ruleset.flat)])
+        for stage in stages:
+            for appraisal in stage.points.values():
+                found = max(found, min(places(appraisal.points), MAX_SCALE))
+        return found
+
     # What rules read.
 
     def numbers(self, name: str) -> Numbers:
