@@ -262,7 +262,7 @@ def test_the_output_file_is_written_at_once(tmp_path, capsys):
     assert main(["score", "--format", "json", "-o", str(out), *map(str, paths)]) == 1
     text = out.read_text(encoding="utf-8")
     assert "older" not in text
-    assert text.count('"schema": "parrules.scorecard/1"') == 2
+    assert text.count('"schema": "parrules.scorecard/2"') == 2
     assert capsys.readouterr().out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "a.yaml",

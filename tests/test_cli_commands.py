@@ -79,7 +79,7 @@ def test_json_is_the_score_card_and_a_list_of_them_for_several(
     code, out, _ = run(capsys, "score", MINI, "--format", "json", "--stage", "appraisal")
     data = json.loads(out)
     assert code == 0
-    assert data["schema"] == "parrules.scorecard/1"
+    assert data["schema"] == "parrules.scorecard/2"
     assert [s["stage"] for s in data["stages"]] == ["appraisal"]
     code, out, _ = run(capsys, "score", MINI, COMMUNES[0], "--format", "json")
     assert [card["unit"] for card in json.loads(out)] == ["Huyện Thử Nghiệm", "Xã An Bình"]
@@ -178,7 +178,7 @@ def test_tables_option_picks_tables(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1
     assert (
         err == "parrules: --tables: unknown table(s) nope (one of: card, register, details, "
-        "departments, stages, goals, trend)\n"
+        "assumptions, departments, stages, goals, trend)\n"
     )
 
 

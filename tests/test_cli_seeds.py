@@ -54,7 +54,7 @@ def test_explain_binh_thanh_prints_the_register_totalling_10_25(
 ) -> None:
     out = run(capsys, "explain", str(BINH_THANH), "--format", "csv")
     sections = out.split("\r\n\r\n")
-    assert len(sections) == 3  # score card, register, inputs and formulas
+    assert len(sections) == 4  # score card, register, inputs and formulas, assumptions
     rows = list(csv.reader(io.StringIO(sections[1])))[2:]
     assert [(int(r[0]), r[1], r[4], r[6]) for r in rows[:-1]] == REGISTER
     assert rows[-1][2:5] == ["Tổng cộng", "", "10,25"]

@@ -131,7 +131,9 @@ def test_extends_adds_replaces_and_removes(tmp_path, registry):
     assert rs.node("1.1").title == "Tiêu chí 1 mới"
     assert rs.node("1.1").path == str(child)
     assert set(rs.indicators) == {"a", "b"}
-    assert rs.sources == (str(tmp_path / "base.yaml"), str(child))
+    assert rs.files == (str(tmp_path / "base.yaml"), str(child))
+    assert rs.chain == ("test/r/2023", "test/r/2024")
+    assert (rs.node("1").origin, rs.node("1.1").origin) == ("test/r/2023", "test/r/2024")
 
 
 def test_extends_cycle_is_named(tmp_path, registry):

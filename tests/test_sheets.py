@@ -10,7 +10,14 @@ import openpyxl
 import pytest
 
 import parrules
-from parrules._sheets import SheetError, column_letter, read_sheet, template, template_columns
+from parrules._sheets import (
+    SheetError,
+    SheetRow,
+    column_letter,
+    read_sheet,
+    template,
+    template_columns,
+)
 from parrules.errors import UnitError
 
 RULESET = Path(__file__).parent / "data" / "reports" / "sheet.yaml"
@@ -59,14 +66,16 @@ def row(**changes: str) -> list[str]:
     return list(values.values())
 
 
+def rows_of(path: Path) -> tuple[SheetRow, ...]:
+    return read_sheet(path).rows
+
+
 def score(unit: parrules.UnitInputs) -> parrules.ScoreCard:
     return parrules.score(parrules.load_ruleset(unit.ruleset_path), unit)
 
 
 def test_csv_rows_become_units_read_by_label_name_and_code(tmp_path: Path) -> None:
-    rows = read_sheet(
-        write_csv(tmp_path / "xa.csv", [row(), row(unit="Xã Sơn Phú", p23="2", r23="")])
-    )
+    rows = rows_of(write_csv(tmp_path / "xa.csv", [row(), row(unit="Xã Sơn Phú", p23="2", r23="")]))
     assert [r.errors for r in rows] == [(), ()]
     first = rows[0].unit
     assert first is not None
@@ -84,7 +93,7 @@ def test_csv_rows_become_units_read_by_label_name_and_code(tmp_path: Path) -> No
 
 
 def test_semicolon_csv_as_excel_writes_it_in_vietnamese(tmp_path: Path) -> None:
-    rows = read_sheet(write_csv(tmp_path / "xa.csv", [row()], delimiter=";"))
+    rows = rows_of(write_csv(tmp_path / "xa.csv", [row()], delimiter=";"))
     assert rows[0].unit is not None
     assert rows[0].unit.stage().indicators["ty_le_so_hoa"] == Decimal("0.788")
 
@@ -98,7 +107,7 @@ def test_every_unreadable_cell_is_an_error_naming_sheet_row_and_column(tmp_path:
             row(p23="1", r23=""),
         ],
     )
-    first, second, third = read_sheet(path)
+    first, second, third = rows_of(path)
     assert first.unit is None
     messages = [str(e) for e in first.errors]
     assert messages[0].startswith(
@@ -115,26 +124,41 @@ def test_every_unreadable_cell_is_an_error_naming_sheet_row_and_column(tmp_path:
     assert "Lý do 2.3" in str(third.errors[0])
 
 
-def test_unknown_and_repeated_columns_are_errors(tmp_path: Path) -> None:
+def test_unknown_columns_are_left_with_one_warning_and_repeated_ones_are_errors(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "xa.csv"
     path.write_text(
-        f"unit,year,ruleset,tthc_toan_trin,Số TTHC toàn trình (thủ tục),tthc_toan_trinh\n"
-        f"Xã A,2023,{RULESET},1,2,3\n",
+        f"STT,unit,year,ruleset,tthc_toan_trin,Số TTHC toàn trình (thủ tục),tthc_toan_trinh,"
+        f"Người nhập\n"
+        f"1,Xã A,2023,{RULESET},1,2,3,đã kiểm tra\n"
+        f"2,Xã B,2023,{RULESET},1,2,,\n",
         encoding="utf-8",
     )
-    (result,) = read_sheet(path)
-    messages = [str(e) for e in result.errors]
-    assert "column D (tthc_toan_trin)" in messages[0]
-    assert "did you mean 'tthc_toan_trinh'" in messages[0]
-    assert "column F (tthc_toan_trinh): the same value as column E" in messages[1]
+    sheet = read_sheet(path)
+    first, second = sheet.rows
+    assert [str(e) for e in first.errors] == [
+        f"{path}, sheet 'xa', row 2, column G (tthc_toan_trinh): the same value as column F"
+    ]
+    assert second.errors == ()
+    assert second.unit is not None
+    assert second.unit.stage().indicators["tthc_toan_trinh"] == 2
+    (warning,) = sheet.warnings
+    assert warning == (
+        f"{path}, sheet 'xa': columns not read (neither an indicator nor a node of "
+        "'test/reports/sheet/2023'): A (STT), E (tthc_toan_trin) (did you mean "
+        "'tthc_toan_trinh'?), H (Người nhập)"
+    )
+    with pytest.raises(SheetError, match=r"row 1: columns not read .*A \(STT\)"):
+        read_sheet(path, strict=True)
 
 
 def test_empty_cells_follow_the_missing_policy(tmp_path: Path) -> None:
-    (result,) = read_sheet(write_csv(tmp_path / "xa.csv", [row(so_hoa="")]))
+    (result,) = rows_of(write_csv(tmp_path / "xa.csv", [row(so_hoa="")]))
     assert result.unit is not None
     card = score(result.unit)
     assert card.node("2.2").points == 0  # missing: zero
-    (result,) = read_sheet(write_csv(tmp_path / "xa.csv", [row(toan_trinh="")]))
+    (result,) = rows_of(write_csv(tmp_path / "xa.csv", [row(toan_trinh="")]))
     assert result.unit is not None
     with pytest.raises(UnitError, match="no value for tthc_toan_trinh"):
         score(result.unit)
@@ -142,7 +166,7 @@ def test_empty_cells_follow_the_missing_policy(tmp_path: Path) -> None:
 
 def test_a_wrong_ruleset_or_year_is_an_error_of_that_row(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "xa.csv", [row(ruleset="khong/co/2023"), row(year="2022")])
-    first, second = read_sheet(path)
+    first, second = rows_of(path)
     assert "column C (Bộ chỉ số): no ruleset 'khong/co/2023'" in str(first.errors[0])
     assert "row 3" in str(second.errors[0])
     assert "is for 2022" in str(second.errors[0])
@@ -187,7 +211,7 @@ def test_xlsx_cells_keep_their_types(tmp_path: Path) -> None:
     sheet.append([None] * 5)  # empty rows are skipped
     path = tmp_path / "xa.xlsx"
     book.save(path)
-    (result,) = read_sheet(path)
+    (result,) = rows_of(path)
     assert result.sheet == "Xã 2023"
     assert result.row == 2
     unit = result.unit
@@ -209,16 +233,16 @@ def test_xlsx_errors_name_the_sheet(tmp_path: Path) -> None:
     sheet.append(["Xã A", 2023, str(RULESET), -3])
     path = tmp_path / "x.xlsx"
     book.save(path)
-    (result,) = read_sheet(path)
+    (result,) = rows_of(path)
     assert str(result.errors[0]).startswith(
-        f"{path}, sheet 'Huyện', row 2, column D (Số TTHC toàn trình có hồ sơ): -3"
+        f"{path}, sheet 'Huyện', row 2, column D (Số TTHC toàn trình có hồ sơ): '-3' is not a count"
     )
 
 
 def test_a_damaged_workbook_is_one_error(tmp_path: Path) -> None:
     path = tmp_path / "x.xlsx"
     path.write_bytes(b"not a zip file")
-    with pytest.raises(UnitError, match="cannot read the workbook"):
+    with pytest.raises(UnitError, match="not an XLSX workbook"):
         read_sheet(path)
 
 
@@ -281,7 +305,7 @@ def test_xlsx_template_validates_types_and_round_trips(tmp_path: Path) -> None:
     for name, value in filled.items():
         sheet.cell(row=2, column=headers.index(name) + 1, value=value)
     book.save(path)
-    (result,) = read_sheet(path)
+    (result,) = rows_of(path)
     assert result.errors == ()
     assert result.unit is not None
     assert score(result.unit).total == 10
@@ -291,11 +315,249 @@ def test_items_cannot_be_given_in_a_sheet(tmp_path: Path) -> None:
     mini = Path(__file__).parent / "data" / "mini.yaml"
     path = tmp_path / "x.csv"
     path.write_text(f"unit,ruleset,bao_cao\nA,{mini},x\n", encoding="utf-8")
-    (result,) = read_sheet(path)
-    assert "'items' indicator" in str(result.errors[0])
+    (result,) = rows_of(path)
+    assert "given in a sheet of documents" in str(result.errors[0])
     assert "bao_cao" not in [c.key for c in template_columns(parrules.load_ruleset(mini))]
 
 
 @pytest.mark.parametrize(("index", "letter"), [(1, "A"), (26, "Z"), (27, "AA"), (703, "AAA")])
 def test_column_letters(index: int, letter: str) -> None:
     assert column_letter(index) == letter
+
+
+MINI = Path(__file__).parent / "data" / "mini.yaml"
+
+
+def documents_book(path: Path, documents: list[list[object]]) -> Path:
+    """A workbook as an office keeps it: numbered rows, notes, units on one sheet and their
+    dated documents on another."""
+    book = openpyxl.Workbook()
+    units = book.active
+    units.title = "Đơn vị"
+    units.append(
+        [
+            "STT",
+            "Đơn vị",
+            "Năm",
+            "Bộ chỉ số",
+            "tthc_thanh_toan",
+            "tthc_trien_khai",
+            "duong_ngo_bt",
+            "duong_ngo",
+            "ky_luat",
+            "co_ke_hoach",
+            "2.3",
+            "Lý do",
+            "Ghi chú",
+        ]
+    )
+    units.append(
+        [
+            1,
+            "Huyện Thử Nghiệm",
+            2023,
+            str(MINI),
+            10,
+            46,
+            19.86,
+            21.26,
+            "khien_trach: 1",
+            "có",
+            4,
+            "Trang thông tin chưa cập nhật",
+            "đã rà soát",
+        ]
+    )
+    sheet = book.create_sheet("Văn bản")
+    sheet.append(["STT", "Đơn vị", "Chỉ tiêu", "Tên văn bản", "Hạn", "Ngày ban hành", "Ngày gửi"])
+    for row in documents:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+REPORTS = [
+    [
+        1,
+        "Huyện Thử Nghiệm",
+        "Báo cáo CCHC",
+        "Báo cáo quý I",
+        dt.datetime(2023, 3, 25),
+        None,
+        "20/03/2023",
+    ],
+    [
+        2,
+        "huyện thử  nghiệm",
+        "bao_cao",
+        "Báo cáo sơ kết",
+        "25/05/2023",
+        "24/05/2023",
+        dt.datetime(2023, 5, 26),
+    ],
+]
+
+
+def test_documents_come_from_their_own_sheet_and_score_as_in_a_unit_file(
+    tmp_path: Path,
+) -> None:
+    sheet = read_sheet(documents_book(tmp_path / "huyen.xlsx", REPORTS))
+    (result,) = sheet.rows
+    assert result.errors == ()
+    assert result.unit is not None
+    same = parrules.unit_from_mapping(
+        {
+            "unit": "Huyện Thử Nghiệm",
+            "year": 2023,
+            "indicators": {
+                "tthc_thanh_toan": 10,
+                "tthc_trien_khai": 46,
+                "duong_ngo_bt": Decimal("19.86"),
+                "duong_ngo": Decimal("21.26"),
+                "ky_luat": {"khien_trach": 1},
+                "co_ke_hoach": True,
+                "bao_cao": [
+                    {"name": "Báo cáo quý I", "due": "25/03/2023", "sent": "20/03/2023"},
+                    {
+                        "name": "Báo cáo sơ kết",
+                        "dated": "24/05/2023",
+                        "due": "25/05/2023",
+                        "sent": "26/05/2023",
+                    },
+                ],
+            },
+            "points": {"2.3": {"points": 4, "reason": "Trang thông tin chưa cập nhật"}},
+        },
+        parrules.load_ruleset(MINI),
+    )
+    assert result.unit.stage().indicators == same.stage().indicators
+    card = score(result.unit)
+    assert card.node("1.2").points == Decimal("0.5")  # the second report was a day late
+    assert card.total == score(same).total
+    assert card.node("2.3").explain().reason == "Trang thông tin chưa cập nhật"
+    assert sheet.warnings == (
+        f"{tmp_path / 'huyen.xlsx'}, sheet 'Đơn vị': columns not read (neither an indicator "
+        "nor a node of 'test/mini/2023'): A (STT), M (Ghi chú)",
+        f"{tmp_path / 'huyen.xlsx'}, sheet 'Văn bản': columns not read (neither the unit, the "
+        "year nor a field of a document): A (STT)",
+    )
+
+
+def test_a_document_that_cannot_be_read_stops_its_unit_and_names_its_cell(
+    tmp_path: Path,
+) -> None:
+    documents = [
+        REPORTS[0],
+        [2, "Huyện Thử Nghiệm", "bao_cao", "Báo cáo sơ kết", "31/02/2023", None, None],
+        [3, "Huyện Thử Nghiệm", "bao_cao_x", "Báo cáo năm", "25/12/2023", None, None],
+        [4, "Huyện Khác", "bao_cao", "Báo cáo năm", "25/12/2023", None, None],
+        [
+            5,
+            "Huyện Thử Nghiệm",
+            "bao_cao",
+            "Báo cáo tháng",
+            "25/12/2023",
+            "26/12/2023",
+            "20/12/2023",
+        ],
+    ]
+    path = documents_book(tmp_path / "huyen.xlsx", documents)
+    unit, stray = read_sheet(path).rows
+    assert unit.unit is None
+    assert [str(e) for e in unit.errors] == [
+        f"{path}, sheet 'Văn bản', row 3, column E (Hạn): '31/02/2023' is not a real date",
+        f"{path}, sheet 'Văn bản', row 4, column C (Chỉ tiêu): 'bao_cao_x' is not an indicator "
+        "of dated documents of 'test/mini/2023' (did you mean 'bao_cao'?)",
+        f"{path}, sheet 'Văn bản', row 6: item 'Báo cáo tháng': 'sent' (2023-12-20) is before "
+        "'dated'",
+    ]
+    assert str(stray.errors[0]) == (
+        f"{path}, sheet 'Văn bản', row 5: no row of units names 'Huyện Khác' (the unit's name is "
+        "written as in the sheet of units)"
+    )
+
+
+def test_a_sheet_of_documents_needs_its_due_column(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["Đơn vị", "Chỉ tiêu", "Tên văn bản", "Ngày gửi"])
+    book.save(tmp_path / "x.xlsx")
+    with pytest.raises(SheetError, match="row 1: a sheet of documents needs a 'due' column"):
+        read_sheet(tmp_path / "x.xlsx")
+
+
+def test_a_default_reason_applies_to_every_point_lost_in_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "xa.csv"
+    path.write_text(
+        f"unit,ruleset,1.4,2.3,Lý do 2.3,Lý do\n"
+        f"Xã A,{RULESET},0,1,Chưa cập nhật,Thiếu tài liệu kiểm chứng\n"
+        f"Xã B,{RULESET},0,1,,\n"
+        f"Xã C,{RULESET},1,2,,Không cần\n",
+        encoding="utf-8",
+    )
+    first, second, third = read_sheet(path).rows
+    assert first.unit is not None
+    points = first.unit.stage().points
+    assert points["1.4"].reason == "Thiếu tài liệu kiểm chứng"
+    assert points["2.3"].reason == "Chưa cập nhật"
+    assert [str(e).split(": ", 1)[1] for e in second.errors] == [
+        "0 of 1 needs a reason (add a column 'Lý do 1.4', or 'Lý do' for every point of the row)",
+        "1 of 2 needs a reason (add a column 'Lý do 2.3', or 'Lý do' for every point of the row)",
+    ]
+    assert third.unit is not None  # full points need no reason; the default is not attached
+    assert third.unit.stage().points["1.4"].reason is None
+
+
+def test_the_template_of_a_ruleset_with_documents_has_their_sheet_and_reads_back(
+    tmp_path: Path,
+) -> None:
+    ruleset = parrules.load_ruleset(MINI)
+    path = tmp_path / "mau.xlsx"
+    data = template(ruleset, "xlsx", ref=str(MINI))
+    assert isinstance(data, bytes)
+    path.write_bytes(data)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Đơn vị", "Văn bản", "Hướng dẫn"]
+    documents = book["Văn bản"]
+    assert [c.value for c in documents[1]] == [
+        "Đơn vị",
+        "Chỉ tiêu",
+        "Tên văn bản",
+        "Hạn",
+        "Ngày ban hành",
+        "Ngày gửi",
+        "Ngày nhận",
+    ]
+    (choice,) = [v for v in documents.data_validations.dataValidation if v.type == "list"]
+    assert choice.formula1 == '"Báo cáo CCHC"'
+    units = book["Đơn vị"]
+    headers = [c.value for c in units[1]]
+    filled = {
+        "Đơn vị": "Huyện Thử Nghiệm",
+        "Bộ chỉ số": str(MINI),
+        "Số TTHC có thanh toán trực tuyến (thủ tục)": 10,
+        "Số TTHC triển khai thanh toán trực tuyến (thủ tục)": 10,
+        "Đường ngõ xóm được bê tông hóa (km)": 2,
+        "Tổng chiều dài đường ngõ xóm (km)": 2,
+        "Kỷ luật cán bộ": "khien_trach: 0",
+        "Có kế hoạch CCHC": "có",
+        "2.3. Trang thông tin điện tử (tối đa 4,5)": 4.5,
+    }
+    for name, value in filled.items():
+        units.cell(row=2, column=headers.index(name) + 1, value=value)
+    documents.append(
+        [
+            "Huyện Thử Nghiệm",
+            "Báo cáo CCHC",
+            "Báo cáo năm",
+            dt.datetime(2023, 12, 15),
+            None,
+            dt.datetime(2023, 12, 16),
+        ]
+    )
+    book.save(path)
+    (result,) = read_sheet(path).rows
+    assert result.errors == ()
+    assert result.unit is not None
+    card = score(result.unit)
+    assert card.node("1.2").points == Decimal("0.5")
+    assert card.total == Decimal("9.5")

@@ -129,7 +129,8 @@ def test_a_clean_ruleset_has_no_findings() -> None:
 
 def test_cli_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     """Errors fail; warnings fail only with --strict; findings go to stdout with file:line."""
-    assert cli.main(["validate", str(DATA / "mini.yaml"), "--strict"]) == 0
+    assert cli.main(["validate", str(DATA / "cited.yaml"), "--strict"]) == 0
+    assert cli.main(["validate", str(DATA / "mini.yaml")]) == 0
     assert cli.main(["validate", str(VERIFY / "unreachable.yaml")]) == 0
     assert cli.main(["validate", "--strict", str(VERIFY / "unreachable.yaml")]) == 1
     assert cli.main(["validate", str(VERIFY / "sums.yaml")]) == 1

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ._engine import score
 from ._model import (
     Appraisal,
+    Assumption,
     Band,
+    Citation,
     Deduction,
     Evaluate,
     Explanation,
@@ -28,6 +30,7 @@ from ._model import (
     Rule,
     Ruleset,
     ScoreCard,
+    Source,
     Stage,
     StageResult,
     Text,
@@ -66,9 +69,11 @@ _LAZY = {
 
 __all__ = [
     "Appraisal",
+    "Assumption",
     "Band",
     "BatchResult",
     "BrokenPlugin",
+    "Citation",
     "Deduction",
     "Evaluate",
     "Explanation",
@@ -85,6 +90,7 @@ __all__ = [
     "Rule",
     "Ruleset",
     "ScoreCard",
+    "Source",
     "Stage",
     "StageResult",
     "Text",

@@ -121,7 +121,7 @@ class _Plan:
         equal values are written the same): cards share them, and so they cross to the parent
         process once per batch of cards rather than once per card. At most ``SHARED`` kept."""
         self.leaves = tuple(
-            (i, n.code, n, n.evaluate, n.reads, (n.floor - 1, n.max + 1), _round(n.max, exponent))
+            (i, n.code, n, n.evaluate, n.reads, *_limits(n, exponent))
             for i, n in enumerate(flat)
             if not children[i]
         )
@@ -151,6 +151,14 @@ rounded and bounded by each criterion's max)."""
 
 def _round(value: Decimal, exponent: Decimal) -> Decimal:
     return value.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
+
+
+def _limits(node: Node, exponent: Decimal) -> tuple[tuple[Decimal, Decimal], Decimal]:
+    """The bounds within which a rule's points may be rounded, and its max rounded; a leaf with
+    no published max has no rule, so nothing to bound."""
+    if node.max is None:
+        return (node.floor, node.floor), node.floor
+    return (node.floor - 1, node.max + 1), _round(node.max, exponent)
 
 
 def plan_of(ruleset: Ruleset) -> _Plan:
@@ -221,8 +229,8 @@ def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored 
                 value = outcome.points
                 if type(value) is Decimal and value.is_finite() and low <= value <= high:
                     value = value.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
-                    if node.floor <= value <= node.max:
-                        if value == node.max:  # the same value, written the same: share it
+                    if node.floor <= value <= full:
+                        if value == full:  # the same value, written the same: share it
                             value = full
                         elif not value and not value.is_signed():
                             value = zero
@@ -370,10 +378,10 @@ def _checked(
         raise fail(f"returned points {outcome.points!r}, not a finite Decimal")
     if outcome.not_applicable:
         return outcome, _not_applicable_points(node)
-    if not node.floor - 1 <= outcome.points <= node.max + 1:  # before rounding a huge number
+    if not node.floor - 1 <= outcome.points <= node.full + 1:  # before rounding a huge number
         raise fail(f"returned {outcome.points} points, outside {node.floor}–{node.max}")
     points = _round(outcome.points, exponent)
-    if not node.floor <= points <= node.max:
+    if not node.floor <= points <= node.full:
         raise fail(f"returned {points} points, outside {node.floor}–{node.max}")
     return outcome, points
 
@@ -395,7 +403,7 @@ def _missing(plan: _Plan, node: Node, unit: UnitInputs, stage: Stage) -> tuple[O
             hint="add it under 'indicators:', or declare the node's 'missing:' policy",
         )
     outcome = Outcome(
-        ZERO if policy != "full" else node.max,
+        ZERO if policy != "full" else node.full,
         MISSING,
         None,
         (("missing", [_label(plan, name) for name in missing]),),
@@ -409,7 +417,7 @@ def _missing(plan: _Plan, node: Node, unit: UnitInputs, stage: Stage) -> tuple[O
 
 def _not_applicable_points(node: Node) -> Decimal:
     """Full points, or zero; a rescaled node is given its points once its siblings are known."""
-    return node.max if node.not_applicable == "full" else ZERO
+    return node.full if node.not_applicable == "full" else ZERO
 
 
 def _rescale(
@@ -430,19 +438,21 @@ def _rescale(
     # The rate of the criteria that did arise: bonuses and penalties are not achievements, and a
     # criterion below zero does not take a rescaled one below zero.
     criteria = [
-        k for k in siblings if k not in not_applicable and not nodes[k].bonus and nodes[k].max > 0
+        k
+        for k in siblings
+        if k not in not_applicable and not nodes[k].bonus and (nodes[k].max or ZERO) > 0
     ]
     achieved = sum((points[k] for k in criteria), ZERO)
-    possible = sum((nodes[k].max for k in criteria), ZERO)
+    possible = sum((nodes[k].full for k in criteria), ZERO)
     rate = max(ZERO, achieved / possible) if possible else Decimal(1)
     added = ZERO
     for k in rescaled:
         child = nodes[k]
-        value = min(child.max, quantize(child.max * rate, plan.precision))
+        value = min(child.full, quantize(child.full * rate, plan.precision))
         outcome = not_applicable[k]
         outcomes[k] = attrs.evolve(
             outcome,
-            reason=RESCALED if value < child.max else None,
+            reason=RESCALED if value < child.full else None,
             values=(*outcome.values, ("rate", rate)),
         )
         points[k] = scored[k] = value

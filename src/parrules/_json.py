@@ -13,7 +13,7 @@ from ._numbers import quantize
 if TYPE_CHECKING:
     from ._model import ScoreCard, StageResult
 
-SCHEMA = "parrules.scorecard/1"
+SCHEMA = "parrules.scorecard/2"
 
 
 def jsonable(value: Any) -> Any:
@@ -54,7 +54,17 @@ def card_to_dict(card: ScoreCard, lang: str = "vi") -> dict[str, Any]:
         "provenance": {
             "parrules": version(),
             "ruleset_digest": f"sha256:{ruleset.digest}",
-            "ruleset_sources": list(ruleset.sources),
+            "rulesets": list(ruleset.chain),
+            "sources": {
+                s.id: {
+                    "kind": s.kind,
+                    "title": s.title,
+                    "number": s.number,
+                    "date": s.date,
+                    "issuer": s.issuer,
+                }
+                for s in ruleset.sources.values()
+            },
             "plugins": [{"name": n, "version": versions.get(n, "unknown")} for n in used],
         },
         "stages": [_stage(stage, card, lang) for stage in card.stages],
@@ -76,6 +86,7 @@ def _stage(stage: StageResult, card: ScoreCard, lang: str) -> dict[str, Any]:
             "inputs": {name: jsonable(value) for name, value in explanation.inputs},
             "owner": d.node.owner,
             "source": explanation.source,
+            "assumed": dict(explanation.assumed),
         }
         if d.result.appraisal is not None:
             entry["appraisal"] = {
@@ -91,7 +102,7 @@ def _stage(stage: StageResult, card: ScoreCard, lang: str) -> dict[str, Any]:
         "total": jsonable(quantize(stage.total, places)),
         "total_exact": jsonable(stage.total),
         "max": jsonable(stage.max),
-        "percent": jsonable(quantize(stage.percent, places)),
+        "percent": None if stage.percent is None else jsonable(quantize(stage.percent, places)),
         "classification": band.get(lang) if band else None,
         "nodes": [
             {

@@ -228,6 +228,7 @@ def _widen(fd: int) -> None:
 
 def _work(ruleset: Ruleset, units: Sequence[UnitInputs], tasks: Any, results: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupted, the parent stops its workers
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, which cleans up
     gc.freeze()  # what the worker inherited is never garbage: do not scan it
     while True:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -88,12 +88,40 @@ class Indicator:
 
 
 @attrs.frozen
+class Source:
+    """A document a ruleset's numbers come from: a legal act or a published report."""
+
+    id: str
+    kind: str
+    """``legal`` (a decision, circular, guidance) or ``report`` (a published report)."""
+    title: str
+    number: str | None = None
+    date: str | None = None
+    issuer: str | None = None
+
+
+@attrs.frozen
+class Citation:
+    """Where in a source a number is written: the document and its article or section."""
+
+    source: Source
+    at: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.source.title}, {self.at}" if self.at else self.source.title
+
+
+@attrs.frozen
 class Band:
     """A classification band: a total of at least ``min`` takes ``label``."""
 
     label: str
     min: Decimal
     label_en: str | None = None
+    cite: tuple[Citation, ...] = attrs.field(default=(), eq=False)
+    assumed: Text | None = attrs.field(default=None, eq=False)
+    """Why ``min`` is chosen where no source states it."""
+    line: int | None = attrs.field(default=None, eq=False)
 
     def get(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" and self.label_en else self.label
@@ -101,20 +129,24 @@ class Band:
 
 @attrs.frozen
 class Assumption:
-    """A choice recorded where the source is silent."""
+    """A general statement about the encoding, where the sources are silent; a choice tied to
+    one number is written on its node (``Node.assumed``) instead."""
 
     text: str
-    code: str | None = None
-    reference: str | None = None
+    cite: tuple[Citation, ...] = ()
 
 
 @attrs.frozen
 class Node:
-    """A field, criterion or sub-criterion. A leaf has a rule, or is appraised (``rule`` None)."""
+    """A field, criterion or sub-criterion. A leaf has a rule, or is appraised (``rule`` None).
+
+    ``max`` is None when no maximum is published (``max: unpublished``): the node's points are
+    reported, it loses nothing, and no percentage is computed for it.
+    """
 
     code: str
     title: str
-    max: Decimal
+    max: Decimal | None
     children: tuple[Node, ...] = ()
     rule: str | None = None
     params: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
@@ -124,10 +156,18 @@ class Node:
     reads: tuple[str, ...] = ()
     levers: tuple[tuple[str, int], ...] = ()
     """Indicators the unit can act on to recover points, with their direction (``Params``)."""
+    numbers: tuple[str, ...] = attrs.field(default=(), eq=False)
+    """The params holding numbers a reader sees (``Params.numbers``)."""
     plugin: str | None = None
     owner: str | None = None
     title_en: str | None = None
-    reference: str | None = None
+    cite: tuple[Citation, ...] = attrs.field(default=(), eq=False)
+    """Where the node's title, max and params are written."""
+    assumed: Mapping[str, Text] = attrs.field(factory=dict, eq=False, repr=False)
+    """What no source states, with why it was chosen: ``max``, ``params`` (all of them) or
+    ``params.<key>``; an assumed item is not covered by ``cite``."""
+    origin: str = attrs.field(default="", eq=False)
+    """The id of the ruleset file the node is written in (a parent's, for an inherited node)."""
     missing: str = "error"
     not_applicable: str = "full"
     floor: Decimal = ZERO
@@ -145,11 +185,35 @@ class Node:
 
     @property
     def source(self) -> str:
-        where = f"{self.path}:{self.line}" if self.path else "?"
-        return f"{where} ({self.rule or 'appraised'}{', ' + self.plugin if self.plugin else ''})"
+        """Where the node is written, as a reader cites it: its citations (document and article
+        or section), or the ruleset's id and line when it cites nothing. Never a file path, so
+        that every installation prints the same."""
+        if self.cite:
+            return "; ".join(str(c) for c in self.cite)
+        return f"{self.origin or '?'}:{self.line or '?'}"
+
+    def assumptions(self, lang: str = "vi") -> tuple[tuple[str, str], ...]:
+        """What of the node is assumed (``max``, ``params``, ``params.<key>``), with why."""
+        return tuple((item, text.get(lang)) for item, text in self.assumed.items())
 
     def get_title(self, lang: str = "vi") -> str:
         return self.title_en if lang == "en" and self.title_en else self.title
+
+    @property
+    def full(self) -> Decimal:
+        """The max of a node that has one, as every node with a rule has (the loader refuses a
+        rule without a published max)."""
+        if self.max is None:
+            msg = f"node {self.code} has no published max"
+            raise ValueError(msg)
+        return self.max
+
+    def assumption(self, item: str) -> Text | None:
+        """Why ``item`` (``max`` or ``params.<key>``) is assumed, or None when it is not."""
+        found = self.assumed.get(item)
+        if found is None and item.startswith("params."):
+            found = self.assumed.get("params")
+        return found
 
 
 @attrs.frozen
@@ -159,7 +223,8 @@ class Ruleset:
     id: str
     title: str
     year: int
-    max: Decimal
+    max: Decimal | None
+    """None when the index's maximum is not published (``max: unpublished``)."""
     nodes: tuple[Node, ...]
     indicators: Mapping[str, Indicator] = attrs.field(factory=dict)
     jurisdiction: str = ""
@@ -170,8 +235,17 @@ class Ruleset:
     ranking: str = "competition"
     classification: tuple[Band, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
+    sources: Mapping[str, Source] = attrs.field(factory=dict, eq=False)
+    """The documents the ruleset cites, by id."""
+    cite: tuple[Citation, ...] = attrs.field(default=(), eq=False)
+    """Where the ruleset's ``max`` is written."""
+    assumed: Text | None = attrs.field(default=None, eq=False)
+    """Why the ruleset's ``max`` is chosen, where no source states it."""
+    chain: tuple[str, ...] = ()
+    """The ids of the files read, the root of an ``extends`` chain first, this ruleset last."""
     path: str | None = None
-    sources: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    """The files read, in the order of ``chain`` (to reload a changed file; never printed)."""
     digest: str = ""
     uncertainty: Any = attrs.field(default=None, eq=False, repr=False)
     """Declared sources of variation and alternative rulesets (``parrules.Uncertainty``)."""
@@ -366,7 +440,8 @@ def _pieces(template: str) -> tuple[tuple[str, str | None, str, str | None], ...
 
 @attrs.frozen
 class Explanation:
-    """Why a leaf has its points: the reason, the formula as applied, the inputs, the source."""
+    """Why a leaf has its points: the reason, the formula as applied, the inputs, the source
+    (the citation, or the ruleset's id and line), and what of the node is assumed, with why."""
 
     reason: str
     formula: str | None
@@ -375,6 +450,64 @@ class Explanation:
     by: str | None = None
     date: dt.date | None = None
     evidence: tuple[str, ...] = ()
+    assumed: tuple[tuple[str, str], ...] = ()
+
+
+_ASSUMED_ITEMS = {
+    "max": Text("điểm tối đa", "maximum"),
+    "params": Text("các tham số", "parameters"),
+    "param": Text("tham số '{key}'", "parameter '{key}'"),
+}
+ASSUMED = Text("giả định", "assumption")
+
+
+def assumed_items(items: Iterable[str], lang: str = "vi") -> str:
+    """What is assumed, in words: ``điểm tối đa, tham số 'bands'``."""
+    words = []
+    for item in items:
+        if item in _ASSUMED_ITEMS:
+            words.append(_ASSUMED_ITEMS[item].get(lang))
+        else:
+            words.append(_ASSUMED_ITEMS["param"].get(lang).format(key=item.partition(".")[2]))
+    return ", ".join(words)
+
+
+@attrs.frozen
+class AssumptionNote:
+    """One assumption a set of lost points rests on: its number in the report's list of
+    assumptions, the node, what of it is assumed and why."""
+
+    number: int
+    code: str
+    items: tuple[str, ...]
+    text: str
+
+    def mark(self, lang: str = "vi") -> str:
+        """The mark beside a lost point: ``giả định (1): điểm tối đa, tham số 'bands'``."""
+        return f"{ASSUMED.get(lang)} ({self.number}): {assumed_items(self.items, lang)}"
+
+
+def assumption_notes(nodes: Iterable[Node], lang: str = "vi") -> tuple[AssumptionNote, ...]:
+    """The assumptions the given nodes rest on, numbered in their order: one note per node and
+    reason (a node assuming its max and params for one reason has one note)."""
+    notes: list[AssumptionNote] = []
+    seen: set[str] = set()
+    for node in nodes:
+        if node.code in seen:
+            continue
+        seen.add(node.code)
+        grouped: dict[str, list[str]] = {}
+        for item, text in node.assumptions(lang):
+            grouped.setdefault(text, []).append(item)
+        for text, items in grouped.items():
+            notes.append(AssumptionNote(len(notes) + 1, node.code, tuple(items), text))
+    return tuple(notes)
+
+
+def assumption_marks(notes: Iterable[AssumptionNote], code: str, lang: str = "vi") -> str | None:
+    """The marks of one node's notes, joined; None when it rests on no assumption."""
+    marks = [note.mark(lang) for note in notes if note.code == code]
+    return "; ".join(marks) or None
 
 
 _NOT_APPLICABLE = Text("Không áp dụng (không đủ dữ liệu)", "Not applicable (insufficient data)")
@@ -397,12 +530,18 @@ class NodeResult:
         return self.node.code
 
     @property
-    def max(self) -> Decimal:
+    def max(self) -> Decimal | None:
         return self.node.max
 
     @property
     def lost(self) -> Decimal:
-        return self.node.max - self.points
+        """``max − points``; nothing for a node with no published maximum."""
+        return ZERO if self.node.max is None else self.node.max - self.points
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Points as a percentage of the max (unrounded); None with no published maximum."""
+        return None if self.node.max is None else percent(self.points, self.node.max)
 
     @property
     def scored_directly(self) -> bool:
@@ -421,10 +560,17 @@ class NodeResult:
                 by=appraisal.by,
                 date=appraisal.date,
                 evidence=appraisal.evidence,
+                assumed=node.assumptions(lang),
             )
         if outcome is None:
             parts = "; ".join(f"{c.code}" for c in node.children)
-            return Explanation(reason=parts, formula=None, inputs=(), source=node.source)
+            return Explanation(
+                reason=parts,
+                formula=None,
+                inputs=(),
+                source=node.source,
+                assumed=node.assumptions(lang),
+            )
         values = {**dict(outcome.inputs), **dict(outcome.values)}
         values.setdefault("max", node.max)
         values.setdefault("points", self.points)
@@ -436,7 +582,11 @@ class NodeResult:
             reason = render(outcome.reason.get(lang), values, lang)
         formula = render(outcome.formula, values, lang) if outcome.formula else None
         return Explanation(
-            reason=reason, formula=formula, inputs=outcome.inputs, source=node.source
+            reason=reason,
+            formula=formula,
+            inputs=outcome.inputs,
+            source=node.source,
+            assumed=node.assumptions(lang),
         )
 
 
@@ -478,7 +628,7 @@ class StageResult:
 
     stage: str
     total: Decimal
-    max: Decimal
+    max: Decimal | None
     classification: Band | None
     remedies: Mapping[str, Remedy] = attrs.field(factory=dict, eq=False, repr=False)
     _ruleset: Ruleset = attrs.field(kw_only=True, eq=False, repr=False)
@@ -543,8 +693,9 @@ class StageResult:
         return NodeResult(node, points, outcome=outcome, not_applicable=outcome.not_applicable)
 
     @property
-    def percent(self) -> Decimal:
-        return percent(self.total, self.max)
+    def percent(self) -> Decimal | None:
+        """The total as a percentage of the max (unrounded); None with no published maximum."""
+        return None if self.max is None else percent(self.total, self.max)
 
     def node(self, code: str) -> NodeResult:
         result = self.get(code)
@@ -574,7 +725,7 @@ class StageResult:
     @property
     def deductions(self) -> tuple[Deduction, ...]:
         """Nodes scored directly and below their max, in ruleset order; their losses add up to
-        ``max − total`` (less any bonus points).
+        ``max − total`` (less any bonus points). A node with no published maximum loses nothing.
 
         Made from the stored points, so that explaining them leaves the card as small as it was.
         """
@@ -582,7 +733,7 @@ class StageResult:
         lost = []
         for i in self._direct():
             node, points = flat[i], self._scored[i]
-            if node.bonus:
+            if node.bonus or node.max is None:
                 continue
             if points is None:
                 points = appraisals[node.code].points
@@ -624,7 +775,7 @@ class ScoreCard:
         return self.final.total
 
     @property
-    def percent(self) -> Decimal:
+    def percent(self) -> Decimal | None:
         return self.final.percent
 
     @property

@@ -15,7 +15,9 @@ class Params:
     """A node's params as a rule sees them in ``bind``: typed getters that record what was read.
 
     Every param the rule does not ask for is reported as unknown, with the close match, when
-    binding ends; every indicator it names must be declared by the ruleset.
+    binding ends; every indicator it names must be declared by the ruleset. The getters also
+    record which params hold numbers a reader sees (``numbers``): each of them must cite a source
+    or be declared an assumption (``parrules validate --strict``).
     """
 
     def __init__(
@@ -37,6 +39,10 @@ class Params:
         self._path = path
         self._line = line
         self._used: set[str] = {"reason"}
+        self._numeric: set[str] = set()
+        """Params read as numbers (``decimal``, ``fraction``, ``decimals``)."""
+        self._not_numbers: set[str] = {"reason"}
+        """Params read as an indicator's name or a choice of words, never as a number."""
         self.reads: dict[str, int] = {}
         """Indicators read, each with its direction: +1 more is better, -1 less is better, 0."""
         self.levers: dict[str, int] = {}
@@ -74,6 +80,7 @@ class Params:
     def decimal(
         self, key: str, default: Decimal | None = None, *, percent: bool = False
     ) -> Decimal:
+        self._numeric.add(key)
         value = self._required(key) if default is None else self.raw(key, default)
         try:
             return parse_decimal(value, percent=percent)
@@ -88,6 +95,7 @@ class Params:
         return value
 
     def choice(self, key: str, options: Collection[str], default: str | None = None) -> str:
+        self._not_numbers.add(key)
         value = self._required(key) if default is None else self.raw(key, default)
         if value not in options:
             raise self.error(
@@ -105,6 +113,7 @@ class Params:
 
     def decimals(self, key: str, *, percent: bool = False) -> dict[str, Decimal]:
         """A mapping param whose values are numbers, e.g. ``severity: {khien_trach: 0.5}``."""
+        self._numeric.add(key)
         result = {}
         for name, raw in self.mapping(key).items():
             try:
@@ -132,6 +141,7 @@ class Params:
         """
         if name is None:
             name = self._required(key)
+            self._not_numbers.add(key)
         if not isinstance(name, str):
             raise self.error(key, f"expected an indicator name, got {name!r}")
         declared = self._indicators.get(name)
@@ -178,3 +188,35 @@ class Params:
                 raise self.error(
                     key, f"unknown param '{key}'", close_match(key, self._used - {"reason"})
                 )
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The params written in the ruleset that hold numbers a reader sees: thresholds, band
+        edges and points, targets, weights, severities. A param read as a number is one; a param
+        the rule read whole (``raw``, ``mapping``) is one when a number is written in it (band
+        tables, ``{indicator: x, gte: "80%"}``); an indicator's name, a choice and a text are
+        not."""
+        return tuple(
+            key
+            for key in self._data
+            if key in self._numeric
+            or (key not in self._not_numbers and _has_number(self._data[key]))
+        )
+
+
+def _has_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | Decimal):
+        return True
+    if isinstance(value, str):
+        try:
+            parse_decimal(value, percent=True)
+        except ValueError:
+            return False
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_number(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_number(v) for v in value)
+    return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -9,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ._model import Assumption, Band, Indicator, Node, Ruleset
+from ._model import Assumption, Band, Citation, Indicator, Node, Ruleset, Source, Text
 from ._numbers import ZERO, parse_decimal
 from ._params import Params
 from ._plugins import Registry, default_registry
@@ -41,6 +42,9 @@ TOP_KEYS = {
     "ranking",
     "classification",
     "assumptions",
+    "sources",
+    "cite",
+    "assumed",
     "indicators",
     "nodes",
     "uncertainty",
@@ -52,7 +56,8 @@ NODE_KEYS = {
     "title_en",
     "max",
     "owner",
-    "reference",
+    "cite",
+    "assumed",
     "children",
     "rule",
     "params",
@@ -61,16 +66,30 @@ NODE_KEYS = {
     "floor",
     "bonus",
 }
+SOURCE_KEYS = {"kind", "title", "number", "date", "issuer"}
+BAND_KEYS = {"label", "label_en", "min", "cite", "assumed"}
+SOURCE_KINDS = ("legal", "report")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_SOURCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+UNPUBLISHED = "unpublished"
+"""``max: unpublished``: the source publishes points but no maximum."""
+_RENAMED = {"reference": "write where it is written as 'cite:', a source declared in 'sources:'"}
 
 
 def _err(
-    data: Any, key: str | None, message: str, *, code: str | None = None, hint: str | None = None
+    data: Any,
+    key: str | None,
+    message: str,
+    *,
+    code: str | None = None,
+    hint: str | None = None,
+    field: str | None = None,
 ) -> RulesetError:
-    line = data.line_of(key) if isinstance(data, Located) and key else getattr(data, "line", None)
-    return RulesetError(
-        message, path=getattr(data, "path", None), line=line, code=code, field=key, hint=hint
-    )
+    """An error at ``key`` of ``data`` (its file and line), about ``field`` (default: ``key``)."""
+    located = isinstance(data, Located) and key
+    line = data.line_of(key) if located else getattr(data, "line", None)
+    path = data.path_of(key) if located else getattr(data, "path", None)
+    return RulesetError(message, path=path, line=line, code=code, field=field or key, hint=hint)
 
 
 def known_ids(registry: Registry) -> dict[str, Path]:
@@ -109,8 +128,9 @@ def resolve(ref: str | Path, registry: Registry, base: Path | None = None) -> Pa
 
 def _raw_chain(
     path: Path, registry: Registry, seen: tuple[Path, ...]
-) -> tuple[Located, list[Path]]:
-    """The ruleset's mapping with its ``extends`` chain applied, and the files read."""
+) -> tuple[Located, list[tuple[Path, Any]]]:
+    """The ruleset's mapping with its ``extends`` chain applied, and the files read with the
+    ``id`` each of them declares, the root of the chain first."""
     resolved = path.resolve()
     if resolved in seen:
         chain = " → ".join(str(p) for p in (*seen, resolved))
@@ -125,7 +145,7 @@ def _raw_chain(
         for key in ("remove", "replace", "add"):
             if key in data:
                 raise _err(data, key, f"'{key}' is only allowed with 'extends'")
-        return data, [path]
+        return data, [(path, data.get("id"))]
     try:
         parent_path = resolve(data["extends"], registry, base=path.parent)
     except RulesetNotFoundError as exc:
@@ -133,33 +153,21 @@ def _raw_chain(
             data, "extends", f"the parent ruleset '{data['extends']}' is not found", hint=exc.hint
         ) from None
     parent, files = _raw_chain(parent_path, registry, (*seen, resolved))
-    return _apply_extension(parent, data), [*files, path]
+    return _apply_extension(parent, data), [*files, (path, data.get("id"))]
 
 
 def _apply_extension(parent: Located, child: Located) -> Located:
-    merged = Located(parent)
-    merged.path, merged.line = child.path, child.line
-    merged.lines = {**parent.lines, **child.lines}
-    for key, value in child.items():
-        if key in EXTEND_KEYS:
-            continue
-        if key == "assumptions" and isinstance(value, list):
-            # Added to the parent's; an entry with the same code replaces the parent's.
-            replaced = {str(a["code"]) for a in value if isinstance(a, Mapping) and "code" in a}
-            inherited = [
-                a
-                for a in parent.get("assumptions") or []
-                if not (isinstance(a, Mapping) and str(a.get("code")) in replaced)
-            ]
-            merged[key] = inherited + value
-        elif key == "indicators":
-            indicators = Located(parent.get("indicators") or {})
-            indicators.path, indicators.line = value.path, value.line
-            indicators.lines = {**getattr(parent.get("indicators"), "lines", {}), **value.lines}
-            indicators.update(value)
-            merged[key] = indicators
-        else:
-            merged[key] = value
+    merged = _overlay(parent, child)
+    for key in EXTEND_KEYS:
+        merged.pop(key, None)
+    if isinstance(child.get("assumptions"), list):  # added to the parent's
+        merged["assumptions"] = list(parent.get("assumptions") or []) + child["assumptions"]
+    for key in ("indicators", "sources"):  # added to the parent's, replacing the same names
+        if isinstance(child.get(key), Located):
+            inherited = parent.get(key)
+            merged[key] = _overlay(
+                inherited if isinstance(inherited, Located) else None, child[key]
+            )
     nodes: list[Any] = list(merged.get("nodes") or [])
     for code in _as_list(child, "remove"):
         if not _remove(nodes, str(code)):
@@ -200,6 +208,19 @@ def _apply_extension(parent: Located, child: Located) -> Located:
             position = codes.index(str(after)) + 1
         siblings.insert(position, node)
     merged["nodes"] = nodes
+    return merged
+
+
+def _overlay(parent: Located | None, child: Located) -> Located:
+    """The parent's keys, then the child's over them, each remembering the file and line it was
+    written on, so that an error in the merged ruleset names the right one."""
+    merged = Located(parent or {})
+    merged.path, merged.line = child.path, child.line
+    old_lines = parent.lines if parent is not None else {}
+    merged.lines = {**old_lines, **child.lines}
+    merged.paths = {key: parent.path_of(key) for key in parent} if parent is not None else {}
+    merged.update(child)
+    merged.paths.update(dict.fromkeys(child, child.path))
     return merged
 
 
@@ -256,12 +277,144 @@ def _own_children(node: Any, create: bool = False) -> list[Any] | None:
     return copied
 
 
+def _sources(data: Located) -> dict[str, Source]:
+    raw = data.get("sources")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Located):
+        raise _err(data, "sources", "'sources' must be a mapping: id → {kind, title, …}")
+    result = {}
+    for source_id, spec in raw.items():
+        if not _SOURCE_ID.match(source_id):
+            raise _err(
+                raw,
+                source_id,
+                f"source id '{source_id}' must be letters, digits, '.', '_', '-' or '/'",
+            )
+        if not isinstance(spec, Located):
+            raise _err(
+                raw, source_id, f"source '{source_id}' must be a mapping with kind and title"
+            )
+        for key in sorted(set(spec) - SOURCE_KEYS):
+            raise _err(
+                spec,
+                key,
+                f"unknown key '{key}' in source '{source_id}'",
+                hint=close_match(key, SOURCE_KEYS),
+            )
+        kind = spec.get("kind")
+        if kind not in SOURCE_KINDS:
+            raise _err(
+                spec,
+                "kind" if "kind" in spec else None,
+                f"source '{source_id}' has kind {kind!r}",
+                hint="legal (a decision, circular, guidance) or report (a published report)",
+            )
+        texts: dict[str, str] = {}
+        for key in ("title", "number", "date", "issuer"):
+            value = spec.get(key)
+            if isinstance(value, dt.date):
+                value = value.strftime("%d/%m/%Y")
+            if value is None and key != "title":
+                continue
+            if not isinstance(value, str) or not value.strip():
+                raise _err(
+                    spec,
+                    key if key in spec else None,
+                    f"source '{source_id}' needs its '{key}' as a text",
+                    hint='quote it: "…"' if value is not None else None,
+                )
+            texts[key] = value.strip()
+        result[source_id] = Source(source_id, kind, **texts)
+    return result
+
+
+def _citations(
+    data: Located, sources: Mapping[str, Source], code: str | None = None
+) -> tuple[Citation, ...]:
+    """``cite:``: a source id, ``{source: id, at: "Điều 3"}``, or a list of them."""
+    raw = data.get("cite")
+    if raw is None:
+        return ()
+    entries = raw if isinstance(raw, list) else [raw]
+    if not entries:
+        raise _err(data, "cite", "'cite' lists no source", code=code)
+    result = []
+    for entry in entries:
+        where, key, at = data, "cite", None
+        if isinstance(entry, Located):
+            for unknown in sorted(set(entry) - {"source", "at"}):
+                raise _err(
+                    entry,
+                    unknown,
+                    f"unknown key '{unknown}' in a citation",
+                    code=code,
+                    hint="a citation is {source: <id>, at: <article or section>}",
+                )
+            where, key, at = entry, "source", entry.get("at")
+            if at is not None and not (isinstance(at, str) and at.strip()):
+                raise _err(entry, "at", "'at' is the article or section, as a text", code=code)
+            entry = entry.get("source")
+        if not isinstance(entry, str) or entry not in sources:
+            raise _err(
+                where,
+                key,
+                f"unknown source {entry!r}",
+                code=code,
+                hint=close_match(str(entry), sources)
+                or "declare it under the top-level 'sources:'",
+            )
+        result.append(Citation(sources[entry], at.strip() if at else None))
+    return tuple(result)
+
+
+def _text(
+    data: Located, key: str, value: Any, code: str | None = None, field: str | None = None
+) -> Text:
+    """A reason written as a text, or as ``{vi: …, en: …}``."""
+    if isinstance(value, str) and value.strip():
+        return Text(value.strip(), value.strip())
+    if isinstance(value, Mapping) and set(value) <= {"vi", "en"}:
+        vi, en = value.get("vi"), value.get("en", value.get("vi"))
+        if isinstance(vi, str) and vi.strip() and isinstance(en, str) and en.strip():
+            return Text(vi.strip(), en.strip())
+    message = f"'{field or key}' needs a reason: a text or {{vi: …, en: …}}"
+    raise _err(data, key, message, code=code, field=field)
+
+
+def _assumed(raw: Located, code: str, params: Mapping[str, Any] | None) -> dict[str, Text]:
+    """A node's ``assumed:``: one reason for all its numbers, or a reason per item."""
+    value = raw.get("assumed")
+    if value is None:
+        return {}
+    if not isinstance(value, Located) or set(value) <= {"vi", "en"}:
+        text = _text(raw, "assumed", value, code)
+        return {"max": text, "params": text} if params else {"max": text}
+    items = ["max", *(["params", *(f"params.{k}" for k in params)] if params else [])]
+    result = {}
+    for item, reason in value.items():
+        if item not in items:
+            raise _err(
+                value,
+                item,
+                f"'{item}' is not a number of node {code} that can be assumed",
+                code=code,
+                hint=close_match(item, items) or f"one of: {', '.join(items)}",
+                field="assumed",
+            )
+        result[item] = _text(value, item, reason, code, field=f"assumed.{item}")
+    return result
+
+
 class _Builder:
     def __init__(self, data: Located, registry: Registry, precision: int) -> None:
         self.data = data
         self.registry = registry
         self.precision = precision
         self.indicators = self._indicators(data.get("indicators") or Located())
+        self.sources = _sources(data)
+        self.origins: dict[str | None, str] = {}
+        """The id of each file of the chain, by path."""
         self.codes: dict[str, Any] = {}
 
     def _indicators(self, raw: Any) -> dict[str, Indicator]:
@@ -331,7 +484,11 @@ class _Builder:
             )
         for key in sorted(set(raw) - NODE_KEYS):
             raise _err(
-                raw, key, f"unknown key '{key}'", code=code, hint=close_match(key, NODE_KEYS)
+                raw,
+                key,
+                f"unknown key '{key}'",
+                code=code,
+                hint=_RENAMED.get(key) or close_match(key, NODE_KEYS),
             )
         if code in self.codes:
             raise _err(
@@ -357,11 +514,9 @@ class _Builder:
         title = raw.get("title")
         if not isinstance(title, str) or not title.strip():
             raise _err(raw, "title", "every node needs a 'title'", code=code)
-        maximum = self._decimal(raw, "max", code)
-        if maximum < 0:
-            raise _err(raw, "max", "'max' cannot be negative", code=code)
+        maximum = self.maximum(raw, code)
         floor = self._decimal(raw, "floor", code, ZERO)
-        if floor > 0 or floor > maximum:
+        if floor > 0 or (maximum is not None and floor > maximum):
             raise _err(raw, "floor", "'floor' must be 0 or below", code=code)
         owner = raw.get("owner", inherited_owner)
         missing = raw.get("missing", "error")
@@ -391,7 +546,8 @@ class _Builder:
             "max": maximum,
             "owner": owner,
             "title_en": raw.get("title_en"),
-            "reference": raw.get("reference"),
+            "cite": _citations(raw, self.sources, code),
+            "origin": self.origins.get(raw.path, ""),
             "missing": missing,
             "not_applicable": not_applicable,
             "floor": floor,
@@ -403,17 +559,26 @@ class _Builder:
             for key in ("rule", "params"):
                 if key in raw:
                     raise _err(raw, key, f"a node with children cannot have '{key}'", code=code)
+            common["assumed"] = _assumed(raw, code, None)
             children = self.nodes(raw["children"], code, owner)
-            total = sum((c.max for c in children if not c.bonus), ZERO)
-            if total != maximum:
-                raise _err(
-                    raw, "max", f"the children's maxima add up to {total}, not {maximum}", code=code
-                )
+            _check_sum(raw, code, maximum, children)
             return Node(children=children, **common)
         rule_name = raw.get("rule", "appraised")
         params = raw.get("params") or Located()
         if not isinstance(params, Mapping):
             raise _err(raw, "params", "'params' must be a mapping", code=code)
+        common["assumed"] = _assumed(raw, code, params)
+        if maximum is None:
+            if rule_name != "appraised" or params:
+                raise _err(
+                    raw,
+                    "rule" if "rule" in raw else "params",
+                    "a node with no published 'max' takes its points from the unit file; a rule "
+                    "needs a max",
+                    code=code,
+                    hint="remove 'rule' and 'params', or give the node its max",
+                )
+            return Node(params=params, **common)
         rule = self.registry.rule(
             str(rule_name), path=raw.path, line=raw.line_of("rule"), code=code, field="rule"
         )
@@ -444,9 +609,19 @@ class _Builder:
             vector=rule.vector if evaluate is not None else None,
             reads=tuple(p.reads),
             levers=tuple(p.levers.items()),
+            numbers=p.numbers,
             plugin=rule.plugin if evaluate is not None else None,
             **common,
         )
+
+    def maximum(self, raw: Located, code: str) -> Decimal | None:
+        """``max:``, a number of 0 or more, or ``unpublished`` (None) when no source gives one."""
+        if raw.get("max") == UNPUBLISHED:
+            return None
+        maximum = self._decimal(raw, "max", code)
+        if maximum < 0:
+            raise _err(raw, "max", "'max' cannot be negative", code=code or None)
+        return maximum
 
     def _decimal(
         self, raw: Located, key: str, code: str, default: Decimal | None = None
@@ -461,6 +636,30 @@ class _Builder:
             raise _err(raw, key, str(exc), code=code) from None
 
 
+def _check_sum(
+    raw: Located, code: str | None, maximum: Decimal | None, children: Sequence[Node]
+) -> None:
+    """A published max is the sum of its children's (bonus nodes aside), which must then all be
+    published; an unpublished max is checked against nothing."""
+    if maximum is None:
+        return
+    counted = [c for c in children if not c.bonus]
+    unpublished = [c.code for c in counted if c.max is None]
+    whose = "children's" if code else "fields'"
+    if unpublished:
+        raise _err(
+            raw,
+            "max",
+            f"the {whose} maxima cannot add up to {maximum}: {', '.join(unpublished)} has no "
+            "published max",
+            code=code,
+            hint="write 'max: unpublished' here too, or give every one its max",
+        )
+    total = sum((c.max for c in counted if c.max is not None), ZERO)
+    if total != maximum:
+        raise _err(raw, "max", f"the {whose} maxima add up to {total}, not {maximum}", code=code)
+
+
 def _flag(data: Located, key: str) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
@@ -468,7 +667,7 @@ def _flag(data: Located, key: str) -> bool:
     return value
 
 
-def _classification(data: Located) -> tuple[Band, ...]:
+def _classification(data: Located, sources: Mapping[str, Source]) -> tuple[Band, ...]:
     raw = data.get("classification") or []
     if not isinstance(raw, list):
         raise _err(data, "classification", "'classification' must be a list of bands")
@@ -476,11 +675,25 @@ def _classification(data: Located) -> tuple[Band, ...]:
     for entry in raw:
         if not isinstance(entry, Located) or not isinstance(entry.get("label"), str):
             raise _err(data, "classification", "each band is {label: …, min: …}")
+        for key in sorted(set(entry) - BAND_KEYS):
+            raise _err(
+                entry, key, f"unknown key '{key}' in a band", hint=close_match(key, BAND_KEYS)
+            )
         try:
             minimum = parse_decimal(entry.get("min"))
         except ValueError as exc:
             raise _err(entry, "min", str(exc)) from None
-        bands.append(Band(entry["label"], minimum, entry.get("label_en")))
+        assumed = _text(entry, "assumed", entry["assumed"]) if "assumed" in entry else None
+        bands.append(
+            Band(
+                entry["label"],
+                minimum,
+                entry.get("label_en"),
+                _citations(entry, sources),
+                assumed,
+                entry.line_of("min"),
+            )
+        )
     mins = [b.min for b in bands]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
         raise _err(
@@ -491,20 +704,32 @@ def _classification(data: Located) -> tuple[Band, ...]:
     return tuple(bands)
 
 
-def _assumptions(data: Located) -> tuple[Assumption, ...]:
+def _assumptions(data: Located, sources: Mapping[str, Source]) -> tuple[Assumption, ...]:
+    raw = data.get("assumptions") or []
+    if not isinstance(raw, list):
+        raise _err(data, "assumptions", "'assumptions' must be a list")
     result = []
-    for entry in data.get("assumptions") or []:
+    for entry in raw:
         if isinstance(entry, str):
             result.append(Assumption(entry))
-        elif isinstance(entry, Mapping) and isinstance(entry.get("text"), str):
-            code = entry.get("code")
-            result.append(
-                Assumption(
-                    entry["text"], None if code is None else str(code), entry.get("reference")
-                )
+            continue
+        if not isinstance(entry, Located) or not isinstance(entry.get("text"), str):
+            raise _err(data, "assumptions", "each assumption is a text or {text, cite}")
+        if "code" in entry:
+            raise _err(
+                entry,
+                "code",
+                f"an assumption about node {entry['code']} is written on that node",
+                hint="move it to the node as 'assumed:' (the whole node, or {max: …, params: …})",
             )
-        else:
-            raise _err(data, "assumptions", "each assumption is a text or {code, text, reference}")
+        for key in sorted(set(entry) - {"text", "cite"}):
+            raise _err(
+                entry,
+                key,
+                f"unknown key '{key}' in an assumption",
+                hint=_RENAMED.get(key) or "an assumption is {text, cite}",
+            )
+        result.append(Assumption(entry["text"], _citations(entry, sources)))
     return tuple(result)
 
 
@@ -539,7 +764,7 @@ def load_ruleset(ref: str | Path, *, registry: Registry | None = None) -> Rulese
     except OSError:
         pass
     ruleset = _load(path, registry)
-    _CACHE[key] = (_stamp(ruleset.sources), ruleset)
+    _CACHE[key] = (_stamp(ruleset.files), ruleset)
     return ruleset
 
 
@@ -552,16 +777,16 @@ def _load(path: Path, registry: Registry) -> Ruleset:
         raise _err(data, "id", "'id' and 'title' must be texts")
     precision = _int(data, "precision", 2, 0, 10)
     builder = _Builder(data, registry, precision)
+    chain = tuple(i if isinstance(i, str) else data["id"] for _, i in files)
+    builder.origins = {str(f): i for (f, _), i in zip(files, chain, strict=True)}
     nodes = builder.nodes(data["nodes"], None, None)
-    maximum = builder._decimal(data, "max", "")
-    total = sum((n.max for n in nodes if not n.bonus), ZERO)
-    if total != maximum:
-        raise _err(data, "max", f"the fields' maxima add up to {total}, not {maximum}")
+    maximum = builder.maximum(data, "")
+    _check_sum(data, None, maximum, nodes)
     ranking = data.get("ranking", "competition")
     if ranking not in ("competition", "dense"):
         raise _err(data, "ranking", f"'ranking' is {ranking!r}", hint="competition or dense")
     digest = hashlib.sha256()
-    for file in files:
+    for file, _ in files:
         digest.update(file.read_bytes())
     uncertainty = _uncertainty(data, nodes, builder.indicators, path)
     return Ruleset(
@@ -577,10 +802,14 @@ def _load(path: Path, registry: Registry) -> Ruleset:
         precision=precision,
         display_precision=_int(data, "display_precision", 2, 0, 10),
         ranking=ranking,
-        classification=_classification(data),
-        assumptions=_assumptions(data),
+        classification=_classification(data, builder.sources),
+        assumptions=_assumptions(data, builder.sources),
+        sources=builder.sources,
+        cite=_citations(data, builder.sources),
+        assumed=_text(data, "assumed", data["assumed"]) if "assumed" in data else None,
+        chain=chain,
         path=str(path),
-        sources=tuple(str(f) for f in files),
+        files=tuple(str(f) for f, _ in files),
         digest=digest.hexdigest(),
         uncertainty=uncertainty,
     )

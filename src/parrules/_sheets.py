@@ -4,8 +4,14 @@ template to fill in.
 Columns are ``unit``, ``year`` and ``ruleset`` (or ``Đơn vị``, ``Năm``, ``Bộ chỉ số``), then
 indicators by name or by their Vietnamese label (``Số TTHC … (thủ tục)``), then directly
 appraised points by node code (``5.2`` or ``5.2. Chất lượng cán bộ cấp xã``) with their reason
-in ``Lý do 5.2``. Every cell that cannot be read is an error naming file, sheet, row and column;
-an empty cell is a missing value and follows the node's ``missing:`` policy.
+in ``Lý do 5.2``, or in ``Lý do`` for every appraised point of the row. Dated documents (``items``
+indicators) come from a sheet of documents, one row per document keyed by the unit's name.
+Other columns (``STT``, ``Ghi chú``) are not read, and named in a warning.
+
+A sheet is read with the same guarantees as a unit file: every cell that cannot be read is an
+error naming file, sheet, row and column; a unit given twice (in one sheet, in two sheets of a
+workbook, hidden or not) is refused; an empty cell is a missing value and follows the node's
+``missing:`` policy. The file itself is read within bounds (see ``_grids``).
 """
 
 from __future__ import annotations
@@ -15,82 +21,86 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from ._batch import unit_key
+from ._grids import Grid, Problem, Row, SheetError, SheetLimits, column_letter, read_grids
 from ._model import Indicator, Node, Ruleset, UnitInputs
 from ._numbers import fmt, parse_decimal
 from ._plugins import Registry, default_registry
 from ._ruleset import load_ruleset, resolve
-from ._units import convert, unit_from_mapping
-from .errors import InputError, ParRulesError, UnitError, close_match
+from ._units import convert, to_date, unit_from_mapping
+from .errors import DuplicateUnitError, InputError, ParRulesError, UnitError, close_match
+
+__all__ = [
+    "SHEET_SUFFIXES",
+    "SheetError",
+    "SheetFile",
+    "SheetLimits",
+    "SheetRow",
+    "column_letter",
+    "is_sheet",
+    "read_sheet",
+    "template",
+    "template_columns",
+]
 
 SHEET_SUFFIXES = (".csv", ".xlsx")
-MAX_ROWS = 100_000
 
 _META = {
     "unit": ("unit", "đơn vị", "tên đơn vị"),
     "year": ("year", "năm"),
     "ruleset": ("ruleset", "bộ chỉ số"),
 }
+_DOCUMENT = {
+    "indicator": ("indicator", "chỉ tiêu"),
+    "name": ("name", "document", "tên văn bản", "văn bản", "tên báo cáo"),
+    "due": ("due", "hạn", "hạn gửi"),
+    "dated": ("dated", "ngày ban hành", "ngày ký"),
+    "sent": ("sent", "ngày gửi"),
+    "received": ("received", "ngày nhận"),
+}
+_DEFAULT_REASON = ("lý do", "reason")
 _META_LABELS = {
     "vi": {"unit": "Đơn vị", "year": "Năm", "ruleset": "Bộ chỉ số", "reason": "Lý do"},
     "en": {"unit": "Unit", "year": "Year", "ruleset": "Ruleset", "reason": "Reason"},
+}
+_DOCUMENT_LABELS = {
+    "vi": {
+        "sheet": "Văn bản",
+        "indicator": "Chỉ tiêu",
+        "name": "Tên văn bản",
+        "due": "Hạn",
+        "dated": "Ngày ban hành",
+        "sent": "Ngày gửi",
+        "received": "Ngày nhận",
+    },
+    "en": {
+        "sheet": "Documents",
+        "indicator": "Indicator",
+        "name": "Name",
+        "due": "Due",
+        "dated": "Dated",
+        "sent": "Sent",
+        "received": "Received",
+    },
 }
 _CODE = r"[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*"
 _POINTS_HEADER = re.compile(rf"^(?P<code>{_CODE})\.?(?:\s.*)?$")
 _REASON_HEADER = re.compile(rf"^(?:lý do|reason)\s*[:\-]?\s*(?P<code>{_CODE})\.?$")
 _TRUE = {"true", "có", "co", "yes", "x", "1", "đúng"}
 _FALSE = {"false", "không", "khong", "no", "0", "sai"}
-_PAIR = re.compile(r"^\s*(?P<key>[^:=]+?)\s*[:=]\s*(?P<value>.+?)\s*$")
+_SEPARATOR = re.compile(r"[:=]")
 
 
 def is_sheet(path: str | Path) -> bool:
     """Whether a path is a spreadsheet batch (by its suffix) rather than a YAML unit file."""
     return Path(path).suffix.lower() in SHEET_SUFFIXES
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet column name of a 1-based index: 1 → A, 27 → AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-class SheetError(UnitError):
-    """A cell (or row) of a spreadsheet that cannot be read."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: str | Path,
-        sheet: str,
-        row: int,
-        column: int | None = None,
-        header: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        self.sheet = sheet
-        self.row = row
-        self.column = column
-        self.header = header
-        super().__init__(message, path=path, line=row, hint=hint)
-
-    def __str__(self) -> str:
-        where = f"{self.path}, sheet '{self.sheet}', row {self.row}"
-        if self.column is not None:
-            where += f", column {column_letter(self.column)}"
-            if self.header:
-                where += f" ({self.header})"
-        text = f"{where}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
 
 
 @attrs.frozen
@@ -104,9 +114,25 @@ class SheetRow:
     errors: tuple[ParRulesError, ...] = ()
 
 
+@attrs.frozen
+class SheetFile:
+    """A spreadsheet batch as read: each row of units (a unit, or the errors that stop it), and
+    warnings about what was not read (columns that are neither an indicator nor a node, hidden
+    sheets whose rows are read)."""
+
+    path: str
+    rows: tuple[SheetRow, ...]
+    warnings: tuple[str, ...] = ()
+
+
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFC", text).casefold()
     return " ".join(text.replace("\u00a0", " ").split()).rstrip(":*").strip()
+
+
+def _short(value: Any) -> str:
+    text = str(value).strip()
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 @attrs.frozen
@@ -138,6 +164,8 @@ class _Columns:
                 return _Key(kind)
         if text in self.names and text not in self.ambiguous:
             return _Key("indicator", self.names[text])
+        if text in _DEFAULT_REASON:
+            return _Key("reason")
         match = _REASON_HEADER.match(text)
         if match and self.ruleset.has_node(match["code"]):
             return _Key("reason", match["code"])
@@ -146,12 +174,12 @@ class _Columns:
             return _Key("points", match["code"])
         return None
 
-    def hint(self, header: str) -> str:
+    def hint(self, header: str) -> str | None:
         text = _norm(header)
         if text in self.ambiguous:
             return "several indicators have this label: head the column with the indicator's name"
         known = [*self.names, *(n.code for n in self.ruleset.flat)]
-        return close_match(text, known) or "see `parrules template` for the columns"
+        return close_match(text, known)
 
 
 def _labels(indicator: Indicator) -> Iterator[str]:
@@ -162,166 +190,215 @@ def _labels(indicator: Indicator) -> Iterator[str]:
                 yield f"{label} ({indicator.unit})"
 
 
-def _grids(path: Path) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
-    """Each sheet's name and rows of raw cell values."""
-    if path.suffix.lower() == ".csv":
-        try:
-            data = path.read_bytes().decode("utf-8-sig")
-        except OSError as exc:
-            raise UnitError(f"cannot read the file: {exc.strerror}", path=path) from None
-        except UnicodeDecodeError:
-            raise UnitError(
-                "not UTF-8 text", path=path, hint="save the sheet as CSV UTF-8"
-            ) from None
-        first = data.split("\n", 1)[0]
-        delimiter = max(",;\t", key=first.count)
-        rows = [tuple(row) for row in csv.reader(io.StringIO(data), delimiter=delimiter)]
-        yield path.stem, rows
-        return
-    from .report._xlsx import require_openpyxl
-
-    openpyxl = require_openpyxl()
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise UnitError(f"cannot read the workbook: {exc}", path=path) from None
-    try:
-        for sheet in book.worksheets:
-            rows = []
-            for index, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if index > MAX_ROWS:
-                    raise UnitError(
-                        f"sheet '{sheet.title}' has more than {MAX_ROWS} rows", path=path
-                    )
-                rows.append(tuple(row))
-            yield sheet.title, rows
-    finally:
-        book.close()
-
-
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _decimal(value: Any) -> Any:
-    """A spreadsheet float as the decimal Excel shows (15 significant digits)."""
-    if isinstance(value, float):
-        return Decimal(format(value, ".15g"))
-    return value.strip() if isinstance(value, str) else value
+def _pairs(text: str) -> dict[str, str]:
+    """``khien_trach: 1; cach_chuc: 0`` as kinds and values, read in one pass; a kind given twice
+    is refused, as a repeated key of a unit file is."""
+    pairs: dict[str, str] = {}
+    for raw in text.split(";"):
+        part = raw.strip()
+        if not part:
+            continue
+        match = _SEPARATOR.search(part)
+        key = unicodedata.normalize("NFC", part[: match.start()].strip()) if match else ""
+        value = part[match.end() :].strip() if match else ""
+        if not key or not value:
+            msg = f"'{_short(part)}' is not 'kind: number' (e.g. khien_trach: 1; cach_chuc: 0)"
+            raise ValueError(msg)
+        if key in pairs:
+            msg = f"'{_short(key)}' is given twice in the cell"
+            raise ValueError(msg)
+        pairs[key] = value
+    return pairs
 
 
 def _cell(indicator: Indicator, value: Any) -> Any:
     """A cell as its indicator's type; ``ValueError`` with a readable message otherwise."""
     kind = indicator.type
+    if isinstance(value, str):
+        value = value.strip()
     if kind == "items":
-        msg = "an 'items' indicator (dated documents) cannot be given in a sheet"
+        msg = "dated documents ('items') are given in a sheet of documents, one row each"
         raise ValueError(msg)
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        text = _norm(str(_decimal(value)))
+        text = _norm(str(value))
         if text in _TRUE:
             return True
         if text in _FALSE:
             return False
-        msg = f"'{value}' is not có/không (true/false)"
+        msg = f"'{_short(value)}' is not có/không (true/false)"
         raise ValueError(msg)
     if kind == "date":
         if isinstance(value, dt.datetime | dt.date):
             return convert(indicator, value)
-        text = str(value).strip()
+        text = str(value)
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
             return convert(indicator, text)
     if kind in ("events", "answers"):
-        pairs: dict[str, Any] = {}
-        for part in str(value).split(";"):
-            if not part.strip():
-                continue
-            match = _PAIR.match(part)
-            if not match:
-                msg = f"'{part.strip()}' is not 'kind: number' (e.g. khien_trach: 1; cach_chuc: 0)"
-                raise ValueError(msg)
-            pairs[match["key"]] = match["value"]
-        return convert(indicator, pairs)
+        return convert(indicator, _pairs(str(value)))
     if kind in ("text", "choice"):
-        if isinstance(value, float | int) and not isinstance(value, bool):
-            value = fmt(Decimal(value) if isinstance(value, int) else _decimal(value), "en")
-        return convert(indicator, str(value).strip())
-    return convert(indicator, _decimal(value))
+        if isinstance(value, Decimal):
+            value = fmt(value, "en")
+        return convert(indicator, str(value))
+    return convert(indicator, value)
 
 
-def read_sheet(path: str | Path, *, registry: Registry | None = None) -> tuple[SheetRow, ...]:
+def _text(value: Any) -> str:
+    """A heading or a name as text (a number typed in it as written: ``1.4``)."""
+    if isinstance(value, Decimal):
+        return fmt(value, "en")
+    return str(value).strip()
+
+
+def read_sheet(
+    path: str | Path,
+    *,
+    registry: Registry | None = None,
+    strict: bool = False,
+    limits: SheetLimits | None = None,
+) -> SheetFile:
     """Every data row of every sheet that has a ``unit`` column, as a unit or its errors.
 
-    Raises ``UnitError`` when the file cannot be read at all or no sheet has the columns.
+    Columns that are neither an indicator nor a node of a row's ruleset are not read and are
+    named in a warning; with ``strict`` they are an error. Raises ``UnitError`` (a
+    ``SheetError`` where a sheet or cell is to blame) when the file cannot be read at all, is
+    beyond ``limits``, or has no row of units.
     """
     path = Path(path)
-    registry = registry or default_registry()
-    results: list[SheetRow] = []
-    found = False
-    for sheet, grid in _grids(path):
-        if not grid:
-            continue
-        headers = ["" if _empty(h) else str(h).strip() for h in grid[0]]
-        meta = {
-            kind: headers.index(h)
-            for h in headers
-            for kind, names in _META.items()
-            if _norm(h) in names
-        }
-        if "unit" not in meta:
-            continue
-        found = True
-        if "ruleset" not in meta:
-            raise SheetError(
-                "the sheet has no 'ruleset' (Bộ chỉ số) column",
-                path=path,
-                sheet=sheet,
-                row=1,
-                hint="add a column with the ruleset id of each row",
-            )
-        reader = _SheetReader(path, sheet, headers, meta, registry)
-        for number, row in enumerate(grid[1:], start=2):
-            if all(_empty(v) for v in row):
-                continue
-            results.append(reader.row(number, row))
-    if not found:
+    reader = _FileReader(path, registry or default_registry(), strict)
+    grids = list(read_grids(path, limits or SheetLimits()))
+    layouts = [layout for grid in grids if (layout := reader.layout(grid)) is not None]
+    if not layouts:
         raise UnitError(
             "no sheet has a 'unit' (Đơn vị) column",
             path=path,
             hint="the first row of a sheet names its columns: unit, year, ruleset, indicators…",
         )
-    return tuple(results)
+    for layout in layouts:
+        if layout.documents:
+            reader.documents(layout)
+    for layout in layouts:
+        if not layout.documents:
+            reader.units(layout)
+    return reader.result()
 
 
-class _SheetReader:
-    def __init__(
-        self,
-        path: Path,
-        sheet: str,
-        headers: Sequence[str],
-        meta: Mapping[str, int],
-        registry: Registry,
-    ) -> None:
+@attrs.frozen
+class _Layout:
+    """A sheet with a unit column: its headings and where the unit, year and ruleset are."""
+
+    grid: Grid
+    headers: Mapping[int, str]
+    meta: Mapping[str, int]
+    documents: bool
+
+
+@attrs.frozen
+class _Document:
+    """A row of a sheet of documents, not yet matched to its unit."""
+
+    sheet: str
+    row: int
+    name: str
+    year: Any
+    cells: Mapping[str, tuple[int, Any]]  # field → (column, value)
+    headers: Mapping[int, str]
+
+
+class _FileReader:
+    def __init__(self, path: Path, registry: Registry, strict: bool) -> None:
         self.path = path
-        self.sheet = sheet
-        self.headers = headers
-        self.meta = meta
         self.registry = registry
+        self.strict = strict
         self.rulesets: dict[str, Ruleset] = {}
         self.columns: dict[str, _Columns] = {}
+        self.rows: list[SheetRow] = []
+        self.warnings: list[tuple[int, str]] = []  # (sheet's place in the file, warning)
+        self.order: dict[str, int] = {}
+        self.docs: dict[str, list[_Document]] = {}
+        self.claimed: dict[int, list[int]] = {}  # id of a document → indexes of the unit rows
 
-    def error(self, row: int, col: int | None, message: str, hint: str | None = None) -> SheetError:
-        header = self.headers[col] if col is not None and col < len(self.headers) else None
+    def layout(self, grid: Grid) -> _Layout | None:
+        if not grid.rows or grid.rows[0][0] != 1:
+            return None
+        headers: dict[int, str] = {}
+        for col, value in grid.rows[0][1].items():
+            if isinstance(value, Problem):
+                raise SheetError(
+                    value.message, path=self.path, sheet=grid.name, row=1, column=col + 1
+                )
+            headers[col] = _text(value)
+        meta: dict[str, int] = {}
+        fields = {**_META, **_DOCUMENT}
+        for col, header in headers.items():
+            for kind, names in fields.items():
+                if _norm(header) not in names:
+                    continue
+                if kind in meta:
+                    first = column_letter(meta[kind] + 1)
+                    raise SheetError(
+                        f"a second '{kind}' column (the first is column {first})",
+                        path=self.path,
+                        sheet=grid.name,
+                        row=1,
+                        column=col + 1,
+                        header=header,
+                    )
+                meta[kind] = col
+        if "unit" not in meta:
+            return None
+        documents = "ruleset" not in meta and "name" in meta
+        missing = [f for f in ("indicator", "due") if f not in meta]
+        if documents and missing:
+            raise SheetError(
+                f"a sheet of documents needs a '{missing[0]}' column",
+                path=self.path,
+                sheet=grid.name,
+                row=1,
+                hint="its columns: unit, indicator, name, due, and dated, sent or received",
+            )
+        if "ruleset" not in meta and not documents:
+            raise SheetError(
+                "the sheet has no 'ruleset' (Bộ chỉ số) column",
+                path=self.path,
+                sheet=grid.name,
+                row=1,
+                hint="add a column with the ruleset id of each row",
+            )
+        self.order[grid.name] = len(self.order)
+        if grid.hidden:
+            self.warnings.append(
+                (
+                    self.order[grid.name],
+                    f"{self.path}, sheet '{grid.name}' is {grid.hidden}: its rows are read too",
+                )
+            )
+        if not documents:  # in a sheet of units, document headings are ordinary headings
+            meta = {k: v for k, v in meta.items() if k in _META}
+        return _Layout(grid, headers, meta, documents)
+
+    def error(
+        self,
+        layout: _Layout,
+        row: int,
+        col: int | None,
+        message: str,
+        hint: str | None = None,
+    ) -> SheetError:
         return SheetError(
             message,
             path=self.path,
-            sheet=self.sheet,
+            sheet=layout.grid.name,
             row=row,
             column=None if col is None else col + 1,
-            header=header,
+            header=None if col is None else layout.headers.get(col),
             hint=hint,
         )
 
@@ -332,56 +409,214 @@ class _SheetReader:
             )
         return self.rulesets[ref]
 
-    def row(self, number: int, row: Sequence[Any]) -> SheetRow:
+    def not_read(self, layout: _Layout, columns: Iterable[tuple[int, str]], what: str) -> None:
+        """Columns of a sheet that no reader takes: a warning naming them, or an error."""
+        named = []
+        for col, hint in sorted(set(columns)):
+            header = layout.headers.get(col, "")
+            text = f"{column_letter(col + 1)} ({_short(header) if header else 'no heading'})"
+            named.append(f"{text} ({hint})" if hint else text)
+        if not named:
+            return
+        message = f"columns not read ({what}): {', '.join(named)}"
+        if self.strict:
+            raise SheetError(
+                message,
+                path=self.path,
+                sheet=layout.grid.name,
+                row=1,
+                hint="remove them, or read the sheet without --strict",
+            )
+        self.warnings.append(
+            (self.order[layout.grid.name], f"{self.path}, sheet '{layout.grid.name}': {message}")
+        )
+
+    # documents -------------------------------------------------------------------------------
+
+    def documents(self, layout: _Layout) -> None:
+        known = set(layout.meta.values())
+        unread: set[tuple[int, str]] = {(col, "") for col in layout.headers if col not in known}
+        for number, cells in layout.grid.rows[1:]:
+            unread |= {(col, "") for col in cells if col not in known}
+            name = cells.get(layout.meta["unit"])
+            if _empty(name) or isinstance(name, Problem):
+                message = name.message if isinstance(name, Problem) else "the unit's name is empty"
+                self.rows.append(
+                    SheetRow(
+                        str(self.path),
+                        layout.grid.name,
+                        number,
+                        None,
+                        (self.error(layout, number, layout.meta["unit"], message),),
+                    )
+                )
+                continue
+            document = _Document(
+                layout.grid.name,
+                number,
+                _text(name),
+                cells.get(layout.meta["year"]) if "year" in layout.meta else None,
+                {
+                    field: (col, cells.get(col))
+                    for field, col in layout.meta.items()
+                    if field in _DOCUMENT
+                },
+                layout.headers,
+            )
+            self.docs.setdefault(_name_key(document.name), []).append(document)
+        self.not_read(layout, unread, "neither the unit, the year nor a field of a document")
+
+    def attach(
+        self, unit: str, year: int, ruleset: Ruleset, index: int
+    ) -> tuple[dict[str, list[dict[str, Any]]], list[ParRulesError]]:
+        """The documents of the unit row at ``index``, by indicator, or the errors of their rows."""
+        found: dict[str, list[dict[str, Any]]] = {}
         errors: list[ParRulesError] = []
+        for doc in self.docs.get(_name_key(unit), ()):
+            if doc.year is not None and not _same_year(doc.year, year):
+                continue
+            self.claimed.setdefault(id(doc), []).append(index)
+            result = self.document(doc, ruleset)
+            if isinstance(result, list):
+                errors += result
+            else:
+                found.setdefault(result[0], []).append(result[1])
+        return found, errors
+
+    def document(
+        self, doc: _Document, ruleset: Ruleset
+    ) -> tuple[str, dict[str, Any]] | list[ParRulesError]:
+        """A row of documents as its indicator and item, or its errors."""
+
+        def error(field: str | None, message: str, hint: str | None = None) -> SheetError:
+            col = doc.cells[field][0] if field is not None and field in doc.cells else None
+            return SheetError(
+                message,
+                path=self.path,
+                sheet=doc.sheet,
+                row=doc.row,
+                column=None if col is None else col + 1,
+                header=None if col is None else doc.headers.get(col),
+                hint=hint,
+            )
+
+        item: dict[str, Any] = {}
+        errors: list[ParRulesError] = []
+        for field, (_col, value) in doc.cells.items():
+            if _empty(value):
+                continue
+            if isinstance(value, Problem):
+                errors.append(error(field, value.message, value.hint))
+            elif field in ("indicator", "name"):
+                item[field] = _text(value)
+            else:
+                try:
+                    item[field] = to_date(value)
+                except ValueError as exc:
+                    errors.append(error(field, str(exc)))
+        for field in ("indicator", "name", "due"):
+            if field not in item and not errors:
+                errors.append(error(field, f"the {_DOCUMENT_LABELS['en'][field].lower()} is empty"))
+        if errors:
+            return errors
+        text = item.pop("indicator")
+        name = self._columns(ruleset).names.get(_norm(text))
+        if name is None or ruleset.indicators[name].type != "items":
+            items = [n for n, i in ruleset.indicators.items() if i.type == "items"]
+            return [
+                error(
+                    "indicator",
+                    f"'{_short(text)}' is not an indicator of dated documents of '{ruleset.id}'",
+                    close_match(text, items) or f"one of: {', '.join(items) or 'none'}",
+                )
+            ]
+        try:
+            (checked,) = convert(ruleset.indicators[name], [item])
+        except ValueError as exc:
+            return [error(None, str(exc))]
+        return name, checked
+
+    # units -----------------------------------------------------------------------------------
+
+    def _columns(self, ruleset: Ruleset) -> _Columns:
+        return self.columns.setdefault(ruleset.id, _Columns(ruleset))
+
+    def units(self, layout: _Layout) -> None:
+        unread: dict[str, set[tuple[int, str]]] = {}
+        for number, cells in layout.grid.rows[1:]:
+            self.rows.append(self.row(layout, number, cells, unread))
+        for ruleset_id, columns in unread.items():
+            self.not_read(layout, columns, f"neither an indicator nor a node of '{ruleset_id}'")
+
+    def row(
+        self,
+        layout: _Layout,
+        number: int,
+        cells: Row,
+        unread: dict[str, set[tuple[int, str]]],
+    ) -> SheetRow:
+        errors: list[ParRulesError] = []
+        meta = layout.meta
+        sheet = layout.grid.name
 
         def value(kind: str) -> Any:
-            col = self.meta.get(kind)
-            return None if col is None or col >= len(row) or _empty(row[col]) else row[col]
+            col = meta.get(kind)
+            cell = None if col is None else cells.get(col)
+            if isinstance(cell, Problem):
+                errors.append(self.error(layout, number, col, cell.message, cell.hint))
+                return None
+            return None if _empty(cell) else cell
+
+        def failed() -> SheetRow:
+            return SheetRow(str(self.path), sheet, number, None, tuple(errors))
 
         unit, year, ref = value("unit"), value("year"), value("ruleset")
-        where = f"{self.path}, sheet '{self.sheet}', row {number}"
-        if unit is None:
-            errors.append(self.error(number, self.meta["unit"], "the unit's name is empty"))
+        where = f"{self.path}, sheet '{sheet}', row {number}"
+        if unit is None and "unit" in meta and not isinstance(cells.get(meta["unit"]), Problem):
+            errors.append(self.error(layout, number, meta["unit"], "the unit's name is empty"))
         if ref is None:
-            errors.append(self.error(number, self.meta["ruleset"], "the ruleset is empty"))
-            return SheetRow(str(self.path), self.sheet, number, None, tuple(errors))
+            if not isinstance(cells.get(meta["ruleset"]), Problem):
+                errors.append(self.error(layout, number, meta["ruleset"], "the ruleset is empty"))
+            return failed()
         try:
-            ruleset = self.ruleset(str(ref).strip())
+            ruleset = self.ruleset(_text(ref))
         except InputError as exc:
-            errors.append(self.error(number, self.meta["ruleset"], exc.message, exc.hint))
-            return SheetRow(str(self.path), self.sheet, number, None, tuple(errors))
-        columns = self.columns.setdefault(ruleset.id, _Columns(ruleset))
-        data: dict[str, Any] = {"unit": str(unit or "").strip(), "ruleset": ruleset.id}
+            errors.append(self.error(layout, number, meta["ruleset"], exc.message, exc.hint))
+            return failed()
+        columns = self._columns(ruleset)
+        if ruleset.id not in unread:
+            unread[ruleset.id] = {
+                (col, columns.hint(header) or "")
+                for col, header in layout.headers.items()
+                if col not in meta.values() and columns.key(header) is None
+            }
+        data: dict[str, Any] = {"unit": _text(unit or ""), "ruleset": ruleset.id}
         if year is not None:
             try:
-                data["year"] = int(parse_decimal(_decimal(year)))
+                data["year"] = int(parse_decimal(year))
             except ValueError as exc:
-                errors.append(self.error(number, self.meta["year"], str(exc)))
+                errors.append(self.error(layout, number, meta["year"], str(exc)))
         indicators: dict[str, Any] = {}
         points: dict[str, dict[str, Any]] = {}
         points_col: dict[str, int] = {}
         reasons: dict[str, tuple[int, str]] = {}
         seen: dict[_Key, int] = {}
-        for col, cell in enumerate(row):
-            if col in self.meta.values() or _empty(cell):
+        for col, cell in sorted(cells.items()):
+            if col in meta.values() or _empty(cell):
                 continue
-            header = self.headers[col] if col < len(self.headers) else ""
+            header = layout.headers.get(col, "")
             key = columns.key(header) if header else None
             if key is None:
-                message = (
-                    f"the column heading '{header}' is neither an indicator nor a node of "
-                    f"'{ruleset.id}'"
-                    if header
-                    else "a value under an empty column heading"
-                )
-                errors.append(self.error(number, col, message, columns.hint(header)))
+                unread[ruleset.id].add((col, columns.hint(header) or "" if header else ""))
                 continue
             if key in seen:
                 first = column_letter(seen[key] + 1)
-                errors.append(self.error(number, col, f"the same value as column {first}"))
+                errors.append(self.error(layout, number, col, f"the same value as column {first}"))
                 continue
             seen[key] = col
+            if isinstance(cell, Problem):
+                errors.append(self.error(layout, number, col, cell.message, cell.hint))
+                continue
             try:
                 if key.kind == "indicator":
                     indicators[key.name] = _cell(ruleset.indicators[key.name], cell)
@@ -389,43 +624,149 @@ class _SheetReader:
                     points[key.name] = {"points": _points(ruleset.node(key.name), cell)}
                     points_col[key.name] = col
                 elif key.kind == "reason":
-                    reasons[key.name] = (col, str(cell).strip())
+                    reasons[key.name] = (col, _text(cell))
             except ValueError as exc:
-                errors.append(self.error(number, col, str(exc)))
+                errors.append(self.error(layout, number, col, str(exc)))
+        default = reasons.pop("", None)
         for code, (col, reason) in reasons.items():
             if code not in points:
-                errors.append(self.error(number, col, f"a reason for {code} without its points"))
+                errors.append(
+                    self.error(layout, number, col, f"a reason for {code} without its points")
+                )
             else:
                 points[code]["reason"] = reason
         for code, entry in points.items():
             node = ruleset.node(code)
-            if entry["points"] < node.max and "reason" not in entry:
+            if node.max is None or entry["points"] >= node.max or "reason" in entry:
+                continue
+            if default is not None:
+                entry["reason"] = default[1]
+            else:
                 errors.append(
                     self.error(
+                        layout,
                         number,
                         points_col[code],
                         f"{fmt(entry['points'])} of {fmt(node.max)} needs a reason",
-                        f"add a column 'Lý do {code}'",
+                        f"add a column 'Lý do {code}', or 'Lý do' for every point of the row",
                     )
                 )
+        if default is not None and not points:
+            errors.append(
+                self.error(layout, number, default[0], "a reason without points appraised")
+            )
+        documents, problems = self.attach(
+            data["unit"], data.get("year", ruleset.year), ruleset, len(self.rows)
+        )
+        errors += problems
+        for name in documents:
+            if name in indicators:
+                errors.append(self.error(layout, number, None, f"'{name}' given twice"))
         if errors:
-            return SheetRow(str(self.path), self.sheet, number, None, tuple(errors))
-        data["indicators"] = indicators
+            return failed()
+        data["indicators"] = {**indicators, **documents}
         data["points"] = points
         try:
             inputs = unit_from_mapping(data, ruleset, path=where)
         except InputError as exc:
-            return SheetRow(str(self.path), self.sheet, number, None, (exc,))
-        return SheetRow(str(self.path), self.sheet, number, inputs)
+            return SheetRow(str(self.path), sheet, number, None, (exc,))
+        return SheetRow(str(self.path), sheet, number, inputs)
+
+    def result(self) -> SheetFile:
+        rows = _refuse_duplicates(self.rows)
+        for doc in (d for docs in self.docs.values() for d in docs):
+            claims = self.claimed.get(id(doc), [])
+            if not claims:
+                rows.append(
+                    SheetRow(
+                        str(self.path),
+                        doc.sheet,
+                        doc.row,
+                        None,
+                        (
+                            SheetError(
+                                f"no row of units names '{_short(doc.name)}'"
+                                + (f" for {_text(doc.year)}" if doc.year is not None else ""),
+                                path=self.path,
+                                sheet=doc.sheet,
+                                row=doc.row,
+                                hint="the unit's name is written as in the sheet of units",
+                            ),
+                        ),
+                    )
+                )
+            elif len(claims) > 1:
+                for index in claims:
+                    rows[index] = attrs.evolve(
+                        rows[index],
+                        unit=None,
+                        errors=(
+                            *rows[index].errors,
+                            SheetError(
+                                "the document is for several rows of units: give its year",
+                                path=self.path,
+                                sheet=doc.sheet,
+                                row=doc.row,
+                            ),
+                        ),
+                    )
+        if not rows:
+            raise UnitError(
+                "the sheet has headings but no row of units",
+                path=self.path,
+                hint="each row under the headings is one unit",
+            )
+        warnings = tuple(text for _, text in sorted(self.warnings, key=lambda w: w[0]))
+        return SheetFile(str(self.path), tuple(rows), warnings)
+
+
+def _name_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+
+
+def _same_year(value: Any, year: int) -> bool:
+    try:
+        return int(parse_decimal(value)) == year
+    except ValueError:
+        return False
+
+
+def _refuse_duplicates(rows: list[SheetRow]) -> list[SheetRow]:
+    """Every row of a unit given more than once is an error naming the others: which one is
+    right cannot be told."""
+    where: dict[tuple[str, int, str], list[int]] = {}
+    for index, row in enumerate(rows):
+        if row.unit is not None:
+            where.setdefault(unit_key(row.unit), []).append(index)
+    result = list(rows)
+    for indexes in where.values():
+        if len(indexes) < 2:
+            continue
+        for index in indexes:
+            row = rows[index]
+            assert row.unit is not None
+            others = ", ".join(
+                f"sheet '{rows[i].sheet}', row {rows[i].row}" for i in indexes if i != index
+            )
+            error = DuplicateUnitError(
+                f"the unit '{row.unit.unit}' ({row.unit.year}) is also in {others}; none of "
+                "them is scored",
+                path=f"{row.path}, sheet '{row.sheet}', row {row.row}",
+                field="unit",
+                hint="keep one row per unit",
+            )
+            result[index] = attrs.evolve(row, unit=None, errors=(error,))
+    return result
 
 
 def _points(node: Node, value: Any) -> Decimal:
     if not node.is_leaf:
         msg = f"'{node.code}' has sub-criteria: give points for them"
         raise ValueError(msg)
-    points = parse_decimal(_decimal(value))
-    if not node.floor <= points <= node.max:
-        msg = f"{fmt(points)} is outside {fmt(node.floor)}–{fmt(node.max)}"
+    points = parse_decimal(value.strip() if isinstance(value, str) else value)
+    if points < node.floor or (node.max is not None and points > node.max):
+        high = "" if node.max is None else fmt(node.max)
+        msg = f"{fmt(points)} is outside {fmt(node.floor)}–{high}"
         raise ValueError(msg)
     return points
 
@@ -443,6 +784,7 @@ _TYPE_HELP = {
         "answers": "phương án: số; phương án: số (A: 120; B: 30)",
         "text": "văn bản",
         "points": "điểm từ {low} đến {high}",
+        "points_from": "điểm từ {low} trở lên (điểm tối đa không được công bố)",
         "reason": "lý do mất điểm (bắt buộc khi dưới điểm tối đa)",
     },
     "en": {
@@ -457,6 +799,7 @@ _TYPE_HELP = {
         "answers": "option: count; option: count (A: 120; B: 30)",
         "text": "text",
         "points": "points from {low} to {high}",
+        "points_from": "points from {low} up (no published maximum)",
         "reason": "why points were lost (required below the max)",
     },
 }
@@ -514,18 +857,15 @@ def template_columns(
         if node.rule is not None:
             continue
         title = node.get_title(lang)
-        most = fmt(node.max, lang)
+        if node.max is None:  # no published maximum: any points from the floor up
+            header = f"{node.code}. {title}"
+            hint = helps["points_from"].format(low=fmt(node.floor, lang))
+        else:
+            most = fmt(node.max, lang)
+            header = f"{node.code}. {title} ({'max' if lang == 'en' else 'tối đa'} {most})"
+            hint = helps["points"].format(low=fmt(node.floor, lang), high=most)
         columns.append(
-            TemplateColumn(
-                f"{node.code}. {title} (tối đa {most})"
-                if lang != "en"
-                else f"{node.code}. {title} (max {most})",
-                node.code,
-                "points",
-                help=helps["points"].format(low=fmt(node.floor, lang), high=most),
-                low=node.floor,
-                high=node.max,
-            )
+            TemplateColumn(header, node.code, "points", help=hint, low=node.floor, high=node.max)
         )
         columns.append(
             TemplateColumn(
@@ -552,17 +892,83 @@ def template(
     return _template_xlsx(ruleset, columns, lang)
 
 
+def document_columns(ruleset: Ruleset, lang: str = "vi") -> tuple[TemplateColumn, ...]:
+    """The columns of the sheet of documents, for a ruleset with dated documents (``items``
+    indicators; none otherwise): unit, indicator, the document's name, due, dated, sent and
+    received dates. The indicator is chosen by its label where the labels make a short list."""
+    items = {n: i for n, i in ruleset.indicators.items() if i.type == "items"}
+    if not items:
+        return ()
+    t = _DOCUMENT_LABELS["en" if lang == "en" else "vi"]
+    helps = _TYPE_HELP["en" if lang == "en" else "vi"]
+    labels = tuple(
+        (i.label_en if lang == "en" and i.label_en else i.label) or n for n, i in items.items()
+    )
+    plain = all("," not in x and '"' not in x for x in labels) and len(set(labels)) == len(labels)
+    choices = labels if plain and len(", ".join(labels)) <= 250 else tuple(items)
+    columns = [
+        TemplateColumn(_META_LABELS["en" if lang == "en" else "vi"]["unit"], "unit", "text"),
+        TemplateColumn(
+            t["indicator"],
+            "indicator",
+            "choice",
+            help=helps["choice"].format(choices=", ".join(choices)),
+            choices=choices,
+        ),
+        TemplateColumn(t["name"], "name", "text", help=helps["text"]),
+    ]
+    for field in ("due", "dated", "sent", "received"):
+        columns.append(TemplateColumn(t[field], field, "date", help=helps["date"]))
+    return tuple(columns)
+
+
 def _template_xlsx(ruleset: Ruleset, columns: Sequence[TemplateColumn], lang: str) -> bytes:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.styles import Font
 
     from .report._xlsx import require_openpyxl, save, sheet_name
 
     openpyxl = require_openpyxl()
     book = openpyxl.Workbook()
-    sheet = book.active
     taken: set[str] = set()
-    sheet.title = sheet_name("Đơn vị" if lang != "en" else "Units", taken)
+    sheets = [("Đơn vị" if lang != "en" else "Units", columns)]
+    documents = document_columns(ruleset, lang)
+    if documents:
+        sheets.append((_DOCUMENT_LABELS["en" if lang == "en" else "vi"]["sheet"], documents))
+    for index, (title, heads) in enumerate(sheets):
+        sheet = book.active if index == 0 else book.create_sheet()
+        sheet.title = sheet_name(title, taken)
+        _headings(sheet, heads)
+    bold = Font(bold=True)
+    guide = book.create_sheet(sheet_name("Hướng dẫn" if lang != "en" else "Guide", taken))
+    guide.append(
+        ["Cột", "Tên / mã", "Kiểu", "Đơn vị tính", "Giá trị"]
+        if lang != "en"
+        else ["Column", "Name / code", "Type", "Measure", "Value"]
+    )
+    for cell in guide[1]:
+        cell.font = bold
+    for title, heads in sheets:
+        for index, column in enumerate(heads, start=1):
+            where = f"{column_letter(index)}: {column.header}"
+            guide.append(
+                [
+                    where if title == sheets[0][0] else f"{title}, {where}",
+                    column.key,
+                    column.kind,
+                    column.unit,
+                    column.help,
+                ]
+            )
+    for letter, width in zip("ABCDE", (60, 28, 10, 14, 48), strict=True):
+        guide.column_dimensions[letter].width = width
+    return save(book)
+
+
+def _headings(sheet: Any, columns: Sequence[TemplateColumn]) -> None:
+    """A sheet's heading row, with a data validation for each column's declared type."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDDDDD")
     last = 1000
@@ -586,30 +992,11 @@ def _template_xlsx(ruleset: Ruleset, columns: Sequence[TemplateColumn], lang: st
             if column.kind == "ratio":
                 for row in range(2, last + 1):
                     sheet.cell(row=row, column=index).number_format = "0.00%"
+            if column.kind == "date":
+                for row in range(2, last + 1):
+                    sheet.cell(row=row, column=index).number_format = "dd/mm/yyyy"
     sheet.row_dimensions[1].height = 60
     sheet.freeze_panes = "B2"
-    guide = book.create_sheet(sheet_name("Hướng dẫn" if lang != "en" else "Guide", taken))
-    heads = (
-        ("Cột", "Tên / mã", "Kiểu", "Đơn vị tính", "Giá trị")
-        if lang != "en"
-        else ("Column", "Name / code", "Type", "Measure", "Value")
-    )
-    guide.append(list(heads))
-    for cell in guide[1]:
-        cell.font = bold
-    for index, column in enumerate(columns, start=1):
-        guide.append(
-            [
-                f"{column_letter(index)}: {column.header}",
-                column.key,
-                column.kind,
-                column.unit,
-                column.help,
-            ]
-        )
-    for letter, width in zip("ABCDE", (60, 28, 10, 14, 48), strict=True):
-        guide.column_dimensions[letter].width = width
-    return save(book)
 
 
 def _validation(column: TemplateColumn, factory: Any) -> Any:

@@ -23,11 +23,12 @@ UNIT_KEYS = {
     "ruleset",
     "indicators",
     "points",
+    "reason",
     "remedies",
     "stages",
     "uncertainty",
 }
-STAGE_KEYS = {"indicators", "points"}
+STAGE_KEYS = {"indicators", "points", "reason"}
 STAGES = ("appraisal", "final")
 _DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 _ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
@@ -89,7 +90,15 @@ class _Reader:
                 cls=UnknownNameError,
             )
 
-    def points(self, raw: Any) -> dict[str, Appraisal]:
+    def reason(self, data: Any, key: str = "reason") -> str | None:
+        """The default reason of a stage's appraised points (``reason:`` beside ``points:``)."""
+        reason = data.get(key) if isinstance(data, Mapping) else None
+        if reason is not None and not (isinstance(reason, str) and reason.strip()):
+            raise self.error(data, key, "'reason' must be a text: why the points were lost")
+        return reason.strip() if reason else None
+
+    def points(self, raw: Any, default_reason: str | None = None) -> dict[str, Appraisal]:
+        """``points:`` entries; one without a reason of its own takes ``default_reason``."""
         if raw is None:
             return {}
         if not isinstance(raw, Mapping):
@@ -129,18 +138,23 @@ class _Reader:
             for key in ("reason", "by"):
                 if fields.get(key) is not None and not isinstance(fields[key], str):
                     raise self.error(fields, key, f"'{key}' must be a text", code=code)
-            if not node.floor <= points <= node.max:
+            if node.max is None:
+                if points < node.floor:
+                    raise self.error(fields, "points", f"{points} is below {node.floor}", code=code)
+            elif not node.floor <= points <= node.max:
                 raise self.error(
                     fields, "points", f"{points} is outside {node.floor}–{node.max}", code=code
                 )
             reason = fields.get("reason")
-            if points < node.max and not (isinstance(reason, str) and reason.strip()):
+            if not (isinstance(reason, str) and reason.strip()):
+                reason = default_reason
+            if node.max is not None and points < node.max and reason is None:
                 raise self.error(
                     fields,
                     "points",
                     f"{points} of {node.max} needs a 'reason'",
                     code=code,
-                    hint="say why the points were lost",
+                    hint="say why the points were lost, here or once for the stage ('reason:')",
                 )
             when = fields.get("date")
             if when is not None:
@@ -353,7 +367,7 @@ def unit_from_mapping(
         if data.get(key) is not None and not isinstance(data[key], Mapping):
             raise reader.error(data, key, f"'{key}' must be a mapping (key: value lines)")
     indicators = reader.indicators(data.get("indicators"), "indicators")
-    points = reader.points(data.get("points"))
+    points = reader.points(data.get("points"), reader.reason(data))
     raw_stages = data.get("stages")
     stages: list[Stage] = []
     lines = {"self": _lines(data.get("indicators"))}
@@ -386,7 +400,7 @@ def unit_from_mapping(
                 Stage(
                     name_,
                     {**previous.indicators, **reader.indicators(layer.get("indicators"), name_)},
-                    {**previous.points, **reader.points(layer.get("points"))},
+                    {**previous.points, **reader.points(layer.get("points"), reader.reason(layer))},
                 )
             )
     return UnitInputs(

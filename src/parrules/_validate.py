@@ -16,10 +16,20 @@ from typing import Any
 
 import attrs
 
-from ._model import Indicator, Node
+from ._model import Indicator, Node, Source
 from ._numbers import ONE, ZERO, parse_decimal
 from ._plugins import BUILTIN_PLUGINS, Registry, default_registry
-from ._ruleset import _Builder, _classification, _raw_chain, load_ruleset, resolve
+from ._ruleset import (
+    _assumptions,
+    _Builder,
+    _check_sum,
+    _citations,
+    _classification,
+    _raw_chain,
+    _sources,
+    load_ruleset,
+    resolve,
+)
 from ._yaml import Located, load_file
 from .errors import InputError, ParRulesError, RulesetError, RulesetNotFoundError
 
@@ -43,7 +53,9 @@ CHECKS = {
     "unreachable-max": "a node whose max no input can reach",
     "contradictory-params": "params that load but contradict each other",
     "legal-reference": "no legal reference for the ruleset or an assumption",
+    "citation": "a source declared wrongly, or a citation of a source not declared",
     "classification": "a classification band no total can reach",
+    "uncited": "a number a reader sees that cites no source and is not assumed (--strict)",
 }
 """Every kind of finding, by its code, with what it means."""
 
@@ -86,8 +98,9 @@ class _Recorder(dict[str, Indicator]):
 
 
 class _Validator:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, strict: bool = False) -> None:
         self.registry = registry
+        self.strict = strict
         self.findings: list[Finding] = []
         self.read: set[str] = set()
         self.broken: set[str] = set()
@@ -104,10 +117,11 @@ class _Validator:
         code: str | None = None,
         hint: str | None = None,
     ) -> None:
-        line = where.line_of(key) if isinstance(where, Located) and key else None
+        located = isinstance(where, Located) and key
+        line = where.line_of(key) if located else None
         if line is None:
             line = getattr(where, "line", None)
-        path = getattr(where, "path", None)
+        path = where.path_of(key) if located else getattr(where, "path", None)
         self.findings.append(Finding(severity, check, message, path, line, code, hint))
 
     def error(self, exc: InputError, check: str) -> None:
@@ -162,10 +176,12 @@ class _Validator:
         result: dict[str, Indicator] = {}
         for name, spec in raw.items():
             single = Located({name: spec})
-            single.path, single.line, single.lines = raw.path, raw.line, {name: raw.lines[name]}
+            single.path, single.line = raw.path_of(name), raw.line
+            single.lines = {name: raw.lines[name]}
             probe = Located(data)
             probe.path, probe.line, probe.lines = data.path, data.line, data.lines
             probe["indicators"] = single
+            probe.pop("sources", None)  # checked on their own
             try:
                 result.update(_Builder(probe, self.registry, 2).indicators)
             except RulesetError as exc:
@@ -184,27 +200,39 @@ class _Validator:
                 hint="add the decision that issues the criteria, e.g. Quyết định số …/QĐ-UBND",
             )
         indicators = self.indicators(data)
+        sources = self.sources(data)
         probe = Located(data)
         probe.path, probe.line, probe.lines = data.path, data.line, data.lines
         probe["indicators"] = Located()
+        probe.pop("sources", None)
         builder = _Builder(probe, self.registry, 2)
-        builder.indicators = indicators
+        builder.indicators, builder.sources = indicators, sources
         nodes = data.get("nodes")
-        maximum = self.decimal(data, "max", None)
+        known, maximum = self.maximum(builder, data, "")
         if not isinstance(nodes, list) or not nodes:
             self.add(ERROR, "node", "the ruleset must list its nodes", data, "nodes")
         else:
-            total = self.nodes(builder, nodes, None)
-            if maximum is not None and total is not None and total != maximum:
+            self.sum(data, None, known, maximum, self.nodes(builder, nodes, None))
+        try:
+            _citations(data, sources)
+        except RulesetError as exc:
+            self.error(exc, "citation")
+        self.classification(data, maximum, sources)
+        self.assumptions(data, sources)
+        if self.strict and maximum is not None and "assumed" not in data:
+            try:
+                cited = bool(_citations(data, sources))
+            except RulesetError:
+                cited = True  # reported above
+            if not cited:
                 self.add(
-                    ERROR,
-                    "sum",
-                    f"the fields' maxima add up to {total}, not {maximum}",
+                    WARNING,
+                    "uncited",
+                    "the ruleset's 'max' cites no source and is not assumed",
                     data,
                     "max",
+                    hint="add a top-level 'cite:', or 'assumed: <why>'",
                 )
-        self.classification(data, maximum)
-        self.assumptions(data)
         for name, indicator in indicators.items():
             if name not in self.read and not indicator.report_only:
                 spec = data["indicators"][name]
@@ -216,26 +244,57 @@ class _Validator:
                     hint="remove it, read it in a node's params, or mark it 'report_only: true'",
                 )
 
-    def decimal(self, raw: Located, key: str, code: str | None) -> Decimal | None:
+    def sources(self, data: Located) -> dict[str, Source]:
+        """The declared sources, each checked on its own so that one mistake hides no other."""
+        raw = data.get("sources")
+        if not isinstance(raw, Located):
+            try:
+                return _sources(data)
+            except RulesetError as exc:
+                self.error(exc, "citation")
+                return {}
+        result: dict[str, Source] = {}
+        for source_id in raw:
+            one = Located({source_id: raw[source_id]})
+            one.path, one.line = raw.path_of(source_id), raw.line
+            one.lines = {source_id: raw.lines[source_id]}
+            try:
+                result.update(_sources(Located(sources=one)))
+            except RulesetError as exc:
+                self.error(exc, "citation")
+                result[source_id] = Source(source_id, "report", source_id)  # cited: no finding
+        return result
+
+    def maximum(self, builder: _Builder, raw: Located, code: str) -> tuple[bool, Decimal | None]:
+        """Whether the max could be read, and the max (None when unpublished)."""
         try:
-            return parse_decimal(raw.get(key))
-        except ValueError as exc:
-            self.add(ERROR, "node", f"'{key}': {exc}", raw, key, code=code)
-            return None
+            return True, builder.maximum(raw, code)
+        except RulesetError as exc:
+            self.error(exc, "node")
+            return False, None
 
-    def nodes(self, builder: _Builder, raw_nodes: list[Any], parent: str | None) -> Decimal | None:
-        """Check each node on its own; return the sum of their (non-bonus) maxima if known."""
-        total: Decimal | None = ZERO
-        for raw in raw_nodes:
-            maximum = self.node(builder, raw, parent)
-            bonus = isinstance(raw, Mapping) and raw.get("bonus") is True
-            if maximum is None or total is None:
-                total = None
-            elif not bonus:
-                total += maximum
-        return total
+    def sum(
+        self,
+        raw: Located,
+        code: str | None,
+        known: bool,
+        maximum: Decimal | None,
+        children: list[Node] | None,
+    ) -> None:
+        if known and children is not None:
+            try:
+                _check_sum(raw, code, maximum, children)
+            except RulesetError as exc:
+                self.error(exc, "sum")
 
-    def node(self, builder: _Builder, raw: Any, parent: str | None) -> Decimal | None:
+    def nodes(
+        self, builder: _Builder, raw_nodes: list[Any], parent: str | None
+    ) -> list[Node] | None:
+        """Check each node on its own; return them (without their children) if all are read."""
+        built = [self.node(builder, raw, parent) for raw in raw_nodes]
+        return None if None in built else [n for n in built if n is not None]
+
+    def node(self, builder: _Builder, raw: Any, parent: str | None) -> Node | None:
         if not isinstance(raw, Located):
             self.add(ERROR, "node", "each node must be a mapping with code, title and max", None)
             return None
@@ -261,24 +320,17 @@ class _Validator:
             if has_children and isinstance(code, str | int) and isinstance(raw["children"], list):
                 self.nodes(builder, raw["children"], str(code))
             return None
+        if self.strict:
+            self.uncited(built, raw)
         if not has_children:
             self.leaf(built)
-            return built.max
+            return built
         children = raw["children"]
         if not isinstance(children, list) or not children:
             self.add(ERROR, "node", "'children' must list the sub-criteria", raw, "children")
-            return built.max
-        total = self.nodes(builder, children, built.code)
-        if total is not None and total != built.max:
-            self.add(
-                ERROR,
-                "sum",
-                f"the children's maxima add up to {total}, not {built.max}",
-                raw,
-                "max",
-                code=built.code,
-            )
-        return built.max
+            return built
+        self.sum(raw, built.code, True, built.max, self.nodes(builder, children, built.code))
+        return built
 
     def build(self, builder: _Builder, raw: Located, parent: str | None) -> Node | None:
         """The loader's own checks of one node (binding its rule), as findings."""
@@ -311,11 +363,32 @@ class _Validator:
             return "duplicate-code" if exc.message.startswith("duplicate") else "code-hierarchy"
         if field == "rule":
             return "unknown-rule"
+        if field in ("cite", "source", "at"):
+            return "citation"
         if field.startswith("params"):
             if recorder.missing:
                 return "undeclared-indicator"
             return "bands" if field == "params.bands" else "params"
         return "node"
+
+    def uncited(self, node: Node, raw: Located) -> None:
+        """Each number of the node a reader sees that neither its ``cite`` nor an ``assumed``
+        item covers."""
+        params = raw.get("params")
+        items: list[tuple[str, Any, str]] = [("max", raw, "max")] if node.max is not None else []
+        items += [(f"params.{key}", params, key) for key in node.numbers]
+        for item, where, key in items:
+            if node.cite or node.assumption(item) is not None:
+                continue
+            self.add(
+                WARNING,
+                "uncited",
+                f"'{item}' cites no source and is not assumed",
+                where,
+                key,
+                code=node.code,
+                hint=f"give the node a 'cite:', or 'assumed: {{{item}: <why>}}'",
+            )
 
     def leaf(self, node: Node) -> None:
         if node.rule is None or node.plugin not in BUILTIN_PLUGINS:
@@ -328,13 +401,28 @@ class _Validator:
                 Finding(severity, check, message, node.path, line, node.code, None)
             )
 
-    def classification(self, data: Located, maximum: Decimal | None) -> None:
+    def classification(
+        self, data: Located, maximum: Decimal | None, sources: Mapping[str, Source]
+    ) -> None:
         try:
-            bands = _classification(data)
+            bands = _classification(data, sources)
         except RulesetError as exc:
-            self.error(exc, "classification")
+            self.error(exc, self.classify_other(exc, "classification"))
             return
         for band in bands:
+            if self.strict and not band.cite and band.assumed is None:
+                message = f"the 'min' of the band '{band.label}' cites no source and is not assumed"
+                self.findings.append(
+                    Finding(
+                        WARNING,
+                        "uncited",
+                        message,
+                        data.path_of("classification"),
+                        band.line,
+                        None,
+                        "give the band a 'cite:', or 'assumed: <why>'",
+                    )
+                )
             if maximum is not None and band.min > maximum:
                 self.add(
                     WARNING,
@@ -344,27 +432,28 @@ class _Validator:
                     "classification",
                 )
 
-    def assumptions(self, data: Located) -> None:
+    @staticmethod
+    def classify_other(exc: RulesetError, check: str) -> str:
+        return "citation" if exc.field in ("cite", "source", "at") else check
+
+    def assumptions(self, data: Located, sources: Mapping[str, Source]) -> None:
         raw = data.get("assumptions") or []
-        for entry in raw if isinstance(raw, list) else []:
-            if not isinstance(entry, Located):
-                if isinstance(entry, str):
-                    self.add(
-                        WARNING,
-                        "legal-reference",
-                        "an assumption without a 'reference' to the section of its source",
-                        data,
-                        "assumptions",
-                    )
+        for entry in raw if isinstance(raw, list) else [raw]:
+            single = Located(data)
+            single.path, single.line, single.lines = data.path, data.line, data.lines
+            single["assumptions"] = [entry]
+            try:
+                found = _assumptions(single, sources)
+            except RulesetError as exc:
+                self.error(exc, self.classify_other(exc, "load"))
                 continue
-            if not entry.get("reference"):
+            if not found[0].cite:
                 self.add(
                     WARNING,
                     "legal-reference",
-                    "an assumption without a 'reference' to the section of its source",
-                    entry,
-                    None,
-                    code=str(entry["code"]) if entry.get("code") is not None else None,
+                    "an assumption that cites no source ('cite:')",
+                    entry if isinstance(entry, Located) else data,
+                    None if isinstance(entry, Located) else "assumptions",
                 )
 
 
@@ -388,7 +477,7 @@ def _numbers(params: Mapping[str, Any], key: str, percent: bool = False) -> dict
 
 def _analyse(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
     """Warnings about one bound built-in rule: (severity, check, message, param key)."""
-    p, rule, maximum = node.params, node.rule, node.max
+    p, rule, maximum = node.params, node.rule, node.full
     if (
         rule in ("ratio", "bands")
         and p.get("numerator")
@@ -435,7 +524,7 @@ def _analyse(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
 
 
 def _analyse_bands(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
-    p, maximum = node.params, node.max
+    p, maximum = node.params, node.full
     points: list[Decimal] = []
     lowest: tuple[Decimal, Decimal] | None = None  # (where the band starts, its points)
     for band in p["bands"]:
@@ -470,17 +559,22 @@ def _analyse_bands(node: Node) -> Iterator[tuple[str, str, str, str | None]]:
         yield WARNING, "contradictory-params", message, "zero_denominator"
 
 
-def validate(ref: str | Path, *, registry: Registry | None = None) -> tuple[Finding, ...]:
+def validate(
+    ref: str | Path, *, registry: Registry | None = None, strict: bool = False
+) -> tuple[Finding, ...]:
     """Every finding for the ruleset given by id or path, errors and warnings, in file order.
 
-    An empty result means the ruleset loads and no check has anything to say.
+    ``strict`` adds a warning (check ``uncited``) for every number a reader sees — the ruleset's
+    max, each node's max, each band's min, each number a rule's params hold — that cites no
+    source and is not declared an assumption. An empty result means the ruleset loads and no
+    check has anything to say.
     """
     registry = registry or default_registry()
     try:
         path = resolve(ref, registry)
     except RulesetNotFoundError as exc:
         return (attrs.evolve(_from_error(exc, "load"), path=str(ref)),)
-    checker = _Validator(registry)
+    checker = _Validator(registry, strict)
     data = checker.chain(path)
     if data is not None:
         checker.ruleset(data)

@@ -81,9 +81,16 @@ class Located(dict[str, Any]):
     path: str | None = None
     line: int | None = None
     lines: dict[str, int]
+    paths: dict[str, str | None]
 
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key, self.line)
+
+    def path_of(self, key: str) -> str | None:
+        """The file ``key`` was written in: a ruleset that extends another mixes the keys of
+        both files (``paths``, set by the merge), every other mapping is one file's."""
+        paths: dict[str, str | None] = self.__dict__.get("paths", {})
+        return paths.get(key, self.path)
 
 
 try:

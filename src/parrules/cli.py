@@ -5,10 +5,13 @@ done."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
 import textwrap
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -21,7 +24,7 @@ from tabulate import tabulate
 from . import __version__, report
 from ._batch import UnitResult, _load, _score_one, score_batch, unit_key
 from ._engine import score
-from ._model import Explanation, Ruleset, ScoreCard, UnitInputs
+from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
 from ._ruleset import known_ids, load_ruleset
@@ -33,9 +36,19 @@ from .analysis.plan import METHOD, Plan, plan
 from .errors import DuplicateUnitError, ParRulesError, one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 LABELS = report.LABELS
 
-CARD_TABLES = ("card", "register", "details", "departments", "stages", "goals", "trend")
+CARD_TABLES = (
+    "card",
+    "register",
+    "details",
+    "assumptions",
+    "departments",
+    "stages",
+    "goals",
+    "trend",
+)
 CARD_FORMATS = (*report.FORMATS, "jsonl")
 COMPARE_TABLES = ("points", "percent", "trend")
 _SUFFIX_FORMATS = {
@@ -92,20 +105,19 @@ Build = Callable[[ScoreCard], Any]
 
 
 def _load_cards(
-    paths: Sequence[str], registry: Registry, build: Build | None = None
+    paths: Sequence[str], registry: Registry, build: Build | None = None, strict: bool = False
 ) -> tuple[list[tuple[ScoreCard, Any]], bool]:
     """Score every unit file and every row of every sheet, each with what ``build`` makes of its
     card, built in the same guard: a unit that fails, also while being built (a missing stage, an
-    explanation a plugin cannot write), is reported on one line and left out."""
+    explanation a plugin cannot write), is reported on one line and left out. A unit given in
+    several files or rows is reported in each, and none of them is kept."""
     failed = False
     sheets: dict[str, tuple[SheetRow, ...]] = {}
     for path in paths:
         if is_sheet(path) and path not in sheets:
-            try:
-                sheets[path] = read_sheet(path, registry=registry)
-            except ParRulesError as exc:
-                _error(exc)
-                failed, sheets[path] = True, ()
+            rows = _read_sheet(path, registry, strict)
+            failed = failed or rows is None
+            sheets[path] = rows or ()
             for row in sheets[path]:
                 for error in row.errors:
                     _error(error)
@@ -134,13 +146,47 @@ def _load_cards(
     finally:
         progress.close()
     cards = []
-    for result in results:
+    for result in _refuse_repeated(results):
         if result.card is None:
             _error(result.message)
             failed = True
         else:
             cards.append((result.card, built[id(result.card)]))
     return cards, failed
+
+
+def _read_sheet(path: str, registry: Registry, strict: bool) -> tuple[SheetRow, ...] | None:
+    """A sheet's rows, its warnings printed; None (the error printed) when it cannot be read."""
+    try:
+        sheet = read_sheet(path, registry=registry, strict=strict)
+    except ParRulesError as exc:
+        _error(exc)
+        return None
+    for warning in sheet.warnings:
+        _error(f"warning: {warning}")
+    return sheet.rows
+
+
+def _refuse_repeated(results: list[UnitResult]) -> list[UnitResult]:
+    """Results where a unit scored from several inputs (a sheet and a unit file, two sheets)
+    is an error in each of them: which one is right cannot be told."""
+    where: dict[tuple[str, int, str], list[int]] = {}
+    for index, result in enumerate(results):
+        if result.card is not None:
+            where.setdefault(unit_key(result.card.unit), []).append(index)
+    results = list(results)
+    for indexes in (i for i in where.values() if len(i) > 1):
+        for index in indexes:
+            path, unit = results[index].path, results[index].card.unit  # type: ignore[union-attr]
+            others = ", ".join(results[i].path for i in indexes if i != index)
+            error = DuplicateUnitError(
+                f"the unit '{unit.unit}' ({unit.year}) is also in {others}; none of them is scored",
+                path=path,
+                field="unit",
+                hint="give each unit once",
+            )
+            results[index] = UnitResult(path, error=error)
+    return results
 
 
 def _score_row(
@@ -212,7 +258,10 @@ def _tables_arg(value: str | None, allowed: Sequence[str], default: Sequence[str
     return names
 
 
-def _card_tables(card: ScoreCard, names: Sequence[str], stage: str | None, lang: str) -> list[Any]:
+def _card_tables(
+    card: ScoreCard, names: Sequence[str], stage: str | None, lang: str, asked: bool
+) -> list[Any]:
+    """The tables named; the assumptions, by default, only when a lost point rests on one."""
     tables: list[Any] = []
     for name in names:
         if name == "card":
@@ -221,6 +270,10 @@ def _card_tables(card: ScoreCard, names: Sequence[str], stage: str | None, lang:
             tables.append(report.register_table(card, stage, lang))
         elif name == "details":
             tables.append(report.details_table(card, stage, lang))
+        elif name == "assumptions":
+            table = report.assumptions_table(card, stage, lang)
+            if table.rows or asked:
+                tables.append(table)
         elif name == "departments":
             tables += report.department_tables(card, by_department(card, stage=stage), lang)
         elif name == "stages":
@@ -234,7 +287,11 @@ def _card_tables(card: ScoreCard, names: Sequence[str], stage: str | None, lang:
 
 
 def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> int:
-    default = ("card", "register", "details") if explain else ("card", "register")
+    default = (
+        ("card", "register", "details", "assumptions")
+        if explain
+        else ("card", "register", "assumptions")
+    )
     names = _tables_arg(args.tables, CARD_TABLES, default)
     kind = _format(args, CARD_FORMATS)
     if kind == "jsonl":
@@ -246,9 +303,9 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
             return _card_dict(card, args)
         if args.stage:
             card.stage(args.stage)
-        return _card_tables(card, names, args.stage, args.lang)
+        return _card_tables(card, names, args.stage, args.lang, bool(args.tables))
 
-    cards, failed = _load_cards(args.units, registry, build)
+    cards, failed = _load_cards(args.units, registry, build, args.strict)
     if not cards:
         return EXIT_FAILED
     if as_cards:  # a unit file gives its card; several units, a list of cards
@@ -294,30 +351,36 @@ def _score_lines(args: argparse.Namespace, registry: Registry) -> int:
     def line(card: ScoreCard) -> str:
         return json.dumps(_card_dict(card, args), ensure_ascii=False, separators=(",", ":"))
 
-    def write_all(write: Callable[[str], Any]) -> bool:
-        failed = False
-        for result in _each_unit(args.units, registry, line):
+    def write_all(write: Callable[[str], Any]) -> tuple[bool, int]:
+        failed, written = False, 0
+        for result in _each_unit(args.units, registry, line, args.strict):
             if result.output is None:
                 _error(result.message)
                 failed = True
             else:
                 write(result.output + "\n")
-        return failed
+                written += 1
+        return failed, written
 
     if args.output:
         try:
             with report.open_atomic(args.output) as stream:
-                failed = write_all(lambda text: stream.write(text.encode("utf-8")))
+                failed, written = write_all(lambda text: stream.write(text.encode("utf-8")))
+                if not written:  # nothing scored: keep the file as it was, as other formats do
+                    raise Failed
         except OSError as exc:
             _error(f"cannot write {args.output}: {exc.strerror or exc}")
             raise Failed from None
     else:
-        failed = write_all(sys.stdout.write)
-    return EXIT_FAILED if failed else EXIT_OK
+        failed, written = write_all(sys.stdout.write)
+    return EXIT_FAILED if failed or not written else EXIT_OK
 
 
 def _each_unit(
-    paths: Sequence[str], registry: Registry, render: Callable[[ScoreCard], str]
+    paths: Sequence[str],
+    registry: Registry,
+    render: Callable[[ScoreCard], str],
+    strict: bool = False,
 ) -> Iterator[UnitResult]:
     """Every unit file and every row of every sheet, scored and rendered one at a time, in the
     order given. A unit already met in an earlier file or row (see ``unit_key``) is an error
@@ -327,11 +390,13 @@ def _each_unit(
     for path in paths:
         if is_sheet(path):
             try:
-                rows = read_sheet(path, registry=registry)
+                sheet = read_sheet(path, registry=registry, strict=strict)
             except ParRulesError as exc:
                 yield UnitResult(path, error=exc)
                 continue
-            for row in rows:
+            for warning in sheet.warnings:
+                _error(f"warning: {warning}")
+            for row in sheet.rows:
                 yield from (UnitResult(path, error=error) for error in row.errors)
                 if row.unit is not None:
                     where = row.unit.path or row.unit.unit
@@ -370,7 +435,7 @@ def _stage_check(args: argparse.Namespace) -> Build:
 
 
 def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
-    scored, failed = _load_cards(args.units, registry, _stage_check(args))
+    scored, failed = _load_cards(args.units, registry, _stage_check(args), args.strict)
     cards = [card for card, _ in scored]
     if not cards:
         return EXIT_FAILED
@@ -386,7 +451,9 @@ def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
 
 def _cmd_compare(args: argparse.Namespace, registry: Registry) -> int:
     names = _tables_arg(args.tables, COMPARE_TABLES, ("points", "percent"))
-    scored, failed = _load_cards([args.before, args.after], registry, _stage_check(args))
+    scored, failed = _load_cards(
+        [args.before, args.after], registry, _stage_check(args), args.strict
+    )
     if failed:
         return EXIT_FAILED
     if len(scored) != 2:
@@ -490,13 +557,15 @@ def _cmd_rulesets(args: argparse.Namespace, registry: Registry) -> int:
 def _cmd_validate(args: argparse.Namespace, registry: Registry) -> int:
     from ._validate import ERROR, validate
 
-    errors = warnings = 0
+    errors = warnings = uncited = 0
     for ref in args.rulesets:
-        for finding in validate(ref, registry=registry):
+        for finding in validate(ref, registry=registry, strict=args.strict):
             print(finding)
             errors += finding.severity == ERROR
             warnings += finding.severity != ERROR
-    print(f"{len(args.rulesets)} ruleset(s): {errors} error(s), {warnings} warning(s)")
+            uncited += finding.check == "uncited"
+    summary = f"{len(args.rulesets)} ruleset(s): {errors} error(s), {warnings} warning(s)"
+    print(summary + (f" ({uncited} uncited)" if args.strict else ""))
     return EXIT_FAILED if errors or (args.strict and warnings) else EXIT_OK
 
 
@@ -519,6 +588,8 @@ PLAN_LABELS = {
         "as_is": "Không có bước nào: vẫn {total} điểm",
         "reached": "đạt mục tiêu",
         "missed": "chưa đạt mục tiêu: các bước tính được không đủ",
+        "assumed": "Giả định",
+        "assumptions": "Các giả định mà các bước và điểm bị trừ dựa vào (không có trong nguồn)",
     },
     "en": {
         "steps": "Steps to recover points (every figure verified by re-scoring)",
@@ -538,6 +609,8 @@ PLAN_LABELS = {
         "as_is": "With no step: still {total} points",
         "reached": "target reached",
         "missed": "target not reached: the computable steps are not enough",
+        "assumed": "Assumption",
+        "assumptions": "Assumptions the steps and lost points rest on (not in the source)",
     },
 }
 
@@ -554,20 +627,28 @@ def _formula(explanation: Explanation) -> str:
 def _plan_text(result: Plan, lang: str) -> str:
     t, p = LABELS[lang], PLAN_LABELS[lang]
     card = result.card
-    band = card.classification
+    band, maximum = card.classification, card.ruleset.max
     lines = [
         f"{card.unit.unit} — {card.ruleset.title}: "
-        f"{fmt(card.total, lang, card.ruleset.display_precision)}/"
-        f"{fmt(card.ruleset.max, lang)}" + (f" ({band.get(lang)})" if band else ""),
+        f"{fmt(card.total, lang, card.ruleset.display_precision)}"
+        + (f"/{fmt(maximum, lang)}" if maximum is not None else "")
+        + (f" ({band.get(lang)})" if band else ""),
         "",
         p["steps"],
     ]
-    keys = ("code", "indicator", "now", "needed", "change", "points", "owner")
+    notes = result.notes(lang)
+    keys: tuple[str, ...] = ("code", "indicator", "now", "needed", "change", "points", "owner")
+    keys += ("assumed",) if notes else ()
     rows = [[row[k] for k in keys] for row in result.rows(lang)]
-    rows.append(["", p["recoverable"], "", "", "", fmt(result.recoverable, lang), ""])
+    rows.append(["", p["recoverable"], "", "", "", fmt(result.recoverable, lang), "", ""])
     headers = [t["code"], p["indicator"], p["now"], p["needed"], p["change"], p["points"]]
+    headers += [t["owner"], p["assumed"]]
     lines.append(
-        tabulate(_wrapped(rows, 36), [*headers, t["owner"]], disable_numparse=True)
+        tabulate(
+            _wrapped([r[: len(keys)] for r in rows], 36),
+            headers[: len(keys)],
+            disable_numparse=True,
+        )
         if result.steps
         else p["none"]
     )
@@ -579,10 +660,16 @@ def _plan_text(result: Plan, lang: str) -> str:
         lines += ["", p["check"], tabulate(_wrapped(checks, 50), disable_numparse=True)]
     if result.unplanned:
         rows = [
-            [u.result.code, u.result.node.get_title(lang), fmt(u.result.lost, lang), u.reason(lang)]
+            [
+                u.result.code,
+                u.result.node.get_title(lang),
+                fmt(u.result.lost, lang),
+                u.reason(lang),
+                assumption_marks(notes, u.result.code, lang) or "",
+            ][: 5 if notes else 4]
             for u in result.unplanned
         ]
-        headers = [t["code"], t["title"], t["lost"], t["reason"]]
+        headers = [t["code"], t["title"], t["lost"], t["reason"], p["assumed"]][: 5 if notes else 4]
         lines += [
             "",
             p["unplanned"],
@@ -602,6 +689,9 @@ def _plan_text(result: Plan, lang: str) -> str:
             after += f" ({target.classification_after.get(lang)})"
         verdict = p["reached"] if target.reached else p["missed"]
         lines += ["", f"{head}: {gap}.", f"{after}: {verdict}.", METHOD.get(lang)]
+    if notes:
+        rows = [[f"({n.number})", n.code, assumed_items(n.items, lang), n.text] for n in notes]
+        lines += ["", p["assumptions"], tabulate(_wrapped(rows, 60), disable_numparse=True)]
     return "\n".join(lines)
 
 
@@ -664,6 +754,13 @@ def make_parser() -> argparse.ArgumentParser:
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--lang", choices=("vi", "en"), default="vi", help="labels and numbers")
     output.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
+    sheets = argparse.ArgumentParser(add_help=False)
+    sheets.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a sheet with columns that are neither an indicator nor a node (default: "
+        "warn and leave them)",
+    )
     format_help = "output format (default: from --output's suffix, else text)"
     units_help = "unit file (YAML), or a sheet (CSV/XLSX) with one unit per row"
     stage_help = "self, appraisal or final (default: each unit's last)"
@@ -672,7 +769,7 @@ def make_parser() -> argparse.ArgumentParser:
         ("score", "score units: score card and lost points"),
         ("explain", "score units and explain every lost point: inputs and formula as applied"),
     ):
-        cmd = sub.add_parser(name, help=text, description=text, parents=[common, output])
+        cmd = sub.add_parser(name, help=text, description=text, parents=[common, output, sheets])
         cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
         cmd.add_argument(
             "--format",
@@ -687,7 +784,7 @@ def make_parser() -> argparse.ArgumentParser:
             "--chart", metavar="FILE", help="bar chart of field percentages (.png/.svg)"
         )
     text = "rank units of one ruleset: ranks, classes, field points, averages"
-    cmd = sub.add_parser("rank", help=text, description=text, parents=[common, output])
+    cmd = sub.add_parser("rank", help=text, description=text, parents=[common, output, sheets])
     cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
     cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
     cmd.add_argument("--stage", help=stage_help)
@@ -695,7 +792,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--method", choices=("competition", "dense"), help="ties (default: the ruleset's)"
     )
     text = "compare two units or years, field by field, even across rulesets"
-    cmd = sub.add_parser("compare", help=text, description=text, parents=[common, output])
+    cmd = sub.add_parser("compare", help=text, description=text, parents=[common, output, sheets])
     cmd.add_argument("before", metavar="UNIT_A", help="unit file (the earlier year)")
     cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
     cmd.add_argument("after", metavar="UNIT_B", help="unit file (the later year)")
@@ -773,7 +870,12 @@ def make_parser() -> argparse.ArgumentParser:
     text = "check rulesets statically and list every finding with file:line"
     cmd = sub.add_parser("validate", help=text, description=text, parents=[common])
     cmd.add_argument("rulesets", nargs="+", metavar="RULESET", help="ruleset id or file")
-    cmd.add_argument("--strict", action="store_true", help="fail on warnings too")
+    cmd.add_argument(
+        "--strict",
+        action="store_true",
+        help="also list every number a reader sees that cites no source and is not assumed; "
+        "fail on warnings too",
+    )
     return parser
 
 
@@ -792,10 +894,43 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
 }
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the command is, so that what it was writing is cleaned up as on
+    Ctrl-C."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """SIGTERM raises ``Terminated`` inside the block (unless the process was told to ignore it,
+    or this is not the main thread, where no handler can be set)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args, default_registry())
+        with _terminate_as_exception():
+            for option in ("output", "chart"):  # refused before any work is done
+                if getattr(args, option, None):
+                    report.check_output(getattr(args, option))
+            return _COMMANDS[args.command](args, default_registry())
+    except (KeyboardInterrupt, Terminated) as exc:
+        _error("interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated")
+        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
     except Failed:
         return EXIT_FAILED
     except ParRulesError as exc:

@@ -12,6 +12,7 @@ Every error a user can cause or meet is a ``ParRulesError``; the built-in mix-in
     │   └── UnitError                                 an invalid unit file or value
     │       ├── UnknownNameError(UnitError, LookupError)   an undeclared indicator or code
     │       └── DuplicateUnitError                    one unit in several files of a batch
+    ├── OutputError(ParRulesError)                    .path: not a file a report may replace
     ├── PluginError(ParRulesError)                    .plugin
     │   └── DuplicateRuleError(PluginError)           .rule .plugins
     └── ScoringError(ParRulesError)                   .code .unit .not_scored
@@ -92,6 +93,16 @@ class UnknownNameError(UnitError, LookupError):
 class DuplicateUnitError(UnitError):
     """The same unit (same name once normalised, year and ruleset) in several files of a batch:
     none of them is scored, since which one is right cannot be told."""
+
+
+class OutputError(ParRulesError):
+    """An output path that is neither a regular file nor a new path (a symbolic link, a
+    directory, a named pipe, a device): writing the report there would replace it."""
+
+    def __init__(self, message: str, *, path: str, hint: str | None = None) -> None:
+        self.path = path
+        self.hint = hint
+        super().__init__(f"{message} ({hint})" if hint else message)
 
 
 class PluginError(ParRulesError):

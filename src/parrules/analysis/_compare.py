@@ -7,7 +7,7 @@ from decimal import Decimal
 import attrs
 
 from .._model import Node, NodeResult, ScoreCard, StageResult
-from .._numbers import percent, quantize
+from .._numbers import quantize
 
 
 @attrs.frozen
@@ -61,9 +61,8 @@ class Comparison:
     def percent(self, result: NodeResult | StageResult | None) -> Decimal | None:
         if result is None:
             return None
-        if isinstance(result, StageResult):
-            return quantize(result.percent, self.places)
-        return quantize(percent(result.points, result.max), self.places)
+        share = result.percent  # None where no maximum is published: nothing to compare
+        return None if share is None else quantize(share, self.places)
 
     def change(self, row: NodeComparison | None = None) -> Decimal | None:
         """Change in percentage points of a row, or of the total when no row is given."""

@@ -68,7 +68,7 @@ class RankEntry:
         return self.result.total
 
     @property
-    def percent(self) -> Decimal:
+    def percent(self) -> Decimal | None:
         return self.result.percent
 
     @property
@@ -81,15 +81,16 @@ class RankEntry:
 
 @attrs.frozen
 class FieldAverage:
-    """The average points of one field (or of the total) and their percentage of its max."""
+    """The average points of one field (or of the total) and their percentage of its max (None
+    when no maximum is published)."""
 
     code: str
     points: Decimal
-    max: Decimal
+    max: Decimal | None
 
     @property
-    def percent(self) -> Decimal:
-        return percent(self.points, self.max)
+    def percent(self) -> Decimal | None:
+        return None if self.max is None else percent(self.points, self.max)
 
 
 @attrs.frozen

@@ -109,8 +109,8 @@ class RulesetDiff:
     def to_dict(self, lang: str = "vi") -> dict[str, Any]:
         return {
             "schema": SCHEMA,
-            "a": {"id": self.a.id, "year": self.a.year, "path": self.a.path},
-            "b": {"id": self.b.id, "year": self.b.year, "path": self.b.path},
+            "a": {"id": self.a.id, "year": self.a.year},
+            "b": {"id": self.b.id, "year": self.b.year},
             "differences": [
                 {
                     "kind": d.kind,

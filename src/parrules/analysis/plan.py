@@ -36,7 +36,19 @@ import attrs
 
 from .._engine import _score_leaf, score
 from .._json import jsonable
-from .._model import Band, Indicator, Node, NodeResult, ScoreCard, Stage, Text, format_value
+from .._model import (
+    AssumptionNote,
+    Band,
+    Indicator,
+    Node,
+    NodeResult,
+    ScoreCard,
+    Stage,
+    Text,
+    assumption_marks,
+    assumption_notes,
+    format_value,
+)
 from .._numbers import ONE, ZERO, fmt, fmt_percent
 from ..errors import InputError, ScoringError, UnknownNameError, close_match
 
@@ -199,9 +211,16 @@ class Plan:
     """The gain, re-scored, of the best step of every leaf applied together."""
     target: Target | None = None
 
+    def notes(self, lang: str = "vi") -> tuple[AssumptionNote, ...]:
+        """The assumptions the steps and the points not computable rest on, numbered."""
+        nodes = [s.node for s in self.steps] + [u.result.node for u in self.unplanned]
+        return assumption_notes(nodes, lang)
+
     def rows(self, lang: str = "vi") -> list[dict[str, str]]:
-        """One row of display texts per step (a step changing several indicators joins them)."""
+        """One row of display texts per step (a step changing several indicators joins them);
+        ``assumed`` marks a step resting on an assumption (numbered as in ``notes``)."""
         rows = []
+        notes = self.notes(lang)
         for step in self.steps:
             label = "; ".join(c.indicator.label for c in step.changes)
             if step.option == NEXT:
@@ -215,6 +234,7 @@ class Plan:
                     "change": "; ".join(c.describe(lang) for c in step.changes),
                     "points": fmt(step.points, lang),
                     "owner": step.node.owner or "",
+                    "assumed": assumption_marks(notes, step.code, lang) or "",
                 }
             )
         return rows
@@ -238,6 +258,8 @@ class Plan:
                     "lost": jsonable(u.result.lost),
                     "why": u.reason(lang),
                     "owner": u.result.node.owner,
+                    "source": u.result.node.source,
+                    "assumed": dict(u.result.node.assumptions(lang)),
                 }
                 for u in self.unplanned
             ],
@@ -251,6 +273,8 @@ def _step_dict(step: Step, lang: str) -> dict[str, Any]:
         "title": step.node.get_title(lang),
         "option": step.option,
         "owner": step.node.owner,
+        "source": step.node.source,
+        "assumed": dict(step.node.assumptions(lang)),
         "points": jsonable(step.points),
         "total_after": jsonable(step.total_after),
         "changes": [
@@ -401,7 +425,7 @@ class _Numeric(_Lever):
                 self.edge = _last(lo, k, lambda j: self.points(j) is not None)
                 break
             self.edge = k
-            if p >= probe.node.max:
+            if p >= probe.node.full:
                 break
             lo, k = k, k * 2
         self.extreme = {name: self.at(self.edge)}

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ..errors import ParRulesError
 from ._builders import (
+    assumptions_table,
     card_table,
     comparison_tables,
     department_tables,
@@ -27,7 +28,7 @@ from ._builders import (
 from ._chart import CHART_FORMATS, field_chart
 from ._json import RANKING_SCHEMA, ranking_to_dict
 from ._labels import LABELS, labels
-from ._output import open_atomic, write_atomic
+from ._output import check_output, open_atomic, write_atomic
 from ._render import TABLES_SCHEMA, TEXT_RENDERERS, tables_to_dict
 from ._table import Cell, Column, Num, Row, Table, show
 from ._uncertainty import (
@@ -68,7 +69,9 @@ __all__ = [
     "Num",
     "Row",
     "Table",
+    "assumptions_table",
     "card_table",
+    "check_output",
     "comparison_tables",
     "department_tables",
     "details_table",

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .._model import Indicator, NodeResult, Ruleset, ScoreCard, format_value
+from .._model import (
+    AssumptionNote,
+    Indicator,
+    NodeResult,
+    Ruleset,
+    ScoreCard,
+    assumed_items,
+    assumption_marks,
+    assumption_notes,
+    format_value,
+)
 from .._numbers import HUNDRED, ZERO, fmt, fmt_percent, percent
 from ..analysis import (
     Comparison,
@@ -89,16 +97,33 @@ def card_table(card: ScoreCard, lang: str = "vi") -> Table:
     )
 
 
+_T = TypeVar("_T")
+
+
+def _marked(shown: bool, *cells: _T) -> tuple[_T, ...]:
+    """The cells of a row or the columns of a table whose last is the assumption's mark, shown
+    only when a lost point of the card rests on an assumption."""
+    return cells if shown else cells[:-1]
+
+
+def _notes(card: ScoreCard, stage: str | None, lang: str) -> tuple[AssumptionNote, ...]:
+    return assumption_notes((d.node for d in card.stage(stage).deductions), lang)
+
+
 def register_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -> Table:
-    """The lost-points register: code, content, reason, points lost, remedy, person, total."""
+    """The lost-points register: code, content, reason, points lost, remedy, person, total; and,
+    when a lost point rests on an assumption, the assumption's mark (numbered as in
+    ``assumptions_table``)."""
     t = labels(lang)
     result = card.stage(stage)
+    notes = _notes(card, stage, lang)
     rows = []
     for number, d in enumerate(result.deductions, start=1):
         remedy = d.remedy
         rows.append(
             Row(
-                (
+                _marked(
+                    bool(notes),
                     number,
                     d.code,
                     d.node.get_title(lang),
@@ -106,12 +131,19 @@ def register_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") 
                     d.lost,
                     remedy.remedy if remedy else None,
                     remedy.person if remedy else None,
+                    assumption_marks(notes, d.code, lang),
                 )
             )
         )
     lost = sum((d.lost for d in result.deductions), ZERO)
-    rows.append(Row((None, None, t["grand_total"], None, lost, None, None), "total"))
-    columns = (
+    rows.append(
+        Row(
+            _marked(bool(notes), None, None, t["grand_total"], None, lost, None, None, None),
+            "total",
+        )
+    )
+    columns = _marked(
+        bool(notes),
         Column(t["no"], "number"),
         Column(t["code"]),
         Column(t["content"], wrap=30),
@@ -119,6 +151,7 @@ def register_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") 
         Column(t["lost"], "number"),
         Column(t["remedy"], wrap=30),
         Column(t["person"], wrap=20),
+        Column(t["assumption"], wrap=24),
     )
     title = t["register_title"].format(unit=card.unit.unit, stage=_stage_label(result.stage, lang))
     return Table(t["register"], title, columns, tuple(rows))
@@ -133,17 +166,13 @@ def _value(value: Any, indicator: Indicator | None, lang: str) -> str:
     return f"{text} {unit}" if unit and unit != "%" and isinstance(value, Decimal) else text
 
 
-def _source(source: str) -> str:
-    """A rule's source with its file relative to the working directory when it is below it."""
-    here = str(Path.cwd()) + os.sep
-    return source[len(here) :] if source.startswith(here) else source
-
-
 def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -> Table:
-    """Per lost point: the inputs read, the formula as applied, the appraisal and the source."""
+    """Per lost point: the inputs read, the formula as applied, the appraisal, the source (the
+    citation, or the ruleset's id and line) and the assumption it rests on, if any."""
     t = labels(lang)
     result = card.stage(stage)
     indicators = card.ruleset.indicators
+    notes = _notes(card, stage, lang)
     rows = []
     for d in result.deductions:
         e = d.result.explain(lang)
@@ -160,26 +189,51 @@ def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -
         appraisal += list(e.evidence)
         rows.append(
             Row(
-                (
+                _marked(
+                    bool(notes),
                     d.code,
                     d.reason(lang),
                     "; ".join(inputs) or None,
                     e.formula,
                     "; ".join(appraisal) or None,
-                    _source(e.source),
+                    e.source,
+                    assumption_marks(notes, d.code, lang),
                 )
             )
         )
-    columns = (
+    columns = _marked(
+        bool(notes),
         Column(t["code"]),
         Column(t["reason"], wrap=30),
         Column(t["inputs"], wrap=_TEXT_WRAP),
         Column(t["formula"], wrap=30),
         Column(t["appraised_by"], wrap=20),
         Column(t["source"], wrap=32),
+        Column(t["assumption"], wrap=24),
     )
     title = t["details_title"].format(unit=card.unit.unit, stage=_stage_label(result.stage, lang))
     return Table(t["details"], title, columns, tuple(rows))
+
+
+def assumptions_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -> Table:
+    """The assumptions the lost points rest on, numbered as the register and details mark them:
+    the node, what of it is assumed, and why (as the ruleset states it)."""
+    t = labels(lang)
+    result = card.stage(stage)
+    rows = tuple(
+        Row((note.number, note.code, assumed_items(note.items, lang), note.text))
+        for note in _notes(card, stage, lang)
+    )
+    columns = (
+        Column(t["no"], "number"),
+        Column(t["code"]),
+        Column(t["assumed_what"], wrap=24),
+        Column(t["assumed_why"], wrap=60),
+    )
+    title = t["assumptions_title"].format(
+        unit=card.unit.unit, stage=_stage_label(result.stage, lang)
+    )
+    return Table(t["assumptions"], title, columns, rows)
 
 
 def department_tables(
@@ -387,7 +441,7 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
                 e.unit,
                 *(e.field(f.code) for f in fields),
                 Num(e.total, places=places),
-                Num(e.percent, "percent", places),
+                _percent(e.percent, places),
                 e.classification.get(lang) if e.classification else None,
             )
         )
@@ -411,8 +465,8 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
             (
                 None,
                 t["rate"],
-                *(Num(a.percent, "percent", places) for a in ranking.fields),
-                Num(ranking.average.percent, "percent", places),
+                *(_percent(a.percent, places) for a in ranking.fields),
+                _percent(ranking.average.percent, places),
                 None,
                 None,
             ),
@@ -422,6 +476,8 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
     title = ruleset.title + (f" ({_stage_label(ranking.stage, lang)})" if ranking.stage else "")
     notes = tuple(
         t["legend"].format(code=f.code, title=f.get_title(lang), max=fmt(f.max, lang))
+        if f.max is not None
+        else t["legend_unpublished"].format(code=f.code, title=f.get_title(lang))
         for f in fields
     )
     table = Table(
@@ -451,6 +507,11 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
         tuple(count_rows),
     )
     return table, counts
+
+
+def _percent(value: Decimal | None, places: int) -> Cell:
+    """A percentage cell, empty where no maximum is published."""
+    return None if value is None else Num(value, "percent", places)
 
 
 def _trend_cell(value: Any, kind: str, lang: str) -> Cell:

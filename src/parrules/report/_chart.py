@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._model import StageResult
-from .._numbers import fmt, percent, quantize
+from .._numbers import fmt, quantize
 from ..errors import ParRulesError
 
 CHART_FORMATS = ("png", "svg")
@@ -56,10 +56,10 @@ def field_chart(
             positions: list[float] = []
             percents = []
             for row, (code, _) in enumerate(fields):
-                if code in by_code:
-                    r = by_code[code]
+                share = by_code[code].percent if code in by_code else None
+                if share is not None:  # no bar where no maximum is published
                     positions.append(row + index * height)
-                    percents.append(quantize(percent(r.points, r.max), 2))
+                    percents.append(quantize(share, 2))
             bars = axes.barh(positions, [float(p) for p in percents], height=height, label=label)
             axes.bar_label(bars, labels=[fmt(p, lang) for p in percents], fontsize=7)
         axes.set_yticks([row + height * (len(series) - 1) / 2 for row in range(len(fields))])

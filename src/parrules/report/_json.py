@@ -8,19 +8,20 @@ from .._json import jsonable
 from .._numbers import quantize
 from ..analysis import Ranking
 
-RANKING_SCHEMA = "parrules.ranking/1"
+RANKING_SCHEMA = "parrules.ranking/2"
 
 
 def ranking_to_dict(ranking: Ranking, lang: str = "vi") -> dict[str, Any]:
-    """The ``parrules.ranking/1`` document: units by rank then name, the average, the counts.
+    """The ``parrules.ranking/2`` document: units by rank then name, the average, the counts.
 
     Field points are exact; totals (as published), percentages and averages are rounded half-up
-    to the ruleset's ``display_precision``. Ranks compare the exact totals.
+    to the ruleset's ``display_precision``; a percentage is null where no maximum is published.
+    Ranks compare the exact totals.
     """
     places = ranking.ruleset.display_precision
 
     def rounded(value: Any) -> Any:
-        return jsonable(quantize(value, places))
+        return None if value is None else jsonable(quantize(value, places))
 
     return {
         "schema": RANKING_SCHEMA,

@@ -1,13 +1,26 @@
-"""Writing a report file atomically: readers see the old file or the new one, never half."""
+"""Writing a report file atomically, and only where a report belongs: readers see the old file or
+the new one, never half, and nothing but a regular file or a new path is ever replaced."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from ..errors import OutputError
+
+_KINDS = {
+    stat.S_IFLNK: "a symbolic link",
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFSOCK: "a socket",
+}
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
@@ -19,21 +32,61 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
 @contextlib.contextmanager
 def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
     """A stream to a temporary file beside ``path``, renamed over ``path`` when the block ends;
-    on any failure the temporary file is removed and ``path`` is left untouched. Output written
-    as it is made (JSON Lines) reaches ``path`` whole or not at all."""
+    on any failure (an exception in the block, Ctrl-C, or a termination the command line turns
+    into an exception) the temporary file is removed and ``path`` is left untouched. Output
+    written as it is made (JSON Lines) reaches ``path`` whole or not at all.
+
+    ``path`` must be a new path or a regular file, whose permissions (and owner, where the process
+    may set it) the new file keeps. A symbolic link, a directory, a named pipe or a device (such
+    as ``/dev/null`` or ``/dev/stdout``) is refused with an ``OutputError``: replacing it with a
+    regular file would break whatever relies on it.
+    """
     target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    kept = check_output(target)
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
+        if kept is None:
+            os.chmod(temporary, 0o666 & ~_umask())
+        else:
+            os.chmod(temporary, stat.S_IMODE(kept.st_mode))
+            if (kept.st_uid, kept.st_gid) != (os.getuid(), os.getgid()):
+                with contextlib.suppress(OSError):  # only the owner or root may give it away
+                    os.chown(temporary, kept.st_uid, kept.st_gid)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def check_output(path: str | Path) -> os.stat_result | None:
+    """The regular file at ``path`` (None for a new path); anything else is refused with an
+    ``OutputError``, so that a command can refuse its output before it does any work."""
+    target = Path(path)
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISREG(info.st_mode):
+        return info
+    kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+    if stat.S_ISDIR(info.st_mode):
+        hint = "name a file in it"
+    elif stat.S_ISLNK(info.st_mode) and target.is_file():
+        hint = f"name the file it points to, {target.resolve()}"
+    else:
+        hint = "leave out --output to write to standard output"
+    raise OutputError(
+        f"{target} is {kind}: a report is written only to a regular file or a new path",
+        path=str(target),
+        hint=hint,
+    )
 
 
 def _umask() -> int:

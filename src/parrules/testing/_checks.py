@@ -283,7 +283,7 @@ def _leaves(
         return st.just(leaf)
     if ruleset is not None:
         found = [
-            Leaf(node.params, ruleset.indicators, node.max, node.floor, node.code)
+            Leaf(node.params, ruleset.indicators, node.full, node.floor, node.code)
             for node in ruleset.leaves
             if node.rule == rule.name
         ]
@@ -355,11 +355,14 @@ def _fail_unit(ruleset: Ruleset, prop: str, message: str, unit: Any) -> NoReturn
     raise CheckFailed(f"ruleset '{ruleset.id}'", prop, message, stages)
 
 
-def _bounds(node: Node) -> tuple[Decimal, Decimal]:
+def _bounds(node: Node) -> tuple[Decimal, Decimal | None]:
+    """The least and most points a node can have; no most where a maximum is unpublished."""
     if node.is_leaf:
         return node.floor, node.max
     pairs = [_bounds(child) for child in node.children]
-    return sum((lo for lo, _ in pairs), ZERO), sum((hi for _, hi in pairs), ZERO)
+    highs = [hi for _, hi in pairs]
+    high = None if None in highs else sum((hi for hi in highs if hi is not None), ZERO)
+    return sum((lo for lo, _ in pairs), ZERO), high
 
 
 def _check_card(ruleset: Ruleset, unit: Any, card: Any) -> None:
@@ -372,7 +375,8 @@ def _check_card(ruleset: Ruleset, unit: Any, card: Any) -> None:
             node = result.node
             whole = result.appraisal is not None  # scored as a whole, sub-criteria not listed
             low, high = (node.floor, node.max) if whole else _bounds(node)
-            if not low <= result.points <= high and not result.not_applicable:
+            beyond = result.points < low or (high is not None and result.points > high)
+            if beyond and not result.not_applicable:
                 fail("bounds", f"{where}: node {node.code} has {result.points}, not {low}–{high}")
             if node.children and not whole:
                 children = [stage.get(c.code) for c in node.children]
@@ -387,7 +391,7 @@ def _check_card(ruleset: Ruleset, unit: Any, card: Any) -> None:
             fail("reconciled", f"{where}: total {stage.total}, fields {fields}")
         lost = sum((d.lost for d in stage.deductions), ZERO)
         bonus = sum((r.points for r in stage.results if r.node.is_leaf and r.node.bonus), ZERO)
-        if stage.max - stage.total != lost - bonus:
+        if stage.max is not None and stage.max - stage.total != lost - bonus:
             message = f"{where}: max − total = {stage.max - stage.total}, deductions {lost}"
             fail("reconciled", message + (f" (bonus {bonus})" if bonus else ""))
         for deduction in stage.deductions:

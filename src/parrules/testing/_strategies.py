@@ -45,7 +45,7 @@ class Reader:
 
     @classmethod
     def of(cls, node: Node) -> Reader:
-        return cls(node.params, node.max, node.reads, node.missing)
+        return cls(node.params, node.full, node.reads, node.missing)
 
 
 @attrs.frozen
@@ -312,10 +312,11 @@ def _groups(names: Iterable[str], needs: Needs) -> list[set[str]]:
 
 
 def _points(node: Node, precision: int) -> st.SearchStrategy[Any]:
-    scored = _decimals(node.floor, node.max, min(precision, 2)) | st.just(node.max)
+    top = node.floor + 100 if node.max is None else node.max  # none published: any points
+    scored = _decimals(node.floor, top, min(precision, 2)) | st.just(top)
 
     def entry(points: Decimal) -> Any:
-        if points >= node.max:
+        if node.max is None or points >= node.max:
             return points
         return {"points": points, "reason": f"Chưa đạt tiêu chí {node.code}"}
 
