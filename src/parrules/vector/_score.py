@@ -158,7 +158,7 @@ def _bind(ruleset: Ruleset, node: Node) -> VectorEvaluate | None:
     params = Params(
         node.params,
         code=node.code,
-        max=node.max,
+        max=node.full,
         floor=node.floor,
         indicators=ruleset.indicators,
         path=node.path,
@@ -320,7 +320,7 @@ class _Scoring:
                 not_applicable = not_applicable & todo
             if not_applicable.any():
                 self.not_applicable[i] = not_applicable
-                full = self.digits(node.max) if node.not_applicable == "full" else 0
+                full = self.digits(node.full) if node.not_applicable == "full" else 0
                 value = np.where(not_applicable, full, value)
             else:
                 not_applicable = None
@@ -346,7 +346,7 @@ class _Scoring:
             f"node {node.code}: a vectorised rule gives points at the ruleset's precision"
         )
         moved = guard.at(points, self.scale)
-        low, high = _ceil(node.floor, self.scale), self.digits(node.max)
+        low, high = _ceil(node.floor, self.scale), self.digits(node.full)
         scalar = outcome.scalar
         if guard.bad is not None:
             scalar = guard.bad if scalar is None else scalar | guard.bad
@@ -374,7 +374,7 @@ class _Scoring:
             return value, scalar, flagged
         if not_applicable is not None:
             not_applicable = not_applicable & ~absent
-        full = self.digits(node.max) if policy == "full" else 0
+        full = self.digits(node.full) if policy == "full" else 0
         return np.where(absent, full, value), scalar, not_applicable
 
     def by_scalar_form(self, i: int, node: Node, rows: Ints, value: Ints) -> None:
@@ -416,7 +416,7 @@ class _Scoring:
         if not rescaled:
             return
         hidden = self.hidden[i] if i < len(flat) else None
-        criteria = [k for k in kids if not flat[k].bonus and flat[k].max > 0]
+        criteria = [k for k in kids if not flat[k].bonus and (flat[k].max or 0) > 0]
         size = self.size
         achieved = np.zeros(size, dtype=np.int64)
         possible = np.zeros(size, dtype=np.int64)
@@ -424,10 +424,10 @@ class _Scoring:
             counted = ~not_applicable[k] if k in not_applicable else None
             if counted is None:
                 achieved = achieved + points[k]
-                possible = possible + self.digits(flat[k].max)
+                possible = possible + self.digits(flat[k].full)
             else:
                 achieved = achieved + np.where(counted, points[k], 0)
-                possible = possible + np.where(counted, self.digits(flat[k].max), 0)
+                possible = possible + np.where(counted, self.digits(flat[k].full), 0)
         guard = Guard(size)
         rate_known = possible > 0
         base = Numbers.of(np.where(achieved > 0, achieved, 0), self.scale)
@@ -436,7 +436,7 @@ class _Scoring:
             rows = not_applicable[k] if hidden is None else not_applicable[k] & ~hidden
             if not rows.any():
                 continue
-            maximum = self.digits(flat[k].max)
+            maximum = self.digits(flat[k].full)
             numerator = guard.times(base, maximum)  # max × achieved / possible
 
             def exact(where: Ints) -> Bools:
@@ -444,8 +444,8 @@ class _Scoring:
 
             value = round_fraction(numerator, den, self.ruleset.precision, guard, exact)
             value = guard.at(value, self.scale)
-            whole = self.digits(flat[k].max)
-            unrated = round_decimal(flat[k].max, self.ruleset.precision) * 10 ** (
+            whole = self.digits(flat[k].full)
+            unrated = round_decimal(flat[k].full, self.ruleset.precision) * 10 ** (
                 self.scale - self.ruleset.precision
             )
             capped = np.minimum(np.where(rate_known, value.digits, unrated), whole)
