@@ -16,7 +16,7 @@ import yaml
 
 import parrules
 from parrules import Ruleset, UnitInputs
-from parrules.analysis.uncertainty import ranks_of, uncertainty
+from parrules.analysis._uncertainty import ranks_of, uncertainty
 from parrules.errors import InputError, RulesetError, UnitError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -127,7 +127,7 @@ def test_rank_probabilities_match_an_independent_simulation(tmp_path: Path) -> N
         got = float(by_name[name].rank_bands[0])
         error = math.sqrt(p * (1 - p) / draws + p * (1 - p) / 40_000)
         assert abs(got - p) < 4.5 * error, (name, got, p)
-    assert 0.1 < min(expected)  # the test means something: every unit can come first
+    assert min(expected) > 0.1  # the test means something: every unit can come first
 
 
 def test_rank_probabilities_of_a_survey_sample_match_a_binomial_simulation(
@@ -141,7 +141,12 @@ def test_rank_probabilities_of_a_survey_sample_match_a_binomial_simulation(
     generator = np.random.default_rng(99)
     shares = np.array([float(Decimal(r[2]) / 30) for r in ROWS])
     drawn = np.round(30 * generator.binomial(120, shares, (40_000, 3)) / 120, 2)
-    base = np.array([float(parrules.score(ruleset, u).total - Decimal(r[2])) for u, r in zip(units, ROWS, strict=True)])
+    base = np.array(
+        [
+            float(parrules.score(ruleset, u).total - Decimal(r[2]))
+            for u, r in zip(units, ROWS, strict=True)
+        ]
+    )
     totals = np.round(base + drawn, 2)
     expected = (totals == totals.max(axis=1, keepdims=True)).mean(axis=0)
     for u, (name, *_), p in zip(units, ROWS, expected, strict=True):

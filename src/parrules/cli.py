@@ -495,7 +495,7 @@ def _rank_bands(value: str | None) -> list[tuple[int, int]] | None:
 
 
 def _cmd_uncertainty(args: argparse.Namespace, registry: Registry) -> int:
-    from .analysis.uncertainty import uncertainty
+    from .analysis import uncertainty
 
     names = _tables_arg(args.tables, report.UNCERTAINTY_TABLES, report.UNCERTAINTY_TABLES)
     scored, failed = _load_cards(args.units, registry, _stage_check(args))

@@ -13,7 +13,7 @@ from ._chart import CHART_FORMATS, _pyplot, _short
 from ._table import Column, Num, Row, Table
 
 if TYPE_CHECKING:
-    from ..analysis.uncertainty import UncertaintyResult
+    from ..analysis import UncertaintyResult
 
 UNCERTAINTY_SCHEMA = "parrules.uncertainty/1"
 UNCERTAINTY_TABLES = ("ranks", "classes", "bands", "sensitivity", "alternatives", "sources")

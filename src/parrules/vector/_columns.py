@@ -115,7 +115,9 @@ class Columns:
             values = [s.indicators.get(name) for s in stages]
             present[name] = np.fromiter((v is not None for v in values), bool, size)
             data[name] = _column(indicator.type, indicator.choices, values, engine)
-        scale = max([scale, ruleset.precision, *(places(n.max) for n in ruleset.flat if n.max is not None)])
+        scale = max(
+            [scale, ruleset.precision, *(places(n.max) for n in ruleset.flat if n.max is not None)]
+        )
         codes = sorted({c for s in stages for c in s.points}, key=ruleset._positions.__getitem__)
         read_points = {}
         for code in codes:
@@ -152,7 +154,9 @@ class Columns:
     def points_scale(ruleset: Ruleset, stages: Sequence[Stage]) -> int:
         """The decimals the points of these stages need: the ruleset's precision, or more where
         a max or an appraisal is written with more (up to ``MAX_SCALE``)."""
-        found = max([ruleset.precision, *(places(n.max) for n in ruleset.flat if n.max is not None)])
+        found = max(
+            [ruleset.precision, *(places(n.max) for n in ruleset.flat if n.max is not None)]
+        )
         for stage in stages:
             for appraisal in stage.points.values():
                 found = max(found, min(places(appraisal.points), MAX_SCALE))

@@ -40,7 +40,7 @@ ALTERNATIVES = "alternatives"
 
 
 @attrs.frozen
-class Source:
+class StudySource:
     """A source of variation as a study sees it: what it varies, in how many units."""
 
     key: str
@@ -99,7 +99,7 @@ class UncertaintyResult:
     draws: int
     seed: int
     level: Decimal
-    sources: tuple[Source, ...]
+    sources: tuple[StudySource, ...]
     rank_bands: tuple[tuple[int, int], ...]
     classes: tuple[str, ...]
     units: tuple[UnitUncertainty, ...]
@@ -750,12 +750,12 @@ def _summarise(
     by_rank = {id(e.card): i for i, e in enumerate(published)}
     order = sorted(range(count), key=lambda i: by_rank[id(cards[i])])
     described = [
-        Source(d.key, d.description, int(((d.n > 0) | (d.se > 0) | d.uniform).sum()))
+        StudySource(d.key, d.description, int(((d.n > 0) | (d.se > 0) | d.uniform).sum()))
         for d in plan.draws
     ]
     if len(rulesets) > 1:
         described.append(
-            Source(ALTERNATIVES, ", ".join([ruleset.id, *(r.id for r in rulesets[1:])]), count)
+            StudySource(ALTERNATIVES, ", ".join([ruleset.id, *(r.id for r in rulesets[1:])]), count)
         )
     return UncertaintyResult(
         ruleset=ruleset,
