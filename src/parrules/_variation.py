@@ -66,9 +66,20 @@ class Variation:
         if self.kind == "range":
             low, high = fmt(self.low or ZERO, lang), fmt(self.high or ZERO, lang)
             return f"{target}: {low}–{high}"
-        first, second = self.stages or ("", "")
-        word = "giữa" if lang == "vi" else "between"
-        return f"{target}: {word} {first}–{second}"
+        first, second = (_STAGES[s][lang == "en"] for s in self.stages or ())
+        word = "giữa" if lang != "en" else "between"
+        return (
+            f"{target}: {word} {first} và {second}"
+            if lang != "en"
+            else (f"{target}: {word} {first} and {second}")
+        )
+
+
+_STAGES = {
+    "self": ("tự đánh giá", "self-assessment"),
+    "appraisal": ("thẩm định", "appraisal"),
+    "final": ("điểm cuối cùng", "final"),
+}
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ from ..vector._columns import MAX_SCALE
 SCHEMA = "parrules.uncertainty/1"
 ALTERNATIVES = "alternatives"
 """The key of the source that picks one of the alternative rulesets for a draw."""
+SECOND = ""
+"""The scenario of the second, independent set of draws (sensitivity)."""
 
 
 @attrs.frozen
@@ -54,8 +57,9 @@ class UnitUncertainty:
 
     ``low``/``high`` and ``rank_low``/``rank_high`` bound the central ``level`` of the draws;
     ``classes`` and ``rank_bands`` are probabilities (shares of the draws); ``drivers`` gives,
-    per source, the variance of the rank when only that source varies, as a share of its
-    variance when all vary (0 when the rank never moves).
+    per source, the first-order and the total-order share of the rank's variance (Sobol
+    indices: the source alone, and the source with its interactions; estimates, so a little
+    below 0 or above 1 when a share is near there; 0 when the rank never moves).
     """
 
     unit: str
@@ -70,12 +74,13 @@ class UnitUncertainty:
     rank_high: int
     classes: tuple[tuple[str, Decimal], ...]
     rank_bands: tuple[Decimal, ...]
-    drivers: tuple[tuple[str, Decimal], ...] = ()
+    drivers: tuple[tuple[str, Decimal, Decimal], ...] = ()
 
     @property
     def driver(self) -> str | None:
-        """The source that moves the rank most on its own, if any moves it."""
-        moving = [(share, key) for key, share in self.drivers if share > 0]
+        """The source with the largest total-order share of the rank's variance, if any moves
+        it."""
+        moving = [(total, key) for key, _, total in self.drivers if total > 0]
         return max(moving)[1] if moving else None
 
 
@@ -144,7 +149,9 @@ def uncertainty(
     unit); alternative rulesets are the ruleset's (``uncertainty: alternatives``) and
     ``alternatives``: each draw scores the units with the published ruleset or one of them, all
     equally likely, and each also gives its own ranking of the published inputs. With
-    ``sensitivity``, the draws are scored again with only one source varying at a time.
+    ``sensitivity``, a second set of draws, and that set again with each source in turn taken
+    from the first, give each source's first-order and total-order share of each unit's rank
+    variance (Sobol indices, estimated as Saltelli and Jansen do).
 
     Draws are split into chunks of ``chunk_size`` given to ``executor`` (default: a pool of
     ``workers`` processes, as many as CPUs; ``workers=1``, or a single chunk, runs here). The
@@ -169,17 +176,16 @@ def uncertainty(
     if not 0 < level_ < 1:
         raise InputError(f"level {level_} is not a share between 0 and 1 (e.g. 0.9)")
     cards = [score(ruleset, unit) for unit in units]
-    rulesets = [ruleset, *_alternatives(ruleset, alternatives)]
+    alternates = _alternatives(ruleset, alternatives)
+    rulesets = [ruleset, *(other for other, _ in alternates)]
     for other in rulesets[1:]:
         for unit in units:
             _as_alternative(unit, ruleset, other, stage)
     plan = _plan(ruleset, units, cards, stage, sources, rulesets)
     keys = [d.key for d in plan.draws] + ([ALTERNATIVES] if len(rulesets) > 1 else [])
     scenarios: list[str | None] = [None]
-    if sensitivity and len(keys) > 1:
-        scenarios += keys
-    elif sensitivity and keys:
-        scenarios += keys  # one source: its share is 1 where the rank moves
+    if sensitivity and keys:
+        scenarios += [SECOND, *keys]
     study = _Study(
         rulesets=tuple((r.path or "", r.digest) for r in rulesets),
         units=tuple(units),
@@ -193,10 +199,11 @@ def uncertainty(
     results = _run(study, chunks, rulesets, executor, workers)
     totals = {s: np.concatenate([r.totals[i] for r in results]) for i, s in enumerate(scenarios)}
     classes = np.concatenate([r.classes for r in results])
-    labels = np.concatenate([r.labels for r in results])
+    picked = np.concatenate([r.labels for r in results])
     return _summarise(
         ruleset=ruleset,
         rulesets=rulesets,
+        titles=[title for _, title in alternates],
         units=units,
         cards=cards,
         stage=stage,
@@ -205,7 +212,7 @@ def uncertainty(
         level=level_,
         plan=plan,
         totals=totals,
-        chosen=labels,
+        chosen=picked,
         classes=classes,
         rank_bands=rank_bands,
         keys=keys,
@@ -262,7 +269,7 @@ class _Plan:
     """Decimals of the points of every ruleset's columns (the finest of them)."""
 
 
-def _alternatives(ruleset: Ruleset, given: Sequence[Ruleset | str]) -> list[Ruleset]:
+def _alternatives(ruleset: Ruleset, given: Sequence[Ruleset | str]) -> list[tuple[Ruleset, str]]:
     from .._plugins import default_registry
     from .._ruleset import load_ruleset, resolve
 
@@ -270,13 +277,14 @@ def _alternatives(ruleset: Ruleset, given: Sequence[Ruleset | str]) -> list[Rule
     found = []
     for entry in [*declared.alternatives, *given]:
         if isinstance(entry, Ruleset):
-            found.append(entry)
+            found.append((entry, entry.title))
             continue
         alternative = entry if isinstance(entry, Alternative) else Alternative(entry)
         base = Path(alternative.base) if alternative.base else None
         path = resolve(alternative.ruleset, default_registry(), base=base)
-        found.append(load_ruleset(path))
-    for other in found:
+        loaded = load_ruleset(path)
+        found.append((loaded, alternative.label or loaded.title))
+    for other, _ in found:
         if not other.path:
             raise InputError(f"the alternative ruleset '{other.id}' has no file to load it from")
     return found
@@ -562,46 +570,58 @@ class _Worker:
                 units = tuple(attrs.evolve(u, ruleset=ruleset.id, year=ruleset.year) for u in units)
             self.columns.append(Columns.from_units(ruleset, units, study.stage, scale=study.scale))
 
-    def chunk(self, start: int, stop: int) -> _Chunk:
+    def draw(self, start: int, stop: int, stream: tuple[int, ...]) -> tuple[dict[str, Ints], Ints]:
+        """Every source's values, and the ruleset picked, for draws ``start`` to ``stop`` of one
+        stream (each draw from its own generator: the same whatever the chunks)."""
         study, size = self.study, len(self.study.units)
         count = stop - start
-        drawn: dict[str, Ints] = {d.key: np.empty((count, size), np.int64) for d in study.draws}
+        drawn = {d.key: np.empty((count, size), np.int64) for d in study.draws}
         chosen = np.zeros(count, dtype=np.int64)
         for row, draw in enumerate(range(start, stop)):
-            generator = np.random.default_rng([study.seed, draw])
+            generator = np.random.default_rng([study.seed, draw, *stream])
             if len(self.rulesets) > 1:
                 chosen[row] = generator.integers(0, len(self.rulesets))
             for source in study.draws:
                 drawn[source.key][row] = source.sample(generator)
+        return drawn, chosen
+
+    def chunk(self, start: int, stop: int) -> _Chunk:
+        """The draws' totals: the first stream; and, for sensitivity, a second independent one
+        and, per source, the second with that source taken from the first."""
+        study, size = self.study, len(self.study.units)
+        first, picked = self.draw(start, stop, ())
+        second, other = first, picked
+        if len(study.scenarios) > 1:
+            second, other = self.draw(start, stop, (1,))
         totals = []
-        classes = np.zeros((count, size), dtype=np.int64)
+        classes = np.zeros((stop - start, size), dtype=np.int64)
         for scenario in study.scenarios:
-            scores = np.zeros((count, size), dtype=np.int64)
-            picks = chosen if scenario in (None, ALTERNATIVES) else np.zeros_like(chosen)
-            for index in np.unique(picks):
-                rows = np.flatnonzero(picks == index)
-                found, labels = self.score(int(index), rows, drawn, scenario)
+            if scenario is None:
+                values, chosen = first, picked
+            elif scenario == SECOND:
+                values, chosen = second, other
+            else:
+                values = {k: first[k] if k == scenario else v for k, v in second.items()}
+                chosen = picked if scenario == ALTERNATIVES else other
+            scores = np.zeros((stop - start, size), dtype=np.int64)
+            for index in np.unique(chosen):
+                rows = np.flatnonzero(chosen == index)
+                found, labels = self.score(int(index), rows, values)
                 scores[rows] = found
                 if scenario is None:
                     classes[rows] = labels
             totals.append(scores)
-        return _Chunk(tuple(totals), classes, chosen)
+        return _Chunk(tuple(totals), classes, picked)
 
-    def score(
-        self, index: int, rows: Ints, drawn: Mapping[str, Ints], scenario: str | None
-    ) -> tuple[Ints, Ints]:
-        """The totals and classes of these draws with ruleset ``index``: every source drawn
-        (``scenario`` None), or only one (the others at their published values)."""
+    def score(self, index: int, rows: Ints, drawn: Mapping[str, Ints]) -> tuple[Ints, Ints]:
+        """The totals and classes of these draws with ruleset ``index``."""
         study, columns = self.study, self.columns[index]
         size = len(study.units)
         batch = columns.take(np.tile(np.arange(size, dtype=np.int64), rows.size))
         numbers: dict[str, Numbers] = {}
         points: dict[str, Numbers] = {}
         for source in study.draws:
-            if scenario is not None and scenario != source.key:
-                continue
-            digits = drawn[source.key][rows].reshape(-1)
-            values = Numbers.of(digits, source.scale)
+            values = Numbers.of(drawn[source.key][rows].reshape(-1), source.scale)
             if source.node is not None:
                 points[source.node] = values
             else:
@@ -660,11 +680,27 @@ def _share(part: int, whole: int) -> Decimal:
     return Decimal(part) / Decimal(whole) if whole else Decimal(0)
 
 
-def _variance(ranks: Ints) -> int:
-    """``count² ×`` the variance of the ranks, exactly."""
-    values = ranks.astype(object)
-    count = len(values)
-    return int(count * sum(v * v for v in values) - sum(values) ** 2)
+def _sobol(first: Ints, second: Ints, mixed: Ints) -> tuple[Decimal, Decimal]:
+    """First-order and total-order indices of one source for one unit's rank, exactly from
+    whole numbers: ``first`` and ``second`` are two independent sets of draws, ``mixed`` the
+    second with the source taken from the first. First order (Saltelli et al. 2010, the first
+    set centred on the mean of both): the mean of (first − mean) × (mixed − second) over the
+    variance; total order (Jansen 1999): half the mean of (second − mixed)² over the variance.
+    0 when the rank never moves."""
+    a, b, c = ([int(v) for v in x] for x in (first, second, mixed))
+    count = len(a)
+    mean = Fraction(sum(a) + sum(b), 2 * count)
+    variance = Fraction(sum(v * v for v in a) + sum(v * v for v in b), 2 * count) - mean**2
+    if variance == 0:
+        return Decimal(0), Decimal(0)
+    shift = [z - y for y, z in zip(b, c, strict=True)]
+    main = (sum(x * d for x, d in zip(a, shift, strict=True)) - mean * sum(shift)) / count
+    total = Fraction(sum(d * d for d in shift), 2 * count)
+    return _decimal(main / variance), _decimal(total / variance)
+
+
+def _decimal(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def _default_bands(count: int) -> list[tuple[int, int]]:
@@ -676,6 +712,7 @@ def _summarise(
     *,
     ruleset: Ruleset,
     rulesets: Sequence[Ruleset],
+    titles: Sequence[str],
     units: Sequence[UnitInputs],
     cards: Sequence[ScoreCard],
     stage: str | None,
@@ -718,9 +755,8 @@ def _summarise(
         unit_totals, unit_ranks = totals[None][:, column], every[:, column]
         low, high = _bounds(unit_totals, level)
         rank_low, rank_high = _bounds(unit_ranks, level)
-        whole = _variance(unit_ranks)
         drivers = tuple(
-            (key, _share(_variance(ranks[key][:, column]), whole) if whole else Decimal(0))
+            (key, *_sobol(unit_ranks, ranks[SECOND][:, column], ranks[key][:, column]))
             for key in keys
             if key in ranks
         )
@@ -768,7 +804,8 @@ def _summarise(
         classes=tuple(labels),
         units=tuple(rows[i] for i in order),
         alternatives=tuple(
-            _alternative_ranking(other, units, stage, order) for other in rulesets[1:]
+            _alternative_ranking(other, label, units, stage, order)
+            for other, label in zip(rulesets[1:], titles, strict=True)
         ),
         per_unit=_per_unit(rulesets),
     )
@@ -781,7 +818,11 @@ def _per_unit(rulesets: Sequence[Ruleset]) -> tuple[str, ...]:
 
 
 def _alternative_ranking(
-    other: Ruleset, units: Sequence[UnitInputs], stage: str | None, order: Sequence[int]
+    other: Ruleset,
+    label: str,
+    units: Sequence[UnitInputs],
+    stage: str | None,
+    order: Sequence[int],
 ) -> AlternativeRanking:
     from . import rank
 
@@ -792,7 +833,7 @@ def _alternative_ranking(
     ranking = rank(cards, stage=stage)
     place = {id(entry.card): entry.rank for entry in ranking}
     return AlternativeRanking(
-        label=other.title,
+        label=label,
         ruleset=other.id,
         totals=tuple(cards[i].stage(stage).total for i in order),
         ranks=tuple(place[id(cards[i])] for i in order),

@@ -39,12 +39,16 @@ _LABELS = {
         "bands_title": "Xác suất thuộc mỗi nhóm hạng — {ruleset}",
         "sensitivity": "Độ nhạy",
         "sensitivity_title": (
-            "Phương sai của hạng khi chỉ một nguồn thay đổi, so với khi mọi nguồn thay đổi — "
+            "Tỷ lệ phương sai của hạng do mỗi nguồn gây ra: riêng nguồn đó, và cùng tương tác — "
             "{ruleset}"
         ),
+        "first_order": "riêng",
+        "total_order": "tổng",
         "alternatives": "Phương án khác",
         "alternatives_title": "Xếp hạng theo từng bộ tham số — {ruleset}",
         "published": "Công bố",
+        "points": "tổng điểm",
+        "rank_short": "hạng",
         "sources": "Nguồn biến động",
         "sources_title": "Các nguồn biến động được khai báo — {ruleset}",
         "source": "Nguồn",
@@ -76,11 +80,16 @@ _LABELS = {
         "bands_title": "Probability of each band of ranks — {ruleset}",
         "sensitivity": "Sensitivity",
         "sensitivity_title": (
-            "Variance of the rank when only one source varies, against all varying — {ruleset}"
+            "Share of the rank's variance due to each source: alone, and with its interactions "
+            "— {ruleset}"
         ),
+        "first_order": "first order",
+        "total_order": "total",
         "alternatives": "Alternatives",
         "alternatives_title": "Ranking under each parameter set — {ruleset}",
         "published": "Published",
+        "points": "total",
+        "rank_short": "rank",
         "sources": "Sources",
         "sources_title": "Declared sources of variation — {ruleset}",
         "source": "Source",
@@ -207,14 +216,25 @@ def uncertainty_tables(
             title = t["bands_title"].format(ruleset=ruleset)
             tables.append(Table(t["bands"], title, columns, rows))
         elif name == "sensitivity" and any(u.drivers for u in result):
-            keys = [key for key, _ in result.units[0].drivers]
+            keys = [key for key, *_ in result.units[0].drivers]
             rows = tuple(
-                Row((u.rank, u.unit, *(_percent(share) for _, share in u.drivers))) for u in result
+                Row(
+                    (
+                        u.rank,
+                        u.unit,
+                        *(_percent(x) for _, first, total in u.drivers for x in (first, total)),
+                    )
+                )
+                for u in result
             )
             columns = (
                 Column(t["rank"], "number"),
                 Column(t["unit"], wrap=30),
-                *(Column(_source_name(result, k, lang) or k, "percent", 1, wrap=24) for k in keys),
+                *(
+                    Column(f"{_source_name(result, k, lang)}: {t[part]}", "percent", 1, wrap=24)
+                    for k in keys
+                    for part in ("first_order", "total_order")
+                ),
             )
             title = t["sensitivity_title"].format(ruleset=ruleset)
             tables.append(Table(t["sensitivity"], title, columns, rows))
@@ -242,8 +262,8 @@ def uncertainty_tables(
                     column
                     for a in result.alternatives
                     for column in (
-                        Column(f"{a.ruleset}: {t['total']}", "number", places, wrap=24),
-                        Column(f"{a.ruleset}: {t['rank']}", "number", wrap=24),
+                        Column(f"{a.label}: {t['points']}", "number", places, wrap=24),
+                        Column(f"{a.label}: {t['rank_short']}", "number", wrap=24),
                     )
                 ),
             )
@@ -303,7 +323,10 @@ def uncertainty_to_dict(result: UncertaintyResult, lang: str = "vi") -> dict[str
                 "rank_high": u.rank_high,
                 "classes": {label: _share(p) for label, p in u.classes},
                 "rank_bands": [_share(p) for p in u.rank_bands],
-                "drivers": {key: _share(share) for key, share in u.drivers},
+                "drivers": {
+                    key: {"first_order": _share(first), "total_order": _share(total)}
+                    for key, first, total in u.drivers
+                },
                 "driver": u.driver,
             }
             for u in result
