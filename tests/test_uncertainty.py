@@ -10,12 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import numpy as np
 import pytest
 import yaml
 
 import parrules
-from parrules import Ruleset, UnitInputs
+from parrules import Ruleset, UnitInputs, cli
 from parrules.analysis._uncertainty import ranks_of, uncertainty
 from parrules.errors import InputError, RulesetError, UnitError
 
@@ -338,3 +339,95 @@ def test_ranks_share_ties_as_the_ruleset_says() -> None:
     totals = np.array([[5, 7, 7, 1], [1, 1, 1, 1]])
     assert ranks_of(totals, "competition").tolist() == [[3, 1, 1, 4], [1, 1, 1, 1]]
     assert ranks_of(totals, "dense").tolist() == [[2, 1, 1, 3], [1, 1, 1, 1]]
+
+
+def unit_files(tmp_path: Path, rows: Sequence[tuple[str, str, str, int]]) -> list[str]:
+    paths = []
+    for index, (name, f1, f2, done) in enumerate(rows):
+        path = tmp_path / f"unit-{index}.yaml"
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "unit": name,
+                    "year": 2023,
+                    "ruleset": "r.yaml",
+                    "indicators": {"dung_han": done, "tong": 20},
+                    "points": {"1": f1, "2": f2},
+                    "reason": "Điểm thẩm định",
+                },
+                allow_unicode=True,
+            ),
+            "utf-8",
+        )
+        paths.append(str(path))
+    return paths
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    assert cli.main(list(argv)) == 0, capsys.readouterr().err
+    return capsys.readouterr().out
+
+
+SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "schema" / "uncertainty.schema.json"
+
+
+def test_the_command_writes_json_that_validates_the_same_every_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = {"uncertainty": {"sources": [{"node": "2", "survey": {"n": 150}}]}}
+    write_ruleset(tmp_path, **extra)
+    units = unit_files(tmp_path, ROWS)
+    argv = ["uncertainty", *units, "--draws", "120", "--seed", "4", "--format", "json"]
+    here = run_cli(capsys, *argv, "--workers", "1")
+    assert run_cli(capsys, *argv, "--workers", "2") == here
+    document = json.loads(here)
+    schema = json.loads(SCHEMA.read_text("utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(document, schema)
+    assert [u["unit"] for u in document["units"]] == ["Xã An", "Xã Bình", "Xã Cường"]
+    assert document["sources"] == [
+        {"key": "node 2", "description": "2: khảo sát, n = 150", "units": 3}
+    ]
+    document["units"][0]["rank"] = "1"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
+
+
+def test_the_command_writes_every_table_format_and_a_chart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = {"uncertainty": {"sources": [{"node": "2", "survey": {"se": 1}}]}}
+    write_ruleset(tmp_path, **extra)
+    units = unit_files(tmp_path, ROWS)
+    text = run_cli(capsys, "uncertainty", *units, "--draws", "50", "--lang", "en")
+    assert "Scores and ranks over 50 random draws (90% intervals)" in text
+    assert "Probability of each class" in text
+    chart = tmp_path / "ranks.png"
+    book = tmp_path / "study.xlsx"
+    run_cli(
+        capsys,
+        "uncertainty",
+        *units,
+        "--draws",
+        "50",
+        "--output",
+        str(book),
+        "--chart",
+        str(chart),
+        "--rank-bands",
+        "1,2-3",
+    )
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert book.read_bytes().startswith(b"PK")
+    markdown = run_cli(capsys, "uncertainty", *units, "--draws", "50", "--format", "markdown")
+    assert markdown.startswith("### Điểm và hạng qua 50 lần rút")
+    assert "Hạng 3" in markdown  # the default bands: each rank of three units
+
+
+def test_a_band_of_ranks_that_is_not_one_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_ruleset(tmp_path)
+    units = unit_files(tmp_path, ROWS)
+    assert cli.main(["uncertainty", *units, "--rank-bands", "1-x"]) == 1
+    assert "--rank-bands: '1-x' is not a band of ranks" in capsys.readouterr().err
