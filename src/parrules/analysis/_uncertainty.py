@@ -28,7 +28,7 @@ import attrs
 import numpy as np
 
 from .._engine import score
-from .._model import Ruleset, ScoreCard, UnitInputs
+from .._model import Ruleset, ScoreCard, Text, UnitInputs
 from .._numbers import quantize
 from .._variation import Alternative, Uncertainty, Variation
 from ..errors import InputError, ParRulesError
@@ -47,7 +47,7 @@ class StudySource:
     """A source of variation as a study sees it: what it varies, in how many units."""
 
     key: str
-    description: str
+    description: Text
     units: int
 
 
@@ -230,7 +230,7 @@ class _Draw:
     ``high`` (``uniform``)."""
 
     key: str
-    description: str
+    description: Text
     node: str | None
     indicator: str | None
     scale: int
@@ -433,7 +433,8 @@ def _draw(
             low[row] = _ceiling(min(a, b), decimals)
             high[row] = _digits(max(a, b), decimals, floor=True)
     same = all(s is None or s == first for s in sources)
-    description = first.describe() if same else f"{first.node or first.indicator}"
+    target = f"{first.node or first.indicator}"
+    description = Text(first.describe("vi"), first.describe("en")) if same else Text(target, target)
     return _Draw(
         key=key,
         description=description,
@@ -791,7 +792,7 @@ def _summarise(
     ]
     if len(rulesets) > 1:
         described.append(
-            StudySource(ALTERNATIVES, ", ".join([ruleset.id, *(r.id for r in rulesets[1:])]), count)
+            StudySource(ALTERNATIVES, Text(ids := ", ".join(r.id for r in rulesets), ids), count)
         )
     return UncertaintyResult(
         ruleset=ruleset,

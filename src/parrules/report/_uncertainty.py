@@ -135,7 +135,9 @@ def _source_name(result: UncertaintyResult, key: str | None, lang: str) -> str |
         return None
     for source in result.sources:
         if source.key == key:
-            return _t(lang)["alternatives_source"] if key == "alternatives" else source.description
+            if key == "alternatives":
+                return _t(lang)["alternatives_source"]
+            return source.description.get(lang)
     return key
 
 
