@@ -64,11 +64,11 @@ def test_english_labels_and_decimal_points(capsys: pytest.CaptureFixture[str]) -
         ("markdown", "### Chỉ số đánh giá CCHC"),
         ("html", "<!DOCTYPE html>"),
         ("latex", r"\begin{longtable}"),
-        ("csv", "STT,Mã,"),
+        ("csv", "\ufeffSTT;Mã;"),
     ],
 )
 def test_text_formats(capsys: pytest.CaptureFixture[str], fmt: str, marker: str) -> None:
-    code, out, _ = run(capsys, "score", MINI, "--format", fmt)
+    code, out, _ = run(capsys, "score", MINI, "--format", fmt, "--tables", "card")
     assert code == 0
     assert marker in out
 
@@ -314,7 +314,7 @@ def test_template_to_a_file_and_to_stdout(
     assert openpyxl.load_workbook(target).sheetnames == ["Đơn vị", "Hướng dẫn"]
     assert cli.main(["template", str(REPORTS / "sheet.yaml"), "--format", "csv"]) == 0
     out = capsysbinary.readouterr().out.decode("utf-8")
-    assert out.startswith("\ufeffĐơn vị,Năm,Bộ chỉ số,")
+    assert out.startswith("\ufeffĐơn vị;Năm;Bộ chỉ số;")
     assert cli.main(["template", str(REPORTS / "sheet.yaml")]) == 0
     assert capsysbinary.readouterr().out.startswith(b"PK")  # a piped workbook
 

@@ -52,10 +52,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 def test_explain_binh_thanh_prints_the_register_totalling_10_25(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    out = run(capsys, "explain", str(BINH_THANH), "--format", "csv")
-    sections = out.split("\r\n\r\n")
-    assert len(sections) == 4  # score card, register, inputs and formulas, assumptions
-    rows = list(csv.reader(io.StringIO(sections[1])))[2:]
+    out = run(capsys, "explain", str(BINH_THANH), "--tables", "register", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out.removeprefix("\ufeff")), delimiter=";"))[1:]
     assert [(int(r[0]), r[1], r[4], r[6]) for r in rows[:-1]] == REGISTER
     assert rows[-1][2:5] == ["Tổng cộng", "", "10,25"]
     reasons = {r[1]: r[3] for r in rows[:-1]}
@@ -65,7 +63,8 @@ def test_explain_binh_thanh_prints_the_register_totalling_10_25(
     assert "19,86 km/21,26 km" in reasons["8.3.2.2"]
     assert "78,8%" in reasons["3.3.2"]
     # annex totals: 97,5 (self-assessment), 93,75 (appraisal), 89,75 (final)
-    card = list(csv.reader(io.StringIO(sections[0])))
+    out = run(capsys, "explain", str(BINH_THANH), "--tables", "card", "--format", "csv")
+    card = list(csv.reader(io.StringIO(out.removeprefix("\ufeff")), delimiter=";"))
     total = next(r for r in card if len(r) > 2 and r[2] == "Tổng điểm")
     assert total[4:7] == ["97,5", "93,75", "89,75"]
 

@@ -21,7 +21,7 @@ from parrules import cli
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").rglob("*.yaml"))
 PACKAGE = Path(parrules.__file__).resolve().parent
-FORMATS = ("text", "markdown", "html", "latex", "csv", "json", "jsonl", "xlsx")
+FORMATS = ("text", "markdown", "html", "latex", "zip", "json", "jsonl", "xlsx")
 
 
 def _roots(tmp_path: Path) -> list[str]:
@@ -31,9 +31,9 @@ def _roots(tmp_path: Path) -> list[str]:
 
 
 def _text_of(path: Path) -> str:
-    if path.suffix != ".xlsx":
+    if path.suffix not in (".xlsx", ".zip"):
         return path.read_text(encoding="utf-8")
-    with zipfile.ZipFile(path) as book:  # every part of the workbook, cells and metadata
+    with zipfile.ZipFile(path) as book:  # every part: cells and metadata, or each CSV file
         return "\n".join(book.read(name).decode("utf-8") for name in book.namelist())
 
 
@@ -52,7 +52,7 @@ def test_no_output_of_an_example_holds_a_path(example: Path, tmp_path: Path, cap
         assert cli.main(["explain", str(example), "--format", kind, "-o", str(target)]) == 0
         outputs.append(target)
     tables = "card,register,details,assumptions,departments,stages,goals,trend"
-    target = tmp_path / "all.csv"
+    target = tmp_path / "all.zip"
     assert cli.main(["explain", str(example), "--tables", tables, "-o", str(target)]) == 0
     outputs.append(target)
     texts = [_text_of(p) for p in outputs]
@@ -128,15 +128,17 @@ def test_each_lost_point_on_an_assumption_is_marked(example: Path, capsys) -> No
     assert cli.main(["explain", str(example), "--format", "json"]) == 0
     deductions = json.loads(capsys.readouterr().out)["stages"][-1]["deductions"]
     assert {d["code"]: d["assumed"] for d in deductions if d["assumed"]} == assumed
-    assert cli.main(["explain", str(example), "--format", "csv"]) == 0
-    sections = capsys.readouterr().out.split("\r\n\r\n")
-    register = next(s for s in sections if s.startswith("Tổng hợp các nội dung bị mất điểm"))
-    marks = {row[1]: row[-1] for row in list(csv.reader(io.StringIO(register)))[2:-1]}
+
+    def rows(table: str) -> list[list[str]]:
+        assert cli.main(["explain", str(example), "--tables", table, "--format", "csv"]) == 0
+        text = capsys.readouterr().out.removeprefix("\ufeff")
+        return list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
+
+    marks = {row[1]: row[-1] for row in rows("register")[:-1]}
     assert {code for code, mark in marks.items() if mark.startswith("giả định (")} == set(assumed)
-    annex = [s for s in sections if s.startswith("Các giả định mà các điểm bị trừ dựa vào")]
-    rows = [(r[1], r[3]) for s in annex for r in list(csv.reader(io.StringIO(s)))[2:]]
+    annex = [(r[1], r[3]) for r in rows("assumptions")]
     reasons = {(code, why) for code, items in assumed.items() for why in items.values()}
-    assert sorted(rows) == sorted(reasons)
+    assert sorted(annex) == sorted(reasons)
     assert cli.main(["explain", str(example)]) == 0
     assert ("giả định (1)" in capsys.readouterr().out) == bool(assumed)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import openpyxl
 import pytest
 from wcwidth import wcswidth
@@ -115,7 +117,7 @@ def test_markdown_bolds_field_and_total_rows_and_escapes_pipes() -> None:
     assert out.startswith("### Chỉ số đánh giá CCHC")
     assert "| **1** " in out
     assert "**89,75**" in out
-    assert "Sáng kiến & giải pháp \\| <mới>" in out
+    assert "Sáng kiến &amp; giải pháp \\| &lt;mới&gt;" in out
     assert "- Ghi chú: số liệu thử nghiệm" in out
 
 
@@ -141,19 +143,25 @@ def test_latex_escapes_specials_and_bolds_totals() -> None:
 def test_csv_reads_back_with_vietnamese_numbers() -> None:
     out = report.render([sample()], "csv")
     assert isinstance(out, str)
-    rows = list(csv.reader(io.StringIO(out)))
+    assert out.startswith("\ufeffMã;")  # the BOM, then the headings: no title line
+    rows = list(csv.reader(io.StringIO(out[1:]), delimiter=";"))
     assert rows[0][:3] == ["Mã", "Lĩnh vực, tiêu chí", "Điểm tối đa"]
     assert rows[1] == ["1", "Công tác chỉ đạo, điều hành CCHC", "10", "9", "90%", "+9,99"]
     assert rows[-1][3] == "89,75"
 
 
-def test_csv_of_several_tables_titles_each() -> None:
-    out = report.render([sample(), sample()], "csv", "en")
-    assert isinstance(out, str)
-    rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["Chỉ số đánh giá CCHC — Xã Bình Thành"]
-    assert [] in rows
+def test_csv_holds_one_table_and_a_zip_one_file_per_table() -> None:
+    with pytest.raises(ParRulesError, match="a CSV file holds one table, not 2"):
+        report.render([sample(), sample()], "csv", "en")
+    data = report.render([sample(), attrs.evolve(sample(), name="Mất/điểm")], "zip", "en")
+    assert isinstance(data, bytes)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.namelist() == ["01 Bảng điểm.csv", "02 Mất-điểm.csv"]
+        text = archive.read("02 Mất-điểm.csv").decode("utf-8")
+    assert text.startswith("\ufeffMã,")
+    rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows[-1][3] == "89.75"
+    assert report.render([sample()], "zip", "en") == report.render([sample()], "zip", "en")
 
 
 def test_json_tables_use_decimal_points_and_kinds() -> None:

@@ -259,11 +259,21 @@ def test_every_template_heading_reads_back() -> None:
             assert key.name in (expected, ""), column.header
 
 
-def test_csv_template_is_the_heading_row() -> None:
+def test_csv_template_is_the_heading_row_and_reads_back(tmp_path: Path) -> None:
     text = template(parrules.load_ruleset(RULESET), "csv")
     assert isinstance(text, str)
-    assert text.startswith("\ufeffĐơn vị,Năm,Bộ chỉ số,Số TTHC toàn trình (thủ tục),")
-    assert text.endswith("2.3. Trang thông tin điện tử (tối đa 2),Lý do 2.3\r\n")
+    assert text.startswith("\ufeffĐơn vị;Năm;Bộ chỉ số;Số TTHC toàn trình (thủ tục);")
+    assert text.endswith("2.3. Trang thông tin điện tử (tối đa 2);Lý do 2.3\r\n")
+    english = template(parrules.load_ruleset(RULESET), "csv", "en")
+    assert isinstance(english, str)
+    assert english.startswith("\ufeffUnit,Year,Ruleset,")
+    filled = ["Xã A", "2023", str(RULESET), "10", "10", "1,5", "95%", "có", "cap_tinh"]
+    filled += ["khien_trach: 0", "", "", "1", "", "2", ""]
+    (tmp_path / "mau.csv").write_text(text + ";".join(filled) + "\r\n", encoding="utf-8")
+    (row,) = rows_of(tmp_path / "mau.csv")
+    assert row.errors == ()
+    assert row.unit is not None
+    assert score(row.unit).total == 10
 
 
 def test_xlsx_template_validates_types_and_round_trips(tmp_path: Path) -> None:
@@ -561,3 +571,36 @@ def test_the_template_of_a_ruleset_with_documents_has_their_sheet_and_reads_back
     card = score(result.unit)
     assert card.node("1.2").points == Decimal("0.5")
     assert card.total == Decimal("9.5")
+
+
+def test_documents_of_a_failing_row_or_another_year(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    units = book.active
+    units.title = "Đơn vị"
+    units.append(["Đơn vị", "Bộ chỉ số"])
+    units.append(["Huyện A", "khong/co/2023"])
+    units.append(["Huyện B", str(MINI)])
+    documents = book.create_sheet("Văn bản")
+    documents.append(["Đơn vị", "Năm", "Chỉ tiêu", "Tên văn bản", "Hạn"])
+    documents.append(["Huyện A", None, "bao_cao", "Báo cáo năm", "25/12/2023"])
+    documents.append(["Huyện B", 2022, "bao_cao", "Báo cáo năm", "25/12/2023"])
+    path = tmp_path / "x.xlsx"
+    book.save(path)
+    first, second, stray = read_sheet(path).rows
+    assert "no ruleset 'khong/co/2023'" in str(first.errors[0])  # and nothing of its document
+    assert second.unit is not None
+    assert "bao_cao" not in second.unit.stage().indicators  # the document is for 2022
+    assert str(stray.errors[0]) == (
+        f"{path}, sheet 'Văn bản', row 3: no row of units names 'Huyện B' for 2022 (the unit's "
+        "name is written as in the sheet of units)"
+    )
+
+
+def test_a_document_without_its_due_date_is_an_error_of_its_cell(tmp_path: Path) -> None:
+    path = documents_book(
+        tmp_path / "huyen.xlsx", [[1, "Huyện Thử Nghiệm", "bao_cao", "Báo cáo năm", None, None]]
+    )
+    (unit,) = read_sheet(path).rows
+    assert [str(e) for e in unit.errors] == [
+        f"{path}, sheet 'Văn bản', row 2, column E (Hạn): the due date is empty"
+    ]

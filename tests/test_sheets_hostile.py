@@ -5,6 +5,7 @@ with one located ``ParRulesError``, in bounded time and memory. Each class has a
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import resource
 import subprocess
@@ -165,7 +166,7 @@ def test_rank_leaves_out_a_unit_given_twice_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = csv_file(tmp_path / "xa.csv", [values("Xã A"), values("Xã B"), values("Xã A")])
-    assert main(["rank", str(path), "--format", "csv"]) == 1
+    assert main(["rank", str(path), "--format", "csv", "--tables", "ranking"]) == 1
     out, err = capsys.readouterr()
     assert "Xã B" in out
     assert "Xã A" not in out
@@ -249,6 +250,10 @@ def test_a_formula_is_read_as_the_value_saved_with_it(tmp_path: Path) -> None:
         (b'<c r="F2" t="b"><v>2</v></c>', "'2' is not a true/false value"),
         (b'<c r="F2"><v>NaN</v></c>', "'NaN' is not a finite number"),
         (b'<c r="F2" t="zz"><v>1</v></c>', "the cell has an unknown type 'zz'"),
+        (
+            '<c r="F2" t="s"><v>²</v></c>'.encode(),
+            "the cell refers to shared text ², which the file lacks",
+        ),
     ],
 )
 def test_a_cell_without_a_usable_value_is_refused_where_it_is_read(
@@ -372,6 +377,11 @@ CRAFTED = {
         "row 2: the cell reference 'ZZZZ2' is not one of a sheet (A1 to XFD1048576)",
     ),
     "row-0": (SHEET, lambda x: x.replace(b'<row r="2"', b'<row r="0"'), "the row number '0'"),
+    "row-superscript": (
+        SHEET,
+        lambda x: x.replace(b'<row r="2"', '<row r="²"'.encode()),
+        "sheet 'Xã': the row number '²' is not one of a sheet",
+    ),
     "doctype": (
         SHEET,
         lambda x: b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "X B">]>' + x,
@@ -570,3 +580,50 @@ def test_bombs_are_refused_within_a_memory_cap(tmp_path: Path) -> None:
     assert int(lines["many-strings"].split()[0]) < 400_000
     assert "decompresses to more than 134,217,728 bytes" in lines["long-strings"]
     assert "a cell is longer than 32,767 characters" in lines["long-cell"]
+
+
+cell_values = st.one_of(
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=64, min_value=-1e15, max_value=1e15),
+    st.booleans(),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2100, 1, 1)).map(
+        lambda d: d.replace(microsecond=0)
+    ),
+    st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+        min_size=1,
+        max_size=30,
+    ).filter(lambda t: t.strip() and not t.startswith("=")),
+)
+
+
+@given(st.lists(st.lists(st.one_of(st.none(), cell_values), max_size=6), max_size=6))
+@SETTINGS
+def test_generated_workbooks_read_back_as_written(tmp_path: Path, grid: list[list[object]]) -> None:
+    """The reader gives what openpyxl wrote: numbers as the 15 digits a spreadsheet shows,
+    date cells as dates, texts and booleans as they are, empty cells left out."""
+    path = xlsx(tmp_path, book_bytes([("Gen", grid, "visible")]), "gen.xlsx")
+    (read,) = read_grids(path, SheetLimits())
+    expected = {}
+    for number, row in enumerate(grid, start=1):
+        cells = {}
+        for column, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, float | int) and not isinstance(value, bool):
+                value = Decimal(format(float(value), ".15g"))
+            cells[column] = value
+        if cells:
+            expected[number] = cells
+    assert dict(read.rows) == expected
+
+
+def test_a_sheet_of_many_unknown_columns_names_a_few_and_counts_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    header = ["unit", "ruleset", *(f"cột {i}" for i in range(16_000))]
+    path.write_text(",".join(header) + f"\nXã A,{RULESET}\n", encoding="utf-8")
+    (warning,) = read_sheet(path).warnings
+    assert warning.endswith("U (cột 18), V (cột 19) and 15,980 more")
+    path.write_text(",".join([*header, *("x" * 400)]) + "\n", encoding="utf-8")
+    with pytest.raises(SheetError, match="row 1: more than 16,384 columns"):
+        read_sheet(path)

@@ -125,9 +125,12 @@ def test_compare_and_chart_do_not_invent_a_percentage(units, tmp_path):
 
 
 def test_every_command_and_format_runs(units, tmp_path, capsys):
-    for kind in ("text", "markdown", "html", "latex", "csv", "json", "xlsx"):
+    for kind in ("text", "markdown", "html", "latex", "csv", "zip", "json", "xlsx"):
         target = tmp_path / f"card.{kind}"
-        assert cli.main(["explain", str(units[0]), "--format", kind, "-o", str(target)]) == 0
+        tables = ["--tables", "card"] if kind == "csv" else []  # a CSV file holds one table
+        assert (
+            cli.main(["explain", str(units[0]), "--format", kind, "-o", str(target), *tables]) == 0
+        )
     for command in (["rank", *map(str, units)], ["compare", *map(str, units)]):
         assert cli.main(command) == 0
     assert cli.main(["plan", str(units[0])]) == 0

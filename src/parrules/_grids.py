@@ -170,20 +170,16 @@ class _Count:
 
     def row(self, sheet: str, number: int) -> None:
         self.rows += 1
-        if self.rows > self.limits.max_rows:
-            raise SheetError(
-                f"more than {self.limits.max_rows:,} rows hold a value",
-                path=self.path,
-                sheet=sheet,
-                row=number,
-                hint="split the file into several files",
-            )
+        self._check(self.rows, self.limits.max_rows, "rows", sheet, number)
 
     def cell(self, sheet: str, number: int) -> None:
         self.cells += 1
-        if self.cells > self.limits.max_cells:
+        self._check(self.cells, self.limits.max_cells, "cells", sheet, number)
+
+    def _check(self, count: int, limit: int, what: str, sheet: str, number: int) -> None:
+        if count > limit:
             raise SheetError(
-                f"more than {self.limits.max_cells:,} cells hold a value",
+                f"more than {limit:,} {what} hold a value",
                 path=self.path,
                 sheet=sheet,
                 row=number,
@@ -229,6 +225,13 @@ def _csv(path: Path, limits: SheetLimits) -> Grid:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         for number, record in enumerate(reader, start=1):
+            if len(record) > MAX_COLUMN:
+                raise SheetError(
+                    f"more than {MAX_COLUMN:,} columns, the most a spreadsheet has",
+                    path=path,
+                    sheet=name,
+                    row=number,
+                )
             cells: dict[int, str | Problem] = {}
             for column, value in enumerate(record):
                 if len(value) > limits.max_cell_chars:
@@ -261,6 +264,14 @@ def _csv_error(exc: csv.Error, path: Path, sheet: str, row: int, limits: SheetLi
 # XLSX ------------------------------------------------------------------------------------------
 
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_INDEX = re.compile(r"[0-9]{1,9}")  # ASCII digits only: str.isdigit() also takes "²"
+
+
+def _index(text: str | None) -> int | None:
+    """A row number or an index as a workbook writes it, or None."""
+    return int(text) if text is not None and _INDEX.fullmatch(text) else None
+
+
 _DATE_FORMAT_IDS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
 _NOT_DATE_PARTS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 _DATE_PARTS = re.compile(r"[dmyhs]", re.IGNORECASE)
@@ -333,18 +344,16 @@ class _Workbook:
         with archive:
             self.parts = {info.filename.lstrip("/").lower(): info for info in archive.infolist()}
             self.archive = archive
-            book = self._rels("_rels/.rels", "").get("officedocument") or []
-            workbook = book[0] if book else "xl/workbook.xml"
+            workbook = _target(self._rels("_rels/.rels", ""), "officedocument")
+            workbook = workbook or "xl/workbook.xml"
             sheets, date1904 = self._sheets(workbook)
             rels = self._rels(_rels_of(workbook), posixpath.dirname(workbook))
-            strings = self._strings(rels.get("sharedstrings", []))
-            dates = self._styles(rels.get("styles", []))
-            by_id = dict(rels.get("*", []))
+            strings = self._strings(_target(rels, "sharedstrings"))
+            dates = self._styles(_target(rels, "styles"))
             for name, state, rid in sheets:
-                target = by_id.get(rid)
-                if target is None or target.lower() not in self.parts:
+                kind, target = rels.get(rid, ("", ""))
+                if target.lower() not in self.parts:
                     raise self.error("the sheet's part is missing from the file", sheet=name)
-                kind = rels.get("kind:" + rid, [""])[0]
                 if kind != "worksheet":  # a chart sheet or a macro sheet holds no cells to read
                     continue
                 handler = _SheetHandler(self, name, strings, dates, date1904)
@@ -408,10 +417,10 @@ class _Workbook:
 
         return refuse
 
-    def _rels(self, part: str, base: str) -> dict[str, list[Any]]:
-        """A part's relationships: targets by kind (``worksheet``, ``sharedstrings``, ``styles``,
-        ``officedocument``), every (id, target) under ``*``, each id's kind under ``kind:id``."""
-        found: dict[str, list[Any]] = {}
+    def _rels(self, part: str, base: str) -> dict[str, tuple[str, str]]:
+        """A part's relationships: by id, the kind (``worksheet``, ``sharedstrings``,
+        ``styles``, ``officedocument``…) and the part it points to."""
+        found: dict[str, tuple[str, str]] = {}
         if part.lower() not in self.parts:
             return found
 
@@ -420,14 +429,11 @@ class _Workbook:
                 if _local(name) != "Relationship" or attributes.get("TargetMode") == "External":
                     return
                 rid, kind, target = (attributes.get(k, "") for k in ("Id", "Type", "Target"))
-                kind = kind.rsplit("/", 1)[-1].lower()
                 if target.startswith("/"):
                     target = target.lstrip("/")
                 else:
                     target = posixpath.normpath(posixpath.join(base, target))
-                found.setdefault(kind, []).append(target)
-                found.setdefault("*", []).append((rid, target))
-                found["kind:" + rid] = [kind]
+                found[rid] = (kind.rsplit("/", 1)[-1].lower(), target)
 
         self._parse(part, Rels())
         return found
@@ -453,9 +459,9 @@ class _Workbook:
         self._parse(part, Book())
         return sheets, flags["date1904"]
 
-    def _strings(self, parts: list[str]) -> list[str]:
+    def _strings(self, part: str | None) -> list[str]:
         strings: list[str] = []
-        if not parts or parts[0].lower() not in self.parts:
+        if part is None or part.lower() not in self.parts:
             return strings
         book, count = self, self.count
         limit, cells = self.limits.max_cell_chars, self.limits.max_cells
@@ -494,13 +500,13 @@ class _Workbook:
                         raise book.error(f"the workbook has more than {cells:,} shared texts")
                     strings.append("".join(self.pieces))
 
-        self._parse(parts[0], Strings())
+        self._parse(part, Strings())
         return strings
 
-    def _styles(self, parts: list[str]) -> list[bool]:
+    def _styles(self, part: str | None) -> list[bool]:
         """For each cell style (``s``), whether it shows numbers as dates."""
         dates: list[bool] = []
-        if not parts or parts[0].lower() not in self.parts:
+        if part is None or part.lower() not in self.parts:
             return dates
         custom: dict[str, bool] = {}
 
@@ -520,15 +526,20 @@ class _Workbook:
                     ident = attributes.get("numFmtId", "0")
                     date = custom.get(ident)
                     if date is None:
-                        date = ident.isdigit() and int(ident) in _DATE_FORMAT_IDS
+                        date = _index(ident) in _DATE_FORMAT_IDS
                     dates.append(date)
 
             def end(self, name: str) -> None:
                 if _local(name) == "cellXfs":
                     self.in_cell_xfs = False
 
-        self._parse(parts[0], Styles())
+        self._parse(part, Styles())
         return dates
+
+
+def _target(rels: Mapping[str, tuple[str, str]], kind: str) -> str | None:
+    """The part the first relationship of a kind points to."""
+    return next((target for k, target in rels.values() if k == kind), None)
 
 
 def _rels_of(part: str) -> str:
@@ -565,7 +576,10 @@ class _SheetHandler(_Handler):
         self.chars = 0
 
     def error(self, message: str, row: int | None = None) -> SheetError:
-        return SheetError(message, path=self.book.path, sheet=self.sheet, row=row or self.row)
+        """An error at ``row``, by default the row being read (none when it is not a row)."""
+        row = row or self.row
+        where = row if 1 <= row <= MAX_ROW else None
+        return SheetError(message, path=self.book.path, sheet=self.sheet, row=where)
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         local = _local(name)
@@ -583,9 +597,12 @@ class _SheetHandler(_Handler):
             self.inline = None
         elif local == "row":
             ref = attributes.get("r")
-            self.row = int(ref) if ref is not None and ref.isdigit() else self.row + 1
+            number = _index(ref)
+            self.row = self.row + 1 if ref is None else -1 if number is None else number
             if not 1 <= self.row <= MAX_ROW:
-                raise self.error(f"the row number '{ref}' is not one of a sheet (1 to {MAX_ROW})")
+                raise self.error(
+                    f"the row number '{(ref or '')[:20]}' is not one of a sheet (1 to {MAX_ROW})"
+                )
             self.column = -1
         elif local in ("v", "f"):
             self.pieces, self.chars = [], 0
@@ -609,8 +626,7 @@ class _SheetHandler(_Handler):
         row = int(digits)
         if column > MAX_COLUMN or not 1 <= row <= MAX_ROW:
             raise self.error(
-                f"the cell reference '{ref}' is not one of a sheet (A1 to XFD{MAX_ROW})",
-                row=row if 1 <= row <= MAX_ROW else None,
+                f"the cell reference '{ref}' is not one of a sheet (A1 to XFD{MAX_ROW})", row=row
             )
         return row, column - 1
 
@@ -663,7 +679,8 @@ class _SheetHandler(_Handler):
         if value is None:
             return None
         if kind == "s":
-            index = int(value) if value.isdigit() else -1
+            index = _index(value)
+            index = -1 if index is None else index
             if not 0 <= index < len(self.strings):
                 return Problem(f"the cell refers to shared text {value[:20]}, which the file lacks")
             return _checked(self.strings[index])
@@ -688,7 +705,7 @@ class _SheetHandler(_Handler):
             return Problem(f"'{value[:40]}' is not a number")
         if not math.isfinite(number):
             return Problem(f"'{value[:40]}' is not a finite number")
-        index = int(style) if style is not None and style.isdigit() else 0
+        index = _index(style) or 0
         if index < len(self.dates) and self.dates[index]:
             return _from_serial(number, self.date1904)
         # A spreadsheet stores binary floats: read them as the 15 significant digits it shows.

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from ._numbers import ZERO, fmt, fmt_percent, percent
+from ._numbers import ZERO, canonical, canonical_or_none, fmt, fmt_percent, percent
 
 Values = Mapping[str, Any]
 """Indicator values of one unit at one stage, already checked against their declared types."""
@@ -116,7 +116,7 @@ class Band:
     """A classification band: a total of at least ``min`` takes ``label``."""
 
     label: str
-    min: Decimal
+    min: Decimal = attrs.field(converter=canonical)
     label_en: str | None = None
     cite: tuple[Citation, ...] = attrs.field(default=(), eq=False)
     assumed: Text | None = attrs.field(default=None, eq=False)
@@ -146,7 +146,7 @@ class Node:
 
     code: str
     title: str
-    max: Decimal | None
+    max: Decimal | None = attrs.field(converter=canonical_or_none)
     children: tuple[Node, ...] = ()
     rule: str | None = None
     params: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
@@ -223,7 +223,7 @@ class Ruleset:
     id: str
     title: str
     year: int
-    max: Decimal | None
+    max: Decimal | None = attrs.field(converter=canonical_or_none)
     """None when the index's maximum is not published (``max: unpublished``)."""
     nodes: tuple[Node, ...]
     indicators: Mapping[str, Indicator] = attrs.field(factory=dict)
@@ -313,7 +313,7 @@ class Ruleset:
 class Appraisal:
     """Points given directly for a leaf, with the audit trail of who decided and why."""
 
-    points: Decimal
+    points: Decimal = attrs.field(converter=canonical)
     reason: str | None = None
     by: str | None = None
     date: dt.date | None = None
@@ -517,10 +517,11 @@ _APPRAISED = Text("Điểm do thẩm định chấm", "Points given by the appra
 
 @attrs.frozen
 class NodeResult:
-    """One node's points at one stage; a leaf keeps what explains them."""
+    """One node's points at one stage; a leaf keeps what explains them. Every value it gives
+    (points, max, lost, percent) is in canonical form (see ``canonical``)."""
 
     node: Node
-    points: Decimal
+    points: Decimal = attrs.field(converter=canonical)
     outcome: Outcome | None = None
     appraisal: Appraisal | None = None
     not_applicable: bool = False
@@ -536,7 +537,7 @@ class NodeResult:
     @property
     def lost(self) -> Decimal:
         """``max − points``; nothing for a node with no published maximum."""
-        return ZERO if self.node.max is None else self.node.max - self.points
+        return ZERO if self.node.max is None else canonical(self.node.max - self.points)
 
     @property
     def percent(self) -> Decimal | None:
@@ -627,7 +628,7 @@ class StageResult:
     """
 
     stage: str
-    total: Decimal
+    total: Decimal = attrs.field(converter=canonical)
     max: Decimal | None
     classification: Band | None
     remedies: Mapping[str, Remedy] = attrs.field(factory=dict, eq=False, repr=False)
@@ -749,7 +750,11 @@ class StageResult:
 @attrs.frozen
 class ScoreCard:
     """The result for one unit: one ``StageResult`` per stage; the last stage is the published
-    one and is what ``total``, ``node`` and ``deductions`` report."""
+    one and is what ``total``, ``node`` and ``deductions`` report.
+
+    Every point value it gives is an exact ``Decimal`` in canonical form (``Decimal('0.5')``,
+    ``Decimal('95')``: no trailing zeros), so equal values print the same and ``str`` gives the
+    string the JSON holds."""
 
     unit: UnitInputs
     ruleset: Ruleset

@@ -95,11 +95,29 @@ def quantize(value: Decimal, places: int) -> Decimal:
         return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+_WIDE = decimal.Context(prec=60)
+
+
+def canonical(value: Decimal) -> Decimal:
+    """The one way a score card writes a value: exact, with no trailing zeros and no exponent
+    on whole numbers (``0.50`` → ``0.5``, ``95.00`` → ``95``, ``1E+2`` → ``100``), so that equal
+    values print the same and ``str`` gives what the JSON writes."""
+    if not value:
+        return ZERO
+    if value == value.to_integral_value():
+        return value.quantize(ONE, context=_WIDE)
+    return value.normalize(_WIDE)
+
+
+def canonical_or_none(value: Decimal | None) -> Decimal | None:
+    return None if value is None else canonical(value)
+
+
 def percent(points: Decimal, maximum: Decimal) -> Decimal:
-    """Points as an exact percentage of the max (unrounded)."""
+    """Points as an exact percentage of the max (unrounded, in canonical form)."""
     if maximum == 0:
         return ZERO
-    return points * HUNDRED / maximum
+    return canonical(points * HUNDRED / maximum)
 
 
 def fmt(value: Decimal, lang: str = "vi", places: int | None = None) -> str:

@@ -16,9 +16,7 @@ workbook, hidden or not) is refused; an empty cell is a missing value and follow
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -96,6 +94,7 @@ _REASON_HEADER = re.compile(rf"^(?:lý do|reason)\s*[:\-]?\s*(?P<code>{_CODE})\.
 _TRUE = {"true", "có", "co", "yes", "x", "1", "đúng"}
 _FALSE = {"false", "không", "khong", "no", "0", "sai"}
 _SEPARATOR = re.compile(r"[:=]")
+_NAMED = 20  # columns named in a warning; the others are counted
 
 
 def is_sheet(path: str | Path) -> bool:
@@ -148,6 +147,7 @@ class _Columns:
         self.ruleset = ruleset
         self.names: dict[str, str] = {}
         self.ambiguous: set[str] = set()
+        self.keys: dict[str, _Key | None] = {}
         for name in ruleset.indicators:
             self.names[_norm(name)] = name
         for name, indicator in ruleset.indicators.items():
@@ -158,6 +158,12 @@ class _Columns:
                 self.names.setdefault(key, name)
 
     def key(self, header: str) -> _Key | None:
+        """What a column holds, by its heading (the same for every row: kept)."""
+        if header not in self.keys:
+            self.keys[header] = self._key(header)
+        return self.keys[header]
+
+    def _key(self, header: str) -> _Key | None:
         text = _norm(header)
         for kind, names in _META.items():
             if text in names:
@@ -324,6 +330,7 @@ class _FileReader:
         self.order: dict[str, int] = {}
         self.docs: dict[str, list[_Document]] = {}
         self.claimed: dict[int, list[int]] = {}  # id of a document → indexes of the unit rows
+        self.unmatched: set[str] = set()  # units whose row failed before its documents were read
 
     def layout(self, grid: Grid) -> _Layout | None:
         if not grid.rows or grid.rows[0][0] != 1:
@@ -409,16 +416,22 @@ class _FileReader:
             )
         return self.rulesets[ref]
 
-    def not_read(self, layout: _Layout, columns: Iterable[tuple[int, str]], what: str) -> None:
-        """Columns of a sheet that no reader takes: a warning naming them, or an error."""
+    def not_read(
+        self, layout: _Layout, columns: Iterable[int], what: str, known: _Columns | None = None
+    ) -> None:
+        """Columns of a sheet that no reader takes: a warning naming them (the first few, with
+        the closest name ``known`` has), or an error."""
+        cols = sorted(set(columns))
         named = []
-        for col, hint in sorted(set(columns)):
+        for col in cols[:_NAMED]:
             header = layout.headers.get(col, "")
             text = f"{column_letter(col + 1)} ({_short(header) if header else 'no heading'})"
+            hint = known.hint(header) if known is not None and header else None
             named.append(f"{text} ({hint})" if hint else text)
         if not named:
             return
-        message = f"columns not read ({what}): {', '.join(named)}"
+        more = f" and {len(cols) - _NAMED:,} more" if len(cols) > _NAMED else ""
+        message = f"columns not read ({what}): {', '.join(named)}{more}"
         if self.strict:
             raise SheetError(
                 message,
@@ -435,27 +448,28 @@ class _FileReader:
 
     def documents(self, layout: _Layout) -> None:
         known = set(layout.meta.values())
-        unread: set[tuple[int, str]] = {(col, "") for col in layout.headers if col not in known}
+        unread = {col for col in layout.headers if col not in known}
         for number, cells in layout.grid.rows[1:]:
-            unread |= {(col, "") for col in cells if col not in known}
+            unread.update(col for col in cells if col not in known)
             name = cells.get(layout.meta["unit"])
-            if _empty(name) or isinstance(name, Problem):
-                message = name.message if isinstance(name, Problem) else "the unit's name is empty"
-                self.rows.append(
-                    SheetRow(
-                        str(self.path),
-                        layout.grid.name,
-                        number,
-                        None,
-                        (self.error(layout, number, layout.meta["unit"], message),),
-                    )
-                )
+            year = cells.get(layout.meta["year"]) if "year" in layout.meta else None
+            problem = next(
+                (
+                    (layout.meta[k], v.message)
+                    for k, v in (("unit", name), ("year", year))
+                    if isinstance(v, Problem)
+                ),
+                (layout.meta["unit"], "the unit's name is empty") if _empty(name) else None,
+            )
+            if problem is not None:
+                error = self.error(layout, number, *problem)
+                self.rows.append(SheetRow(str(self.path), layout.grid.name, number, None, (error,)))
                 continue
             document = _Document(
                 layout.grid.name,
                 number,
                 _text(name),
-                cells.get(layout.meta["year"]) if "year" in layout.meta else None,
+                None if _empty(year) else year,
                 {
                     field: (col, cells.get(col))
                     for field, col in layout.meta.items()
@@ -514,9 +528,10 @@ class _FileReader:
                     item[field] = to_date(value)
                 except ValueError as exc:
                     errors.append(error(field, str(exc)))
-        for field in ("indicator", "name", "due"):
+        required = {"indicator": "indicator", "name": "document's name", "due": "due date"}
+        for field, what in required.items():
             if field not in item and not errors:
-                errors.append(error(field, f"the {_DOCUMENT_LABELS['en'][field].lower()} is empty"))
+                errors.append(error(field, f"the {what} is empty"))
         if errors:
             return errors
         text = item.pop("indicator")
@@ -539,21 +554,24 @@ class _FileReader:
     # units -----------------------------------------------------------------------------------
 
     def _columns(self, ruleset: Ruleset) -> _Columns:
-        return self.columns.setdefault(ruleset.id, _Columns(ruleset))
+        if ruleset.id not in self.columns:
+            self.columns[ruleset.id] = _Columns(ruleset)
+        return self.columns[ruleset.id]
 
     def units(self, layout: _Layout) -> None:
-        unread: dict[str, set[tuple[int, str]]] = {}
+        unread: dict[str, set[int]] = {}
         for number, cells in layout.grid.rows[1:]:
             self.rows.append(self.row(layout, number, cells, unread))
         for ruleset_id, columns in unread.items():
-            self.not_read(layout, columns, f"neither an indicator nor a node of '{ruleset_id}'")
+            what = f"neither an indicator nor a node of '{ruleset_id}'"
+            self.not_read(layout, columns, what, self.columns[ruleset_id])
 
     def row(
         self,
         layout: _Layout,
         number: int,
         cells: Row,
-        unread: dict[str, set[tuple[int, str]]],
+        unread: dict[str, set[int]],
     ) -> SheetRow:
         errors: list[ParRulesError] = []
         meta = layout.meta
@@ -568,6 +586,10 @@ class _FileReader:
             return None if _empty(cell) else cell
 
         def failed() -> SheetRow:
+            """The row's errors, before its documents were matched: they are not reported as
+            documents of no unit."""
+            if unit is not None:
+                self.unmatched.add(_name_key(_text(unit)))
             return SheetRow(str(self.path), sheet, number, None, tuple(errors))
 
         unit, year, ref = value("unit"), value("year"), value("ruleset")
@@ -586,7 +608,7 @@ class _FileReader:
         columns = self._columns(ruleset)
         if ruleset.id not in unread:
             unread[ruleset.id] = {
-                (col, columns.hint(header) or "")
+                col
                 for col, header in layout.headers.items()
                 if col not in meta.values() and columns.key(header) is None
             }
@@ -607,7 +629,7 @@ class _FileReader:
             header = layout.headers.get(col, "")
             key = columns.key(header) if header else None
             if key is None:
-                unread[ruleset.id].add((col, columns.hint(header) or "" if header else ""))
+                unread[ruleset.id].add(col)
                 continue
             if key in seen:
                 first = column_letter(seen[key] + 1)
@@ -676,7 +698,7 @@ class _FileReader:
         rows = _refuse_duplicates(self.rows)
         for doc in (d for docs in self.docs.values() for d in docs):
             claims = self.claimed.get(id(doc), [])
-            if not claims:
+            if not claims and _name_key(doc.name) not in self.unmatched:
                 rows.append(
                     SheetRow(
                         str(self.path),
@@ -882,10 +904,12 @@ def template(
     describing each column, and data validation for the declared types. ``ref`` is what the
     ruleset column holds (default: the ruleset's id)."""
     columns = template_columns(ruleset, lang, ref)
-    if format == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerow([c.header for c in columns])
-        return "\ufeff" + buffer.getvalue()
+    if format == "csv":  # the headings, as every CSV file parrules writes
+        from .report import Column, Table
+        from .report._render import csv_text
+
+        headings = Table("", "", tuple(Column(c.header) for c in columns), ())
+        return csv_text([headings], lang)
     if format != "xlsx":
         msg = f"a template is xlsx or csv, not '{format}'"
         raise ParRulesError(msg)
@@ -925,7 +949,7 @@ def document_columns(ruleset: Ruleset, lang: str = "vi") -> tuple[TemplateColumn
 def _template_xlsx(ruleset: Ruleset, columns: Sequence[TemplateColumn], lang: str) -> bytes:
     from openpyxl.styles import Font
 
-    from .report._xlsx import require_openpyxl, save, sheet_name
+    from .report._xlsx import put, require_openpyxl, save, sheet_name
 
     openpyxl = require_openpyxl()
     book = openpyxl.Workbook()
@@ -940,25 +964,25 @@ def _template_xlsx(ruleset: Ruleset, columns: Sequence[TemplateColumn], lang: st
         _headings(sheet, heads)
     bold = Font(bold=True)
     guide = book.create_sheet(sheet_name("Hướng dẫn" if lang != "en" else "Guide", taken))
-    guide.append(
-        ["Cột", "Tên / mã", "Kiểu", "Đơn vị tính", "Giá trị"]
-        if lang != "en"
-        else ["Column", "Name / code", "Type", "Measure", "Value"]
-    )
-    for cell in guide[1]:
-        cell.font = bold
+    titles = ("Cột", "Tên / mã", "Kiểu", "Đơn vị tính", "Giá trị")
+    if lang == "en":
+        titles = ("Column", "Name / code", "Type", "Measure", "Value")
+    for index, title in enumerate(titles, start=1):
+        put(guide, 1, index, title).font = bold
+    line = 1
     for title, heads in sheets:
         for index, column in enumerate(heads, start=1):
             where = f"{column_letter(index)}: {column.header}"
-            guide.append(
-                [
-                    where if title == sheets[0][0] else f"{title}, {where}",
-                    column.key,
-                    column.kind,
-                    column.unit,
-                    column.help,
-                ]
+            line += 1
+            texts = (
+                where if title == sheets[0][0] else f"{title}, {where}",
+                column.key,
+                column.kind,
+                column.unit,
+                column.help,
             )
+            for place, text in enumerate(texts, start=1):
+                put(guide, line, place, text)
     for letter, width in zip("ABCDE", (60, 28, 10, 14, 48), strict=True):
         guide.column_dimensions[letter].width = width
     return save(book)
@@ -969,12 +993,14 @@ def _headings(sheet: Any, columns: Sequence[TemplateColumn]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from .report._xlsx import put
+
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDDDDD")
     last = 1000
     for index, column in enumerate(columns, start=1):
         letter = column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=column.header)
+        cell = put(sheet, 1, index, column.header)
         cell.font = bold
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")

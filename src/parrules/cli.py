@@ -51,6 +51,7 @@ CARD_TABLES = (
 )
 CARD_FORMATS = (*report.FORMATS, "jsonl")
 COMPARE_TABLES = ("points", "percent", "trend")
+RANK_TABLES = ("ranking", "classes")
 _SUFFIX_FORMATS = {
     ".txt": "text",
     ".md": "markdown",
@@ -61,6 +62,7 @@ _SUFFIX_FORMATS = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".xlsx": "xlsx",
+    ".zip": "zip",
 }
 
 
@@ -213,6 +215,18 @@ def _format(args: argparse.Namespace, allowed: Sequence[str] = report.FORMATS) -
     return kind
 
 
+def _render(args: argparse.Namespace, tables: Sequence[Any], kind: str) -> str | bytes:
+    """The tables in the format asked for; CSV holds one table."""
+    if kind == "csv" and len(tables) > 1:
+        names = ", ".join(t.name for t in tables)
+        _error(
+            f"a CSV file holds one table, and there are {len(tables)} ({names}): choose one "
+            "with --tables, or write one CSV file per table in a zip (-o FILE.zip)"
+        )
+        raise Failed
+    return report.render(tables, kind, args.lang, bom=args.bom)
+
+
 def _emit(args: argparse.Namespace, content: str | bytes) -> None:
     """Write to ``--output`` atomically, or to stdout (binary only when it is not a terminal)."""
     if args.output:
@@ -319,7 +333,7 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
             for card, built in cards
             for t in built
         ]
-        _emit(args, report.render(tables, kind, args.lang))
+        _emit(args, _render(args, tables, kind))
     if len(cards) == 1:
         card = cards[0][0]
         stages = [card.stage(args.stage)] if args.stage else list(card.stages)
@@ -445,7 +459,9 @@ def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
         data = report.ranking_to_dict(ranking, args.lang)
         _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        _emit(args, report.render(report.ranking_tables(ranking, args.lang), kind, args.lang))
+        names = _tables_arg(args.tables, RANK_TABLES, RANK_TABLES)
+        tables = dict(zip(RANK_TABLES, report.ranking_tables(ranking, args.lang), strict=True))
+        _emit(args, _render(args, [tables[name] for name in names], kind))
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -471,7 +487,7 @@ def _cmd_compare(args: argparse.Namespace, registry: Registry) -> int:
         elif name == "trend":
             trends = indicator_trends([before, after], stage=args.stage)
             tables.append(report.trend_table(after.unit.unit, trends, args.lang))
-    _emit(args, report.render(tables, _format(args), args.lang))
+    _emit(args, _render(args, tables, _format(args)))
     labels = [t.label for t in percents.columns[2:4]]
     series = [(labels[0], comparison.before_stage), (labels[1], comparison.after_stage)]
     _chart(args, series, percents.title)
@@ -754,6 +770,12 @@ def make_parser() -> argparse.ArgumentParser:
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--lang", choices=("vi", "en"), default="vi", help="labels and numbers")
     output.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
+    output.add_argument(
+        "--no-bom",
+        dest="bom",
+        action="store_false",
+        help="CSV without the byte-order mark by which Excel knows the text is UTF-8",
+    )
     sheets = argparse.ArgumentParser(add_help=False)
     sheets.add_argument(
         "--strict",
@@ -761,7 +783,10 @@ def make_parser() -> argparse.ArgumentParser:
         help="refuse a sheet with columns that are neither an indicator nor a node (default: "
         "warn and leave them)",
     )
-    format_help = "output format (default: from --output's suffix, else text)"
+    format_help = (
+        "output format (default: from --output's suffix, else text); csv holds one table, zip "
+        "one CSV file per table"
+    )
     units_help = "unit file (YAML), or a sheet (CSV/XLSX) with one unit per row"
     stage_help = "self, appraisal or final (default: each unit's last)"
     sub = parser.add_subparsers(dest="command", required=True)
@@ -790,6 +815,9 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--stage", help=stage_help)
     cmd.add_argument(
         "--method", choices=("competition", "dense"), help="ties (default: the ruleset's)"
+    )
+    cmd.add_argument(
+        "--tables", metavar="LIST", help=f"comma-separated, from: {', '.join(RANK_TABLES)}"
     )
     text = "compare two units or years, field by field, even across rulesets"
     cmd = sub.add_parser("compare", help=text, description=text, parents=[common, output, sheets])

@@ -49,7 +49,7 @@ from .._model import (
     assumption_notes,
     format_value,
 )
-from .._numbers import ONE, ZERO, fmt, fmt_percent
+from .._numbers import ONE, ZERO, canonical, fmt, fmt_percent
 from ..errors import InputError, ScoringError, UnknownNameError, close_match
 
 SCHEMA = "parrules.plan/1"
@@ -344,7 +344,7 @@ def plan(
     best: dict[str, Step] = {}
     for step in steps:
         best.setdefault(step.code, step)
-    recoverable = _combine(card, list(best.values()))[0].total - card.total
+    recoverable = canonical(_combine(card, list(best.values()))[0].total - card.total)
     others = [p.total for p in peers if p is not card and p.unit != card.unit]
     target = _target(card, steps, others, bool(peers), target_rank, target_class)
     return Plan(card, tuple(steps), tuple(unplanned), recoverable, target)
@@ -684,7 +684,7 @@ def _rescore(card: ScoreCard, changes: Mapping[str, Any]) -> ScoreCard:
 def _verified(card: ScoreCard, probe: _Probe, kind: str, values: Changes) -> Step | None:
     """The step with the gain of the unit's total the engine gives for it; None if none."""
     after = _rescore(card, values)
-    gain = after.total - card.total
+    gain = canonical(after.total - card.total)
     if gain <= 0:
         return None
     changes = []

@@ -29,7 +29,7 @@ from ._chart import CHART_FORMATS, field_chart
 from ._json import RANKING_SCHEMA, ranking_to_dict
 from ._labels import LABELS, labels
 from ._output import check_output, open_atomic, write_atomic
-from ._render import TABLES_SCHEMA, TEXT_RENDERERS, tables_to_dict
+from ._render import TABLES_SCHEMA, TEXT_RENDERERS, csv_archive, csv_text, tables_to_dict
 from ._table import Cell, Column, Num, Row, Table, show
 from ._uncertainty import (
     UNCERTAINTY_SCHEMA,
@@ -40,14 +40,22 @@ from ._uncertainty import (
 )
 from ._xlsx import workbook
 
-FORMATS = (*TEXT_RENDERERS, "xlsx")
-"""Every format ``render`` knows: text, markdown, html, latex, csv, json, xlsx."""
+FORMATS = (*TEXT_RENDERERS, "xlsx", "zip")
+"""Every format ``render`` knows: text, markdown, html, latex, csv (one table), json, xlsx, and
+zip (one CSV file per table)."""
 
 
-def render(tables: Sequence[Table], format: str = "text", lang: str = "vi") -> str | bytes:
-    """Tables in one format: text for all but ``xlsx``, which is the workbook's bytes."""
+def render(
+    tables: Sequence[Table], format: str = "text", lang: str = "vi", *, bom: bool = True
+) -> str | bytes:
+    """Tables in one format: text for all but ``xlsx`` and ``zip``, which are bytes. ``bom``:
+    whether CSV starts with the byte-order mark by which Excel knows it is UTF-8."""
     if format == "xlsx":
         return workbook(tables, lang)
+    if format == "zip":
+        return csv_archive(tables, lang, bom=bom)
+    if format == "csv":
+        return csv_text(tables, lang, bom=bom)
     try:
         renderer = TEXT_RENDERERS[format]
     except KeyError:

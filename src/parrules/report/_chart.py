@@ -49,34 +49,39 @@ def field_chart(
             if r.code not in (code for code, _ in fields):
                 fields.append((r.code, _short(f"{r.code}. {r.node.get_title(lang)}")))
     height = 0.8 / max(len(series), 1)
-    figure, axes = plt.subplots(figsize=(9, 1.2 + 0.55 * len(fields) * max(1, len(series) / 2)))
-    try:
-        for index, (label, stage) in enumerate(series):
-            by_code = {r.code: r for r in stage.fields}
-            positions: list[float] = []
-            percents = []
-            for row, (code, _) in enumerate(fields):
-                share = by_code[code].percent if code in by_code else None
-                if share is not None:  # no bar where no maximum is published
-                    positions.append(row + index * height)
-                    percents.append(quantize(share, 2))
-            bars = axes.barh(positions, [float(p) for p in percents], height=height, label=label)
-            axes.bar_label(bars, labels=[fmt(p, lang) for p in percents], fontsize=7)
-        axes.set_yticks([row + height * (len(series) - 1) / 2 for row in range(len(fields))])
-        axes.set_yticklabels([name for _, name in fields], fontsize=8)
-        axes.invert_yaxis()
-        axes.set_xlim(0, 110)
-        axes.set_xlabel("%")
-        axes.set_title(title, fontsize=10)
-        if len(series) > 1:
-            axes.legend(
-                fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(series)
-            )
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        metadata: dict[str, Any] = {"Date": None} if format == "svg" else {}
-        plt.rcParams["svg.hashsalt"] = "parrules"
-        figure.savefig(buffer, format=format, dpi=150, metadata=metadata, bbox_inches="tight")
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+    # Names and titles are text from outside: never read as TeX math ("$…$"), which matplotlib
+    # would otherwise try, and fail, to typeset.
+    inert = {"text.parse_math": False, "text.usetex": False, "svg.hashsalt": "parrules"}
+    with plt.rc_context(inert):
+        figure, axes = plt.subplots(figsize=(9, 1.2 + 0.55 * len(fields) * max(1, len(series) / 2)))
+        try:
+            for index, (label, stage) in enumerate(series):
+                by_code = {r.code: r for r in stage.fields}
+                positions: list[float] = []
+                percents = []
+                for row, (code, _) in enumerate(fields):
+                    share = by_code[code].percent if code in by_code else None
+                    if share is not None:  # no bar where no maximum is published
+                        positions.append(row + index * height)
+                        percents.append(quantize(share, 2))
+                bars = axes.barh(
+                    positions, [float(p) for p in percents], height=height, label=label
+                )
+                axes.bar_label(bars, labels=[fmt(p, lang) for p in percents], fontsize=7)
+            axes.set_yticks([row + height * (len(series) - 1) / 2 for row in range(len(fields))])
+            axes.set_yticklabels([name for _, name in fields], fontsize=8)
+            axes.invert_yaxis()
+            axes.set_xlim(0, 110)
+            axes.set_xlabel("%")
+            axes.set_title(title, fontsize=10)
+            if len(series) > 1:
+                axes.legend(
+                    fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(series)
+                )
+            figure.tight_layout()
+            buffer = io.BytesIO()
+            metadata: dict[str, Any] = {"Date": None} if format == "svg" else {}
+            figure.savefig(buffer, format=format, dpi=150, metadata=metadata, bbox_inches="tight")
+            return buffer.getvalue()
+        finally:
+            plt.close(figure)

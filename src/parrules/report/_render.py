@@ -6,6 +6,8 @@ import csv
 import html
 import io
 import json
+import re
+import zipfile
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -15,6 +17,7 @@ from tabulate import SEPARATING_LINE, tabulate
 
 from .._json import jsonable
 from .._numbers import quantize
+from ..errors import ParRulesError
 from ._table import Column, Table, number, show
 
 TABLES_SCHEMA = "parrules.tables/1"
@@ -62,8 +65,24 @@ def text(tables: Sequence[Table], lang: str = "vi") -> str:
     return "\n".join(parts)
 
 
+_MARKDOWN = str.maketrans(
+    {
+        "\\": "\\\\",
+        "|": "\\|",
+        "[": "\\[",  # no link, no image fetched when the page is shown
+        "]": "\\]",
+        "&": "&amp;",  # no raw HTML: <script>, <img onerror=…>
+        "<": "&lt;",
+        ">": "&gt;",
+        "\n": " ",
+        "\r": " ",
+    }
+)
+
+
 def _md_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text as inert markdown: shown as written, never HTML, a link or a table break."""
+    return value.translate(_MARKDOWN)
 
 
 def markdown(tables: Sequence[Table], lang: str = "vi") -> str:
@@ -176,18 +195,62 @@ def latex(tables: Sequence[Table], lang: str = "vi") -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def csv_text(tables: Sequence[Table], lang: str = "vi") -> str:
-    """CSV as shown (``89,75`` in Vietnamese); several tables are separated by a blank line and
-    introduced by their title."""
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]+)?%?)?")
+
+
+def inert(text: str) -> str:
+    """Text a spreadsheet would evaluate as a formula (first character ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return, or their full-width forms), written as text: with a ``'``
+    before it, which spreadsheets read as "what follows is text". A plain number (``-0,5``) or
+    a sign alone is left as it is: it is read as a number or as text, never as a formula."""
+    if text.startswith(_FORMULA) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _csv_rows(table: Table, lang: str) -> list[list[str]]:
+    rows = [[inert(c.label) for c in table.columns]]
+    for row, cells in zip(table.rows, _cells(table, lang), strict=True):
+        rows.append(
+            [
+                text if number(cell, column) is not None else inert(text)
+                for cell, column, text in zip(row.cells, table.columns, cells, strict=True)
+            ]
+        )
+    return rows
+
+
+def csv_text(tables: Sequence[Table], lang: str = "vi", *, bom: bool = True) -> str:
+    """One table as CSV for a spreadsheet: the heading row, then the rows as shown. In
+    Vietnamese, numbers have a decimal comma (``89,75``) and cells are separated by ``;``, as a
+    spreadsheet with Vietnamese regional settings reads them; in English, a decimal point and
+    ``,``. With ``bom`` (the default) the text starts with the byte-order mark by which Excel
+    knows it is UTF-8. Text that a spreadsheet would evaluate is written inert (see ``inert``).
+    Several tables are refused: write them with ``csv_archive``, one file each."""
+    if len(tables) != 1:
+        names = ", ".join(t.name for t in tables)
+        msg = f"a CSV file holds one table, not {len(tables)} ({names})"
+        raise ParRulesError(msg)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for index, table in enumerate(tables):
-        if len(tables) > 1:
-            if index:
-                writer.writerow([])
-            writer.writerow([table.title])
-        writer.writerow([c.label for c in table.columns])
-        writer.writerows(_cells(table, lang))
+    writer = csv.writer(buffer, delimiter=";" if lang == "vi" else ",", lineterminator="\r\n")
+    writer.writerows(_csv_rows(tables[0], lang))
+    return ("\ufeff" if bom else "") + buffer.getvalue()
+
+
+_BAD_FILE_CHARS = re.compile(r'[\x00-\x1f<>:"/\\|?*\x7f]')
+
+
+def csv_archive(tables: Sequence[Table], lang: str = "vi", *, bom: bool = True) -> bytes:
+    """Tables as a zip archive of CSV files, one per table (``01 Bảng điểm.csv``, …), each as
+    ``csv_text`` writes it; the same bytes for the same tables."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index, table in enumerate(tables, start=1):
+            name = _BAD_FILE_CHARS.sub("-", table.name).strip(" .")[:80] or "table"
+            entry = zipfile.ZipInfo(f"{index:02d} {name}.csv", (2000, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, csv_text([table], lang, bom=bom).encode("utf-8"))
     return buffer.getvalue()
 
 

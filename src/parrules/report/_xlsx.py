@@ -17,6 +17,7 @@ from .._numbers import HUNDRED
 from ._table import Column, Num, Table, number, show
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MAX_WIDTH = 60
 
 
@@ -32,9 +33,27 @@ def require_openpyxl() -> Any:
     return openpyxl
 
 
+def xml_text(text: str) -> str:
+    """Text as a workbook can hold it: a character XML cannot hold (a control character, a lone
+    surrogate) becomes U+FFFD, so that one unit's text never fails the whole workbook."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def put(sheet: Any, row: int, column: int, value: Any) -> Any:
+    """Set a cell; text is always a text cell, never a formula, whatever it starts with."""
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = xml_text(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
 def sheet_name(name: str, taken: set[str]) -> str:
-    """A valid, unique sheet name: at most 31 characters, none of ``[]:*?/\\``."""
-    base = _BAD_SHEET_CHARS.sub("-", name).strip("'") or "Sheet"
+    """A valid, unique sheet name: at most 31 characters, none of ``[]:*?/\\`` nor a control
+    character."""
+    base = _BAD_SHEET_CHARS.sub("-", _NOT_XML.sub("-", name)).strip("'") or "Sheet"
     candidate, n = base[:31], 1
     while candidate.casefold() in taken:
         n += 1
@@ -89,18 +108,17 @@ def workbook(tables: Sequence[Table], lang: str = "vi") -> bytes:
     header_fill = PatternFill("solid", fgColor="DDDDDD")
     for table in tables:
         sheet = book.create_sheet(sheet_name(table.name, taken))
-        sheet["A1"] = table.title
-        sheet["A1"].font = Font(bold=True, size=12)
+        put(sheet, 1, 1, table.title).font = Font(bold=True, size=12)
         widths = [_width(c.label) for c in table.columns]
         for col, column in enumerate(table.columns, start=1):
-            cell = sheet.cell(row=3, column=col, value=column.label)
+            cell = put(sheet, 3, col, column.label)
             cell.font = bold
             cell.fill = header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for r, row in enumerate(table.rows, start=4):
             for col, (value, column) in enumerate(zip(row.cells, table.columns, strict=True), 1):
                 content, fmt = _cell_value(value, column)
-                cell = sheet.cell(row=r, column=col, value=content)
+                cell = put(sheet, r, col, content)
                 if fmt:
                     cell.number_format = fmt
                 if row.kind != "normal":
@@ -112,7 +130,7 @@ def workbook(tables: Sequence[Table], lang: str = "vi") -> bytes:
                 )
                 widths[col - 1] = max(widths[col - 1], _width(show(value, column, lang)))
         for r, note in enumerate(table.notes, start=len(table.rows) + 5):
-            sheet.cell(row=r, column=1, value=note)
+            put(sheet, r, 1, note)
         sizes = []
         for col, (width, column) in enumerate(zip(widths, table.columns, strict=True), 1):
             limit = column.wrap + 2 if column.wrap else _MAX_WIDTH
