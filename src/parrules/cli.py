@@ -514,7 +514,7 @@ def _cmd_uncertainty(args: argparse.Namespace, registry: Registry) -> int:
     from .analysis import uncertainty
 
     names = _tables_arg(args.tables, report.UNCERTAINTY_TABLES, report.UNCERTAINTY_TABLES)
-    scored, failed = _load_cards(args.units, registry, _stage_check(args))
+    scored, failed = _load_cards(args.units, registry, _stage_check(args), args.strict)
     if failed or not scored:
         return EXIT_FAILED
     cards = [card for card, _ in scored]
@@ -538,7 +538,7 @@ def _cmd_uncertainty(args: argparse.Namespace, registry: Registry) -> int:
         _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         tables = report.uncertainty_tables(result, args.lang, tuple(names))
-        _emit(args, report.render(tables, kind, args.lang))
+        _emit(args, _render(args, tables, kind))
     if args.chart:
         chart = Path(args.chart).suffix.lower().lstrip(".")
         if chart not in report.CHART_FORMATS:
@@ -836,7 +836,7 @@ def make_parser() -> argparse.ArgumentParser:
         help=text,
         description=text + " of variation (uncertainty: in the ruleset and unit files), with "
         "the source that moves each rank most and the ranking under each alternative ruleset",
-        parents=[common, output],
+        parents=[common, output, sheets],
     )
     cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
     cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
