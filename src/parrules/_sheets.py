@@ -35,19 +35,6 @@ from ._ruleset import load_ruleset, resolve
 from ._units import convert, to_date, unit_from_mapping
 from .errors import DuplicateUnitError, InputError, ParRulesError, UnitError, close_match
 
-__all__ = [
-    "SHEET_SUFFIXES",
-    "SheetError",
-    "SheetFile",
-    "SheetLimits",
-    "SheetRow",
-    "column_letter",
-    "is_sheet",
-    "read_sheet",
-    "template",
-    "template_columns",
-]
-
 SHEET_SUFFIXES = (".csv", ".xlsx")
 
 _META = {
@@ -661,9 +648,7 @@ class _FileReader:
             node = ruleset.node(code)
             if node.max is None or entry["points"] >= node.max or "reason" in entry:
                 continue
-            if default is not None:
-                entry["reason"] = default[1]
-            else:
+            if default is None:
                 errors.append(
                     self.error(
                         layout,
@@ -688,6 +673,8 @@ class _FileReader:
             return failed()
         data["indicators"] = {**indicators, **documents}
         data["points"] = points
+        if default is not None:  # as a unit file's 'reason:' beside its 'points:'
+            data["reason"] = default[1]
         try:
             inputs = unit_from_mapping(data, ruleset, path=where)
         except InputError as exc:
