@@ -368,9 +368,6 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     return capsys.readouterr().out
 
 
-SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "schema" / "uncertainty.schema.json"
-
-
 def test_the_command_writes_json_that_validates_the_same_every_time(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -381,7 +378,7 @@ def test_the_command_writes_json_that_validates_the_same_every_time(
     here = run_cli(capsys, *argv, "--workers", "1")
     assert run_cli(capsys, *argv, "--workers", "2") == here
     document = json.loads(here)
-    schema = json.loads(SCHEMA.read_text("utf-8"))
+    schema = parrules.json_schema("uncertainty")
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(document, schema)
     assert [u["unit"] for u in document["units"]] == ["Xã An", "Xã Bình", "Xã Cường"]

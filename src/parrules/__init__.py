@@ -48,6 +48,7 @@ from .hookspecs import hookimpl
 if TYPE_CHECKING:
     from ._batch import BatchResult, UnitResult, score_batch
     from ._many import score_many, write_jsonl
+    from ._schemas import json_schema
     from ._validate import Finding, validate
     from ._variation import Alternative, Uncertainty, Variation
     from .analysis import (
@@ -69,6 +70,7 @@ _LAZY = {
     "score_batch": "._batch",
     "score_many": "._many",
     "write_jsonl": "._many",
+    "json_schema": "._schemas",
     "Finding": "._validate",
     "validate": "._validate",
     "rank": ".analysis",
@@ -127,6 +129,7 @@ __all__ = [
     "__version__",
     "diff_rulesets",
     "hookimpl",
+    "json_schema",
     "known_ids",
     "load_ruleset",
     "load_unit",
