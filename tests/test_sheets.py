@@ -495,7 +495,7 @@ def test_a_sheet_of_documents_needs_its_due_column(tmp_path: Path) -> None:
         read_sheet(tmp_path / "x.xlsx")
 
 
-def test_a_default_reason_applies_to_every_point_lost_in_the_row(tmp_path: Path) -> None:
+def test_a_default_reason_is_that_of_every_point_of_the_row_without_one(tmp_path: Path) -> None:
     path = tmp_path / "xa.csv"
     path.write_text(
         f"unit,ruleset,1.4,2.3,Lý do 2.3,Lý do\n"
@@ -513,8 +513,8 @@ def test_a_default_reason_applies_to_every_point_lost_in_the_row(tmp_path: Path)
         "0 of 1 needs a reason (add a column 'Lý do 1.4', or 'Lý do' for every point of the row)",
         "1 of 2 needs a reason (add a column 'Lý do 2.3', or 'Lý do' for every point of the row)",
     ]
-    assert third.unit is not None  # full points need no reason; the default is not attached
-    assert third.unit.stage().points["1.4"].reason is None
+    assert third.unit is not None  # as in a unit file, every entry without a reason takes it
+    assert third.unit.stage().points["1.4"].reason == "Không cần"
 
 
 def test_the_template_of_a_ruleset_with_documents_has_their_sheet_and_reads_back(

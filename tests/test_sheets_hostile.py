@@ -616,3 +616,14 @@ def test_generated_workbooks_read_back_as_written(tmp_path: Path, grid: list[lis
         if cells:
             expected[number] = cells
     assert dict(read.rows) == expected
+
+
+def test_a_sheet_of_many_unknown_columns_names_a_few_and_counts_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    header = ["unit", "ruleset", *(f"cột {i}" for i in range(16_000))]
+    path.write_text(",".join(header) + f"\nXã A,{RULESET}\n", encoding="utf-8")
+    (warning,) = read_sheet(path).warnings
+    assert warning.endswith("U (cột 18), V (cột 19) and 15,980 more")
+    path.write_text(",".join([*header, *("x" * 400)]) + "\n", encoding="utf-8")
+    with pytest.raises(SheetError, match="row 1: more than 16,384 columns"):
+        read_sheet(path)

@@ -225,6 +225,13 @@ def _csv(path: Path, limits: SheetLimits) -> Grid:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         for number, record in enumerate(reader, start=1):
+            if len(record) > MAX_COLUMN:
+                raise SheetError(
+                    f"more than {MAX_COLUMN:,} columns, the most a spreadsheet has",
+                    path=path,
+                    sheet=name,
+                    row=number,
+                )
             cells: dict[int, str | Problem] = {}
             for column, value in enumerate(record):
                 if len(value) > limits.max_cell_chars:

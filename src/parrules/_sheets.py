@@ -94,6 +94,7 @@ _REASON_HEADER = re.compile(rf"^(?:lý do|reason)\s*[:\-]?\s*(?P<code>{_CODE})\.
 _TRUE = {"true", "có", "co", "yes", "x", "1", "đúng"}
 _FALSE = {"false", "không", "khong", "no", "0", "sai"}
 _SEPARATOR = re.compile(r"[:=]")
+_NAMED = 20  # columns named in a warning; the others are counted
 
 
 def is_sheet(path: str | Path) -> bool:
@@ -146,6 +147,7 @@ class _Columns:
         self.ruleset = ruleset
         self.names: dict[str, str] = {}
         self.ambiguous: set[str] = set()
+        self.keys: dict[str, _Key | None] = {}
         for name in ruleset.indicators:
             self.names[_norm(name)] = name
         for name, indicator in ruleset.indicators.items():
@@ -156,6 +158,12 @@ class _Columns:
                 self.names.setdefault(key, name)
 
     def key(self, header: str) -> _Key | None:
+        """What a column holds, by its heading (the same for every row: kept)."""
+        if header not in self.keys:
+            self.keys[header] = self._key(header)
+        return self.keys[header]
+
+    def _key(self, header: str) -> _Key | None:
         text = _norm(header)
         for kind, names in _META.items():
             if text in names:
@@ -408,16 +416,22 @@ class _FileReader:
             )
         return self.rulesets[ref]
 
-    def not_read(self, layout: _Layout, columns: Iterable[tuple[int, str]], what: str) -> None:
-        """Columns of a sheet that no reader takes: a warning naming them, or an error."""
+    def not_read(
+        self, layout: _Layout, columns: Iterable[int], what: str, known: _Columns | None = None
+    ) -> None:
+        """Columns of a sheet that no reader takes: a warning naming them (the first few, with
+        the closest name ``known`` has), or an error."""
+        cols = sorted(set(columns))
         named = []
-        for col, hint in sorted(set(columns)):
+        for col in cols[:_NAMED]:
             header = layout.headers.get(col, "")
             text = f"{column_letter(col + 1)} ({_short(header) if header else 'no heading'})"
+            hint = known.hint(header) if known is not None and header else None
             named.append(f"{text} ({hint})" if hint else text)
         if not named:
             return
-        message = f"columns not read ({what}): {', '.join(named)}"
+        more = f" and {len(cols) - _NAMED:,} more" if len(cols) > _NAMED else ""
+        message = f"columns not read ({what}): {', '.join(named)}{more}"
         if self.strict:
             raise SheetError(
                 message,
@@ -434,9 +448,9 @@ class _FileReader:
 
     def documents(self, layout: _Layout) -> None:
         known = set(layout.meta.values())
-        unread: set[tuple[int, str]] = {(col, "") for col in layout.headers if col not in known}
+        unread = {col for col in layout.headers if col not in known}
         for number, cells in layout.grid.rows[1:]:
-            unread |= {(col, "") for col in cells if col not in known}
+            unread.update(col for col in cells if col not in known)
             name = cells.get(layout.meta["unit"])
             year = cells.get(layout.meta["year"]) if "year" in layout.meta else None
             problem = next(
@@ -540,21 +554,24 @@ class _FileReader:
     # units -----------------------------------------------------------------------------------
 
     def _columns(self, ruleset: Ruleset) -> _Columns:
-        return self.columns.setdefault(ruleset.id, _Columns(ruleset))
+        if ruleset.id not in self.columns:
+            self.columns[ruleset.id] = _Columns(ruleset)
+        return self.columns[ruleset.id]
 
     def units(self, layout: _Layout) -> None:
-        unread: dict[str, set[tuple[int, str]]] = {}
+        unread: dict[str, set[int]] = {}
         for number, cells in layout.grid.rows[1:]:
             self.rows.append(self.row(layout, number, cells, unread))
         for ruleset_id, columns in unread.items():
-            self.not_read(layout, columns, f"neither an indicator nor a node of '{ruleset_id}'")
+            what = f"neither an indicator nor a node of '{ruleset_id}'"
+            self.not_read(layout, columns, what, self.columns[ruleset_id])
 
     def row(
         self,
         layout: _Layout,
         number: int,
         cells: Row,
-        unread: dict[str, set[tuple[int, str]]],
+        unread: dict[str, set[int]],
     ) -> SheetRow:
         errors: list[ParRulesError] = []
         meta = layout.meta
@@ -591,7 +608,7 @@ class _FileReader:
         columns = self._columns(ruleset)
         if ruleset.id not in unread:
             unread[ruleset.id] = {
-                (col, columns.hint(header) or "")
+                col
                 for col, header in layout.headers.items()
                 if col not in meta.values() and columns.key(header) is None
             }
@@ -612,7 +629,7 @@ class _FileReader:
             header = layout.headers.get(col, "")
             key = columns.key(header) if header else None
             if key is None:
-                unread[ruleset.id].add((col, columns.hint(header) or "" if header else ""))
+                unread[ruleset.id].add(col)
                 continue
             if key in seen:
                 first = column_letter(seen[key] + 1)
@@ -644,9 +661,7 @@ class _FileReader:
             node = ruleset.node(code)
             if node.max is None or entry["points"] >= node.max or "reason" in entry:
                 continue
-            if default is not None:
-                entry["reason"] = default[1]
-            else:
+            if default is None:
                 errors.append(
                     self.error(
                         layout,
@@ -671,6 +686,8 @@ class _FileReader:
             return failed()
         data["indicators"] = {**indicators, **documents}
         data["points"] = points
+        if default is not None:  # as a unit file's 'reason:' beside its 'points:'
+            data["reason"] = default[1]
         try:
             inputs = unit_from_mapping(data, ruleset, path=where)
         except InputError as exc:
