@@ -829,6 +829,26 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
 }
 
 
+_INPUTS = ("units", "before", "after", "unit", "peers", "ruleset", "rulesets", "a", "b")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work is done, an output that is not a regular file or a new path, or
+    that is one of the command's inputs (a typo would replace the sheet with its report)."""
+    inputs = []
+    for name in _INPUTS:
+        value = getattr(args, name, None)
+        inputs += value if isinstance(value, list) else [value] if value else []
+    for option in ("output", "chart"):
+        target = getattr(args, option, None)
+        if not target or report.check_output(target) is None:
+            continue
+        for given in inputs:
+            if os.path.isfile(given) and os.path.samefile(given, target):
+                _error(f"--{option} {target} is also an input: give another file to write")
+                raise Failed
+
+
 class Terminated(BaseException):
     """SIGTERM, raised where the command is, so that what it was writing is cleaned up as on
     Ctrl-C."""
@@ -859,9 +879,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         with _terminate_as_exception():
-            for option in ("output", "chart"):  # refused before any work is done
-                if getattr(args, option, None):
-                    report.check_output(getattr(args, option))
+            _check_outputs(args)
             return _COMMANDS[args.command](args, default_registry())
     except (KeyboardInterrupt, Terminated) as exc:
         _error("interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated")
