@@ -48,6 +48,7 @@ from .hookspecs import hookimpl
 if TYPE_CHECKING:
     from ._batch import BatchResult, UnitResult, score_batch
     from ._many import score_many, write_jsonl
+    from ._schemas import json_schema
     from ._validate import Finding, validate
     from .analysis import rank
     from .analysis.diff import diff_rulesets
@@ -60,6 +61,7 @@ _LAZY = {
     "score_batch": "._batch",
     "score_many": "._many",
     "write_jsonl": "._many",
+    "json_schema": "._schemas",
     "Finding": "._validate",
     "validate": "._validate",
     "rank": ".analysis",
@@ -100,6 +102,7 @@ __all__ = [
     "__version__",
     "diff_rulesets",
     "hookimpl",
+    "json_schema",
     "known_ids",
     "load_ruleset",
     "load_unit",

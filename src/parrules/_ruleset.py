@@ -782,7 +782,9 @@ def _int(data: Located, key: str, default: int, low: int, high: int) -> int:
     return value
 
 
-_CACHE: dict[tuple[str, int], tuple[tuple[tuple[str, int, int, int], ...], Ruleset]] = {}
+_CACHE: dict[tuple[str, int], tuple[Registry, tuple[tuple[str, int, int, int], ...], Ruleset]] = {}
+"""Rulesets by path and registry; each entry keeps its registry alive, so that no other registry
+can be given its ``id``."""
 
 
 def _stamp(files: Sequence[str | Path]) -> tuple[tuple[str, int, int, int], ...]:
@@ -801,12 +803,12 @@ def load_ruleset(ref: str | Path, *, registry: Registry | None = None) -> Rulese
     key = (str(path), id(registry))  # as spelt: the ruleset keeps the path it was loaded by
     cached = _CACHE.get(key)
     try:
-        if cached is not None and _stamp([f[0] for f in cached[0]]) == cached[0]:
-            return cached[1]
+        if cached is not None and _stamp([f[0] for f in cached[1]]) == cached[1]:
+            return cached[2]
     except OSError:
         pass
     ruleset = _load(path, registry)
-    _CACHE[key] = (_stamp(ruleset.files), ruleset)
+    _CACHE[key] = (registry, _stamp(ruleset.files), ruleset)
     return ruleset
 
 

@@ -418,18 +418,20 @@ def comparison_tables(
     return points, percents
 
 
-def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
-    """Ranks with classes, field points, the average and ``Tỷ lệ %`` rows; units per class."""
+def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[Table, Table]:
+    """Ranks with classes, the points of each node down to ``depth`` (1: the fields), the
+    average and ``Tỷ lệ %`` rows; units per class."""
     t = labels(lang)
     ruleset: Ruleset = ranking.ruleset
     places = ruleset.display_precision
-    fields = ruleset.nodes
+    averages = ranking.nodes(depth)
+    fields = [ruleset.node(a.code) for a in averages]
     rows = [
         Row(
             (
                 e.rank,
                 e.unit,
-                *(e.field(f.code) for f in fields),
+                *(e.points(f.code) for f in fields),
                 Num(e.total, places=places),
                 _percent(e.percent, places),
                 e.classification.get(lang) if e.classification else None,
@@ -442,7 +444,7 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
             (
                 None,
                 t["average"],
-                *(Num(a.points, places=places) for a in ranking.fields),
+                *(Num(a.points, places=places) for a in averages),
                 Num(ranking.average.points, places=places),
                 None,
                 None,
@@ -455,7 +457,7 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
             (
                 None,
                 t["rate"],
-                *(_percent(a.percent, places) for a in ranking.fields),
+                *(_percent(a.percent, places) for a in averages),
                 _percent(ranking.average.percent, places),
                 None,
                 None,
