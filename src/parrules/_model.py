@@ -82,9 +82,24 @@ class Indicator:
     unit: str = ""
     label_en: str | None = None
     choices: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    """The kinds of event an ``events`` indicator counts, where the ruleset declares them."""
+    value_labels: tuple[tuple[str, Text], ...] = ()
+    """The words a reader sees for a choice or a kind of event, where the ruleset gives them."""
     line: int | None = None
     report_only: bool = False
     """Recorded for reports (e.g. a yearly series), read by no rule."""
+
+    def get_label(self, lang: str = "vi") -> str:
+        return self.label_en if lang == "en" and self.label_en else self.label
+
+    def value_label(self, value: str) -> Text:
+        """The words for a choice or a kind of event: its label, or the value itself when the
+        ruleset gives none."""
+        for known, label in self.value_labels:
+            if known == value:
+                return label
+        return Text(value, value)
 
 
 @attrs.frozen
@@ -411,6 +426,30 @@ def format_value(value: Any, lang: str = "vi") -> str:
     return _Formatter(lang).format_field(value, "")
 
 
+_NONE = Text("không có", "none")
+
+
+def show_value(value: Any, indicator: Indicator | None, lang: str = "vi") -> str:
+    """An indicator's value in the words a reader uses: a ratio as a percentage, a number with
+    its unit, a choice or a kind of event by its label (``Cách chức: 1 người``)."""
+    if indicator is None:
+        return format_value(value, lang)
+    unit = indicator.unit if indicator.unit != "%" else ""
+    if indicator.type == "ratio" and isinstance(value, Decimal):
+        return fmt_percent(value, lang)
+    if indicator.type == "choice" and isinstance(value, str):
+        return indicator.value_label(value).get(lang)
+    if indicator.type == "events" and isinstance(value, Mapping):
+        counts = [
+            f"{indicator.value_label(kind).get(lang)}: {format_value(n, lang)}"
+            + (f" {unit}" if unit else "")
+            for kind, n in value.items()
+        ]
+        return ", ".join(counts) or _NONE.get(lang)
+    text = format_value(value, lang)
+    return f"{text} {unit}" if unit and isinstance(value, Decimal) else text
+
+
 def render(template: str, values: Mapping[str, Any], lang: str) -> str:
     """``template.format(**values)``, with values shown the reader's way; a template is parsed
     once, since explanations reuse a few templates for every unit."""
@@ -612,6 +651,11 @@ class Deduction:
 
     def reason(self, lang: str = "vi") -> str:
         return self.result.explain(lang).reason
+
+    def arithmetic(self, lang: str = "vi") -> str:
+        """The loss written out, max − points = lost: ``0,5 − 0,2376 = 0,2624``."""
+        r = self.result
+        return f"{fmt(r.node.full, lang)} − {fmt(r.points, lang)} = {fmt(r.lost, lang)}"
 
 
 @attrs.frozen

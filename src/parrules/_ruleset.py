@@ -406,6 +406,37 @@ def _assumed(raw: Located, code: str, params: Mapping[str, Any] | None) -> dict[
     return result
 
 
+def _value_labels(spec: Located, key: str) -> dict[str, Text | None]:
+    """An indicator's ``choices`` (or ``kinds`` of events) with the words a reader sees for each:
+    a list of values, or a mapping of each value to its label, a text or ``{label: …, label_en:
+    …}``."""
+    raw = spec.get(key)
+    if raw is None:
+        return {}
+    shape = f"'{key}' is a list of values, or a mapping of each value to its label"
+    if isinstance(raw, list):
+        if not all(isinstance(v, str) and v for v in raw) or len(set(raw)) != len(raw):
+            raise _err(spec, key, shape + " (each value a text, given once)")
+        return dict.fromkeys(raw)
+    if not isinstance(raw, Mapping) or not raw:
+        raise _err(spec, key, shape)
+    result: dict[str, Text | None] = {}
+    for value, label in raw.items():
+        if isinstance(label, str) and label.strip():
+            result[str(value)] = Text(label.strip(), label.strip())
+            continue
+        if isinstance(label, Mapping) and set(label) <= {"label", "label_en"}:
+            vi, en = label.get("label"), label.get("label_en", label.get("label"))
+            if isinstance(vi, str) and vi.strip() and isinstance(en, str) and en.strip():
+                result[str(value)] = Text(vi.strip(), en.strip())
+                continue
+        where = raw if isinstance(raw, Located) else spec
+        raise _err(
+            where, value, f"'{key}.{value}' needs a label: a text or {{label: …, label_en: …}}"
+        )
+    return result
+
+
 class _Builder:
     def __init__(self, data: Located, registry: Registry, precision: int) -> None:
         self.data = data
@@ -426,7 +457,15 @@ class _Builder:
                 raise _err(raw, name, f"indicator name '{name}' must be lower_snake_case")
             if not isinstance(spec, Located):
                 raise _err(raw, name, f"indicator '{name}' must be a mapping with label and type")
-            unknown = set(spec) - {"label", "label_en", "type", "unit", "choices", "report_only"}
+            unknown = set(spec) - {
+                "label",
+                "label_en",
+                "type",
+                "unit",
+                "choices",
+                "kinds",
+                "report_only",
+            }
             for key in sorted(unknown):
                 raise _err(spec, key, f"unknown key '{key}' in indicator '{name}'")
             kind = spec.get("type")
@@ -439,13 +478,16 @@ class _Builder:
                 )
             if not isinstance(spec.get("label"), str) or not spec["label"].strip():
                 raise _err(spec, "label", f"indicator '{name}' needs a Vietnamese 'label'")
-            choices = spec.get("choices") or []
-            if (kind == "choice") != bool(choices) or not all(isinstance(c, str) for c in choices):
+            choices = _value_labels(spec, "choices")
+            if (kind == "choice") != bool(choices):
                 raise _err(
                     spec,
                     "choices",
-                    "a 'choice' indicator, and only it, lists its 'choices' as texts",
+                    "a 'choice' indicator, and only it, lists its 'choices'",
                 )
+            kinds = _value_labels(spec, "kinds")
+            if kinds and kind != "events":
+                raise _err(spec, "kinds", "only an 'events' indicator lists its 'kinds'")
             result[name] = Indicator(
                 name=name,
                 label=spec["label"],
@@ -453,6 +495,8 @@ class _Builder:
                 unit=str(spec.get("unit") or ""),
                 label_en=spec.get("label_en"),
                 choices=tuple(choices),
+                kinds=tuple(kinds),
+                value_labels=tuple((v, t) for v, t in {**choices, **kinds}.items() if t),
                 line=spec.line,
                 report_only=_flag(spec, "report_only"),
             )

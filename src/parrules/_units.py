@@ -294,6 +294,12 @@ def convert(indicator: Indicator, value: Any) -> Any:
         reader = _count if kind == "events" else parse_decimal
         result = {}
         for key, raw in value.items():
+            if indicator.kinds and key not in indicator.kinds:
+                hint = close_match(str(key), indicator.kinds)
+                msg = f"unknown kind '{key}' (one of: {', '.join(indicator.kinds)})" + (
+                    f" ({hint})" if hint else ""
+                )
+                raise ValueError(msg)
             try:
                 result[str(key)] = reader(raw)
             except ValueError as exc:
