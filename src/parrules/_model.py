@@ -340,6 +340,12 @@ class Ruleset:
     def leaves(self) -> tuple[Node, ...]:
         return tuple(n for n in self.flat if n.is_leaf)
 
+    @property
+    def appraised(self) -> tuple[Node, ...]:
+        """The leaves no rule computes: a unit gives their points (and, below the max, a
+        reason). With ``indicators``, what a system must collect to score a unit."""
+        return tuple(n for n in self.leaves if n.evaluate is None)
+
     def classify(self, total: Decimal) -> Band | None:
         for band in self.classification:
             if total >= band.min:
