@@ -5,7 +5,9 @@
 - ``check_ruleset(ruleset)``: random units scored, every card reconciled, explained and exact
   through JSON;
 - ``check_vector(rule, ...)``: a rule's vectorised form gives its scalar form's points (numpy);
-- strategies: ``units(ruleset)``, ``rulesets()``, ``values(indicator)``, ``numbers(kind)``;
+- strategies: ``units(ruleset)`` (``invalid=True`` for units a rule must refuse),
+  ``rulesets()``, ``values(indicator)``, ``numbers(kind)``, and ``profile()``, the settings the
+  checks run with, for property tests of your own;
 - ``load_cases(path)`` and ``check_case(case)`` for ``*.cases.yaml`` files;
 - a pytest plugin, switched on with ``pytest_plugins = ["parrules.testing"]`` in a root
   conftest.py: it collects ``*.cases.yaml`` files and provides the fixtures
@@ -19,7 +21,14 @@ Checks draw ``max_examples`` from the Hypothesis profile named by the environmen
 from __future__ import annotations
 
 from ._cases import Case, check_case, load_cases
-from ._checks import PROFILE_VARIABLE, PROPERTIES, CheckFailed, check_rule, check_ruleset
+from ._checks import (
+    PROFILE_VARIABLE,
+    PROPERTIES,
+    CheckFailed,
+    check_rule,
+    check_ruleset,
+    profile,
+)
 from ._strategies import numbers, rulesets, units, values
 from ._vector import check_vector
 
@@ -34,6 +43,7 @@ __all__ = [
     "check_vector",
     "load_cases",
     "numbers",
+    "profile",
     "rulesets",
     "units",
     "values",
