@@ -132,6 +132,8 @@ def format_value(value: Any, lang: str = "vi", spec: str = "") -> str:
     ``25/05/2023``, ``khien_trach: 1``; a text in two languages (``Text``) in the reader's."""
     if isinstance(value, str):
         return value
+    if hasattr(value, "get") and not isinstance(value, Mapping):  # Text, and values like it
+        return str(value.get(lang))
     if isinstance(value, bool):
         return ("có" if value else "không") if lang == "vi" else str(value).lower()
     if isinstance(value, Decimal):
@@ -149,6 +151,4 @@ def format_value(value: Any, lang: str = "vi", spec: str = "") -> str:
         return value.strftime("%d/%m/%Y")
     if isinstance(value, list | tuple):
         return ", ".join(format_value(v, lang, spec) for v in value)
-    if hasattr(value, "get"):  # Text, and the values rules give that read in two languages
-        return str(value.get(lang))
     return str(value)
