@@ -155,6 +155,27 @@ class Assumption:
     cite: tuple[Citation, ...] = ()
 
 
+RELATIONS = ("part_of", "not_after", "same_unit")
+
+
+@attrs.frozen
+class Relation:
+    """What a rule declares must hold between two indicators it reads (``Params.part_of``,
+    ``not_after``, ``same_unit``): ``left`` is a part of ``right`` (never above it), ``left`` is
+    not after ``right`` (a date, or a number, not above it), or both are in the same unit of
+    measure (compared with each other). The rule refuses a unit that breaks an ordering one;
+    ``parrules.testing`` draws units that keep them, or on request units that break them."""
+
+    kind: str
+    left: str
+    right: str
+
+    @property
+    def ordered(self) -> bool:
+        """``left`` ≤ ``right`` for every valid unit."""
+        return self.kind != "same_unit"
+
+
 @attrs.frozen
 class Node:
     """A field, criterion or sub-criterion. A leaf has a rule, or is appraised (``rule`` None).
@@ -175,6 +196,8 @@ class Node:
     reads: tuple[str, ...] = ()
     levers: tuple[tuple[str, int], ...] = ()
     """Indicators the unit can act on to recover points, with their direction (``Params``)."""
+    relations: tuple[Relation, ...] = ()
+    """What holds between the indicators the rule reads, as it declares (``Params``)."""
     numbers: tuple[str, ...] = attrs.field(default=(), eq=False)
     """The params holding numbers a reader sees (``Params.numbers``)."""
     plugin: str | None = None

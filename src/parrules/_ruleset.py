@@ -654,6 +654,7 @@ class _Builder:
             vector=rule.vector if evaluate is not None else None,
             reads=tuple(p.reads),
             levers=tuple(p.levers.items()),
+            relations=tuple(p.relations),
             numbers=p.numbers,
             plugin=rule.plugin if evaluate is not None else None,
             **common,
