@@ -278,4 +278,3 @@ class FloatBaseline:
             return maximum * score / total, None
 
         return leaf
-

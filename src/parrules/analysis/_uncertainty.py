@@ -18,7 +18,8 @@ from __future__ import annotations
 import concurrent.futures
 import math
 import os
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -112,7 +113,7 @@ class UncertaintyResult:
     per_unit: tuple[str, ...] = ()
     """Leaves evaluated unit by unit in every draw (their rule has no vectorised form)."""
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[UnitUncertainty]:
         return iter(self.units)
 
     def __len__(self) -> int:
@@ -503,6 +504,8 @@ class _Study:
     scale: int
     seed: int
     scenarios: tuple[str | None, ...]
+    token: str = attrs.field(factory=lambda: uuid.uuid4().hex)
+    """Names the study in the processes that run its chunks, which keep one copy each."""
 
 
 @attrs.frozen(eq=False)
@@ -537,15 +540,14 @@ def _run(
             own.shutdown()
 
 
-_WORKERS: dict[int, _Worker] = {}
+_WORKERS: dict[str, _Worker] = {}
 
 
 def run_chunk(study: _Study, start: int, stop: int) -> _Chunk:
     """Draws ``start`` to ``stop`` of a study, in whatever process runs it (the rulesets are
     loaded there again, once per study)."""
-    key = id(study)
-    worker = _WORKERS.get(key)
-    if worker is None or worker.study is not study:
+    worker = _WORKERS.get(study.token)
+    if worker is None:
         from .._ruleset import load_ruleset
 
         rulesets = []
@@ -556,7 +558,7 @@ def run_chunk(study: _Study, start: int, stop: int) -> _Chunk:
                 raise ParRulesError(msg)
             rulesets.append(loaded)
         _WORKERS.clear()
-        worker = _WORKERS[key] = _Worker(study, rulesets)
+        worker = _WORKERS[study.token] = _Worker(study, rulesets)
     return worker.chunk(start, stop)
 
 
