@@ -236,7 +236,6 @@ class _Draw:
     indicator: str | None
     scale: int
     published: Ints
-    given: Bools
     n: Ints
     maximum: Ints
     se: Ints
@@ -370,7 +369,6 @@ def _draw(
         floor = Decimal(0)
         top = Decimal(1) if declared.type == "ratio" else None
     published = np.zeros(size, dtype=np.int64)
-    given = np.ones(size, dtype=bool)
     n, maximum, se = (np.zeros(size, dtype=np.int64) for _ in range(3))
     uniform = np.zeros(size, dtype=bool)
     low = np.full(size, digits_at(floor, decimals) if floor else 0, dtype=np.int64)
@@ -400,14 +398,12 @@ def _draw(
 
     for row, source in enumerate(sources):
         unit = units[row]
+        absent = indicator is not None and indicator not in unit.stage(stage).indicators
+        if absent and (source is None or source not in unit.uncertainty):
+            continue  # a unit without the indicator keeps it absent, unless it declared it
         if source is None:
-            if indicator is not None and indicator not in unit.stage(stage).indicators:
-                given[row] = False
-                continue
             published[row] = _digits(value_of(row, stage, first), decimals)
             continue
-        if indicator is not None and indicator not in unit.stage(stage).indicators:
-            value_of(row, stage, source)  # raises: the unit does not give it
         value = value_of(row, stage, source)
         published[row] = _digits(value, decimals)
         if source.kind == "survey" and source.n is not None:
@@ -443,7 +439,6 @@ def _draw(
         indicator=indicator,
         scale=decimals,
         published=published,
-        given=given,
         n=n,
         maximum=maximum,
         se=se,
