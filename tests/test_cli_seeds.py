@@ -224,45 +224,38 @@ SOC_TRANG = sorted((ROOT / "examples" / "soc-trang" / "thanh-tri-2018").glob("*.
 
 
 def test_rank_the_ten_soc_trang_communes(capsys: pytest.CaptureFixture[str]) -> None:
-    """Thạnh Trị 2018: no per-commune results were published, so the ten example files are
-    illustrative; the expected ranks and classes are those of tests/test_soc_trang.py, the
-    averages are the field points of the files added by hand and divided by ten."""
+    """Seed 003 (Thạnh Trị 2018, mục I.2 and II.1): the published table — totals, the order (ties
+    share a rank), the "Tỷ lệ %" row (86,7; 82,8; 80; 84,7; 91,7; 92,5; 93; 72,8; 92,5, which
+    the CLI prints to 2 decimals) and the classes rất tốt 3, tốt 6, khá 1."""
     assert len(SOC_TRANG) == 10
     document = json.loads(run(capsys, "rank", *map(str, SOC_TRANG), "--format", "json"))
     schema = json.loads((ROOT / "docs" / "schema" / "ranking.schema.json").read_text("utf-8"))
     jsonschema.validate(document, schema)
     ranks = [(u["rank"], u["unit"], u["total"], u["classification"]) for u in document["units"]]
     assert ranks == [
-        (1, "Thị trấn Phú Lộc", "92.5", "Rất tốt"),
-        (2, "Thị trấn Hưng Lợi", "88.75", "Tốt"),  # a tie, in alphabetical order
-        (2, "Xã Thạnh Trị", "88.75", "Tốt"),
-        (4, "Xã Lâm Tân", "84", "Tốt"),
-        (5, "Xã Vĩnh Lợi", "79.5", "Khá"),
-        (6, "Xã Thạnh Tân", "76.25", "Khá"),
-        (7, "Xã Tuân Tức", "70", "Khá"),
-        (8, "Xã Lâm Kiết", "65.5", "Trung bình"),
-        (9, "Xã Châu Hưng", "58", "Trung bình"),
-        (10, "Xã Vĩnh Thành", "48.5", "Yếu"),
+        (1, "Xã Vĩnh Thành", "93", "Rất tốt"),
+        (2, "Thị trấn Phú Lộc", "92", "Rất tốt"),  # a tie, in alphabetical order
+        (2, "Xã Thạnh Trị", "92", "Rất tốt"),
+        (4, "Xã Thạnh Tân", "89", "Tốt"),
+        (4, "Xã Tuân Tức", "89", "Tốt"),
+        (6, "Xã Châu Hưng", "88", "Tốt"),
+        (6, "Xã Lâm Tân", "88", "Tốt"),
+        (8, "Xã Vĩnh Lợi", "85", "Tốt"),
+        (9, "Thị trấn Hưng Lợi", "80", "Tốt"),
+        (10, "Xã Lâm Kiết", "71", "Khá"),
     ]
-    # 751,75 / 10 = 75,175 → 75,18 (half-up); field 4: 139,25 / 10 = 13,925 → 13,93, of 18
-    assert document["average"]["total"] == "75.18"
-    assert document["average"]["percent"] == "75.18"
-    assert document["average"]["fields"]["4"] == {"points": "13.93", "percent": "77.36"}
-    assert document["average"]["fields"]["8"] == {"points": "4.95", "percent": "61.88"}
-    assert document["classification_counts"] == {
-        "Rất tốt": 1,
-        "Tốt": 3,
-        "Khá": 3,
-        "Trung bình": 2,
-        "Yếu": 1,
-    }
+    assert document["average"]["total"] == "86.7"
+    assert document["average"]["percent"] == "86.7"
+    # field 6: 121 / 10 = 12,1 of 13 = 93,08% (printed 93 by the report)
+    assert document["average"]["fields"]["6"] == {"points": "12.1", "percent": "93.08"}
+    # field 7: 51 / 10 = 5,1 of 7 = 72,86% (printed 72,8 by the report)
+    assert document["average"]["fields"]["7"] == {"points": "5.1", "percent": "72.86"}
+    assert document["classification_counts"] == {"Rất tốt": 3, "Tốt": 6, "Khá": 1}
     text = run(capsys, "rank", *map(str, SOC_TRANG))
-    average = next(line for line in text.splitlines() if line.strip().startswith("Điểm trung"))
-    assert average.split()[-9:] == [
-        "19,25", "4,7", "11,5", "13,93", "6,2", "9,5", "5,15", "4,95", "75,18",
-    ]  # fmt: skip
     rate = next(line for line in text.splitlines() if line.strip().startswith("Tỷ lệ %"))
-    assert rate.split()[-1] == "75,18%"
+    assert rate.split()[-9:] == [
+        "82,8%", "80%", "84,67%", "91,67%", "92,5%", "93,08%", "72,86%", "92,5%", "86,7%",
+    ]  # fmt: skip
 
 
 DAK_PO = ROOT / "examples" / "gia-lai" / "dak-po-2020.yaml"

@@ -33,7 +33,7 @@ from ._units import load_unit
 from .analysis import by_department, compare, goal_verdicts, indicator_trends, rank, stage_diff
 from .analysis.diff import diff_rulesets
 from .analysis.plan import METHOD, Plan, plan
-from .errors import DuplicateUnitError, ParRulesError, one_line
+from .errors import DuplicateUnitError, ParRulesError, RulesetNotFoundError, one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
@@ -531,6 +531,55 @@ def _cmd_validate(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_FAILED if errors or (args.strict and warnings) else EXIT_OK
 
 
+def _cases_files(refs: Sequence[str], registry: Registry) -> list[tuple[Path, str]]:
+    """The cases files to run, each with how it is named: every installed ruleset's when none is
+    given; else each path (a ``*.cases.yaml`` file, a directory of them, a ruleset file) or
+    ruleset id, the latter two by the cases file beside the ruleset."""
+    from ._ruleset import resolve
+    from .testing._cases import SUFFIX
+
+    ids = known_ids(registry)
+    if not refs:
+        return [
+            (path.with_suffix(SUFFIX), f"{ruleset_id}{SUFFIX}")
+            for ruleset_id, path in sorted(ids.items())
+            if path.with_suffix(SUFFIX).is_file()
+        ]
+    found: list[tuple[Path, str]] = []
+    for ref in refs:
+        path = Path(ref)
+        if path.is_dir():
+            found += [(p, str(p)) for p in sorted(path.rglob(f"*{SUFFIX}"))]
+        elif path.name.endswith(SUFFIX):
+            found.append((path, ref))
+        else:
+            ruleset = resolve(ref, registry)
+            cases = ruleset.with_suffix(SUFFIX)
+            if not cases.is_file():
+                raise RulesetNotFoundError(
+                    f"the ruleset '{ref}' has no cases file",
+                    hint=f"write its examples and published figures in {cases.name} beside it",
+                )
+            found.append((cases, f"{ref}{SUFFIX}" if ref in ids else str(cases)))
+    unique: dict[Path, tuple[Path, str]] = {}
+    for path, name in found:
+        unique.setdefault(path.resolve(), (path, name))
+    return list(unique.values())
+
+
+def _cmd_test(args: argparse.Namespace, registry: Registry) -> int:
+    from .testing._cases import report_lines, run_cases, summary
+
+    results = []
+    for path, name in _cases_files(args.targets, registry):
+        result = run_cases(path, name=name, registry=registry)
+        for line in report_lines(result, verbose=args.verbose):
+            print(line)
+        results.append(result)
+    print(summary(results))
+    return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED
+
+
 PLAN_LABELS = {
     "vi": {
         "steps": "Các bước khôi phục điểm (mỗi con số đã được kiểm chứng bằng cách chấm lại)",
@@ -812,6 +861,21 @@ def make_parser() -> argparse.ArgumentParser:
         help="also list every number a reader sees that cites no source and is not assumed; "
         "fail on warnings too",
     )
+    text = (
+        "run the examples and published figures of cases files: every installed ruleset's, or "
+        "those named"
+    )
+    cmd = sub.add_parser("test", help=text, description=text, parents=[common])
+    cmd.add_argument(
+        "targets",
+        nargs="*",
+        metavar="PATH|RULESET",
+        help="a *.cases.yaml file, a directory of them, or a ruleset (id or file) whose cases "
+        "file is beside it (default: every installed ruleset)",
+    )
+    cmd.add_argument(
+        "--verbose", "-v", action="store_true", help="list every published figure checked"
+    )
     return parser
 
 
@@ -826,6 +890,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
     "rules": _cmd_rules,
     "rulesets": _cmd_rulesets,
     "validate": _cmd_validate,
+    "test": _cmd_test,
 }
 
 
