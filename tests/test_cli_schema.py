@@ -1,4 +1,5 @@
-"""The JSON documents the CLI writes validate against the schemas published in docs/schema."""
+"""The JSON documents the CLI writes validate against the JSON Schemas shipped in the package
+(``parrules.json_schema``, ``parrules schema``), which the docs publish as they are."""
 
 from __future__ import annotations
 
@@ -10,18 +11,37 @@ from typing import Any
 import jsonschema
 import pytest
 
+import parrules
 from parrules import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
-SCHEMAS = ROOT / "docs" / "schema"
 COMMUNES = sorted(str(p) for p in (DATA / "reports" / "communes").glob("*-*.yaml"))
 
 
 def schema(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+    data = parrules.json_schema(name.removesuffix(".schema.json"))
     jsonschema.Draft202012Validator.check_schema(data)
     return data
+
+
+@pytest.mark.parametrize("name", ["scorecard", "ranking", "uncertainty"])
+def test_the_command_prints_the_shipped_schema_the_docs_publish(
+    capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    assert cli.main(["schema", name]) == 0
+    printed = capsys.readouterr().out
+    published = (ROOT / "docs" / "schema" / f"{name}.schema.json").read_text(encoding="utf-8")
+    assert printed == published
+    assert json.loads(printed) == schema(name)
+    assert json.loads(printed)["properties"]["schema"]["const"].startswith(f"parrules.{name}/")
+
+
+def test_an_unknown_schema_is_refused() -> None:
+    with pytest.raises(ValueError, match="scorecard"):
+        parrules.json_schema("score-card")
+    with pytest.raises(SystemExit):
+        cli.main(["schema", "score-card"])
 
 
 def output(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:

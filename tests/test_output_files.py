@@ -168,3 +168,15 @@ def test_a_run_killed_outright_leaves_only_a_hidden_temporary_file(tmp_path: Pat
     (left,) = leftovers(tmp_path)
     assert left.startswith(".out.jsonl.")
     assert target.read_text() == "old\n"
+
+
+def test_an_input_is_never_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    sheet = tmp_path / "xa.csv"
+    sheet.write_text("unit,ruleset\nXã A,test\n", encoding="utf-8")
+    for command in (["rank", "xa.csv", "-o", str(sheet)], ["score", str(sheet), "-o", "xa.csv"]):
+        assert main(command) == 1
+        assert "is also an input: give another file to write" in capsys.readouterr().err
+        assert sheet.read_text(encoding="utf-8") == "unit,ruleset\nXã A,test\n"

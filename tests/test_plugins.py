@@ -141,3 +141,37 @@ def test_an_unknown_rule_names_the_plugin_that_failed_to_load(monkeypatch, tmp_p
     with pytest.raises(UnknownRuleError) as info:
         parrules.load_ruleset(path, registry=registry)
     assert "'tinh'" in (info.value.hint or "")
+
+
+def test_a_missing_rule_of_a_known_province_names_its_distribution():
+    """The Lai Châu rulesets ship with parrules; their rule comes with parrules-lai-chau."""
+    import parrules
+    from parrules.errors import UnknownRuleError
+
+    with pytest.raises(UnknownRuleError) as info:
+        parrules.load_ruleset(
+            "lai-chau/district/2023", registry=Registry.create(entry_points=False)
+        )
+    assert info.value.message == (
+        "rule 'lai-chau.provincial-index-impact' is provided by the plugin distribution "
+        "parrules-lai-chau, which is not installed"
+    )
+    assert info.value.hint is not None
+    assert "pip install ./plugins/parrules-lai-chau" in info.value.hint
+    assert info.value.code == "1.7"
+
+
+def test_a_missing_rule_of_an_unknown_plugin_says_a_plugin_is_missing(tmp_path):
+    import parrules
+    from parrules.errors import UnknownRuleError
+
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "id: t/r/2023\ntitle: T\nyear: 2023\nmax: 1\nnodes:\n"
+        "  - {code: '1', title: A, max: 1, rule: tinh.dac-thu}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UnknownRuleError) as info:
+        parrules.load_ruleset(path, registry=Registry.create(entry_points=False))
+    assert info.value.message == "no installed plugin provides the rule 'tinh.dac-thu'"
+    assert "a plugin is missing" in (info.value.hint or "")

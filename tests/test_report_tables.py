@@ -97,8 +97,9 @@ def test_details_show_inputs_formula_and_appraisal(
         "Số TTHC triển khai thanh toán trực tuyến: 46 thủ tục"
     )
     assert rows["2.1"][3] == "10/46 = 21,74% × 1 = 0,2174"
-    assert rows["2.3"][4] == "Phòng Nội vụ; 08/01/2024"
-    assert rows["2.3"][5] == "test/mini/2023:55"  # the ruleset id and line: it cites nothing
+    assert rows["2.1"][4] == "1 − 0,2174 = 0,7826"  # the loss written out: max − points
+    assert rows["2.3"][5] == "Phòng Nội vụ; 08/01/2024"
+    assert rows["2.3"][6] == "test/mini/2023:55"  # the ruleset id and line: it cites nothing
     assert rows["2.2"][2] == (
         "Đường ngõ xóm được bê tông hóa: 19,86 km; Tổng chiều dài đường ngõ xóm: 21,26 km"
     )

@@ -48,10 +48,20 @@ from .hookspecs import hookimpl
 if TYPE_CHECKING:
     from ._batch import BatchResult, UnitResult, score_batch
     from ._many import score_many, write_jsonl
+    from ._schemas import json_schema
     from ._validate import Finding, validate
-    from .analysis import rank
+    from ._variation import Alternative, Uncertainty, Variation
+    from .analysis import (
+        AlternativeRanking,
+        StudySource,
+        UncertaintyResult,
+        UnitUncertainty,
+        rank,
+        uncertainty,
+    )
     from .analysis.diff import diff_rulesets
     from .analysis.plan import plan
+    from .vector import VectorScores, score_vector
 
 # Imported when first used, so that `import parrules` loads only what scoring needs.
 _LAZY = {
@@ -60,14 +70,27 @@ _LAZY = {
     "score_batch": "._batch",
     "score_many": "._many",
     "write_jsonl": "._many",
+    "json_schema": "._schemas",
     "Finding": "._validate",
     "validate": "._validate",
     "rank": ".analysis",
     "diff_rulesets": ".analysis.diff",
     "plan": ".analysis.plan",
+    "Alternative": "._variation",
+    "Uncertainty": "._variation",
+    "Variation": "._variation",
+    "AlternativeRanking": ".analysis",
+    "StudySource": ".analysis",
+    "UncertaintyResult": ".analysis",
+    "UnitUncertainty": ".analysis",
+    "uncertainty": ".analysis",
+    "VectorScores": ".vector",
+    "score_vector": ".vector",
 }
 
 __all__ = [
+    "Alternative",
+    "AlternativeRanking",
     "Appraisal",
     "Assumption",
     "Band",
@@ -93,13 +116,20 @@ __all__ = [
     "Source",
     "Stage",
     "StageResult",
+    "StudySource",
     "Text",
+    "Uncertainty",
+    "UncertaintyResult",
     "UnitInputs",
     "UnitResult",
+    "UnitUncertainty",
     "Values",
+    "Variation",
+    "VectorScores",
     "__version__",
     "diff_rulesets",
     "hookimpl",
+    "json_schema",
     "known_ids",
     "load_ruleset",
     "load_unit",
@@ -109,6 +139,8 @@ __all__ = [
     "score",
     "score_batch",
     "score_many",
+    "score_vector",
+    "uncertainty",
     "unit_from_mapping",
     "validate",
     "write_jsonl",

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import cast
 
 import attrs
 
 from ._engine import score
 from ._json import jsonable
+from ._many import score_many
 from ._model import Ruleset, ScoreCard, UnitInputs
 from ._plugins import Registry, default_registry
 from ._ruleset import load_ruleset
@@ -84,6 +86,7 @@ def score_batch(
     registry: Registry | None = None,
     render: Render | None = None,
     progress: Callable[[], None] | None = None,
+    workers: int = 1,
 ) -> BatchResult:
     """Score every unit file; errors are collected per unit, never raised.
 
@@ -91,7 +94,8 @@ def score_batch(
     unit named in several files (same name once Unicode-normalised, same year and ruleset) is a
     ``DuplicateUnitError`` in each of them. With ``render``, each card is also rendered inside
     the same guard, so that a plugin whose explanation cannot be written fails its unit only.
-    ``progress`` is called once per unit file, when it is done.
+    ``progress`` is called once per unit file, when it is done. With ``workers`` > 1 the units
+    of each ruleset are scored by ``score_many`` in that many processes; the results are the same.
     """
     registry = registry or default_registry()
     rulesets: dict[Path, Ruleset | ParRulesError] = {}
@@ -103,17 +107,69 @@ def score_batch(
         except ParRulesError as exc:
             loaded.append((str(path), exc))
     duplicates = _duplicates([(p, u[0]) for p, u in loaded if not isinstance(u, ParRulesError)])
-    results = []
+    entries: list[UnitResult | Loaded] = []
     for name, entry in loaded:
         if isinstance(entry, ParRulesError):
-            results.append(UnitResult(name, error=entry))
+            entries.append(UnitResult(name, error=entry))
         elif name in duplicates:
-            results.append(UnitResult(name, error=duplicates[name]))
+            entries.append(UnitResult(name, error=duplicates[name]))
         else:
-            results.append(_score_one(name, *entry, render))
-        if progress is not None:
-            progress()
-    return BatchResult(tuple(results))
+            entries.append((name, *entry))
+    return BatchResult(tuple(score_loaded(entries, workers, render, progress)))
+
+
+Loaded = tuple[str, UnitInputs, Ruleset]
+"""A unit ready to score: where it comes from, its inputs and its ruleset."""
+
+
+def score_loaded(
+    entries: Sequence[UnitResult | Loaded],
+    workers: int = 1,
+    render: Render | None = None,
+    progress: Callable[[], None] | None = None,
+) -> list[UnitResult]:
+    """The result of each entry in order: an error already found is kept, a loaded unit is
+    scored (by ``score_many`` in ``workers`` processes for the units of each ruleset) and
+    rendered here."""
+    step = progress or (lambda: None)
+    results: list[UnitResult | None] = [e if isinstance(e, UnitResult) else None for e in entries]
+    groups: dict[int, list[int]] = {}
+    for i, entry in enumerate(entries):
+        if isinstance(entry, UnitResult):
+            step()
+        else:
+            groups.setdefault(id(entry[2]), []).append(i)
+    for indexes in groups.values():
+        ruleset = cast("Loaded", entries[indexes[0]])[2]
+        units = [cast("Loaded", entries[i])[1] for i in indexes]
+        for i, scored in zip(indexes, _cards(ruleset, units, workers), strict=True):
+            where = cast("Loaded", entries[i])[0]
+            step()
+            if isinstance(scored, ParRulesError):
+                results[i] = UnitResult(where, error=scored)
+                continue
+            try:
+                output = None if render is None else _render(scored, render)
+                results[i] = UnitResult(where, scored, output=output)
+            except ParRulesError as exc:
+                results[i] = UnitResult(where, error=exc)
+    return [r for r in results if r is not None]
+
+
+def _cards(
+    ruleset: Ruleset, units: Sequence[UnitInputs], workers: int
+) -> Iterator[ScoreCard | ParRulesError]:
+    """The card of each unit, or the error that stopped it. ``score_many`` raises at a unit that
+    fails: its error takes that unit's place and the units after it are scored again."""
+    start = 0
+    while start < len(units):
+        try:
+            for card in score_many(ruleset, units[start:], workers=workers):
+                start += 1
+                yield card
+        except ParRulesError as exc:
+            start += 1
+            yield exc
 
 
 def _load(

@@ -59,6 +59,9 @@ class Rule:
     ``bind(params)`` runs once, when a ruleset is loaded: it checks the node's params (a
     ``parrules.Params``) and returns the ``Evaluate`` callable that scores a unit, or None for a
     leaf whose points the unit file gives (``appraised``).
+
+    ``vector(params)``, optional, is the same computation over arrays of units at once (see
+    ``parrules.vector``); it is bound only when units are scored that way.
     """
 
     name: str = attrs.field(validator=attrs.validators.matches_re(r"^[a-z][a-z0-9_.-]*$"))
@@ -66,6 +69,7 @@ class Rule:
     summary: str = ""
     params: tuple[str, ...] = ()
     plugin: str = ""
+    vector: Callable[..., Any] | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -78,9 +82,24 @@ class Indicator:
     unit: str = ""
     label_en: str | None = None
     choices: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    """The kinds of event an ``events`` indicator counts, where the ruleset declares them."""
+    value_labels: tuple[tuple[str, Text], ...] = ()
+    """The words a reader sees for a choice or a kind of event, where the ruleset gives them."""
     line: int | None = None
     report_only: bool = False
     """Recorded for reports (e.g. a yearly series), read by no rule."""
+
+    def get_label(self, lang: str = "vi") -> str:
+        return self.label_en if lang == "en" and self.label_en else self.label
+
+    def value_label(self, value: str) -> Text:
+        """The words for a choice or a kind of event: its label, or the value itself when the
+        ruleset gives none."""
+        for known, label in self.value_labels:
+            if known == value:
+                return label
+        return Text(value, value)
 
 
 @attrs.frozen
@@ -147,6 +166,8 @@ class Node:
     rule: str | None = None
     params: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     evaluate: Evaluate | None = attrs.field(default=None, eq=False, repr=False)
+    vector: Callable[..., Any] | None = attrs.field(default=None, eq=False, repr=False)
+    """The rule's vectorised form, not yet bound (``Rule.vector``)."""
     reads: tuple[str, ...] = ()
     levers: tuple[tuple[str, int], ...] = ()
     """Indicators the unit can act on to recover points, with their direction (``Params``)."""
@@ -241,6 +262,8 @@ class Ruleset:
     files: tuple[str, ...] = ()
     """The files read, in the order of ``chain`` (to reload a changed file; never printed)."""
     digest: str = ""
+    uncertainty: Any = attrs.field(default=None, eq=False, repr=False)
+    """Declared sources of variation and alternative rulesets (``parrules.Uncertainty``)."""
     flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
     _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
     _positions: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False)
@@ -251,6 +274,8 @@ class Ruleset:
     """The position in ``flat`` just after each node's last descendant."""
     _plan: Any = attrs.field(init=False, default=None, eq=False, repr=False)
     """The engine's scoring plan, made on first use."""
+    _vector: Any = attrs.field(init=False, default=None, eq=False, repr=False)
+    """The vectorised scoring plan (``parrules.vector``), made on first use."""
 
     def __attrs_post_init__(self) -> None:
         flat: list[Node] = []
@@ -342,6 +367,8 @@ class UnitInputs:
     """The ruleset file the unit was checked against, so it can be loaded again by path."""
     lines: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict, eq=False, repr=False)
     """stage → indicator → line of the unit file where its value was written, for errors."""
+    uncertainty: tuple[Any, ...] = attrs.field(default=(), eq=False, repr=False)
+    """Declared sources of variation of this unit's values (``parrules.Variation``)."""
 
     def stage(self, name: str | None = None) -> Stage:
         if name is None:
@@ -397,6 +424,30 @@ _DATE_LABELS = {
 def format_value(value: Any, lang: str = "vi") -> str:
     """One value the way explanations show it: ``19,86``, ``25/05/2023``, ``khien_trach: 1``."""
     return _Formatter(lang).format_field(value, "")
+
+
+_NONE = Text("không có", "none")
+
+
+def show_value(value: Any, indicator: Indicator | None, lang: str = "vi") -> str:
+    """An indicator's value in the words a reader uses: a ratio as a percentage, a number with
+    its unit, a choice or a kind of event by its label (``Cách chức: 1 người``)."""
+    if indicator is None:
+        return format_value(value, lang)
+    unit = indicator.unit if indicator.unit != "%" else ""
+    if indicator.type == "ratio" and isinstance(value, Decimal):
+        return fmt_percent(value, lang)
+    if indicator.type == "choice" and isinstance(value, str):
+        return indicator.value_label(value).get(lang)
+    if indicator.type == "events" and isinstance(value, Mapping):
+        counts = [
+            f"{indicator.value_label(kind).get(lang)}: {format_value(n, lang)}"
+            + (f" {unit}" if unit else "")
+            for kind, n in value.items()
+        ]
+        return ", ".join(counts) or _NONE.get(lang)
+    text = format_value(value, lang)
+    return f"{text} {unit}" if unit and isinstance(value, Decimal) else text
 
 
 def render(template: str, values: Mapping[str, Any], lang: str) -> str:
@@ -600,6 +651,11 @@ class Deduction:
 
     def reason(self, lang: str = "vi") -> str:
         return self.result.explain(lang).reason
+
+    def arithmetic(self, lang: str = "vi") -> str:
+        """The loss written out, max − points = lost: ``0,5 − 0,2376 = 0,2624``."""
+        r = self.result
+        return f"{fmt(r.node.full, lang)} − {fmt(r.points, lang)} = {fmt(r.lost, lang)}"
 
 
 @attrs.frozen

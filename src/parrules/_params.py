@@ -170,6 +170,11 @@ class Params:
         indicator = self._indicators[name]
         return Text(indicator.label, indicator.label_en or indicator.label)
 
+    def value_label(self, name: str, value: str) -> Text:
+        """The words for a choice or a kind of event of an indicator, as the ruleset gives
+        them (the value itself where it gives none), for reasons and formulas."""
+        return self._indicators[name].value_label(value)
+
     def reason(self, default: Text) -> Text:
         """The node's own reason template (``params.reason``) or the rule's default."""
         custom = self._data.get("reason")

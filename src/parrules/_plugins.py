@@ -17,6 +17,9 @@ from .errors import DuplicateRuleError, UnknownRuleError, close_match
 
 BUILTIN_PLUGINS = ("parrules.rules",)
 DISABLE_AUTOLOAD = "PARRULES_DISABLE_PLUGIN_AUTOLOAD"
+KNOWN_PLUGINS = {"lai-chau": "parrules-lai-chau"}
+"""Rule-name prefix → the distribution that provides those rules, for the rulesets parrules
+ships that use a province's own rules: a missing rule then names what to install."""
 
 
 @attrs.frozen
@@ -116,13 +119,28 @@ class Registry:
         try:
             return self.rules[name]
         except KeyError:
-            hint = close_match(name, self.rules)
+            message, hint = f"unknown rule '{name}'", close_match(name, self.rules)
+            prefix = name.partition(".")[0] if "." in name else None
             if hint is None and self.broken:
                 failed = "; ".join(f"'{b.name}' ({b.error})" for b in self.broken)
                 hint = f"a plugin failed to load: {failed}"
-            elif hint is None and "." in name:
-                hint = f"install the plugin that provides '{name}'"
-            raise UnknownRuleError(f"unknown rule '{name}'", hint=hint, **where) from None
+            elif hint is None and prefix in KNOWN_PLUGINS:
+                dist = KNOWN_PLUGINS[prefix]
+                message = (
+                    f"rule '{name}' is provided by the plugin distribution {dist}, "
+                    "which is not installed"
+                )
+                hint = (
+                    f"pip install {dist}; in a checkout of parrules: pip install ./plugins/{dist}"
+                )
+            elif hint is None and prefix:
+                message = f"no installed plugin provides the rule '{name}'"
+                hint = (
+                    f"a plugin is missing: install the distribution that provides the "
+                    f"'{prefix}.' rules (a province's is named parrules-<province>); "
+                    "parrules rules lists the installed rules"
+                )
+            raise UnknownRuleError(message, hint=hint, **where) from None
 
 
 def _version_of(plugin: object) -> str:

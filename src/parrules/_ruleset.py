@@ -47,6 +47,7 @@ TOP_KEYS = {
     "assumed",
     "indicators",
     "nodes",
+    "uncertainty",
 }
 EXTEND_KEYS = {"extends", "remove", "replace", "add"}
 NODE_KEYS = {
@@ -405,6 +406,37 @@ def _assumed(raw: Located, code: str, params: Mapping[str, Any] | None) -> dict[
     return result
 
 
+def _value_labels(spec: Located, key: str) -> dict[str, Text | None]:
+    """An indicator's ``choices`` (or ``kinds`` of events) with the words a reader sees for each:
+    a list of values, or a mapping of each value to its label, a text or ``{label: …, label_en:
+    …}``."""
+    raw = spec.get(key)
+    if raw is None:
+        return {}
+    shape = f"'{key}' is a list of values, or a mapping of each value to its label"
+    if isinstance(raw, list):
+        if not all(isinstance(v, str) and v for v in raw) or len(set(raw)) != len(raw):
+            raise _err(spec, key, shape + " (each value a text, given once)")
+        return dict.fromkeys(raw)
+    if not isinstance(raw, Mapping) or not raw:
+        raise _err(spec, key, shape)
+    result: dict[str, Text | None] = {}
+    for value, label in raw.items():
+        if isinstance(label, str) and label.strip():
+            result[str(value)] = Text(label.strip(), label.strip())
+            continue
+        if isinstance(label, Mapping) and set(label) <= {"label", "label_en"}:
+            vi, en = label.get("label"), label.get("label_en", label.get("label"))
+            if isinstance(vi, str) and vi.strip() and isinstance(en, str) and en.strip():
+                result[str(value)] = Text(vi.strip(), en.strip())
+                continue
+        where = raw if isinstance(raw, Located) else spec
+        raise _err(
+            where, value, f"'{key}.{value}' needs a label: a text or {{label: …, label_en: …}}"
+        )
+    return result
+
+
 class _Builder:
     def __init__(self, data: Located, registry: Registry, precision: int) -> None:
         self.data = data
@@ -425,7 +457,15 @@ class _Builder:
                 raise _err(raw, name, f"indicator name '{name}' must be lower_snake_case")
             if not isinstance(spec, Located):
                 raise _err(raw, name, f"indicator '{name}' must be a mapping with label and type")
-            unknown = set(spec) - {"label", "label_en", "type", "unit", "choices", "report_only"}
+            unknown = set(spec) - {
+                "label",
+                "label_en",
+                "type",
+                "unit",
+                "choices",
+                "kinds",
+                "report_only",
+            }
             for key in sorted(unknown):
                 raise _err(spec, key, f"unknown key '{key}' in indicator '{name}'")
             kind = spec.get("type")
@@ -438,13 +478,16 @@ class _Builder:
                 )
             if not isinstance(spec.get("label"), str) or not spec["label"].strip():
                 raise _err(spec, "label", f"indicator '{name}' needs a Vietnamese 'label'")
-            choices = spec.get("choices") or []
-            if (kind == "choice") != bool(choices) or not all(isinstance(c, str) for c in choices):
+            choices = _value_labels(spec, "choices")
+            if (kind == "choice") != bool(choices):
                 raise _err(
                     spec,
                     "choices",
-                    "a 'choice' indicator, and only it, lists its 'choices' as texts",
+                    "a 'choice' indicator, and only it, lists its 'choices'",
                 )
+            kinds = _value_labels(spec, "kinds")
+            if kinds and kind != "events":
+                raise _err(spec, "kinds", "only an 'events' indicator lists its 'kinds'")
             result[name] = Indicator(
                 name=name,
                 label=spec["label"],
@@ -452,6 +495,8 @@ class _Builder:
                 unit=str(spec.get("unit") or ""),
                 label_en=spec.get("label_en"),
                 choices=tuple(choices),
+                kinds=tuple(kinds),
+                value_labels=tuple((v, t) for v, t in {**choices, **kinds}.items() if t),
                 line=spec.line,
                 report_only=_flag(spec, "report_only"),
             )
@@ -605,6 +650,7 @@ class _Builder:
             rule=None if evaluate is None else rule.name,
             params=params,
             evaluate=evaluate,
+            vector=rule.vector if evaluate is not None else None,
             reads=tuple(p.reads),
             levers=tuple(p.levers.items()),
             numbers=p.numbers,
@@ -738,7 +784,9 @@ def _int(data: Located, key: str, default: int, low: int, high: int) -> int:
     return value
 
 
-_CACHE: dict[tuple[str, int], tuple[tuple[tuple[str, int, int, int], ...], Ruleset]] = {}
+_CACHE: dict[tuple[str, int], tuple[Registry, tuple[tuple[str, int, int, int], ...], Ruleset]] = {}
+"""Rulesets by path and registry; each entry keeps its registry alive, so that no other registry
+can be given its ``id``."""
 
 
 def _stamp(files: Sequence[str | Path]) -> tuple[tuple[str, int, int, int], ...]:
@@ -757,12 +805,12 @@ def load_ruleset(ref: str | Path, *, registry: Registry | None = None) -> Rulese
     key = (str(path), id(registry))  # as spelt: the ruleset keeps the path it was loaded by
     cached = _CACHE.get(key)
     try:
-        if cached is not None and _stamp([f[0] for f in cached[0]]) == cached[0]:
-            return cached[1]
+        if cached is not None and _stamp([f[0] for f in cached[1]]) == cached[1]:
+            return cached[2]
     except OSError:
         pass
     ruleset = _load(path, registry)
-    _CACHE[key] = (_stamp(ruleset.files), ruleset)
+    _CACHE[key] = (registry, _stamp(ruleset.files), ruleset)
     return ruleset
 
 
@@ -786,6 +834,7 @@ def _load(path: Path, registry: Registry) -> Ruleset:
     digest = hashlib.sha256()
     for file, _ in files:
         digest.update(file.read_bytes())
+    uncertainty = _uncertainty(data, nodes, builder.indicators, path)
     return Ruleset(
         id=data["id"],
         title=data["title"],
@@ -808,6 +857,40 @@ def _load(path: Path, registry: Registry) -> Ruleset:
         path=str(path),
         files=tuple(str(f) for f, _ in files),
         digest=digest.hexdigest(),
+        uncertainty=uncertainty,
+    )
+
+
+def _uncertainty(
+    data: Located, nodes: tuple[Node, ...], indicators: Mapping[str, Indicator], path: Path
+) -> Any:
+    from ._variation import location, read_uncertainty
+
+    found: dict[str, Node] = {}
+
+    def walk(level: tuple[Node, ...]) -> None:
+        for node in level:
+            found[node.code] = node
+            walk(node.children)
+
+    walk(nodes)
+
+    def fail(entry: Any, key: str | None, message: str, hint: str | None = None) -> RulesetError:
+        return RulesetError(
+            message,
+            path=getattr(entry, "path", None) or getattr(data, "path", None),
+            line=location(entry, key) or data.line_of("uncertainty"),
+            field=f"uncertainty.{key}" if key else "uncertainty",
+            hint=hint,
+        )
+
+    return read_uncertainty(
+        data.get("uncertainty"),
+        nodes=found,
+        indicators=indicators,
+        fail=fail,
+        alternatives=True,
+        base=str(Path(getattr(data, "path", None) or path).parent),
     )
 
 

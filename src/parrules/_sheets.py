@@ -35,19 +35,6 @@ from ._ruleset import load_ruleset, resolve
 from ._units import convert, to_date, unit_from_mapping
 from .errors import DuplicateUnitError, InputError, ParRulesError, UnitError, close_match
 
-__all__ = [
-    "SHEET_SUFFIXES",
-    "SheetError",
-    "SheetFile",
-    "SheetLimits",
-    "SheetRow",
-    "column_letter",
-    "is_sheet",
-    "read_sheet",
-    "template",
-    "template_columns",
-]
-
 SHEET_SUFFIXES = (".csv", ".xlsx")
 
 _META = {

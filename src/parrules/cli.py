@@ -22,12 +22,13 @@ import attrs
 from tabulate import tabulate
 
 from . import __version__, report
-from ._batch import UnitResult, _load, _score_one, score_batch, unit_key
+from ._batch import Loaded, UnitResult, _load, score_batch, score_loaded, unit_key
 from ._engine import score
 from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
 from ._ruleset import known_ids, load_ruleset
+from ._schemas import SCHEMAS, schema_text
 from ._sheets import SheetRow, is_sheet, read_sheet, template
 from ._units import load_unit
 from .analysis import by_department, compare, goal_verdicts, indicator_trends, rank, stage_diff
@@ -107,7 +108,11 @@ Build = Callable[[ScoreCard], Any]
 
 
 def _load_cards(
-    paths: Sequence[str], registry: Registry, build: Build | None = None, strict: bool = False
+    paths: Sequence[str],
+    registry: Registry,
+    build: Build | None = None,
+    strict: bool = False,
+    workers: int = 1,
 ) -> tuple[list[tuple[ScoreCard, Any]], bool]:
     """Score every unit file and every row of every sheet, each with what ``build`` makes of its
     card, built in the same guard: a unit that fails, also while being built (a missing stage, an
@@ -135,16 +140,16 @@ def _load_cards(
 
     results: list[UnitResult] = []
     try:
-        batch = score_batch(files, registry=registry, render=render, progress=progress.step)
+        batch = score_batch(
+            files, registry=registry, render=render, progress=progress.step, workers=workers
+        )
         scored = iter(batch.results)
         for path in paths:
             if not is_sheet(path):
                 results.append(next(scored))
                 continue
-            for row in sheets.pop(path, ()):
-                if row.unit is not None:
-                    results.append(_score_row(row.unit, registry, render))
-                    progress.step()
+            loaded = [_row(r.unit, registry) for r in sheets.pop(path, ()) if r.unit is not None]
+            results += score_loaded(loaded, workers, render, progress.step)
     finally:
         progress.close()
     cards = []
@@ -191,16 +196,13 @@ def _refuse_repeated(results: list[UnitResult]) -> list[UnitResult]:
     return results
 
 
-def _score_row(
-    unit: UnitInputs, registry: Registry, render: Callable[[ScoreCard], str]
-) -> UnitResult:
-    """A unit read from a sheet, scored (and rendered) under the same guard as unit files."""
+def _row(unit: UnitInputs, registry: Registry) -> UnitResult | Loaded:
+    """A unit read from a sheet, with its ruleset, to score under the same guard as unit files."""
     where = unit.path or unit.unit
     try:
-        ruleset = load_ruleset(unit.ruleset_path or unit.ruleset, registry=registry)
+        return where, unit, load_ruleset(unit.ruleset_path or unit.ruleset, registry=registry)
     except ParRulesError as exc:
         return UnitResult(where, error=exc)
-    return _score_one(where, unit, ruleset, render)
 
 
 def _format(args: argparse.Namespace, allowed: Sequence[str] = report.FORMATS) -> str:
@@ -319,7 +321,7 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
             card.stage(args.stage)
         return _card_tables(card, names, args.stage, args.lang, bool(args.tables))
 
-    cards, failed = _load_cards(args.units, registry, build, args.strict)
+    cards, failed = _load_cards(args.units, registry, build, args.strict, args.workers)
     if not cards:
         return EXIT_FAILED
     if as_cards:  # a unit file gives its card; several units, a list of cards
@@ -367,7 +369,7 @@ def _score_lines(args: argparse.Namespace, registry: Registry) -> int:
 
     def write_all(write: Callable[[str], Any]) -> tuple[bool, int]:
         failed, written = False, 0
-        for result in _each_unit(args.units, registry, line, args.strict):
+        for result in _each_unit(args.units, registry, line, args.strict, args.workers):
             if result.output is None:
                 _error(result.message)
                 failed = True
@@ -395,10 +397,29 @@ def _each_unit(
     registry: Registry,
     render: Callable[[ScoreCard], str],
     strict: bool = False,
+    workers: int = 1,
 ) -> Iterator[UnitResult]:
-    """Every unit file and every row of every sheet, scored and rendered one at a time, in the
-    order given. A unit already met in an earlier file or row (see ``unit_key``) is an error
-    where it is met again: the first one may already be written."""
+    """Every unit file and every row of every sheet, scored and rendered in the order given:
+    one at a time, or with ``workers`` > 1 a window of units at a time."""
+    pending: list[UnitResult | Loaded] = []
+    for entry in _each_loaded(paths, registry, strict):
+        pending.append(entry)
+        if workers == 1 or len(pending) >= WINDOW:
+            yield from score_loaded(pending, workers, render)
+            pending = []
+    yield from score_loaded(pending, workers, render)
+
+
+WINDOW = 4096
+"""Units scored at a time by ``--format jsonl --workers N``: the cards held at once."""
+
+
+def _each_loaded(
+    paths: Sequence[str], registry: Registry, strict: bool
+) -> Iterator[UnitResult | Loaded]:
+    """Every unit file and every row of every sheet, loaded, in the order given. A unit already
+    met in an earlier file or row (see ``unit_key``) is an error where it is met again: the first
+    one may already be written."""
     rulesets: dict[Path, Ruleset | ParRulesError] = {}
     seen: dict[tuple[str, int, str], str] = {}
     for path in paths:
@@ -414,16 +435,14 @@ def _each_unit(
                 yield from (UnitResult(path, error=error) for error in row.errors)
                 if row.unit is not None:
                     where = row.unit.path or row.unit.unit
-                    yield _unless_seen(seen, where, row.unit) or _score_row(
-                        row.unit, registry, render
-                    )
+                    yield _unless_seen(seen, where, row.unit) or _row(row.unit, registry)
             continue
         try:
             unit, ruleset = _load(Path(path), registry, rulesets)
         except ParRulesError as exc:
             yield UnitResult(path, error=exc)
             continue
-        yield _unless_seen(seen, path, unit) or _score_one(path, unit, ruleset, render)
+        yield _unless_seen(seen, path, unit) or (path, unit, ruleset)
 
 
 def _unless_seen(
@@ -449,18 +468,21 @@ def _stage_check(args: argparse.Namespace) -> Build:
 
 
 def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
-    scored, failed = _load_cards(args.units, registry, _stage_check(args), args.strict)
+    scored, failed = _load_cards(
+        args.units, registry, _stage_check(args), args.strict, args.workers
+    )
     cards = [card for card, _ in scored]
     if not cards:
         return EXIT_FAILED
     ranking = rank(cards, stage=args.stage, method=args.method)
     kind = _format(args)
     if kind == "json":
-        data = report.ranking_to_dict(ranking, args.lang)
+        data = report.ranking_to_dict(ranking, args.lang, depth=args.depth)
         _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         names = _tables_arg(args.tables, RANK_TABLES, RANK_TABLES)
-        tables = dict(zip(RANK_TABLES, report.ranking_tables(ranking, args.lang), strict=True))
+        built = report.ranking_tables(ranking, args.lang, depth=args.depth)
+        tables = dict(zip(RANK_TABLES, built, strict=True))
         _emit(args, _render(args, [tables[name] for name in names], kind))
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -494,6 +516,60 @@ def _cmd_compare(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_OK
 
 
+def _rank_bands(value: str | None) -> list[tuple[int, int]] | None:
+    """``1-3,4-10,11-20`` → [(1, 3), (4, 10), (11, 20)]; a single rank is ``5``."""
+    if not value:
+        return None
+    bands = []
+    for part in value.split(","):
+        first, _, last = part.strip().partition("-")
+        try:
+            band = (int(first), int(last or first))
+        except ValueError:
+            _error(f"--rank-bands: '{part.strip()}' is not a band of ranks like 1-3")
+            raise Failed from None
+        bands.append(band)
+    return bands
+
+
+def _cmd_uncertainty(args: argparse.Namespace, registry: Registry) -> int:
+    from .analysis import uncertainty
+
+    names = _tables_arg(args.tables, report.UNCERTAINTY_TABLES, report.UNCERTAINTY_TABLES)
+    scored, failed = _load_cards(args.units, registry, _stage_check(args), args.strict)
+    if failed or not scored:
+        return EXIT_FAILED
+    cards = [card for card, _ in scored]
+    ruleset = cards[0].ruleset
+    alternatives = [load_ruleset(ref, registry=registry) for ref in args.alternative]
+    result = uncertainty(
+        [card.unit for card in cards],
+        ruleset,
+        draws=args.draws,
+        seed=args.seed,
+        stage=args.stage,
+        alternatives=alternatives,
+        level=args.level,
+        rank_bands=_rank_bands(args.rank_bands),
+        sensitivity=not args.no_sensitivity,
+        workers=args.workers,
+    )
+    kind = _format(args)
+    if kind == "json":
+        data = report.uncertainty_to_dict(result, args.lang)
+        _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        tables = report.uncertainty_tables(result, args.lang, tuple(names))
+        _emit(args, _render(args, tables, kind))
+    if args.chart:
+        chart = Path(args.chart).suffix.lower().lstrip(".")
+        if chart not in report.CHART_FORMATS:
+            _error(f"--chart {args.chart}: name a .png or .svg file")
+            raise Failed
+        _write(args.chart, report.rank_chart(result, format=chart, lang=args.lang))
+    return EXIT_OK
+
+
 def _cmd_template(args: argparse.Namespace, registry: Registry) -> int:
     ruleset = load_ruleset(args.ruleset, registry=registry)
     kind = args.format or ("csv" if args.output and args.output.endswith(".csv") else "xlsx")
@@ -503,16 +579,45 @@ def _cmd_template(args: argparse.Namespace, registry: Registry) -> int:
 
 
 def _cmd_rules(args: argparse.Namespace, registry: Registry) -> int:
-    rows = [[r.name, r.plugin, ", ".join(r.params), r.summary] for r in registry.rules.values()]
-    print(tabulate(rows, ["rule", "plugin", "params", "computes"], tablefmt="simple"))
+    if _format(args, ("text", "json")) == "json":
+        data = [
+            {"rule": r.name, "plugin": r.plugin, "params": list(r.params), "computes": r.summary}
+            for r in registry.rules.values()
+        ]
+        _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        rows = [[r.name, r.plugin, ", ".join(r.params), r.summary] for r in registry.rules.values()]
+        headers = ["rule", "plugin", "params", "computes"]
+        _emit(args, tabulate(rows, headers, tablefmt="simple") + "\n")
     for broken in registry.broken:
         _error(f"plugin '{broken.name}' is broken: {broken.error}")
     return EXIT_FAILED if registry.broken else EXIT_OK
 
 
 def _cmd_rulesets(args: argparse.Namespace, registry: Registry) -> int:
-    for ruleset_id in known_ids(registry):
-        print(ruleset_id)
+    """Every installed ruleset by id, each loaded: one that cannot be (a plugin it needs is not
+    installed) is marked with the reason, without the path of its file."""
+    found: list[tuple[str, str | None]] = []
+    for ruleset_id in sorted(known_ids(registry)):
+        try:
+            load_ruleset(ruleset_id, registry=registry)
+            found.append((ruleset_id, None))
+        except ParRulesError as exc:
+            reason = getattr(exc, "message", str(exc))
+            hint = getattr(exc, "hint", None)
+            found.append((ruleset_id, f"{reason} ({hint})" if hint else reason))
+    if _format(args, ("text", "json")) == "json":
+        data = [{"id": i, "loads": e is None, "error": e} for i, e in found]
+        _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        width = max((len(i) for i, e in found if e), default=0)
+        lines = [i if e is None else f"{i:<{width}}  cannot load: {e}" for i, e in found]
+        _emit(args, "".join(f"{line}\n" for line in lines))
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    _emit(args, schema_text(args.name))
     return EXIT_OK
 
 
@@ -520,14 +625,16 @@ def _cmd_validate(args: argparse.Namespace, registry: Registry) -> int:
     from ._validate import ERROR, validate
 
     errors = warnings = uncited = 0
+    lines = []
     for ref in args.rulesets:
         for finding in validate(ref, registry=registry, strict=args.strict):
-            print(finding)
+            lines.append(str(finding))
             errors += finding.severity == ERROR
             warnings += finding.severity != ERROR
             uncited += finding.check == "uncited"
     summary = f"{len(args.rulesets)} ruleset(s): {errors} error(s), {warnings} warning(s)"
-    print(summary + (f" ({uncited} uncited)" if args.strict else ""))
+    lines.append(summary + (f" ({uncited} uncited)" if args.strict else ""))
+    _emit(args, "".join(f"{line}\n" for line in lines))
     return EXIT_FAILED if errors or (args.strict and warnings) else EXIT_OK
 
 
@@ -570,13 +677,13 @@ def _cases_files(refs: Sequence[str], registry: Registry) -> list[tuple[Path, st
 def _cmd_test(args: argparse.Namespace, registry: Registry) -> int:
     from .testing._cases import report_lines, run_cases, summary
 
-    results = []
+    results, lines = [], []
     for path, name in _cases_files(args.targets, registry):
         result = run_cases(path, name=name, registry=registry)
-        for line in report_lines(result, verbose=args.verbose):
-            print(line)
+        lines += report_lines(result, verbose=args.verbose)
         results.append(result)
-    print(summary(results))
+    lines.append(summary(results))
+    _emit(args, "".join(f"{line}\n" for line in lines))
     return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED
 
 
@@ -722,10 +829,10 @@ def _cmd_plan(args: argparse.Namespace, registry: Registry) -> int:
             raise
         print(f"parrules: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.format == "json":
-        print(json.dumps(result.to_dict(args.lang), ensure_ascii=False, indent=2))
+    if _format(args, ("text", "json")) == "json":
+        _emit(args, json.dumps(result.to_dict(args.lang), ensure_ascii=False, indent=2) + "\n")
     else:
-        print(_plan_text(result, args.lang))
+        _emit(args, _plan_text(result, args.lang) + "\n")
     return EXIT_OK
 
 
@@ -733,8 +840,8 @@ def _cmd_diff(args: argparse.Namespace, registry: Registry) -> int:
     a = load_ruleset(args.a, registry=registry)
     b = load_ruleset(args.b, registry=registry)
     result = diff_rulesets(a, b)
-    if args.format == "json":
-        print(json.dumps(result.to_dict(args.lang), ensure_ascii=False, indent=2))
+    if _format(args, ("text", "json")) == "json":
+        _emit(args, json.dumps(result.to_dict(args.lang), ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
     t = LABELS[args.lang]
     keys = ("code", "kind", "what", "before", "after")
@@ -746,10 +853,28 @@ def _cmd_diff(args: argparse.Namespace, registry: Registry) -> int:
             "en": ("Change", "What", "Before", "After"),
         }[args.lang],
     ]
-    print(f"{a.id} → {b.id}")
     same = {"vi": "Không có khác biệt.", "en": "No difference."}[args.lang]
-    print(tabulate(_wrapped(rows, 50), headers, disable_numparse=True) if rows else same)
+    table = tabulate(_wrapped(rows, 50), headers, disable_numparse=True) if rows else same
+    _emit(args, f"{a.id} → {b.id}\n{table}\n")
     return EXIT_OK
+
+
+def _depth(text: str) -> int:
+    return _at_least_one(text, "levels")
+
+
+def _workers(text: str) -> int:
+    return _at_least_one(text, "processes")
+
+
+def _at_least_one(text: str, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of {what} of 1 or more, not {text!r}")
+    return value
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -762,9 +887,10 @@ def make_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
     )
-    output = argparse.ArgumentParser(add_help=False)
+    write = argparse.ArgumentParser(add_help=False)
+    write.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
+    output = argparse.ArgumentParser(add_help=False, parents=[write])
     output.add_argument("--lang", choices=("vi", "en"), default="vi", help="labels and numbers")
-    output.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
     output.add_argument(
         "--no-bom",
         dest="bom",
@@ -778,6 +904,15 @@ def make_parser() -> argparse.ArgumentParser:
         help="refuse a sheet with columns that are neither an indicator nor a node (default: "
         "warn and leave them)",
     )
+    many = argparse.ArgumentParser(add_help=False)
+    many.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="score in N processes (default 1; for batches of hundreds of units or more)",
+    )
+    data_help = "output format (default: from --output's suffix, else text)"
     format_help = (
         "output format (default: from --output's suffix, else text); csv holds one table, zip "
         "one CSV file per table"
@@ -789,7 +924,8 @@ def make_parser() -> argparse.ArgumentParser:
         ("score", "score units: score card and lost points"),
         ("explain", "score units and explain every lost point: inputs and formula as applied"),
     ):
-        cmd = sub.add_parser(name, help=text, description=text, parents=[common, output, sheets])
+        parents = [common, output, sheets, many]
+        cmd = sub.add_parser(name, help=text, description=text, parents=parents)
         cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
         cmd.add_argument(
             "--format",
@@ -804,12 +940,17 @@ def make_parser() -> argparse.ArgumentParser:
             "--chart", metavar="FILE", help="bar chart of field percentages (.png/.svg)"
         )
     text = "rank units of one ruleset: ranks, classes, field points, averages"
-    cmd = sub.add_parser("rank", help=text, description=text, parents=[common, output, sheets])
+    cmd = sub.add_parser(
+        "rank", help=text, description=text, parents=[common, output, sheets, many]
+    )
     cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
     cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
     cmd.add_argument("--stage", help=stage_help)
     cmd.add_argument(
         "--method", choices=("competition", "dense"), help="ties (default: the ruleset's)"
+    )
+    cmd.add_argument(
+        "--depth", type=_depth, default=1, help="levels of nodes shown as columns (1: fields)"
     )
     cmd.add_argument(
         "--tables", metavar="LIST", help=f"comma-separated, from: {', '.join(RANK_TABLES)}"
@@ -820,40 +961,82 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
     cmd.add_argument("after", metavar="UNIT_B", help="unit file (the later year)")
     cmd.add_argument("--stage", help=stage_help)
-    cmd.add_argument("--depth", type=int, default=1, help="levels of nodes shown (1: fields)")
+    cmd.add_argument("--depth", type=_depth, default=1, help="levels of nodes shown (1: fields)")
     cmd.add_argument(
         "--tables", metavar="LIST", help=f"comma-separated, from: {', '.join(COMPARE_TABLES)}"
     )
     cmd.add_argument("--chart", metavar="FILE", help="bar chart of field percentages (.png/.svg)")
+    text = "how sure is a rank: scores, ranks and classes over random draws of the declared sources"
+    cmd = sub.add_parser(
+        "uncertainty",
+        help=text,
+        description=text + " of variation (uncertainty: in the ruleset and unit files), with "
+        "the source that moves each rank most and the ranking under each alternative ruleset",
+        parents=[common, output, sheets],
+    )
+    cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
+    cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
+    cmd.add_argument("--stage", help=stage_help)
+    cmd.add_argument("--draws", type=int, default=1000, metavar="N", help="default: 1000")
+    cmd.add_argument("--seed", type=int, default=0, metavar="S", help="default: 0")
+    cmd.add_argument(
+        "--level", default="0.9", metavar="L", help="central share of the draws in an interval"
+    )
+    cmd.add_argument(
+        "--rank-bands", metavar="LIST", help="bands of ranks, e.g. 1-3,4-10 (default: quarters)"
+    )
+    cmd.add_argument(
+        "--alternative",
+        action="append",
+        default=[],
+        metavar="RULESET",
+        help="another ruleset to score the units with (repeatable)",
+    )
+    cmd.add_argument(
+        "--no-sensitivity", action="store_true", help="skip the draws with one source at a time"
+    )
+    cmd.add_argument(
+        "--workers", type=int, metavar="N", help="processes (default: one per CPU; 1: none)"
+    )
+    cmd.add_argument(
+        "--tables",
+        metavar="LIST",
+        help=f"comma-separated, from: {', '.join(report.UNCERTAINTY_TABLES)}",
+    )
+    cmd.add_argument("--chart", metavar="FILE", help="rank-interval chart (.png/.svg)")
     text = "write the empty spreadsheet to fill in for a ruleset"
     cmd = sub.add_parser("template", help=text, description=text, parents=[common])
     cmd.add_argument("ruleset", metavar="RULESET", help="ruleset id or file")
     cmd.add_argument("--format", choices=("xlsx", "csv"), help="default: xlsx")
     cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
     cmd.add_argument("--output", "-o", metavar="FILE", help="write here (atomically)")
-    cmd = sub.add_parser(
-        "plan",
-        parents=[common],
-        help="the smallest changes of the indicators that recover lost points",
-        description="For every lost point, the smallest change of the unit's indicators that "
-        "recovers it, verified by re-scoring; with peers, the steps to climb a rank.",
+    text = (
+        "for every lost point, the smallest change of the unit's indicators that recovers it, "
+        "verified by re-scoring; with peers, the steps to climb a rank"
     )
+    cmd = sub.add_parser("plan", help=text, description=text, parents=[common, output])
     cmd.add_argument("unit", metavar="UNIT", help="unit file (YAML)")
     cmd.add_argument("--peers", nargs="+", default=[], metavar="UNIT", help="the other units")
     goal = cmd.add_mutually_exclusive_group()
     goal.add_argument("--target-rank", type=int, metavar="N", help="rank to reach (needs --peers)")
     goal.add_argument("--target-class", metavar="C", help="class to reach, e.g. Tốt")
-    cmd.add_argument("--format", choices=("text", "json"), default="text")
-    cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
-    cmd = sub.add_parser("diff", help="what changed between two rulesets", parents=[common])
+    cmd.add_argument("--format", choices=("text", "json"), help=data_help)
+    text = "what changed between two rulesets: nodes, maxima, rules, params, bands"
+    cmd = sub.add_parser("diff", help=text, description=text, parents=[common, output])
     cmd.add_argument("a", metavar="RULESET_A", help="ruleset id or path")
     cmd.add_argument("b", metavar="RULESET_B", help="ruleset id or path")
-    cmd.add_argument("--format", choices=("text", "json"), default="text")
-    cmd.add_argument("--lang", choices=("vi", "en"), default="vi")
-    sub.add_parser("rules", help="list every rule with its plugin and params", parents=[common])
-    sub.add_parser("rulesets", help="list the installed rulesets by id", parents=[common])
+    cmd.add_argument("--format", choices=("text", "json"), help=data_help)
+    text = "list every installed rule with its plugin, params and what it computes"
+    cmd = sub.add_parser("rules", help=text, description=text, parents=[common, write])
+    cmd.add_argument("--format", choices=("text", "json"), help=data_help)
+    text = (
+        "list the installed rulesets by id, sorted; one that cannot be loaded (a plugin it "
+        "needs is missing) is marked with the reason"
+    )
+    cmd = sub.add_parser("rulesets", help=text, description=text, parents=[common, write])
+    cmd.add_argument("--format", choices=("text", "json"), help=data_help)
     text = "check rulesets statically and list every finding with file:line"
-    cmd = sub.add_parser("validate", help=text, description=text, parents=[common])
+    cmd = sub.add_parser("validate", help=text, description=text, parents=[common, write])
     cmd.add_argument("rulesets", nargs="+", metavar="RULESET", help="ruleset id or file")
     cmd.add_argument(
         "--strict",
@@ -861,11 +1044,14 @@ def make_parser() -> argparse.ArgumentParser:
         help="also list every number a reader sees that cites no source and is not assumed; "
         "fail on warnings too",
     )
+    text = "print the JSON Schema of score cards (score --format json) or rankings"
+    cmd = sub.add_parser("schema", help=text, description=text, parents=[common, write])
+    cmd.add_argument("name", choices=SCHEMAS, help="the document the schema describes")
     text = (
         "run the examples and published figures of cases files: every installed ruleset's, or "
         "those named"
     )
-    cmd = sub.add_parser("test", help=text, description=text, parents=[common])
+    cmd = sub.add_parser("test", help=text, description=text, parents=[common, write])
     cmd.add_argument(
         "targets",
         nargs="*",
@@ -890,8 +1076,30 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
     "rules": _cmd_rules,
     "rulesets": _cmd_rulesets,
     "validate": _cmd_validate,
+    "schema": lambda a, r: _cmd_schema(a),
+    "uncertainty": _cmd_uncertainty,
     "test": _cmd_test,
 }
+
+
+_INPUTS = ("units", "before", "after", "unit", "peers", "ruleset", "rulesets", "a", "b")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work is done, an output that is not a regular file or a new path, or
+    that is one of the command's inputs (a typo would replace the sheet with its report)."""
+    inputs = []
+    for name in _INPUTS:
+        value = getattr(args, name, None)
+        inputs += value if isinstance(value, list) else [value] if value else []
+    for option in ("output", "chart"):
+        target = getattr(args, option, None)
+        if not target or report.check_output(target) is None:
+            continue
+        for given in inputs:
+            if os.path.isfile(given) and os.path.samefile(given, target):
+                _error(f"--{option} {target} is also an input: give another file to write")
+                raise Failed
 
 
 class Terminated(BaseException):
@@ -924,9 +1132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         with _terminate_as_exception():
-            for option in ("output", "chart"):  # refused before any work is done
-                if getattr(args, option, None):
-                    report.check_output(getattr(args, option))
+            _check_outputs(args)
             return _COMMANDS[args.command](args, default_registry())
     except (KeyboardInterrupt, Terminated) as exc:
         _error("interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated")

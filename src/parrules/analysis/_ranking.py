@@ -9,7 +9,7 @@ from typing import Literal
 
 import attrs
 
-from .._model import Band, Ruleset, ScoreCard, StageResult
+from .._model import Band, Node, Ruleset, ScoreCard, StageResult
 from .._numbers import ZERO, percent
 from ..errors import InputError
 
@@ -78,6 +78,12 @@ class RankEntry:
     def field(self, code: str) -> Decimal:
         return self.result.node(code).points
 
+    def points(self, code: str) -> Decimal | None:
+        """The points of any node, None where the unit does not list it (a sub-criterion of a
+        node the appraisal scored as a whole)."""
+        result = self.result.get(code)
+        return None if result is None else result.points
+
 
 @attrs.frozen
 class FieldAverage:
@@ -110,6 +116,23 @@ class Ranking:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def nodes(self, depth: int = 1) -> tuple[FieldAverage, ...]:
+        """The average of every node down to ``depth`` (1: the fields, as ``fields``), in
+        ruleset order; a sub-criterion's is taken over the units that list it."""
+        found = []
+        for node in _down_to(self.ruleset.nodes, depth):
+            points = [p for e in self.entries if (p := e.points(node.code)) is not None]
+            total = sum(points, ZERO) / len(points) if points else ZERO
+            found.append(FieldAverage(node.code, total, node.max))
+        return tuple(found)
+
+
+def _down_to(nodes: Sequence[Node], depth: int) -> Iterator[Node]:
+    for node in nodes:
+        yield node
+        if depth > 1:
+            yield from _down_to(node.children, depth - 1)
 
 
 def rank(

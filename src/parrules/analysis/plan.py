@@ -48,6 +48,7 @@ from .._model import (
     assumption_marks,
     assumption_notes,
     format_value,
+    show_value,
 )
 from .._numbers import ONE, ZERO, canonical, fmt, fmt_percent
 from ..errors import InputError, ScoringError, UnknownNameError, close_match
@@ -107,25 +108,24 @@ class Change:
         if kind == "bool":
             return Text("thực hiện" if needed else "bỏ", "do it" if needed else "undo").get(lang)
         if kind == "events":
+            words = self.indicator.value_label
             return ", ".join(
-                f"{k} −{fmt(now[k] - needed.get(k, ZERO), lang)}"
+                f"{words(k).get(lang)} −{fmt(now[k] - needed.get(k, ZERO), lang)}"
                 for k in now
                 if now[k] != needed.get(k, ZERO)
             )
         if kind == "items":
             pairs = zip(now, needed, strict=True)
             return "; ".join(_item_change(a, b, lang) for a, b in pairs if a != b)
-        return f"→ {format_value(needed, lang)}"
+        return f"→ {show_value(needed, self.indicator, lang)}"
 
     def show(self, value: Any, lang: str = "vi") -> str:
         """``now`` or ``needed`` as shown in a plan: a ratio as a percentage, only the items
         that change."""
-        if self.indicator.type == "ratio":
-            return fmt_percent(value, lang)
         if self.indicator.type == "items":
             pairs = zip(value, self.now, self.needed, strict=True)
             return format_value([v for v, a, b in pairs if a != b], lang)
-        return format_value(value, lang)
+        return show_value(value, self.indicator, lang)
 
 
 def _item_change(before: Mapping[str, Any], after: Mapping[str, Any], lang: str) -> str:
@@ -222,7 +222,7 @@ class Plan:
         rows = []
         notes = self.notes(lang)
         for step in self.steps:
-            label = "; ".join(c.indicator.label for c in step.changes)
+            label = "; ".join(c.indicator.get_label(lang) for c in step.changes)
             if step.option == NEXT:
                 label += Text(" (mức kế tiếp)", " (next level)").get(lang)
             rows.append(

@@ -31,6 +31,13 @@ from ._labels import LABELS, labels
 from ._output import check_output, open_atomic, write_atomic
 from ._render import TABLES_SCHEMA, TEXT_RENDERERS, csv_archive, csv_text, tables_to_dict
 from ._table import Cell, Column, Num, Row, Table, show
+from ._uncertainty import (
+    UNCERTAINTY_SCHEMA,
+    UNCERTAINTY_TABLES,
+    rank_chart,
+    uncertainty_tables,
+    uncertainty_to_dict,
+)
 from ._xlsx import workbook
 
 FORMATS = (*TEXT_RENDERERS, "xlsx", "zip")
@@ -63,6 +70,8 @@ __all__ = [
     "LABELS",
     "RANKING_SCHEMA",
     "TABLES_SCHEMA",
+    "UNCERTAINTY_SCHEMA",
+    "UNCERTAINTY_TABLES",
     "Cell",
     "Column",
     "Num",
@@ -78,6 +87,7 @@ __all__ = [
     "goals_table",
     "labels",
     "open_atomic",
+    "rank_chart",
     "ranking_tables",
     "ranking_to_dict",
     "register_table",
@@ -86,6 +96,8 @@ __all__ = [
     "stage_diff_table",
     "tables_to_dict",
     "trend_table",
+    "uncertainty_tables",
+    "uncertainty_to_dict",
     "workbook",
     "write_atomic",
 ]

@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 
 from .._model import (
     AssumptionNote,
-    Indicator,
     NodeResult,
     Ruleset,
     ScoreCard,
@@ -17,8 +16,9 @@ from .._model import (
     assumption_marks,
     assumption_notes,
     format_value,
+    show_value,
 )
-from .._numbers import HUNDRED, ZERO, fmt, fmt_percent, percent
+from .._numbers import HUNDRED, ZERO, fmt, percent
 from ..analysis import (
     Comparison,
     DepartmentStatus,
@@ -157,18 +157,10 @@ def register_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") 
     return Table(t["register"], title, columns, tuple(rows))
 
 
-def _value(value: Any, indicator: Indicator | None, lang: str) -> str:
-    """An input as read: a ratio as a percentage, a number with its unit."""
-    if indicator is not None and indicator.type == "ratio" and isinstance(value, Decimal):
-        return fmt_percent(value, lang)
-    text = format_value(value, lang)
-    unit = indicator.unit if indicator is not None else ""
-    return f"{text} {unit}" if unit and unit != "%" and isinstance(value, Decimal) else text
-
-
 def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -> Table:
-    """Per lost point: the inputs read, the formula as applied, the appraisal, the source (the
-    citation, or the ruleset's id and line) and the assumption it rests on, if any."""
+    """Per lost point: the inputs read, the formula as applied, the loss written out (max −
+    points = lost), the appraisal, the source (the citation, or the ruleset's id and line) and
+    the assumption it rests on, if any."""
     t = labels(lang)
     result = card.stage(stage)
     indicators = card.ruleset.indicators
@@ -179,12 +171,8 @@ def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -
         inputs = []
         for name, value in e.inputs:
             indicator = indicators.get(name)
-            label = name
-            if indicator is not None:
-                label = (
-                    indicator.label_en if lang == "en" and indicator.label_en else indicator.label
-                )
-            inputs.append(f"{label}: {_value(value, indicator, lang)}")
+            label = indicator.get_label(lang) if indicator is not None else name
+            inputs.append(f"{label}: {show_value(value, indicator, lang)}")
         appraisal = [x for x in (e.by, e.date and e.date.strftime("%d/%m/%Y")) if x]
         appraisal += list(e.evidence)
         rows.append(
@@ -195,6 +183,7 @@ def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -
                     d.reason(lang),
                     "; ".join(inputs) or None,
                     e.formula,
+                    d.arithmetic(lang),
                     "; ".join(appraisal) or None,
                     e.source,
                     assumption_marks(notes, d.code, lang),
@@ -207,6 +196,7 @@ def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -
         Column(t["reason"], wrap=30),
         Column(t["inputs"], wrap=_TEXT_WRAP),
         Column(t["formula"], wrap=30),
+        Column(t["lost_arithmetic"], wrap=24),
         Column(t["appraised_by"], wrap=20),
         Column(t["source"], wrap=32),
         Column(t["assumption"], wrap=24),
@@ -428,18 +418,20 @@ def comparison_tables(
     return points, percents
 
 
-def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
-    """Ranks with classes, field points, the average and ``Tỷ lệ %`` rows; units per class."""
+def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[Table, Table]:
+    """Ranks with classes, the points of each node down to ``depth`` (1: the fields), the
+    average and ``Tỷ lệ %`` rows; units per class."""
     t = labels(lang)
     ruleset: Ruleset = ranking.ruleset
     places = ruleset.display_precision
-    fields = ruleset.nodes
+    averages = ranking.nodes(depth)
+    fields = [ruleset.node(a.code) for a in averages]
     rows = [
         Row(
             (
                 e.rank,
                 e.unit,
-                *(e.field(f.code) for f in fields),
+                *(e.points(f.code) for f in fields),
                 Num(e.total, places=places),
                 _percent(e.percent, places),
                 e.classification.get(lang) if e.classification else None,
@@ -452,7 +444,7 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
             (
                 None,
                 t["average"],
-                *(Num(a.points, places=places) for a in ranking.fields),
+                *(Num(a.points, places=places) for a in averages),
                 Num(ranking.average.points, places=places),
                 None,
                 None,
@@ -465,7 +457,7 @@ def ranking_tables(ranking: Ranking, lang: str = "vi") -> tuple[Table, Table]:
             (
                 None,
                 t["rate"],
-                *(_percent(a.percent, places) for a in ranking.fields),
+                *(_percent(a.percent, places) for a in averages),
                 _percent(ranking.average.percent, places),
                 None,
                 None,

@@ -11,14 +11,16 @@ from ..analysis import Ranking
 RANKING_SCHEMA = "parrules.ranking/2"
 
 
-def ranking_to_dict(ranking: Ranking, lang: str = "vi") -> dict[str, Any]:
-    """The ``parrules.ranking/2`` document: units by rank then name, the average, the counts.
+def ranking_to_dict(ranking: Ranking, lang: str = "vi", depth: int = 1) -> dict[str, Any]:
+    """The ``parrules.ranking/2`` document: units by rank then name, the average, the counts;
+    ``fields`` hold the nodes down to ``depth`` (1: the fields), a unit's only those it lists.
 
     Field points are exact; totals (as published), percentages and averages are rounded half-up
     to the ruleset's ``display_precision``; a percentage is null where no maximum is published.
     Ranks compare the exact totals.
     """
     places = ranking.ruleset.display_precision
+    averages = ranking.nodes(depth)
 
     def rounded(value: Any) -> Any:
         return None if value is None else jsonable(quantize(value, places))
@@ -34,7 +36,11 @@ def ranking_to_dict(ranking: Ranking, lang: str = "vi") -> dict[str, Any]:
                 "percent": rounded(e.percent),
                 "rank": e.rank,
                 "classification": e.classification.get(lang) if e.classification else None,
-                "fields": {f.code: jsonable(e.field(f.code)) for f in ranking.ruleset.nodes},
+                "fields": {
+                    a.code: jsonable(points)
+                    for a in averages
+                    if (points := e.points(a.code)) is not None
+                },
             }
             for e in ranking
         ],
@@ -43,7 +49,7 @@ def ranking_to_dict(ranking: Ranking, lang: str = "vi") -> dict[str, Any]:
             "percent": rounded(ranking.average.percent),
             "fields": {
                 a.code: {"points": rounded(a.points), "percent": rounded(a.percent)}
-                for a in ranking.fields
+                for a in averages
             },
         },
         "classification_counts": {

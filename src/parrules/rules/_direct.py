@@ -130,6 +130,7 @@ def bind_choice(p: Params) -> Evaluate:
         raise p.error("points", f"no points for the choices: {', '.join(absent)}")
     reason = p.reason(CHOICE_REASON)
     maximum = p.max
+    labels = {option: p.value_label(name, option) for option in declared}
 
     def evaluate(values: Values) -> Outcome:
         chosen = values[name]
@@ -138,7 +139,7 @@ def bind_choice(p: Params) -> Evaluate:
             points,
             reason if points < maximum else None,
             "{choice} → {points}",
-            (("choice", chosen),),
+            (("choice", labels[chosen]),),
             ((name, chosen),),
         )
 

@@ -59,7 +59,15 @@ def bind_per_event(p: Params) -> Evaluate:
     floor = _floor(p)
     reason = p.reason(EVENTS_REASON)
     maximum = p.max
-    labels = {kind: Text(kind, kind) for kind in severity}
+    kinds = p.declared(events).kinds
+    for kind in severity:
+        if kinds and kind not in kinds:
+            raise p.error(
+                "severity",
+                f"'{kind}' is not a declared kind of '{events}'",
+                close_match(kind, kinds),
+            )
+    labels = {kind: p.value_label(events, kind) for kind in severity}
     for kind, label in (p.raw("labels") or {}).items():
         if kind not in severity:
             raise p.error("labels", f"'{kind}' has no severity", close_match(kind, severity))

@@ -4,6 +4,7 @@
   monotone in the directions it declares, raising nothing but ``ParRulesError``;
 - ``check_ruleset(ruleset)``: random units scored, every card reconciled, explained and exact
   through JSON;
+- ``check_vector(rule, ...)``: a rule's vectorised form gives its scalar form's points (numpy);
 - strategies: ``units(ruleset)``, ``rulesets()``, ``values(indicator)``, ``numbers(kind)``;
 - ``load_cases(path)`` and ``check_case(case)`` for the examples of ``*.cases.yaml`` files,
   ``load_cases_file(path)``, ``check_published(...)`` and ``run_cases(path)`` for the figures
@@ -50,6 +51,7 @@ __all__ = [
     "check_published",
     "check_rule",
     "check_ruleset",
+    "check_vector",
     "load_cases",
     "load_cases_file",
     "numbers",
@@ -59,12 +61,13 @@ __all__ = [
     "values",
 ]
 
-_NEED_HYPOTHESIS = ("PROFILE_VARIABLE", "check_rule", "check_ruleset", "numbers", "rulesets")
-_NEED_HYPOTHESIS += ("units", "values")
+_NEED_HYPOTHESIS = ("PROFILE_VARIABLE", "check_rule", "check_ruleset", "check_vector")
+_NEED_HYPOTHESIS += ("numbers", "rulesets", "units", "values")
 
 try:
     from ._checks import PROFILE_VARIABLE, check_rule, check_ruleset
     from ._strategies import numbers, rulesets, units, values
+    from ._vector import check_vector
 except ImportError as _missing:  # the cases runner works without hypothesis
     _HYPOTHESIS_ERROR: ImportError | None = _missing
 else:
@@ -74,7 +77,7 @@ else:
 def __getattr__(name: str) -> Any:
     if name in _NEED_HYPOTHESIS and _HYPOTHESIS_ERROR is not None:
         msg = (
-            f"parrules.testing.{name} needs hypothesis ({_HYPOTHESIS_ERROR}); "
+            f"parrules.testing.{name} needs the 'testing' extra ({_HYPOTHESIS_ERROR}); "
             "install it with: pip install 'parrules[testing]'"
         )
         raise ImportError(msg)

@@ -14,6 +14,7 @@ PROPERTIES = {
     "reconciled": "each parent scores the exact sum of its children; the register adds up",
     "json": "the score card survives a JSON round trip exactly",
     "case": "the unit of a cases file gets the points it expects",
+    "vector": "the vectorised form gives the scalar form's points to the digit",
     "published": "the figures a source publishes are reproduced, at the source's rounding",
 }
 """Every property the checks assert, by the name their failures report."""

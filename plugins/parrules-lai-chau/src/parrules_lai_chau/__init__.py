@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import NamedTuple
 
 import parrules
 from parrules.errors import UnitError, close_match
@@ -35,6 +36,16 @@ REASON = parrules.Text(
 FORMULA = "{max} − {deduction} = {points}"
 
 
+class _Times(NamedTuple):
+    """``Lãnh đạo cấp phòng × 1`` in a reason, in the reader's language."""
+
+    label: parrules.Text
+    count: Decimal
+
+    def get(self, lang: str) -> str:
+        return f"{self.label.get(lang)} × {self.count}"
+
+
 def bind_provincial_index_impact(p: parrules.Params) -> parrules.Evaluate:
     """Read the params of one node; return the function scoring that node for a unit."""
     events = p.indicator("events", ("events",), direction=-1)
@@ -45,6 +56,7 @@ def bind_provincial_index_impact(p: parrules.Params) -> parrules.Evaluate:
             raise p.error("deductions", msg)
     reason = p.reason(REASON)
     maximum = p.max
+    labels = {kind: p.value_label(events, kind) for kind in deductions}
 
     def evaluate(values: parrules.Values) -> parrules.Outcome:
         happened: Mapping[str, Decimal] = values[events]
@@ -58,7 +70,10 @@ def bind_provincial_index_impact(p: parrules.Params) -> parrules.Evaluate:
             points=maximum - deduction,
             reason=reason if deduction else None,
             formula=FORMULA,
-            values=(("cases", [f"{k} × {happened[k]}" for k in cases]), ("deduction", deduction)),
+            values=(
+                ("cases", [_Times(labels[k], happened[k]) for k in cases]),
+                ("deduction", deduction),
+            ),
             inputs=((events, dict(happened)),),
         )
 

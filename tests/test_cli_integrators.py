@@ -1,0 +1,243 @@
+"""What integrators and newcomers meet on the command line: every command's help and output
+file, rulesets that cannot load, ``rank --depth``, ``--workers``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from parrules import Registry, _plugins, cli
+
+DATA = Path(__file__).parent / "data"
+COMMUNES = sorted(str(p) for p in (DATA / "reports" / "communes").glob("*-*.yaml"))
+
+RULESET = """\
+id: test/depth/2024
+title: Xếp hạng theo tiêu chí
+year: 2024
+max: 3
+nodes:
+  - code: "1"
+    title: Chỉ đạo điều hành
+    max: 2
+    children:
+      - {code: "1.1", title: Kế hoạch, max: 1}
+      - {code: "1.2", title: Báo cáo, max: 1}
+  - {code: "2", title: Tuyên truyền, max: 1}
+"""
+
+UNITS = {
+    "mot.yaml": "unit: Xã Một\nyear: 2024\nruleset: r.yaml\npoints:\n"
+    "  '1.1': 1\n  '1.2': {points: 0.5, reason: Thiếu một báo cáo}\n  '2': 1\n",
+    # the appraisal scored field 1 as a whole: its sub-criteria are not listed
+    "hai.yaml": "unit: Xã Hai\nyear: 2024\nruleset: r.yaml\npoints:\n"
+    "  '1.1': 1\n  '1.2': 1\n  '2': 0.5\nreason: Chưa đạt\nstages:\n"
+    "  appraisal:\n    points: {'1': {points: 1, reason: Thẩm định chung}}\n",
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def units(tmp_path: Path) -> list[str]:
+    (tmp_path / "r.yaml").write_text(RULESET, encoding="utf-8")
+    for name, text in UNITS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return [str(tmp_path / name) for name in UNITS]
+
+
+def test_every_command_has_a_description_and_an_output_file() -> None:
+    parser = cli.make_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert set(commands) == set(cli._COMMANDS)
+    for name, command in commands.items():
+        assert command.description, f"'{name}' has no description in --help"
+        options = {o for a in command._actions for o in a.option_strings}
+        assert "--output" in options, f"'{name}' has no --output"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rules"],
+        ["rulesets"],
+        ["validate", str(DATA / "mini.yaml")],
+        ["schema", "scorecard"],
+        ["diff", str(DATA / "plan" / "rules.yaml"), str(DATA / "plan" / "rules-next.yaml")],
+        ["plan", str(DATA / "mini-unit.yaml")],
+    ],
+)
+def test_output_goes_to_the_file_instead_of_stdout(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    code, printed, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    target = tmp_path / "out.txt"
+    assert run(capsys, *argv, "--output", str(target)) == (code, "", "")
+    assert target.read_text(encoding="utf-8") == printed
+
+
+def test_json_follows_the_output_suffix(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "plan.json"
+    assert run(capsys, "plan", str(DATA / "mini-unit.yaml"), "-o", str(target))[0] == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["schema"] == "parrules.plan/1"
+    _, out, _ = run(capsys, "rules", "--format", "json")
+    ratio = next(r for r in json.loads(out) if r["rule"] == "ratio")
+    assert ratio["plugin"] == "parrules.rules"
+    assert "numerator" in ratio["params"]
+
+
+def test_rulesets_are_sorted_and_those_that_cannot_load_say_why(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(_plugins.DISABLE_AUTOLOAD, "1")
+    _plugins.default_registry.cache_clear()
+    try:
+        code, out, err = run(capsys, "rulesets")
+        _, data, _ = run(capsys, "rulesets", "--format", "json")
+    finally:
+        _plugins.default_registry.cache_clear()
+    assert (code, err) == (0, "")
+    ids = [line.split()[0] for line in out.splitlines()]
+    assert ids == sorted(ids)
+    marked = [line for line in out.splitlines() if "cannot load" in line]
+    assert [m.split()[0] for m in marked] == ["lai-chau/district/2022", "lai-chau/district/2023"]
+    assert all("parrules-lai-chau" in m and "site-packages" not in m for m in marked)
+    assert "thai-nguyen/commune/2023\n" in out
+    loads = {entry["id"]: entry["loads"] for entry in json.loads(data)}
+    assert loads["thai-nguyen/commune/2023"] is True
+    assert loads["lai-chau/district/2023"] is False
+
+
+def test_rulesets_all_load_with_the_plugin_installed(capsys: pytest.CaptureFixture[str]) -> None:
+    registry = Registry.create()
+    if "lai-chau.provincial-index-impact" not in registry.rules:
+        pytest.skip("parrules-lai-chau is not installed")
+    _, out, _ = run(capsys, "rulesets")
+    assert "cannot load" not in out
+
+
+def test_rank_depth_shows_sub_criteria_as_columns(
+    capsys: pytest.CaptureFixture[str], units: list[str]
+) -> None:
+    code, out, err = run(capsys, "rank", *units, "--depth", "2", "--lang", "en")
+    assert (code, err) == (0, "")
+    header = next(line for line in out.splitlines() if line.split()[:1] == ["Rank"])
+    assert header.split()[2:6] == ["1", "1.1", "1.2", "2"]
+    one = next(line for line in out.splitlines() if "Xã Một" in line)
+    assert one.split()[3:7] == ["1.5", "1", "0.5", "1"]
+    two = next(line for line in out.splitlines() if "Xã Hai" in line)
+    assert two.split()[3:5] == ["1", "0.5"]  # 1.1 and 1.2 left empty: not listed
+    average = next(line for line in out.splitlines() if line.strip().startswith("Average"))
+    assert average.split()[2:6] == ["1.25", "1", "0.5", "0.75"]  # 1.1 and 1.2: Xã Một only
+    assert "1.2: Báo cáo (max 1)" in out
+    _, out, _ = run(capsys, "rank", *units, "--depth", "2", "--format", "json")
+    data = json.loads(out)
+    assert [u["fields"] for u in data["units"]] == [
+        {"1": "1.5", "1.1": "1", "1.2": "0.5", "2": "1"},
+        {"1": "1", "2": "0.5"},
+    ]
+    assert list(data["average"]["fields"]) == ["1", "1.1", "1.2", "2"]
+    _, out, _ = run(capsys, "rank", *units, "--format", "json")
+    assert list(json.loads(out)["average"]["fields"]) == ["1", "2"]
+
+
+def test_a_depth_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["rank", *COMMUNES, "--depth", "0"])
+    assert info.value.code == 2
+    assert "--depth" in capsys.readouterr().err
+
+
+WORKERS_RULESET = """\
+id: test/workers/2024
+title: Chấm nhiều đơn vị
+year: 2024
+max: 1
+indicators:
+  dung_han: {label: Hồ sơ đúng hạn, type: count}
+  ho_so: {label: Hồ sơ, type: count}
+nodes:
+  - code: "1"
+    title: Giải quyết hồ sơ đúng hạn
+    max: 1
+    rule: ratio
+    params: {numerator: dung_han, denominator: ho_so, zero_denominator: full}
+"""
+
+
+@pytest.fixture
+def many_units(tmp_path: Path) -> list[str]:
+    """300 units (more than a chunk, so that workers start), the 150th impossible."""
+    (tmp_path / "r.yaml").write_text(WORKERS_RULESET, encoding="utf-8")
+    paths = []
+    for i in range(300):
+        done = 400 if i == 150 else i
+        path = tmp_path / f"xa-{i:03}.yaml"
+        path.write_text(
+            f"unit: Xã {i:03}\nyear: 2024\nruleset: r.yaml\n"
+            f"indicators: {{dung_han: {done}, ho_so: 300}}\n",
+            encoding="utf-8",
+        )
+        paths.append(str(path))
+    return paths
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["score", "--format", "jsonl"],
+        ["score", "--format", "json"],
+        ["rank", "--format", "csv", "--tables", "ranking"],
+    ],
+)
+def test_workers_give_the_same_output_and_errors_in_place(
+    capsys: pytest.CaptureFixture[str], many_units: list[str], argv: list[str]
+) -> None:
+    alone = run(capsys, *argv, *many_units)
+    together = run(capsys, *argv, *many_units, "--workers", "3")
+    assert together == alone
+    code, out, err = together
+    assert code == 1
+    assert err.count("\n") == 1
+    assert "xa-150.yaml" in err
+    assert "dung_han (400) is greater than ho_so (300)" in err
+    assert "Xã 299" in out
+    assert "Xã 150" not in out
+
+
+def test_workers_score_the_rows_of_a_sheet(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "r.yaml").write_text(WORKERS_RULESET, encoding="utf-8")
+    rows = "".join(f"Xã {i:03},2024,r.yaml,{i % 7},7\n" for i in range(300))
+    sheet = tmp_path / "xa.csv"
+    sheet.write_text("unit,year,ruleset,dung_han,ho_so\n" + rows, encoding="utf-8")
+    alone = run(capsys, "score", str(sheet), "--format", "jsonl")
+    assert alone[0] == 0
+    assert run(capsys, "score", str(sheet), "--format", "jsonl", "--workers", "2") == alone
+    assert run(capsys, "rank", str(sheet), "--workers", "2") == run(capsys, "rank", str(sheet))
+
+
+def test_workers_reach_score_many(
+    capsys: pytest.CaptureFixture[str], many_units: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parrules import _batch
+
+    asked: list[int] = []
+    real = _batch.score_many
+
+    def spy(ruleset: Any, units: Any, *, workers: int = 1) -> Any:
+        asked.append(workers)
+        return real(ruleset, units, workers=workers)
+
+    monkeypatch.setattr(_batch, "score_many", spy)
+    run(capsys, "score", *many_units[:10], "--workers", "4")
+    assert asked == [4]
