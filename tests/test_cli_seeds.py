@@ -263,16 +263,23 @@ DAK_PO = ROOT / "examples" / "gia-lai" / "dak-po-2020.yaml"
 
 def test_dak_po_goal_verdicts_and_indicator_trends(capsys: pytest.CaptureFixture[str]) -> None:
     """Seed 002: Phụ lục 8 rates goals 3, 7, 10, 11, 12 "Đạt" and 8, 9 "Không đạt", and leaves
-    1, 2, 4, 5, 6 blank (no evidence: "Không đủ dữ liệu" here); Phụ lục 3 and 7 give the yearly
-    figures."""
+    1, 2, 4, 5, 6 blank (no evidence: "Không đủ dữ liệu" here); beside each verdict, what the
+    report's own figures give; Phụ lục 3 and 7 give the yearly figures."""
     out = run(capsys, "score", str(DAK_PO), "--tables", "goals,trend", "--format", "json")
     goals, trend = json.loads(out)["tables"]
-    verdicts = {row["cells"][0]: row["cells"][2] for row in goals["rows"]}
+    checked = {row["cells"][0]: row["cells"][2] for row in goals["rows"]}
+    verdicts = {row["cells"][0]: row["cells"][3] for row in goals["rows"]}
     assert verdicts == {
         **dict.fromkeys(["1", "2", "4", "5", "6"], "Không đủ dữ liệu"),
         **dict.fromkeys(["3", "7", "10", "11", "12"], "Đạt"),
         **dict.fromkeys(["8", "9"], "Không đạt"),
     }
+    assert checked == {
+        **dict.fromkeys(["1", "2", "3", "4", "5", "6", "9", "11", "12"], "Không đủ dữ liệu"),
+        **dict.fromkeys(["7", "8", "10"], "Không đạt"),
+    }
+    reasons = {row["cells"][0]: row["cells"][4] for row in goals["rows"]}
+    assert "Số CBCC có mặt năm 2016" in reasons["7"]  # 87 in post, 85 assigned (Phụ lục 5)
     years = [c["label"] for c in trend["columns"]][3:]
     rows = {
         row["cells"][1]: dict(zip(years, row["cells"][3:], strict=True)) for row in trend["rows"]

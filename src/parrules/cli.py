@@ -27,7 +27,7 @@ from ._engine import score
 from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
-from ._ruleset import known_ids, load_ruleset
+from ._ruleset import CARD_TABLES, known_ids, load_ruleset
 from ._schemas import SCHEMAS, schema_text
 from ._sheets import SheetRow, is_sheet, read_sheet, template
 from ._units import load_unit
@@ -40,16 +40,6 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 LABELS = report.LABELS
 
-CARD_TABLES = (
-    "card",
-    "register",
-    "details",
-    "assumptions",
-    "departments",
-    "stages",
-    "goals",
-    "trend",
-)
 CARD_FORMATS = (*report.FORMATS, "jsonl")
 COMPARE_TABLES = ("points", "percent", "trend")
 RANK_TABLES = ("ranking", "classes")
@@ -295,11 +285,22 @@ def _card_tables(
         elif name == "stages":
             tables.append(report.stage_diff_table(card, stage_diff(card), lang))
         elif name == "goals":
-            tables.append(report.goals_table(card, goal_verdicts(card, stage=stage), lang))
+            earlier = [] if stage else [(s.stage, goal_verdicts(card, stage=s.stage)) for s in card.stages[:-1]]
+            tables.append(report.goals_table(card, goal_verdicts(card, stage=stage), lang, earlier))
         elif name == "trend":
             trends = indicator_trends([card], stage=stage)
             tables.append(report.trend_table(card.unit.unit, trends, lang))
     return tables
+
+
+def _ruleset_tables(ruleset: Ruleset, explain: bool) -> list[str]:
+    """The ruleset's own default tables (``tables:``), with the details of each lost point for
+    ``explain``."""
+    names = list(ruleset.tables)
+    if names and explain and "details" not in names:
+        at = names.index("assumptions") if "assumptions" in names else len(names)
+        names.insert(at, "details")
+    return names
 
 
 def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> int:
@@ -319,7 +320,8 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
             return _card_dict(card, args)
         if args.stage:
             card.stage(args.stage)
-        return _card_tables(card, names, args.stage, args.lang, bool(args.tables))
+        chosen = names if args.tables else _ruleset_tables(card.ruleset, explain) or names
+        return _card_tables(card, chosen, args.stage, args.lang, bool(args.tables))
 
     cards, failed = _load_cards(args.units, registry, build, args.strict, args.workers)
     if not cards:

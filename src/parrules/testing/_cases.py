@@ -44,7 +44,7 @@ from .._plugins import Registry
 from .._ruleset import load_ruleset
 from .._units import STAGES, unit_from_mapping
 from .._yaml import Located, load_file
-from ..errors import ParRulesError, UnitError
+from ..errors import InputError, ParRulesError, UnitError
 from ._failures import PROPERTIES, CheckFailed
 
 SUFFIX = ".cases.yaml"
@@ -72,6 +72,7 @@ VERDICTS = {
     "insufficient data": "no_data",
 }
 """A published verdict, and the goal verdict it is; a blank cell is a goal left unrated."""
+VERDICT_WORDS = {"met": "Đạt", "not_met": "Không đạt", "no_data": "không đủ dữ liệu"}
 
 REPRODUCED, DIFFERS, FAILED = "reproduced", "known difference", "failed"
 
@@ -163,7 +164,7 @@ class Checked:
         head = f"{self.where}: {self.table.name}: {f.row}, {f.column}: published {_show(f.value)}"
         if self.error:
             return f"{head}: {self.error}"
-        got = f"got {_show(self.got)}"
+        got = f"got {_show(VERDICT_WORDS.get(str(self.got), self.got))}"
         if isinstance(self.got, Decimal) and f.decimals is not None:
             rounded = _round(self.got, f.decimals, f.rounding)
             how = "rounded half-up" if f.rounding == "half_up" else "rounded down"
@@ -226,8 +227,12 @@ def load_cases_file(path: str | Path, *, name: str | None = None) -> CasesFile:
     """A ``*.cases.yaml`` file, read with the safe loader and checked: its examples, its units and
     its published tables. ``name`` is how messages name it (default: the path)."""
     path = Path(path)
-    data = load_file(path)
     where = name or str(path)
+    try:
+        data = load_file(path)
+    except InputError as exc:
+        exc.path = where  # named as the caller names the file
+        raise
     if not isinstance(data, Located):
         raise _error(data, None, "a cases file is a mapping of cases, units and published", where)
     for key in sorted(set(data) - FILE_KEYS):
