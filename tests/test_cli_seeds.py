@@ -20,6 +20,7 @@ import pytest
 import parrules
 from parrules import cli
 from parrules.analysis import by_department
+from parrules.errors import RulesetError
 
 ROOT = Path(__file__).resolve().parents[1]
 BINH_THANH = ROOT / "examples" / "thai-nguyen" / "binh-thanh-2023.yaml"
@@ -302,3 +303,30 @@ def test_dak_po_goal_verdicts_and_indicator_trends(capsys: pytest.CaptureFixture
     assert [procedures[f"Năm {y}"] for y in range(2015, 2021)] == [
         "184", "184", "300", "282", "318", "323",
     ]  # fmt: skip
+
+
+def test_dak_po_default_output_is_the_goals_not_a_score(capsys: pytest.CaptureFixture[str]) -> None:
+    """The programme rates goals and defines no score: its ruleset's default tables are the goals
+    and the assumptions, and no total is printed (the audit found "5,75/12")."""
+    out = run(capsys, "score", str(DAK_PO))
+    assert out.startswith("Đánh giá mức độ thực hiện các mục tiêu — Huyện Đak Pơ")
+    assert "Tổng" not in out
+    assert "/12" not in out
+    explained = run(capsys, "explain", str(DAK_PO))
+    assert "Số liệu và cách tính các điểm bị trừ" in explained  # details, for explain
+    document = json.loads(run(capsys, "score", str(DAK_PO), "--format", "json"))
+    assert [s["max"] for s in document["stages"]] == [None, None]
+
+
+def test_a_ruleset_names_only_known_tables(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "id: test/tables\ntitle: T\nyear: 2023\nmax: 1\ntables: [goals, regster]\n"
+        "nodes: [{code: '1', title: A, max: 1}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesetError) as caught:
+        parrules.load_ruleset(path)
+    assert caught.value.line == 5
+    assert "unknown table 'regster'" in str(caught.value)
+    assert caught.value.hint == "did you mean 'register'?"

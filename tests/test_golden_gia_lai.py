@@ -105,9 +105,7 @@ def test_goal_8_fails_on_online_services_only(card: parrules.ScoreCard) -> None:
 
 
 @pytest.mark.parametrize("code", ["1", "2", "4", "5", "6"])
-def test_goals_without_evidence_are_never_counted_met(
-    card: parrules.ScoreCard, code: str
-) -> None:
+def test_goals_without_evidence_are_never_counted_met(card: parrules.ScoreCard, code: str) -> None:
     for result in card.final.results:
         if (result.code == code or result.code.startswith(code + ".")) and result.node.is_leaf:
             assert result.not_applicable

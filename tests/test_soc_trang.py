@@ -82,7 +82,9 @@ def test_example_units_are_the_published_rows(
 
 def test_examples_rank_and_classify_as_published(ruleset: parrules.Ruleset) -> None:
     assert sorted(p.stem for p in EXAMPLES.glob("*.yaml")) == sorted(e[0] for e in PUBLISHED)
-    cards = [parrules.score(ruleset, parrules.load_unit(EXAMPLES / f"{e[0]}.yaml")) for e in PUBLISHED]
+    cards = [
+        parrules.score(ruleset, parrules.load_unit(EXAMPLES / f"{e[0]}.yaml")) for e in PUBLISHED
+    ]
     ranking = parrules.rank(cards)
     assert {e.unit: e.rank for e in ranking} == {name: rank for _, name, *_, rank in PUBLISHED}
     counts = {band.label: n for band, n in ranking.classification_counts if n}

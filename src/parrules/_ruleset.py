@@ -849,7 +849,7 @@ def _load(path: Path, registry: Registry) -> Ruleset:
         digest.update(file.read_bytes())
     uncertainty = _uncertainty(data, nodes, builder.indicators, path)
     tables = data.get("tables", [])
-    if not isinstance(tables, list) or not tables and "tables" in data:
+    if not isinstance(tables, list) or (not tables and "tables" in data):
         raise _err(data, "tables", "'tables' lists the tables score and explain print by default")
     for name in tables:
         if name not in CARD_TABLES:

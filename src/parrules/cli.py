@@ -285,8 +285,9 @@ def _card_tables(
         elif name == "stages":
             tables.append(report.stage_diff_table(card, stage_diff(card), lang))
         elif name == "goals":
-            earlier = [] if stage else [(s.stage, goal_verdicts(card, stage=s.stage)) for s in card.stages[:-1]]
-            tables.append(report.goals_table(card, goal_verdicts(card, stage=stage), lang, earlier))
+            earlier = [] if stage else card.stages[:-1]  # each stage's verdict, side by side
+            before = [(s.stage, goal_verdicts(card, stage=s.stage)) for s in earlier]
+            tables.append(report.goals_table(card, goal_verdicts(card, stage=stage), lang, before))
         elif name == "trend":
             trends = indicator_trends([card], stage=stage)
             tables.append(report.trend_table(card.unit.unit, trends, lang))
@@ -677,9 +678,10 @@ def _cases_files(refs: Sequence[str], registry: Registry) -> list[tuple[Path, st
 
 
 def _cmd_test(args: argparse.Namespace, registry: Registry) -> int:
-    from .testing._cases import report_lines, run_cases, summary
+    from .testing._cases import FileResult, report_lines, run_cases, summary
 
-    results, lines = [], []
+    results: list[FileResult] = []
+    lines: list[str] = []
     for path, name in _cases_files(args.targets, registry):
         result = run_cases(path, name=name, registry=registry)
         lines += report_lines(result, verbose=args.verbose)

@@ -61,8 +61,8 @@ __all__ = [
     "values",
 ]
 
-_NEED_HYPOTHESIS = ("PROFILE_VARIABLE", "check_rule", "check_ruleset", "check_vector")
-_NEED_HYPOTHESIS += ("numbers", "rulesets", "units", "values")
+_NEED_HYPOTHESIS = {"PROFILE_VARIABLE", "check_rule", "check_ruleset", "check_vector"}
+_NEED_HYPOTHESIS |= {"numbers", "rulesets", "units", "values"}
 
 try:
     from ._checks import PROFILE_VARIABLE, check_rule, check_ruleset
@@ -82,6 +82,7 @@ def __getattr__(name: str) -> Any:
         )
         raise ImportError(msg)
     raise AttributeError(f"module 'parrules.testing' has no attribute '{name}'")
+
 
 try:
     import pytest  # noqa: F401

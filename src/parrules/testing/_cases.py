@@ -288,7 +288,11 @@ def _case(entry: Any, data: Located, ruleset: str, path: str | Path) -> Case:
     return Case(name, ruleset, unit, expected, entry.get("stage"), str(path), entry.line)
 
 
-def _how(data: Located, defaults: tuple[int | None, str], path: str | Path) -> tuple[int | None, str]:
+Rounding = tuple[int | None, str]
+"""How a source prints a figure: decimals (None: exactly) and rounding."""
+
+
+def _how(data: Located, defaults: Rounding, path: str | Path) -> Rounding:
     """The ``decimals`` and ``rounding`` a table or a cell gives, else the defaults."""
     decimals, rounding = data.get("decimals", defaults[0]), data.get("rounding", defaults[1])
     if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int)):
@@ -373,7 +377,7 @@ def _table(entry: Any, data: Located, units: Mapping[str, Any], path: str | Path
 
 
 def _figure(
-    cell: Any, row: str, column: str, line: int | None, defaults: tuple[int | None, str], path: str | Path
+    cell: Any, row: str, column: str, line: int | None, defaults: Rounding, path: str | Path
 ) -> Figure:
     note = differs = None
     how = defaults

@@ -21,7 +21,7 @@ from .._model import Evaluate, Indicator, Node, NodeResult, Outcome, Rule, Rules
 from .._numbers import ONE, ZERO, parse_decimal
 from .._params import Params
 from ..errors import InputError, ParRulesError
-from ._failures import PROPERTIES, CheckFailed
+from ._failures import CheckFailed
 from ._strategies import (
     GENERATED,
     NUMERIC,
@@ -39,6 +39,7 @@ hypothesis.settings.register_profile(
     "parrules.ci", max_examples=60, deadline=None, derandomize=True, database=None
 )
 hypothesis.settings.register_profile("parrules.thorough", max_examples=1000, deadline=None)
+
 
 def _settings(given_settings: hypothesis.settings | None = None) -> hypothesis.settings:
     """The settings of a check: the given ones, or the profile named by the environment
