@@ -25,7 +25,7 @@ def schema(name: str) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("name", ["scorecard", "ranking"])
+@pytest.mark.parametrize("name", ["scorecard", "ranking", "uncertainty"])
 def test_the_command_prints_the_shipped_schema_the_docs_publish(
     capsys: pytest.CaptureFixture[str], name: str
 ) -> None:

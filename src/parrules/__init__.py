@@ -26,6 +26,7 @@ from ._model import (
     Node,
     NodeResult,
     Outcome,
+    Relation,
     Remedy,
     Rule,
     Ruleset,
@@ -50,9 +51,18 @@ if TYPE_CHECKING:
     from ._many import score_many, write_jsonl
     from ._schemas import json_schema
     from ._validate import Finding, validate
-    from .analysis import rank
+    from ._variation import Alternative, Uncertainty, Variation
+    from .analysis import (
+        AlternativeRanking,
+        StudySource,
+        UncertaintyResult,
+        UnitUncertainty,
+        rank,
+        uncertainty,
+    )
     from .analysis.diff import diff_rulesets
     from .analysis.plan import plan
+    from .vector import VectorScores, score_vector
 
 # Imported when first used, so that `import parrules` loads only what scoring needs.
 _LAZY = {
@@ -67,9 +77,21 @@ _LAZY = {
     "rank": ".analysis",
     "diff_rulesets": ".analysis.diff",
     "plan": ".analysis.plan",
+    "Alternative": "._variation",
+    "Uncertainty": "._variation",
+    "Variation": "._variation",
+    "AlternativeRanking": ".analysis",
+    "StudySource": ".analysis",
+    "UncertaintyResult": ".analysis",
+    "UnitUncertainty": ".analysis",
+    "uncertainty": ".analysis",
+    "VectorScores": ".vector",
+    "score_vector": ".vector",
 }
 
 __all__ = [
+    "Alternative",
+    "AlternativeRanking",
     "Appraisal",
     "Assumption",
     "Band",
@@ -88,6 +110,7 @@ __all__ = [
     "ParRulesError",
     "Params",
     "Registry",
+    "Relation",
     "Remedy",
     "Rule",
     "Ruleset",
@@ -95,10 +118,16 @@ __all__ = [
     "Source",
     "Stage",
     "StageResult",
+    "StudySource",
     "Text",
+    "Uncertainty",
+    "UncertaintyResult",
     "UnitInputs",
     "UnitResult",
+    "UnitUncertainty",
     "Values",
+    "Variation",
+    "VectorScores",
     "__version__",
     "diff_rulesets",
     "hookimpl",
@@ -112,6 +141,8 @@ __all__ = [
     "score",
     "score_batch",
     "score_many",
+    "score_vector",
+    "uncertainty",
     "unit_from_mapping",
     "validate",
     "write_jsonl",

@@ -59,6 +59,9 @@ class Rule:
     ``bind(params)`` runs once, when a ruleset is loaded: it checks the node's params (a
     ``parrules.Params``) and returns the ``Evaluate`` callable that scores a unit, or None for a
     leaf whose points the unit file gives (``appraised``).
+
+    ``vector(params)``, optional, is the same computation over arrays of units at once (see
+    ``parrules.vector``); it is bound only when units are scored that way.
     """
 
     name: str = attrs.field(validator=attrs.validators.matches_re(r"^[a-z][a-z0-9_.-]*$"))
@@ -66,6 +69,7 @@ class Rule:
     summary: str = ""
     params: tuple[str, ...] = ()
     plugin: str = ""
+    vector: Callable[..., Any] | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -147,6 +151,27 @@ class Assumption:
     cite: tuple[Citation, ...] = ()
 
 
+RELATIONS = ("part_of", "not_after", "same_unit")
+
+
+@attrs.frozen
+class Relation:
+    """What a rule declares must hold between two indicators it reads (``Params.part_of``,
+    ``not_after``, ``same_unit``): ``left`` is a part of ``right`` (never above it), ``left`` is
+    not after ``right`` (a date, or a number, not above it), or both are in the same unit of
+    measure (compared with each other). The rule refuses a unit that breaks an ordering one;
+    ``parrules.testing`` draws units that keep them, or on request units that break them."""
+
+    kind: str
+    left: str
+    right: str
+
+    @property
+    def ordered(self) -> bool:
+        """``left`` ≤ ``right`` for every valid unit."""
+        return self.kind != "same_unit"
+
+
 @attrs.frozen
 class Node:
     """A field, criterion or sub-criterion. A leaf has a rule, or is appraised (``rule`` None).
@@ -162,9 +187,13 @@ class Node:
     rule: str | None = None
     params: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     evaluate: Evaluate | None = attrs.field(default=None, eq=False, repr=False)
+    vector: Callable[..., Any] | None = attrs.field(default=None, eq=False, repr=False)
+    """The rule's vectorised form, not yet bound (``Rule.vector``)."""
     reads: tuple[str, ...] = ()
     levers: tuple[tuple[str, int], ...] = ()
     """Indicators the unit can act on to recover points, with their direction (``Params``)."""
+    relations: tuple[Relation, ...] = ()
+    """What holds between the indicators the rule reads, as it declares (``Params``)."""
     numbers: tuple[str, ...] = attrs.field(default=(), eq=False)
     """The params holding numbers a reader sees (``Params.numbers``)."""
     plugin: str | None = None
@@ -256,6 +285,8 @@ class Ruleset:
     files: tuple[str, ...] = ()
     """The files read, in the order of ``chain`` (to reload a changed file; never printed)."""
     digest: str = ""
+    uncertainty: Any = attrs.field(default=None, eq=False, repr=False)
+    """Declared sources of variation and alternative rulesets (``parrules.Uncertainty``)."""
     flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
     _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
     _positions: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False)
@@ -266,6 +297,8 @@ class Ruleset:
     """The position in ``flat`` just after each node's last descendant."""
     _plan: Any = attrs.field(init=False, default=None, eq=False, repr=False)
     """The engine's scoring plan, made on first use."""
+    _vector: Any = attrs.field(init=False, default=None, eq=False, repr=False)
+    """The vectorised scoring plan (``parrules.vector``), made on first use."""
 
     def __attrs_post_init__(self) -> None:
         flat: list[Node] = []
@@ -357,6 +390,8 @@ class UnitInputs:
     """The ruleset file the unit was checked against, so it can be loaded again by path."""
     lines: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict, eq=False, repr=False)
     """stage → indicator → line of the unit file where its value was written, for errors."""
+    uncertainty: tuple[Any, ...] = attrs.field(default=(), eq=False, repr=False)
+    """Declared sources of variation of this unit's values (``parrules.Variation``)."""
 
     def stage(self, name: str | None = None) -> Stage:
         if name is None:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
-from ._model import Indicator, Text
+from ._model import Indicator, Relation, Text
 from ._numbers import parse_decimal
 from .errors import RulesetError, close_match
 
@@ -48,6 +48,8 @@ class Params:
         self.levers: dict[str, int] = {}
         """The indicators a unit can act on to recover points, with their direction; the
         planner searches them (see ``indicator``)."""
+        self.relations: list[Relation] = []
+        """What holds between the indicators read (``part_of``, ``not_after``, ``same_unit``)."""
 
     def error(self, key: str | None, message: str, hint: str | None = None) -> RulesetError:
         """An error located at this node's param ``key``, for rules to raise."""
@@ -161,6 +163,41 @@ class Params:
         if lever if lever is not None else direction != 0:
             self.levers[name] = direction
         return name
+
+    def part_of(self, part: str, whole: str) -> None:
+        """Declare that the indicator ``part`` is a part of ``whole`` (dossiers paid online of
+        the dossiers received): never above it in a valid unit. The rule still refuses a unit
+        where it is (``UnitError``); ``parrules.testing`` draws units that respect it."""
+        self._relate("part_of", part, whole)
+
+    def not_after(self, earlier: str, later: str) -> None:
+        """Declare that the date (or number) ``earlier`` is never after ``later`` in a valid
+        unit (a plan issued before the deadline it is checked against)."""
+        self._relate("not_after", earlier, later)
+
+    def same_unit(self, one: str, other: str) -> None:
+        """Declare that two indicators the rule compares are the same quantity: of the same
+        type (a count may be compared with a number) and, where both declare one, the same
+        ``unit``; a ruleset where they are not is refused when it is loaded."""
+        self._relate("same_unit", one, other)
+        first, second = self._indicators[one], self._indicators[other]
+        types = {first.type, second.type}
+        if (len(types) > 1 and types != {"count", "number"}) or (
+            first.unit and second.unit and first.unit != second.unit
+        ):
+            raise self.error(
+                None,
+                f"'{one}' ({first.type}, {first.unit or 'no unit'}) and '{other}' "
+                f"({second.type}, {second.unit or 'no unit'}) are compared, so they must be "
+                "the same quantity: of the same type and unit",
+            )
+
+    def _relate(self, kind: str, left: str, right: str) -> None:
+        for name in (left, right):
+            if name not in self.reads:
+                msg = f"'{name}' is not an indicator this rule read (call p.indicator first)"
+                raise ValueError(msg)
+        self.relations.append(Relation(kind, left, right))
 
     def declared(self, name: str) -> Indicator:
         return self._indicators[name]

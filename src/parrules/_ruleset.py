@@ -47,6 +47,7 @@ TOP_KEYS = {
     "assumed",
     "indicators",
     "nodes",
+    "uncertainty",
 }
 EXTEND_KEYS = {"extends", "remove", "replace", "add"}
 NODE_KEYS = {
@@ -649,8 +650,10 @@ class _Builder:
             rule=None if evaluate is None else rule.name,
             params=params,
             evaluate=evaluate,
+            vector=rule.vector if evaluate is not None else None,
             reads=tuple(p.reads),
             levers=tuple(p.levers.items()),
+            relations=tuple(p.relations),
             numbers=p.numbers,
             plugin=rule.plugin if evaluate is not None else None,
             **common,
@@ -832,6 +835,7 @@ def _load(path: Path, registry: Registry) -> Ruleset:
     digest = hashlib.sha256()
     for file, _ in files:
         digest.update(file.read_bytes())
+    uncertainty = _uncertainty(data, nodes, builder.indicators, path)
     return Ruleset(
         id=data["id"],
         title=data["title"],
@@ -854,6 +858,40 @@ def _load(path: Path, registry: Registry) -> Ruleset:
         path=str(path),
         files=tuple(str(f) for f, _ in files),
         digest=digest.hexdigest(),
+        uncertainty=uncertainty,
+    )
+
+
+def _uncertainty(
+    data: Located, nodes: tuple[Node, ...], indicators: Mapping[str, Indicator], path: Path
+) -> Any:
+    from ._variation import location, read_uncertainty
+
+    found: dict[str, Node] = {}
+
+    def walk(level: tuple[Node, ...]) -> None:
+        for node in level:
+            found[node.code] = node
+            walk(node.children)
+
+    walk(nodes)
+
+    def fail(entry: Any, key: str | None, message: str, hint: str | None = None) -> RulesetError:
+        return RulesetError(
+            message,
+            path=getattr(entry, "path", None) or getattr(data, "path", None),
+            line=location(entry, key) or data.line_of("uncertainty"),
+            field=f"uncertainty.{key}" if key else "uncertainty",
+            hint=hint,
+        )
+
+    return read_uncertainty(
+        data.get("uncertainty"),
+        nodes=found,
+        indicators=indicators,
+        fail=fail,
+        alternatives=True,
+        base=str(Path(getattr(data, "path", None) or path).parent),
     )
 
 

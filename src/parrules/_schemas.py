@@ -6,9 +6,10 @@ import json
 from importlib import resources
 from typing import Any
 
-SCHEMAS = ("ranking", "scorecard")
-"""The documents that have a JSON Schema: ``parrules score --format json`` (``scorecard``) and
-``parrules rank --format json`` (``ranking``)."""
+SCHEMAS = ("ranking", "scorecard", "uncertainty")
+"""The documents that have a JSON Schema: ``parrules score --format json`` (``scorecard``),
+``parrules rank --format json`` (``ranking``) and ``parrules uncertainty --format json``
+(``uncertainty``)."""
 
 
 def schema_text(name: str) -> str:
@@ -19,7 +20,7 @@ def schema_text(name: str) -> str:
 
 
 def json_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema of ``scorecard`` or ``ranking`` documents, to validate them against
-    (e.g. with ``jsonschema.validate``)."""
+    """The JSON Schema of ``scorecard``, ``ranking`` or ``uncertainty`` documents, to validate
+    them against (e.g. with ``jsonschema.validate``)."""
     data: dict[str, Any] = json.loads(schema_text(name))
     return data

@@ -17,7 +17,17 @@ from ._plugins import Registry
 from ._yaml import Located, load_file
 from .errors import RulesetNotFoundError, UnitError, UnknownNameError, close_match
 
-UNIT_KEYS = {"unit", "year", "ruleset", "indicators", "points", "reason", "remedies", "stages"}
+UNIT_KEYS = {
+    "unit",
+    "year",
+    "ruleset",
+    "indicators",
+    "points",
+    "reason",
+    "remedies",
+    "stages",
+    "uncertainty",
+}
 STAGE_KEYS = {"indicators", "points", "reason"}
 STAGES = ("appraisal", "final")
 _DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
@@ -165,6 +175,26 @@ class _Reader:
                 points, reason, fields.get("by"), when, tuple(evidence), _line(raw, code)
             )
         return result
+
+    def uncertainty(self, raw: Any) -> tuple[Any, ...]:
+        """The unit's declared sources of variation (``uncertainty: {sources: …}``)."""
+        if raw is None:
+            return ()
+        from ._variation import location, read_uncertainty
+
+        def fail(entry: Any, key: str | None, message: str, hint: str | None = None) -> UnitError:
+            return UnitError(
+                message,
+                path=self.path,
+                line=location(entry, key) or _line(raw),
+                field=f"uncertainty.{key}" if key else "uncertainty",
+                hint=hint,
+            )
+
+        found = {n.code: n for n in self.ruleset.flat}
+        return read_uncertainty(
+            raw, nodes=found, indicators=self.ruleset.indicators, fail=fail, alternatives=False
+        ).sources
 
     def remedies(self, raw: Any) -> dict[str, Remedy]:
         if raw is None:
@@ -388,6 +418,7 @@ def unit_from_mapping(
         path=path,
         ruleset_path=ruleset.path,
         lines=lines,
+        uncertainty=reader.uncertainty(data.get("uncertainty")),
     )
 
 

@@ -543,6 +543,60 @@ def _cmd_compare(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_OK
 
 
+def _rank_bands(value: str | None) -> list[tuple[int, int]] | None:
+    """``1-3,4-10,11-20`` → [(1, 3), (4, 10), (11, 20)]; a single rank is ``5``."""
+    if not value:
+        return None
+    bands = []
+    for part in value.split(","):
+        first, _, last = part.strip().partition("-")
+        try:
+            band = (int(first), int(last or first))
+        except ValueError:
+            _error(f"--rank-bands: '{part.strip()}' is not a band of ranks like 1-3")
+            raise Failed from None
+        bands.append(band)
+    return bands
+
+
+def _cmd_uncertainty(args: argparse.Namespace, registry: Registry) -> int:
+    from .analysis import uncertainty
+
+    names = _tables_arg(args.tables, report.UNCERTAINTY_TABLES, report.UNCERTAINTY_TABLES)
+    scored, failed = _load_cards(args.units, registry, _stage_check(args), args.strict)
+    if failed or not scored:
+        return EXIT_FAILED
+    cards = [card for card, _ in scored]
+    ruleset = cards[0].ruleset
+    alternatives = [load_ruleset(ref, registry=registry) for ref in args.alternative]
+    result = uncertainty(
+        [card.unit for card in cards],
+        ruleset,
+        draws=args.draws,
+        seed=args.seed,
+        stage=args.stage,
+        alternatives=alternatives,
+        level=args.level,
+        rank_bands=_rank_bands(args.rank_bands),
+        sensitivity=not args.no_sensitivity,
+        workers=args.workers,
+    )
+    kind = _format(args)
+    if kind == "json":
+        data = report.uncertainty_to_dict(result, args.lang)
+        _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        tables = report.uncertainty_tables(result, args.lang, tuple(names))
+        _emit(args, _render(args, tables, kind))
+    if args.chart:
+        chart = Path(args.chart).suffix.lower().lstrip(".")
+        if chart not in report.CHART_FORMATS:
+            _error(f"--chart {args.chart}: name a .png or .svg file")
+            raise Failed
+        _write(args.chart, report.rank_chart(result, format=chart, lang=args.lang))
+    return EXIT_OK
+
+
 def _cmd_template(args: argparse.Namespace, registry: Registry) -> int:
     ruleset = load_ruleset(args.ruleset, registry=registry)
     kind = args.format or ("csv" if args.output and args.output.endswith(".csv") else "xlsx")
@@ -970,6 +1024,44 @@ def make_parser() -> argparse.ArgumentParser:
         "--tables", metavar="LIST", help=f"comma-separated, from: {', '.join(COMPARE_TABLES)}"
     )
     cmd.add_argument("--chart", metavar="FILE", help="bar chart of field percentages (.png/.svg)")
+    text = "how sure is a rank: scores, ranks and classes over random draws of the declared sources"
+    cmd = sub.add_parser(
+        "uncertainty",
+        help=text,
+        description=text + " of variation (uncertainty: in the ruleset and unit files), with "
+        "the source that moves each rank most and the ranking under each alternative ruleset",
+        parents=[common, output, sheets],
+    )
+    cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)
+    cmd.add_argument("--format", choices=report.FORMATS, help=format_help)
+    cmd.add_argument("--stage", help=stage_help)
+    cmd.add_argument("--draws", type=int, default=1000, metavar="N", help="default: 1000")
+    cmd.add_argument("--seed", type=int, default=0, metavar="S", help="default: 0")
+    cmd.add_argument(
+        "--level", default="0.9", metavar="L", help="central share of the draws in an interval"
+    )
+    cmd.add_argument(
+        "--rank-bands", metavar="LIST", help="bands of ranks, e.g. 1-3,4-10 (default: quarters)"
+    )
+    cmd.add_argument(
+        "--alternative",
+        action="append",
+        default=[],
+        metavar="RULESET",
+        help="another ruleset to score the units with (repeatable)",
+    )
+    cmd.add_argument(
+        "--no-sensitivity", action="store_true", help="skip the draws with one source at a time"
+    )
+    cmd.add_argument(
+        "--workers", type=int, metavar="N", help="processes (default: one per CPU; 1: none)"
+    )
+    cmd.add_argument(
+        "--tables",
+        metavar="LIST",
+        help=f"comma-separated, from: {', '.join(report.UNCERTAINTY_TABLES)}",
+    )
+    cmd.add_argument("--chart", metavar="FILE", help="rank-interval chart (.png/.svg)")
     text = "write the empty spreadsheet to fill in for a ruleset"
     cmd = sub.add_parser("template", help=text, description=text, parents=[common])
     cmd.add_argument("ruleset", metavar="RULESET", help="ruleset id or file")
@@ -1028,6 +1120,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
     "rulesets": _cmd_rulesets,
     "validate": _cmd_validate,
     "schema": lambda a, r: _cmd_schema(a),
+    "uncertainty": _cmd_uncertainty,
 }
 
 

@@ -33,6 +33,13 @@ from ._render import TABLES_SCHEMA, TEXT_RENDERERS, csv_archive, csv_text, table
 from ._table import Cell, Column, Num, Row, Table, show
 from ._text import inert as _inert
 from ._text import wrap as _wrap
+from ._uncertainty import (
+    UNCERTAINTY_SCHEMA,
+    UNCERTAINTY_TABLES,
+    rank_chart,
+    uncertainty_tables,
+    uncertainty_to_dict,
+)
 from ._xlsx import workbook
 
 FORMATS = (*TEXT_RENDERERS, "xlsx", "zip")
@@ -79,6 +86,8 @@ __all__ = [
     "LABELS",
     "RANKING_SCHEMA",
     "TABLES_SCHEMA",
+    "UNCERTAINTY_SCHEMA",
+    "UNCERTAINTY_TABLES",
     "Cell",
     "Column",
     "Num",
@@ -94,6 +103,7 @@ __all__ = [
     "goals_table",
     "labels",
     "open_atomic",
+    "rank_chart",
     "ranking_tables",
     "ranking_to_dict",
     "register_table",
@@ -103,6 +113,8 @@ __all__ = [
     "tables_to_dict",
     "text",
     "trend_table",
+    "uncertainty_tables",
+    "uncertainty_to_dict",
     "workbook",
     "wrap_text",
     "write_atomic",

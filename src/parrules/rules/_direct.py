@@ -68,7 +68,9 @@ def _other(
     if set(bound) != {"indicator"}:
         raise p.error(key, f"'{name}': compare with a number, or with {{indicator: …}}")
     types = ("ratio",) if fraction else ("count", "number")
-    return p.indicator(key, types, direction=direction, name=bound["indicator"], lever=False)
+    other = p.indicator(key, types, direction=direction, name=bound["indicator"], lever=False)
+    p.same_unit(name, other)
+    return other
 
 
 def bind_check(p: Params) -> Evaluate:

@@ -178,6 +178,7 @@ def bind_trend(p: Params) -> Evaluate:
     sign = -1 if lower_is_better else 1
     current = p.indicator("current", ("count", "number", "ratio"), direction=sign)
     previous = p.indicator("previous", ("count", "number", "ratio"), direction=-sign, lever=False)
+    p.same_unit(current, previous)
     deduction = p.decimal("deduction", p.max)
     if not 0 <= deduction <= p.max - p.floor:
         raise p.error("deduction", f"the deduction must be between 0 and {p.max - p.floor}")

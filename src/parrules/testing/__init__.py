@@ -4,6 +4,7 @@
   monotone in the directions it declares, raising nothing but ``ParRulesError``;
 - ``check_ruleset(ruleset)``: random units scored, every card reconciled, explained and exact
   through JSON;
+- ``check_vector(rule, ...)``: a rule's vectorised form gives its scalar form's points (numpy);
 - strategies: ``units(ruleset)``, ``rulesets()``, ``values(indicator)``, ``numbers(kind)``;
 - ``load_cases(path)`` and ``check_case(case)`` for ``*.cases.yaml`` files;
 - a pytest plugin, switched on with ``pytest_plugins = ["parrules.testing"]`` in a root
@@ -20,6 +21,7 @@ from __future__ import annotations
 from ._cases import Case, check_case, load_cases
 from ._checks import PROFILE_VARIABLE, PROPERTIES, CheckFailed, check_rule, check_ruleset
 from ._strategies import numbers, rulesets, units, values
+from ._vector import check_vector
 
 __all__ = [
     "PROFILE_VARIABLE",
@@ -29,6 +31,7 @@ __all__ = [
     "check_case",
     "check_rule",
     "check_ruleset",
+    "check_vector",
     "load_cases",
     "numbers",
     "rulesets",
