@@ -210,7 +210,8 @@ def test_compare_tam_duong_as_text(capsys: pytest.CaptureFixture[str]) -> None:
         shown = [Decimal(v.rstrip("%").replace(",", ".")) for v in line.split()[-3:]]
         seed = [Decimal(v.rstrip("%").replace(",", ".")) for v in (before, after, change)]
         assert shown == seed, line
-        assert line.split()[-3][-1] == "%" and "," in line.split()[-1], line
+        assert line.split()[-3].endswith("%"), line
+        assert "," in line.split()[-1], line
 
 
 def test_compare_deeper_tells_not_itemised_from_new_nodes(

@@ -112,11 +112,14 @@ def test_a_table_too_wide_for_columns_is_written_as_records() -> None:
     lines = narrow.splitlines()
     assert lines[2] == "1.0"  # the row's code heads its block
     assert lines[3].startswith("  Lý do ")
-    assert "Số điểm trừ" in narrow and "0,5" in narrow  # every cell, under its heading
+    assert "Số điểm trừ" in narrow
+    assert "0,5" in narrow
 
 
 def test_terminal_output_is_inert() -> None:
     hostile = Table("t", "t\x1b[2J", (Column("a"),), (Row(("x\x1b]0;title\x07y\rz",)),))
     out = report.render([hostile], "text", width=40)
     assert isinstance(out, str)
-    assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "\r" not in out

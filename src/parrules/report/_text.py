@@ -185,10 +185,11 @@ def layout(
     rows = [[inert(c) for c in row] for row in rows]
     count = len(headers)
     caps = list(caps) or [None] * count
-    naturals, minimums = [], []
+    naturals, minimums, contents = [], [], []
     for i in range(count):
         cells = [row[i] for row in rows]
         content = max((width(line) for c in cells for line in c.split("\n")), default=0)
+        contents.append(content)
         header_word = _longest_word(headers[i])
         if numeric[i]:  # numbers are never wrapped; a word in a column of numbers may be
             natural = max(content, width(headers[i]))
@@ -219,8 +220,8 @@ def layout(
             break
     else:
         return None
-    if any(not numeric[i] and widths[i] < min(naturals[i], NARROWEST) for i in range(count)):
-        return None
+    if any(not numeric[i] and widths[i] < min(contents[i], NARROWEST) for i in range(count)):
+        return None  # a column of syllables
     head = [wrap_header(h, w) for h, w in zip(headers, widths, strict=True)]
     lines = _block(head, widths, numeric, gap)
     lines.append(_rule(widths, gap))
