@@ -634,6 +634,7 @@ class _Builder:
             indicators=self.indicators,
             path=raw.path,
             line=raw.line_of("params"),
+            values=rule.values,
         )
         try:
             evaluate = rule.bind(p)
