@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
@@ -27,19 +28,19 @@ BINH_THANH = ROOT / "examples" / "thai-nguyen" / "binh-thanh-2023.yaml"
 TAM_DUONG = [ROOT / "examples" / "lai-chau" / f"tam-duong-{year}.yaml" for year in (2022, 2023)]
 
 # Seed 004, register: STT, code, points lost ("Số điểm trừ"), person responsible.
-REGISTER = [
-    (1, "1.6.1", "0,5", "Mạc Thị Lan"),
-    (2, "1.9.1", "0,5", "Nguyễn Thị Dung"),
-    (3, "3.1.2", "1,5", "Nguyễn Thị Dung, các BPCM xã"),
-    (4, "3.1.4", "0,5", "Nguyễn Thị Dung, các BPCM xã"),
-    (5, "3.3.2", "1", "Nguyễn Thị Dung, các BPCM xã"),
-    (6, "5.2", "1,5", "Mạc Thị Lan"),
-    (7, "5.3", "1,5", "Mạc Thị Lan"),
-    (8, "7.6", "1", "Ma Khánh Hiệu, Mạc Thị Lan"),
-    (9, "7.11", "1", "Ma Khánh Hiệu, Nguyễn Thị Dung, các CBCC xã"),
-    (10, "7.15", "0,5", "Nguyễn Thị Dung, các BPCM xã"),
+REGISTER = [  # lost points at one precision, the column's (0,25)
+    (1, "1.6.1", "0,50", "Mạc Thị Lan"),
+    (2, "1.9.1", "0,50", "Nguyễn Thị Dung"),
+    (3, "3.1.2", "1,50", "Nguyễn Thị Dung, các BPCM xã"),
+    (4, "3.1.4", "0,50", "Nguyễn Thị Dung, các BPCM xã"),
+    (5, "3.3.2", "1,00", "Nguyễn Thị Dung, các BPCM xã"),
+    (6, "5.2", "1,50", "Mạc Thị Lan"),
+    (7, "5.3", "1,50", "Mạc Thị Lan"),
+    (8, "7.6", "1,00", "Ma Khánh Hiệu, Mạc Thị Lan"),
+    (9, "7.11", "1,00", "Ma Khánh Hiệu, Nguyễn Thị Dung, các CBCC xã"),
+    (10, "7.15", "0,50", "Nguyễn Thị Dung, các BPCM xã"),
     (11, "8.3.2.2", "0,25", "Trần Văn Ái (2023) chuyển Ma Đình Chung (2024)"),
-    (12, "8.5.2", "0,5", "Nguyễn Trọng Hiếu (2023) chuyển Ma Đình Chung (2024)"),
+    (12, "8.5.2", "0,50", "Nguyễn Trọng Hiếu (2023) chuyển Ma Đình Chung (2024)"),
 ]
 
 
@@ -67,7 +68,7 @@ def test_explain_binh_thanh_prints_the_register_totalling_10_25(
     out = run(capsys, "explain", str(BINH_THANH), "--tables", "card", "--format", "csv")
     card = list(csv.reader(io.StringIO(out.removeprefix("\ufeff")), delimiter=";"))
     total = next(r for r in card if len(r) > 2 and r[2] == "Tổng điểm")
-    assert total[4:7] == ["97,5", "93,75", "89,75"]
+    assert total[4:7] == ["97,50", "93,75", "89,75"]
 
 
 def test_explain_binh_thanh_to_xlsx_has_numeric_cells(
@@ -206,7 +207,12 @@ def test_compare_tam_duong_as_text(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     for code, before, after, change in SEED_001:
         line = next(line for line in lines if line.startswith(f"{code} "))
-        assert line.split()[-3:] == [before, after, change], line
+        # the seed's figures; a column shows all its numbers at one precision (+10 as +10,00)
+        shown = [Decimal(v.rstrip("%").replace(",", ".")) for v in line.split()[-3:]]
+        seed = [Decimal(v.rstrip("%").replace(",", ".")) for v in (before, after, change)]
+        assert shown == seed, line
+        assert line.split()[-3].endswith("%"), line
+        assert "," in line.split()[-1], line
 
 
 def test_compare_deeper_tells_not_itemised_from_new_nodes(
@@ -255,7 +261,7 @@ def test_rank_the_ten_soc_trang_communes(capsys: pytest.CaptureFixture[str]) -> 
     text = run(capsys, "rank", *map(str, SOC_TRANG))
     rate = next(line for line in text.splitlines() if line.strip().startswith("Tỷ lệ %"))
     assert rate.split()[-9:] == [
-        "82,8%", "80%", "84,67%", "91,67%", "92,5%", "93,08%", "72,86%", "92,5%", "86,7%",
+        "82,80%", "80,00%", "84,67%", "91,67%", "92,50%", "93,08%", "72,86%", "92,50%", "86,70%",
     ]  # fmt: skip
 
 

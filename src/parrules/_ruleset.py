@@ -647,6 +647,7 @@ class _Builder:
             indicators=self.indicators,
             path=raw.path,
             line=raw.line_of("params"),
+            values=rule.values,
         )
         try:
             evaluate = rule.bind(p)
@@ -666,6 +667,7 @@ class _Builder:
             vector=rule.vector if evaluate is not None else None,
             reads=tuple(p.reads),
             levers=tuple(p.levers.items()),
+            relations=tuple(p.relations),
             numbers=p.numbers,
             plugin=rule.plugin if evaluate is not None else None,
             **common,

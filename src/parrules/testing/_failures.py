@@ -11,6 +11,7 @@ PROPERTIES = {
     "bounds": "floor ≤ points ≤ max",
     "explained": "lost points have a non-empty reason and the inputs used",
     "monotone": "points move in the direction the rule declares for each indicator",
+    "refuses": "input that breaks a relation the rule declares is refused with a UnitError",
     "reconciled": "each parent scores the exact sum of its children; the register adds up",
     "json": "the score card survives a JSON round trip exactly",
     "case": "the unit of a cases file gets the points it expects",

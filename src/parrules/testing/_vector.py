@@ -23,7 +23,7 @@ PROPERTY = "vector"
 
 def _ruleset(rule: Rule, leaf: Leaf, precision: int) -> Ruleset:
     """A ruleset of one field holding the leaf, bound as the loader binds it."""
-    evaluate, reads = _bind(rule, leaf)
+    evaluate, p = _bind(rule, leaf)
     node = Node(
         code="1.1",
         title="Tiêu chí thử",
@@ -32,7 +32,8 @@ def _ruleset(rule: Rule, leaf: Leaf, precision: int) -> Ruleset:
         params=leaf.params,
         evaluate=evaluate,
         vector=rule.vector,
-        reads=tuple(reads),
+        reads=tuple(p.reads),
+        relations=tuple(p.relations),
         plugin=rule.plugin or "?",
         floor=leaf.floor,
     )
