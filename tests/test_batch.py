@@ -226,7 +226,7 @@ def test_an_explanation_a_plugin_cannot_write_fails_its_unit_only(tmp_path):
     error = batch.results[0].error
     assert isinstance(error, RuleFailure)
     assert (error.plugin, error.code) == ("plugin_mute", "1.2")
-    assert "explanation cannot be written: KeyError" in str(error)
+    assert "explanation cannot be written: TemplateError" in str(error)
 
 
 # The command line: one line per bad unit, good units written all at once.

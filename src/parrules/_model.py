@@ -7,8 +7,6 @@ Nothing here parses files or computes scores; named constructors elsewhere build
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import string
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -16,6 +14,8 @@ from typing import Any
 import attrs
 
 from ._numbers import ZERO, canonical, canonical_or_none, fmt, fmt_percent, percent
+from ._template import format_value as format_value  # the way explanations show a value
+from ._template import render
 
 Values = Mapping[str, Any]
 """Indicator values of one unit at one stage, already checked against their declared types."""
@@ -70,6 +70,10 @@ class Rule:
     params: tuple[str, ...] = ()
     plugin: str = ""
     vector: Callable[..., Any] | None = attrs.field(default=None, eq=False, repr=False)
+    values: tuple[str, ...] = ()
+    """The names of the values its outcomes give (``Outcome.values``), which a node's own reason
+    template (``params.reason``) may use besides the indicators it reads, ``max`` and
+    ``points``."""
 
 
 @attrs.frozen
@@ -151,6 +155,27 @@ class Assumption:
     cite: tuple[Citation, ...] = ()
 
 
+RELATIONS = ("part_of", "not_after", "same_unit")
+
+
+@attrs.frozen
+class Relation:
+    """What a rule declares must hold between two indicators it reads (``Params.part_of``,
+    ``not_after``, ``same_unit``): ``left`` is a part of ``right`` (never above it), ``left`` is
+    not after ``right`` (a date, or a number, not above it), or both are in the same unit of
+    measure (compared with each other). The rule refuses a unit that breaks an ordering one;
+    ``parrules.testing`` draws units that keep them, or on request units that break them."""
+
+    kind: str
+    left: str
+    right: str
+
+    @property
+    def ordered(self) -> bool:
+        """``left`` ≤ ``right`` for every valid unit."""
+        return self.kind != "same_unit"
+
+
 @attrs.frozen
 class Node:
     """A field, criterion or sub-criterion. A leaf has a rule, or is appraised (``rule`` None).
@@ -171,6 +196,8 @@ class Node:
     reads: tuple[str, ...] = ()
     levers: tuple[tuple[str, int], ...] = ()
     """Indicators the unit can act on to recover points, with their direction (``Params``)."""
+    relations: tuple[Relation, ...] = ()
+    """What holds between the indicators the rule reads, as it declares (``Params``)."""
     numbers: tuple[str, ...] = attrs.field(default=(), eq=False)
     """The params holding numbers a reader sees (``Params.numbers``)."""
     plugin: str | None = None
@@ -264,6 +291,8 @@ class Ruleset:
     digest: str = ""
     uncertainty: Any = attrs.field(default=None, eq=False, repr=False)
     """Declared sources of variation and alternative rulesets (``parrules.Uncertainty``)."""
+    tables: tuple[str, ...] = ()
+    """The tables ``score`` and ``explain`` print by default (``tables:``); empty: the usual."""
     flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
     _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
     _positions: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False)
@@ -382,50 +411,6 @@ class UnitInputs:
         raise UnknownNameError(f"unit has no stage '{name}' (it has: {known})", path=self.path)
 
 
-class _Formatter(string.Formatter):
-    """Fills templates with numbers shown the reader's way: ``{ratio:%}`` gives ``47,52%``."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if hasattr(value, "get") and not isinstance(value, Mapping):  # Text and its kin
-            return str(value.get(self.lang))
-        if isinstance(value, Mapping):
-            if "due" in value and "name" in value:  # a dated item of a `deadline` rule
-                dates = ", ".join(
-                    f"{_DATE_LABELS[k].get(self.lang)} {self.format_field(value[k], '')}"
-                    for k in ("dated", "due", "sent", "received")
-                    if k in value
-                )
-                return f"{value['name']} ({dates})"
-            return ", ".join(f"{k}: {self.format_field(v, format_spec)}" for k, v in value.items())
-        if isinstance(value, Decimal):
-            if format_spec == "%":
-                return fmt_percent(value, self.lang)
-            return fmt(value, self.lang)
-        if isinstance(value, dt.date):
-            return value.strftime("%d/%m/%Y")
-        if isinstance(value, list | tuple):
-            return ", ".join(self.format_field(v, format_spec) for v in value)
-        if isinstance(value, bool):
-            return ("có" if value else "không") if self.lang == "vi" else str(value).lower()
-        return str(super().format_field(value, format_spec))
-
-
-_DATE_LABELS = {
-    "dated": Text("ngày", "dated"),
-    "due": Text("hạn", "due"),
-    "sent": Text("gửi", "sent"),
-    "received": Text("nhận", "received"),
-}
-
-
-def format_value(value: Any, lang: str = "vi") -> str:
-    """One value the way explanations show it: ``19,86``, ``25/05/2023``, ``khien_trach: 1``."""
-    return _Formatter(lang).format_field(value, "")
-
-
 _NONE = Text("không có", "none")
 
 
@@ -448,33 +433,6 @@ def show_value(value: Any, indicator: Indicator | None, lang: str = "vi") -> str
         return ", ".join(counts) or _NONE.get(lang)
     text = format_value(value, lang)
     return f"{text} {unit}" if unit and isinstance(value, Decimal) else text
-
-
-def render(template: str, values: Mapping[str, Any], lang: str) -> str:
-    """``template.format(**values)``, with values shown the reader's way; a template is parsed
-    once, since explanations reuse a few templates for every unit."""
-    formatter = _Formatter(lang)
-    pieces = _pieces(template)
-    if pieces is None:  # positional fields or nested specs: leave them to the full formatter
-        return str(formatter.vformat(template, (), dict(values)))
-    out = []
-    for literal, field, spec, conversion in pieces:
-        out.append(literal)
-        if field is not None:
-            value = formatter.convert_field(formatter.get_field(field, (), values)[0], conversion)
-            out.append(formatter.format_field(value, spec))
-    return "".join(out)
-
-
-@functools.lru_cache(maxsize=1024)
-def _pieces(template: str) -> tuple[tuple[str, str | None, str, str | None], ...] | None:
-    pieces = tuple(string.Formatter().parse(template))
-    for _, field, spec, _ in pieces:
-        if field is not None and (not field or field[0].isdigit() or "{" in (spec or "")):
-            return None
-    return tuple(
-        (literal, field, spec or "", conversion) for literal, field, spec, conversion in pieces
-    )
 
 
 @attrs.frozen

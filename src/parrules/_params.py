@@ -6,8 +6,9 @@ from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
-from ._model import Indicator, Text
+from ._model import Indicator, Relation, Text
 from ._numbers import parse_decimal
+from ._template import Template, TemplateError, parse
 from .errors import RulesetError, close_match
 
 
@@ -30,8 +31,12 @@ class Params:
         indicators: Mapping[str, Indicator],
         path: str | None = None,
         line: int | None = None,
+        values: Collection[str] = (),
     ) -> None:
         self._data = data
+        self._values = values
+        self._reason: tuple[Text, Text] | None = None
+        """The node's own reason template and the rule's default, checked in ``finish``."""
         self.code = code
         self.max = max
         self.floor = floor
@@ -48,6 +53,8 @@ class Params:
         self.levers: dict[str, int] = {}
         """The indicators a unit can act on to recover points, with their direction; the
         planner searches them (see ``indicator``)."""
+        self.relations: list[Relation] = []
+        """What holds between the indicators read (``part_of``, ``not_after``, ``same_unit``)."""
 
     def error(self, key: str | None, message: str, hint: str | None = None) -> RulesetError:
         """An error located at this node's param ``key``, for rules to raise."""
@@ -162,6 +169,41 @@ class Params:
             self.levers[name] = direction
         return name
 
+    def part_of(self, part: str, whole: str) -> None:
+        """Declare that the indicator ``part`` is a part of ``whole`` (dossiers paid online of
+        the dossiers received): never above it in a valid unit. The rule still refuses a unit
+        where it is (``UnitError``); ``parrules.testing`` draws units that respect it."""
+        self._relate("part_of", part, whole)
+
+    def not_after(self, earlier: str, later: str) -> None:
+        """Declare that the date (or number) ``earlier`` is never after ``later`` in a valid
+        unit (a plan issued before the deadline it is checked against)."""
+        self._relate("not_after", earlier, later)
+
+    def same_unit(self, one: str, other: str) -> None:
+        """Declare that two indicators the rule compares are the same quantity: of the same
+        type (a count may be compared with a number) and, where both declare one, the same
+        ``unit``; a ruleset where they are not is refused when it is loaded."""
+        self._relate("same_unit", one, other)
+        first, second = self._indicators[one], self._indicators[other]
+        types = {first.type, second.type}
+        if (len(types) > 1 and types != {"count", "number"}) or (
+            first.unit and second.unit and first.unit != second.unit
+        ):
+            raise self.error(
+                None,
+                f"'{one}' ({first.type}, {first.unit or 'no unit'}) and '{other}' "
+                f"({second.type}, {second.unit or 'no unit'}) are compared, so they must be "
+                "the same quantity: of the same type and unit",
+            )
+
+    def _relate(self, kind: str, left: str, right: str) -> None:
+        for name in (left, right):
+            if name not in self.reads:
+                msg = f"'{name}' is not an indicator this rule read (call p.indicator first)"
+                raise ValueError(msg)
+        self.relations.append(Relation(kind, left, right))
+
     def declared(self, name: str) -> Indicator:
         return self._indicators[name]
 
@@ -176,23 +218,43 @@ class Params:
         return self._indicators[name].value_label(value)
 
     def reason(self, default: Text) -> Text:
-        """The node's own reason template (``params.reason``) or the rule's default."""
+        """The node's own reason template (``params.reason``) or the rule's default. A template
+        names values as ``{name}`` (``{name:%}`` for a percentage) and nothing else; the names
+        are checked in ``finish``, once every indicator the rule reads is known."""
         custom = self._data.get("reason")
         if custom is None:
             return default
-        if isinstance(custom, str):
-            return Text(custom, custom)
-        if isinstance(custom, Mapping) and "vi" in custom:
-            return Text(str(custom["vi"]), str(custom.get("en", custom["vi"])))
-        raise self.error("reason", "expected a text or a mapping with 'vi' and 'en'")
+        if isinstance(custom, Mapping) and set(custom) <= {"vi", "en"} and "vi" in custom:
+            vi, en = custom["vi"], custom.get("en", custom["vi"])
+        else:
+            vi = en = custom
+        if not (isinstance(vi, str) and vi.strip() and isinstance(en, str) and en.strip()):
+            raise self.error("reason", "expected a text or a mapping with 'vi' and 'en'")
+        for text in (vi, en):
+            try:
+                Template.parse(text)
+            except TemplateError as exc:
+                raise self.error("reason", exc.message, exc.hint) from None
+        self._reason = Text(vi, en), default
+        return self._reason[0]
 
     def finish(self) -> None:
-        """Refuse params the rule did not read: a misspelt param must not be ignored."""
+        """Refuse params the rule did not read (a misspelt param must not be ignored), and a
+        reason template naming a value the rule does not give."""
         for key in self._data:
             if key not in self._used:
                 raise self.error(
                     key, f"unknown param '{key}'", close_match(key, self._used - {"reason"})
                 )
+        if self._reason is not None:
+            custom, default = self._reason
+            names = {"max", "points", *self._values, *self.reads}
+            names.update(parse(default.vi).fields, parse(default.en).fields)
+            for text in (custom.vi, custom.en):
+                try:
+                    parse(text).check(names)
+                except TemplateError as exc:
+                    raise self.error("reason", exc.message, exc.hint) from None
 
     @property
     def numbers(self) -> tuple[str, ...]:

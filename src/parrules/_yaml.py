@@ -18,7 +18,7 @@ import contextvars
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -93,28 +93,27 @@ class Located(dict[str, Any]):
         return paths.get(key, self.path)
 
 
-try:
-    from yaml._yaml import CParser as _Events  # libyaml: the text is parsed in C, 4-6x faster
-except ImportError:  # PyYAML built without libyaml: the same events, parsed in Python
-
-    class _Events(Reader, Scanner, Parser):  # type: ignore[no-redef]
-        def __init__(self, stream: str) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
-
-
-class _Loader(Composer, _Events, SafeConstructor, Resolver):
-    """A safe loader with line numbers, exact decimals, YAML 1.2 scalars and no duplicate keys,
-    aliases or tags. The events come from libyaml when PyYAML has it; composing the nodes stays
-    in Python, where aliases, anchors, tags, depth and size are checked."""
+class _PyEvents(Reader, Scanner, Parser):
+    """The events parsed in Python, for PyYAML built without libyaml."""
 
     def __init__(self, stream: str) -> None:
-        _Events.__init__(self, stream)
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+class _Checks(Composer, SafeConstructor, Resolver):
+    """Line numbers, exact decimals, YAML 1.2 scalars and no duplicate keys, aliases or tags,
+    whichever parser gives the events: composing the nodes stays in Python, where aliases,
+    anchors, tags, depth and size are checked."""
+
+    def init_checks(self) -> None:
         Composer.__init__(self)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
 
+    peek_event: Callable[[], Any]  # given by the parser the events come from
+    dispose: Callable[[], None]
     source: str | None = None
     limits: Limits = DEFAULT_LIMITS
     _depth: int = 0
@@ -187,6 +186,26 @@ class _Loader(Composer, _Events, SafeConstructor, Resolver):
         return result
 
 
+class _PyLoader(_Checks, _PyEvents):
+    def __init__(self, stream: str) -> None:
+        _PyEvents.__init__(self, stream)
+        self.init_checks()
+
+
+_Loader: Callable[[str], _Checks] = _PyLoader
+try:
+    from yaml._yaml import CParser  # libyaml: the text is parsed in C, 4-6x faster
+
+    class _CLoader(_Checks, CParser):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            self.init_checks()
+
+    _Loader = _CLoader
+except ImportError:  # PyYAML built without libyaml: the same events, parsed in Python
+    pass
+
+
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _INT = "tag:yaml.org,2002:int"
@@ -196,7 +215,7 @@ _MERGE = "tag:yaml.org,2002:merge"
 
 # YAML 1.2 core schema, minus exponents and leading zeros: a plain scalar is a number only when
 # it is written as one the way a person reads it. Everything else is text.
-_Loader.yaml_implicit_resolvers = {}
+_Checks.yaml_implicit_resolvers = {}
 for _tag, _pattern, _first in (
     (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
@@ -209,10 +228,10 @@ for _tag, _pattern, _first in (
     (_TIMESTAMP, r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$", "0123456789"),
     (_MERGE, r"^<<$", "<"),
 ):
-    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+    _Checks.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 
 
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+def _construct_int(loader: _Checks, node: yaml.ScalarNode) -> int:
     if len(node.value.lstrip("+-")) > MAX_DIGITS:
         raise loader.error(
             f"'{node.value[:40]}…' has more than {MAX_DIGITS} digits", node.start_mark
@@ -220,7 +239,7 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     return int(node.value)
 
 
-def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
+def _construct_float(loader: _Checks, node: yaml.ScalarNode) -> Decimal:
     text = node.value
     if text.lower().lstrip("+-") in (".inf", ".nan"):
         raise loader.error(f"'{text}' is not a finite number", node.start_mark)
@@ -232,7 +251,7 @@ def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
         raise loader.error(str(exc), node.start_mark) from None
 
 
-def _construct_date(loader: _Loader, node: yaml.ScalarNode) -> dt.date:
+def _construct_date(loader: _Checks, node: yaml.ScalarNode) -> dt.date:
     year, month, day = (int(part) for part in node.value.split("-"))
     try:
         return dt.date(year, month, day)
@@ -240,20 +259,20 @@ def _construct_date(loader: _Loader, node: yaml.ScalarNode) -> dt.date:
         raise loader.error(f"'{node.value}' is not a real date", node.start_mark) from None
 
 
-def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+def _construct_str(loader: _Checks, node: yaml.ScalarNode) -> str:
     return unicodedata.normalize("NFC", loader.construct_scalar(node))
 
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
+def _construct_mapping(loader: _Checks, node: yaml.MappingNode) -> Located:
     return loader.construct_mapping(node, deep=True)
 
 
-def _refuse(loader: _Loader, tag_suffix: str, node: yaml.Node) -> Any:
+def _refuse(loader: _Checks, tag_suffix: str, node: yaml.Node) -> Any:
     """A safety net: explicit tags are refused while composing, so no other tag reaches here."""
     raise loader.error(f"the tag '{node.tag}' is not accepted", node.start_mark)
 
 
-_Loader.yaml_constructors = {
+_Checks.yaml_constructors = {
     **SafeConstructor.yaml_constructors,
     _INT: _construct_int,
     _FLOAT: _construct_float,
@@ -261,7 +280,7 @@ _Loader.yaml_constructors = {
     "tag:yaml.org,2002:str": _construct_str,
     "tag:yaml.org,2002:map": _construct_mapping,
 }
-_Loader.yaml_multi_constructors = {"": _refuse}
+_Checks.yaml_multi_constructors = {"": _refuse}
 
 
 def load_text(text: str, source: str | None = None, *, limits: Limits | None = None) -> Any:
@@ -271,7 +290,7 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
         raise YamlError(
             f"the text is longer than the limit of {limits.max_bytes} characters", path=source
         )
-    loader: _Loader | None = None
+    loader: _Checks | None = None
     try:
         loader = _Loader(text)
         loader.source = source
@@ -289,7 +308,7 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
             hint=_tab_hint(text, mark),
         ) from None
     except yaml.reader.ReaderError as exc:
-        if issubclass(_Events, Reader):  # the Python reader counts characters
+        if _Loader is _PyLoader:  # the Python reader counts characters
             line = text[: exc.position].count("\n") + 1
         else:  # libyaml counts the bytes of the UTF-8 text
             line = text.encode()[: exc.position].count(b"\n") + 1

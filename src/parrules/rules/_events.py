@@ -178,6 +178,7 @@ def bind_trend(p: Params) -> Evaluate:
     sign = -1 if lower_is_better else 1
     current = p.indicator("current", ("count", "number", "ratio"), direction=sign)
     previous = p.indicator("previous", ("count", "number", "ratio"), direction=-sign, lever=False)
+    p.same_unit(current, previous)
     deduction = p.decimal("deduction", p.max)
     if not 0 <= deduction <= p.max - p.floor:
         raise p.error("deduction", f"the deduction must be between 0 and {p.max - p.floor}")
@@ -203,16 +204,19 @@ PER_EVENT = Rule(
     bind_per_event,
     "max − Σ severity × events, floored",
     ("events", "severity", "floor", "reason"),
+    values=("events", "deduction", "floor"),
 )
 DEADLINE = Rule(
     "deadline",
     bind_deadline,
     "max − late × late items − missing × missing items, floored",
     ("items", "date", "late", "missing", "floor", "reason"),
+    values=("late_items", "missing_items", "late", "missing", "late_count", "missing_count"),
 )
 TREND = Rule(
     "trend",
     bind_trend,
     "full points unless worse than last year",
     ("current", "previous", "direction", "deduction", "reason"),
+    values=("current", "previous"),
 )

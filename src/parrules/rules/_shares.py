@@ -55,6 +55,7 @@ def _zero_outcome(
 def bind_ratio(p: Params) -> Evaluate:
     numerator = p.indicator("numerator", NUMERIC, direction=1)
     denominator = p.indicator("denominator", NUMERIC, direction=-1, lever=False)
+    p.part_of(numerator, denominator)
     target = p.fraction("target", ONE)
     if target == 0:
         raise p.error("target", "the target must be above 0")
@@ -209,6 +210,7 @@ def bind_bands(p: Params) -> Evaluate:
     else:
         numerator = p.indicator("numerator", NUMERIC, direction=direction)
         denominator = p.indicator("denominator", NUMERIC, direction=-direction, lever=False)
+        p.part_of(numerator, denominator)
         policy = p.choice("zero_denominator", ZERO_POLICIES)
         fraction = True
         reason = p.reason(BAND_RATIO_REASON)
@@ -258,10 +260,12 @@ RATIO = Rule(
     bind_ratio,
     "max × min(1, (numerator / denominator) / target)",
     ("numerator", "denominator", "target", "zero_denominator", "reason"),
+    values=("numerator", "denominator", "ratio", "target", "denominator_name"),
 )
 BANDS = Rule(
     "bands",
     bind_bands,
     "points of the band holding a value or a ratio; edges explicit",
     ("value", "numerator", "denominator", "zero_denominator", "bands", "direction", "reason"),
+    values=("value", "band", "numerator", "denominator", "denominator_name"),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -11,21 +12,34 @@ from typing import Any, NoReturn
 
 import attrs
 import hypothesis
-from hypothesis import HealthCheck, given, reject
+from hypothesis import HealthCheck, Phase, given, reject
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from .._engine import score
 from .._json import jsonable
-from .._model import Evaluate, Indicator, Node, NodeResult, Outcome, Rule, Ruleset, format_value
+from .._model import (
+    Evaluate,
+    Indicator,
+    Node,
+    NodeResult,
+    Outcome,
+    Relation,
+    Rule,
+    Ruleset,
+    format_value,
+)
 from .._numbers import ONE, ZERO, parse_decimal
 from .._params import Params
 from ..errors import InputError, ParRulesError
+from ._failures import CheckFailed
 from ._strategies import (
+    _LIMITS,
     GENERATED,
     NUMERIC,
     Needs,
     Reader,
+    _near,
     bounds,
     indicator_values,
     leaves,
@@ -34,36 +48,20 @@ from ._strategies import (
 )
 
 PROFILE_VARIABLE = "PARRULES_HYPOTHESIS_PROFILE"
+PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink)
+"""No ``explain`` phase: the checks name the failing property and example themselves, and that
+phase re-runs the failing example many times more."""
 hypothesis.settings.register_profile(
-    "parrules.ci", max_examples=60, deadline=None, derandomize=True, database=None
+    "parrules.ci",
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=PHASES,
 )
-hypothesis.settings.register_profile("parrules.thorough", max_examples=1000, deadline=None)
-
-PROPERTIES = {
-    "params": "the rule accepts valid params",
-    "exceptions": "on well-typed input nothing escapes but ParRulesError",
-    "outcome": "the rule returns a parrules.Outcome with finite Decimal points",
-    "deterministic": "the same input gives the same outcome, bound once or twice",
-    "bounds": "floor ≤ points ≤ max",
-    "explained": "lost points have a non-empty reason and the inputs used",
-    "monotone": "points move in the direction the rule declares for each indicator",
-    "reconciled": "each parent scores the exact sum of its children; the register adds up",
-    "json": "the score card survives a JSON round trip exactly",
-    "case": "the unit of a cases file gets the points it expects",
-    "vector": "the vectorised form gives the scalar form's points to the digit",
-}
-"""Every property the checks assert, by the name their failures report."""
-
-
-class CheckFailed(AssertionError):
-    """A conformance property does not hold; the message names it and gives the example."""
-
-    def __init__(self, subject: str, prop: str, message: str, example: str = "") -> None:
-        self.subject = subject
-        self.property = prop
-        self.example = example
-        text = f"{subject} fails property '{prop}' ({PROPERTIES.get(prop, prop)}): {message}"
-        super().__init__(text + (f"\n  minimal example: {example}" if example else ""))
+hypothesis.settings.register_profile(
+    "parrules.thorough", max_examples=1000, deadline=None, phases=PHASES
+)
 
 
 def _settings(given_settings: hypothesis.settings | None = None) -> hypothesis.settings:
@@ -129,7 +127,7 @@ def _leaf_of(raw: Mapping[str, Any]) -> Leaf:
     )
 
 
-def _bind(rule: Rule, leaf: Leaf) -> tuple[Evaluate, dict[str, int]]:
+def _bind(rule: Rule, leaf: Leaf) -> tuple[Evaluate, Params]:
     p = Params(
         leaf.params,
         code=leaf.code,
@@ -141,27 +139,74 @@ def _bind(rule: Rule, leaf: Leaf) -> tuple[Evaluate, dict[str, int]]:
     p.finish()
     if evaluate is None:
         raise InvalidArgument(f"rule '{rule.name}' computes nothing (an appraised leaf)")
-    return evaluate, dict(p.reads)
+    return evaluate, p
 
 
 class _RuleChecker:
-    def __init__(self, rule: Rule, leaf: Leaf, evaluate: Evaluate, reads: dict[str, int]) -> None:
-        self.rule = rule
+    """The properties of one rule bound in one node. ``rebind`` binds it again, to check that
+    binding is deterministic too; ``reads`` gives each indicator's declared direction."""
+
+    def __init__(
+        self,
+        name: str,
+        leaf: Leaf,
+        evaluate: Evaluate,
+        reads: Mapping[str, int],
+        relations: tuple[Relation, ...] = (),
+        rebind: Callable[[], Evaluate] | None = None,
+    ) -> None:
+        self.name = name
         self.leaf = leaf
         self.evaluate = evaluate
         self.reads = reads
+        self.rebind = rebind
+        self.needs = Needs.of(
+            [Reader(leaf.params, leaf.max, tuple(reads), relations=relations)], leaf.indicators
+        )
         self.node = Node(
             code=leaf.code,
             title=f"Tiêu chí {leaf.code}",
             max=leaf.max,
-            rule=rule.name,
+            rule=name,
             floor=leaf.floor,
             reads=tuple(reads),
         )
 
     def fail(self, prop: str, message: str, inputs: Mapping[str, Any]) -> NoReturn:
         example = f"{self.leaf.describe()}; inputs: {_show(inputs)}"
-        raise CheckFailed(f"rule '{self.rule.name}'", prop, message, example)
+        raise CheckFailed(f"rule '{self.name}'", prop, message, example)
+
+    def examples(self, data: st.DataObject) -> None:
+        """Draw one valid input and check it, then (when the rule declares ordering relations)
+        one that breaks a relation, which must be refused."""
+        leaf, needs = self.leaf, self.needs
+        inputs = data.draw(indicator_values(leaf.indicators, needs, self.reads), label="inputs")
+        outcome = self.check(inputs)
+        if outcome is None:
+            reject()
+        self.monotone(data.draw, inputs, outcome)
+        if needs.ordered:
+            broken = data.draw(st.sampled_from(needs.ordered), label="relation broken")
+            drawn = indicator_values(leaf.indicators, needs, self.reads, broken=broken)
+            self.refuses(data.draw(drawn, label="input breaking it"), broken)
+
+    def refuses(self, values: Mapping[str, Any], relation: Relation) -> None:
+        try:
+            outcome = self.evaluate(copy.deepcopy(dict(values)))
+        except InputError:
+            return
+        except Exception as exc:
+            message = f"raised {type(exc).__name__}: {exc} (raise parrules.errors.UnitError)"
+            self.fail("refuses", message, values)
+        left, right = values[relation.left], values[relation.right]
+        how = "is above" if relation.kind == "part_of" else "is after"
+        points = outcome.points if isinstance(outcome, Outcome) else outcome
+        message = (
+            f"scored {points} where '{relation.left}' ({format_value(left, 'en')}) {how} "
+            f"'{relation.right}' ({format_value(right, 'en')}), which the rule declares "
+            f"impossible ({relation.kind}); raise parrules.errors.UnitError for such input"
+        )
+        self.fail("refuses", message, values)
 
     def run(self, values: Mapping[str, Any], evaluate: Evaluate | None = None) -> Outcome | None:
         """The outcome, or None when the rule rejects the input as a ParRulesError."""
@@ -182,10 +227,10 @@ class _RuleChecker:
         outcome = self.run(values)
         if outcome is None:
             return None
-        again = self.run(values)
-        rebound, _ = _bind(self.rule, self.leaf)
-        fresh = self.run(values, rebound)
-        for other, how in ((again, "a second call"), (fresh, "a second binding")):
+        others = [(self.run(values), "a second call")]
+        if self.rebind is not None:
+            others.append((self.run(values, self.rebind()), "a second binding"))
+        for other, how in others:
             if other != outcome or str(getattr(other, "points", "")) != str(outcome.points):
                 self.fail("deterministic", f"{how} gave {other!r}, not {outcome!r}", values)
         if outcome.not_applicable:
@@ -219,45 +264,72 @@ class _RuleChecker:
                 message = f"inputs {unknown} are not indicators the rule read"
                 self.fail("explained", message, values)
 
-    def monotone(
-        self, draw: Callable[..., Any], base: Mapping[str, Any], outcome: Outcome, needs: Needs
-    ) -> None:
+    def monotone(self, draw: Callable[..., Any], base: Mapping[str, Any], outcome: Outcome) -> None:
+        """For each indicator with a declared direction, the points at its drawn value, at
+        another drawn value, at its bounds (0 and the whole it is part of) and at every value
+        around an edge (a number written in the params), each input checked as ``check`` does:
+        in order, no step goes against the direction."""
         for name, direction in self.reads.items():
             indicator = self.leaf.indicators[name]
             if not direction or indicator.type not in (*NUMERIC, "bool", "date", "events"):
                 continue
             if indicator.type == "events":
-                kinds = needs.kinds.get(name) or tuple(base[name]) or ("a",)
+                kinds = self.needs.kinds.get(name) or tuple(base[name]) or ("a",)
                 kind = draw(st.sampled_from(sorted(kinds)), label=f"one more {name}")
                 events = dict(base[name])
                 events[kind] = events.get(kind, ZERO) + 1
-                low, high = base, {**base, name: events}
-                change = f"one more '{kind}' in '{name}'"
-            else:
-                others = {k: v for k, v in base.items() if k != name}
-                strategy = values(indicator, **bounds(name, others, needs, self.leaf.indicators))
-                other = draw(strategy, label=f"other {name}")
-                if other == base[name]:
-                    continue
-                low, high = (base, {**base, name: other})
-                if other < base[name]:
-                    low, high = high, low
-                change = f"raising '{name}' from {format_value(low[name], 'en')} to "
-                change += format_value(high[name], "en")
-            low_out = outcome if low is base else self.run(low)
-            high_out = outcome if high is base else self.run(high)
-            if low_out is None or high_out is None:
+                more = {**base, name: events}
+                self._step(direction, f"one more '{kind}' in '{name}'", base, more, outcome)
                 continue
-            if low_out.not_applicable or high_out.not_applicable:
-                continue
-            before, after = low_out.points, high_out.points
-            if (direction > 0 and after < before) or (direction < 0 and after > before):
-                declared = "more never lowers" if direction > 0 else "more never raises"
-                message = (
-                    f"{change} {'lowered' if after < before else 'raised'} the points from "
-                    f"{before} to {after} (declared direction {direction:+d}: {declared} them)"
-                )
-                self.fail("monotone", message, low)
+            runs: list[tuple[Any, Mapping[str, Any], Outcome | None]] = [
+                (base[name], base, outcome)
+            ]
+            for value in self._others(draw, name, base):
+                changed = {**base, name: value}
+                runs.append((value, changed, self.check(changed)))
+            runs.sort(key=lambda run: run[0])
+            for (a, low, low_out), (b, high, high_out) in itertools.pairwise(runs):
+                change = f"raising '{name}' from {format_value(a, 'en')} to {format_value(b, 'en')}"
+                self._step(direction, change, low, high, low_out, high_out)
+
+    def _others(self, draw: Callable[..., Any], name: str, base: Mapping[str, Any]) -> set[Any]:
+        """Other values of ``name`` that keep the unit valid: one drawn, its bounds, and those
+        around the edges."""
+        indicator = self.leaf.indicators[name]
+        others = {k: v for k, v in base.items() if k != name}
+        found = bounds(name, others, self.needs, self.leaf.indicators)
+        drawn = {draw(values(indicator, **found), label=f"other {name}")}
+        if indicator.type in NUMERIC:
+            low = found.get("low", ZERO)
+            high = min(found.get("high", _LIMITS[indicator.type]), _LIMITS[indicator.type])
+            drawn.update(_near(indicator.type, found["edges"], low, high, found.get("whole")))
+            drawn.update({low, high} if "high" in found else {low})
+        return drawn - {base[name]}
+
+    def _step(
+        self,
+        direction: int,
+        change: str,
+        low: Mapping[str, Any],
+        high: Mapping[str, Any],
+        low_out: Outcome | None,
+        high_out: Outcome | None = None,
+    ) -> None:
+        """Fail when going from ``low`` to ``high`` moves the points against ``direction``."""
+        if high_out is None:
+            high_out = self.run(high)
+        if low_out is None or high_out is None or low_out.not_applicable:
+            return
+        if high_out.not_applicable:
+            return
+        before, after = low_out.points, high_out.points
+        if (direction > 0 and after < before) or (direction < 0 and after > before):
+            declared = "more never lowers" if direction > 0 else "more never raises"
+            message = (
+                f"{change} {'lowered' if after < before else 'raised'} the points from "
+                f"{before} to {after} (declared direction {direction:+d}: {declared} them)"
+            )
+            self.fail("monotone", message, low)
 
 
 def _leaves(
@@ -332,16 +404,15 @@ def check_rule(
     def run(data: st.DataObject) -> None:
         leaf = data.draw(leaves_, label="node")
         try:
-            evaluate, reads = _bind(rule, leaf)
+            evaluate, p = _bind(rule, leaf)
         except ParRulesError as exc:
             raise CheckFailed(f"rule '{rule.name}'", "params", str(exc), leaf.describe()) from None
-        checker = _RuleChecker(rule, leaf, evaluate, reads)
-        needs = Needs.of([Reader(leaf.params, leaf.max, tuple(reads))], leaf.indicators)
-        inputs = data.draw(indicator_values(leaf.indicators, needs, reads), label="inputs")
-        outcome = checker.check(inputs)
-        if outcome is None:
-            reject()
-        checker.monotone(data.draw, inputs, outcome, needs)
+
+        def rebind() -> Evaluate:
+            return _bind(rule, leaf)[0]
+
+        relations = tuple(p.relations)
+        _RuleChecker(rule.name, leaf, evaluate, p.reads, relations, rebind).examples(data)
 
     run()
 
@@ -431,14 +502,40 @@ def _check_card(ruleset: Ruleset, unit: Any, card: Any) -> None:
 
 
 def check_ruleset(ruleset: Ruleset, *, settings: hypothesis.settings | None = None) -> None:
-    """Score random units (``units(ruleset)``) and check the card of each: every node within
-    its bounds and equal to the sum of its children, ``max − total`` equal to the lost points,
-    every lost point explained, the JSON card exact, scoring deterministic. Raise
-    ``CheckFailed`` naming the property and the minimal unit otherwise."""
+    """Check the rule of every computed leaf on its own, as ``check_rule`` does (its refusals,
+    and its monotony in the levers' directions, included), then score random units
+    (``units(ruleset)``) and check the card of each: every node within its bounds and equal to
+    the sum of its children, ``max − total`` equal to the lost points, every lost point
+    explained, the JSON card exact, scoring deterministic. Raise ``CheckFailed`` naming the
+    property and the minimal example otherwise.
+
+    A broken rule is reported by the first pass, with the few inputs of its node: small
+    examples that Hypothesis shrinks in moments, where a whole unit takes far longer."""
     if not isinstance(ruleset, Ruleset):
         raise InvalidArgument(f"ruleset={ruleset!r} is not a parrules.Ruleset")
+    run_settings = _settings(settings)
+    by_rule: dict[str, list[Node]] = {}
+    for node in ruleset.leaves:
+        if node.evaluate is not None and node.max is not None:
+            by_rule.setdefault(str(node.rule), []).append(node)
 
-    @_settings(settings)
+    @run_settings
+    @given(st.data())
+    def each_rule(data: st.DataObject) -> None:
+        # each rule as likely as any other, however many nodes use it
+        nodes = data.draw(st.sampled_from(list(by_rule.values())), label="rule")
+        node = data.draw(st.sampled_from(nodes), label="node")
+        assert node.evaluate is not None
+        leaf = Leaf(node.params, ruleset.indicators, node.full, node.floor, node.code)
+        levers = dict(node.levers)
+        reads = {name: levers.get(name, 0) for name in node.reads}
+        name = str(node.rule)
+        _RuleChecker(name, leaf, node.evaluate, reads, node.relations).examples(data)
+
+    if by_rule:
+        each_rule()
+
+    @run_settings
     @given(units(ruleset))
     def run(unit: Any) -> None:
         try:

@@ -1,10 +1,12 @@
 """Hypothesis strategies for parrules: raw indicator values, unit inputs and whole rulesets.
 
-Values are drawn from what a ruleset declares and from what its rules need, read from their
-params by convention: a ``numerator`` never exceeds its ``denominator``; the keys of a mapping
-param (``severity``, ``weights``…) are the kinds of the events or answers the node reads; an
-indicator named by a ``points`` param holds points between 0 and the node's max; and every number
-written in the params (band edges, targets) is tried exactly, and just around it.
+Values are drawn from what a ruleset declares and from what its rules declare: the relations a
+rule declares through ``Params`` hold (a part never exceeds its whole, a date is not after
+another, values compared with each other are drawn close together), unless a unit that breaks
+one is asked for, to test that it is refused. By convention, the keys of a mapping param
+(``severity``, ``weights``…) are the kinds of the events or answers the node reads; an indicator
+named by a ``points`` param holds points between 0 and the node's max; and every number written
+in the params (band edges, targets) is tried exactly, and just around it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import yaml
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from .._model import Indicator, Node, Ruleset, UnitInputs
+from .._model import Indicator, Node, Relation, Ruleset, UnitInputs
 from .._numbers import ONE, ZERO, parse_decimal, quantize
 from .._plugins import default_registry
 from .._units import unit_from_mapping
@@ -42,10 +44,11 @@ class Reader:
     max: Decimal
     reads: Collection[str]
     missing: str = "error"
+    relations: Collection[Relation] = ()
 
     @classmethod
     def of(cls, node: Node) -> Reader:
-        return cls(node.params, node.full, node.reads, node.missing)
+        return cls(node.params, node.full, node.reads, node.missing, node.relations)
 
 
 @attrs.frozen
@@ -53,15 +56,21 @@ class Needs:
     """Constraints between indicators and the values worth trying, derived from the readers."""
 
     wholes: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
-    """part → the indicators it may not exceed."""
+    """part (or earlier date) → the indicators it may not exceed (be after)."""
     kinds: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     upper: Mapping[str, Decimal] = attrs.field(factory=dict)
     edges: tuple[Decimal, ...] = ()
     optional: frozenset[str] = frozenset()
+    compared: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    """name → the indicators a rule compares it with (``same_unit``): drawn close to them."""
+    ordered: tuple[Relation, ...] = ()
+    """The relations a unit breaks when one that breaks a relation is asked for."""
 
     @classmethod
     def of(cls, readers: Iterable[Reader], indicators: Mapping[str, Indicator]) -> Needs:
         wholes: dict[str, set[str]] = {}
+        compared: dict[str, set[str]] = {}
+        ordered: dict[Relation, None] = {}
         kinds: dict[str, set[str]] = {}
         upper: dict[str, Decimal] = {}
         edges: set[Decimal] = set()
@@ -69,9 +78,16 @@ class Needs:
         readers = list(readers)
         for reader in readers:
             p = reader.params
-            num, den = p.get("numerator"), p.get("denominator")
-            if isinstance(num, str) and isinstance(den, str) and num != den:
-                wholes.setdefault(num, set()).add(den)
+            for relation in reader.relations:
+                left, right = relation.left, relation.right
+                if left == right:
+                    continue
+                if relation.ordered:
+                    wholes.setdefault(left, set()).add(right)
+                    ordered[relation] = None
+                else:
+                    compared.setdefault(left, set()).add(right)
+                    compared.setdefault(right, set()).add(left)
             named = {str(k) for v in _mappings(p) for k in v}
             for name in reader.reads:
                 kind = indicators[name].type if name in indicators else None
@@ -90,6 +106,8 @@ class Needs:
             upper=upper,
             edges=tuple(sorted(edges)),
             optional=frozenset(read - required),
+            compared={k: frozenset(v) for k, v in compared.items()},
+            ordered=tuple(ordered),
         )
 
 
@@ -170,8 +188,11 @@ def numbers(
     return st.one_of(small, spread)
 
 
-def _dates() -> st.SearchStrategy[dt.date]:
-    return st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
+def _dates(low: dt.date = FIRST_DATE, high: dt.date = LAST_DATE) -> st.SearchStrategy[dt.date]:
+    return st.dates(max(low, FIRST_DATE), min(high, LAST_DATE))
 
 
 @st.composite
@@ -199,23 +220,23 @@ def values(
     indicator: Indicator,
     *,
     kinds: Sequence[str] | None = None,
-    low: Decimal = ZERO,
-    high: Decimal | None = None,
+    low: Any = None,
+    high: Any = None,
     edges: Sequence[Decimal] = (),
     whole: Decimal | None = None,
 ) -> st.SearchStrategy[Any]:
     """Raw values for one declared indicator, as a unit file would give them.
 
     ``kinds`` are the event kinds or answer options to draw from; ``low``, ``high``, ``edges``
-    and ``whole`` bound and steer numbers (see ``numbers``).
+    and ``whole`` bound and steer numbers (see ``numbers``); ``low`` and ``high`` bound dates.
     """
     kind = indicator.type
     if kind in NUMERIC:
-        return numbers(kind, low=low, high=high, edges=edges, whole=whole)
+        return numbers(kind, low=ZERO if low is None else low, high=high, edges=edges, whole=whole)
     if kind == "bool":
         return st.booleans()
     if kind == "date":
-        return _dates()
+        return _dates(low or FIRST_DATE, high or LAST_DATE)
     if kind == "choice":
         return st.sampled_from(indicator.choices)
     if kind == "text":
@@ -236,12 +257,20 @@ def values(
     raise InvalidArgument(f"no strategy for indicator type {kind!r}")
 
 
-def _order(names: Iterable[str], needs: Needs) -> list[str]:
-    """Wholes before their parts, so a part can be drawn below the whole already drawn."""
+def _order(names: Iterable[str], needs: Needs, broken: Relation | None = None) -> list[str]:
+    """Wholes before their parts, so that a part is drawn below the whole already drawn (or, for
+    the ``broken`` relation, above it); values compared with each other one after the other."""
     pending = sorted(set(names))
     ordered: list[str] = []
+
+    def above(name: str) -> set[str]:
+        found = set(needs.wholes.get(name, frozenset()))
+        if broken is not None and name == broken.left:
+            found.add(broken.right)
+        return found
+
     while pending:
-        ready = [n for n in pending if not (needs.wholes.get(n, frozenset()) & set(pending))]
+        ready = [n for n in pending if not (above(n) & set(pending))]
         batch = ready or pending[:1]  # a cycle: draw one and let the rule reject what breaks
         ordered += batch
         pending = [n for n in pending if n not in batch]
@@ -249,30 +278,60 @@ def _order(names: Iterable[str], needs: Needs) -> list[str]:
 
 
 def bounds(
-    name: str, current: Mapping[str, Any], needs: Needs, indicators: Mapping[str, Indicator]
+    name: str,
+    current: Mapping[str, Any],
+    needs: Needs,
+    indicators: Mapping[str, Indicator],
+    *,
+    broken: Relation | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for ``values``: the bounds of ``name`` given the other values."""
+    """Keyword arguments for ``values``: the bounds of ``name`` given the other values; with
+    ``broken``, the bounds that break that relation (``name`` above the value it may not
+    exceed, or that value low enough to leave room above it)."""
     indicator = indicators[name]
     found: dict[str, Any] = {"edges": needs.edges}
     if indicator.type in KINDS:
         found["kinds"] = needs.kinds.get(name)
         return found
-    if indicator.type not in NUMERIC:
+    if indicator.type not in (*NUMERIC, "date"):
         return found
-    wholes = [current[w] for w in needs.wholes.get(name, ()) if isinstance(current.get(w), Decimal)]
+    if broken is not None and name == broken.left:
+        found["low"] = _step(current[broken.right], indicator.type, 1)
+        return found
+    kind = Decimal if indicator.type in NUMERIC else dt.date
+    compared = [
+        current[o] for o in needs.compared.get(name, ()) if isinstance(current.get(o), kind)
+    ]
+    if kind is Decimal:
+        found["edges"] = (*needs.edges, *compared)
+    wholes = [current[w] for w in needs.wholes.get(name, ()) if isinstance(current.get(w), kind)]
     parts = [
         current[p]
         for p, ws in needs.wholes.items()
-        if name in ws and isinstance(current.get(p), Decimal)
+        if name in ws and isinstance(current.get(p), kind)
     ]
     high = min([*wholes, needs.upper[name]] if name in needs.upper else wholes, default=None)
+    if broken is not None and name == broken.right:  # leave room for a value above it
+        room = _step(LAST_DATE if kind is dt.date else _LIMITS[indicator.type], indicator.type, -1)
+        high = room if high is None else min(high, room)
     if high is not None:
         found["high"] = high
-    if wholes:
+    if wholes and kind is Decimal:
         found["whole"] = min(wholes)
     if parts:
         found["low"] = max(parts)
     return found
+
+
+_LIMITS = {"count": Decimal(COUNT_LIMIT), "number": NUMBER_LIMIT, "ratio": ONE}
+_STEPS = {"count": ONE, "number": Decimal("0.01"), "ratio": Decimal("0.0001")}
+
+
+def _step(value: Any, kind: str, steps: int) -> Any:
+    """The value ``steps`` of the smallest steps of this kind away."""
+    if kind == "date":
+        return value + dt.timedelta(steps)
+    return value + steps * _STEPS[kind]
 
 
 @st.composite
@@ -283,14 +342,17 @@ def indicator_values(
     names: Iterable[str],
     *,
     omit: bool = False,
+    broken: Relation | None = None,
 ) -> dict[str, Any]:
     """Values for ``names`` that respect ``needs``; with ``omit``, optional ones may be left
-    out."""
+    out; with ``broken``, that relation (both of its indicators among ``names``) is broken."""
     result: dict[str, Any] = {}
-    for name in _order(names, needs):
-        if omit and name in needs.optional and draw(st.integers(0, 9)) == 0:
+    for name in _order(names, needs, broken):
+        kept = broken is not None and name in (broken.left, broken.right)
+        if omit and not kept and name in needs.optional and draw(st.integers(0, 9)) == 0:
             continue
-        result[name] = draw(values(indicators[name], **bounds(name, result, needs, indicators)))
+        found = bounds(name, result, needs, indicators, broken=broken)
+        result[name] = draw(values(indicators[name], **found))
     return result
 
 
@@ -323,17 +385,23 @@ def _points(node: Node, precision: int) -> st.SearchStrategy[Any]:
     return scored.map(entry)
 
 
+def needs_of(ruleset: Ruleset) -> Needs:
+    """What the rules of ``ruleset`` need of the values drawn for it."""
+    readers = (Reader.of(n) for n in ruleset.leaves if n.evaluate is not None)
+    return Needs.of(readers, ruleset.indicators)
+
+
 @st.composite
-def _units(draw: st.DrawFn, ruleset: Ruleset) -> UnitInputs:
+def _units(draw: st.DrawFn, ruleset: Ruleset, needs: Needs, invalid: bool) -> UnitInputs:
     leaves = ruleset.leaves
-    needs = Needs.of((Reader.of(n) for n in leaves if n.evaluate), ruleset.indicators)
     declared = ruleset.indicators
+    broken = draw(st.sampled_from(needs.ordered), label="relation broken") if invalid else None
     body: dict[str, Any] = {"unit": "Đơn vị thử nghiệm"}
-    body["indicators"] = draw(indicator_values(declared, needs, declared, omit=True))
+    body["indicators"] = draw(indicator_values(declared, needs, declared, omit=True, broken=broken))
     body["points"] = {
         n.code: draw(_points(n, ruleset.precision)) for n in leaves if n.evaluate is None
     }
-    if draw(st.booleans()):
+    if not invalid and draw(st.booleans()):
         groups = _groups(body["indicators"], needs) or [set()]
         changed = draw(st.lists(st.sampled_from(groups), unique_by=lambda g: tuple(sorted(g))))
         names = set().union(*changed)
@@ -351,13 +419,24 @@ def _units(draw: st.DrawFn, ruleset: Ruleset) -> UnitInputs:
     return unit_from_mapping(body, ruleset)
 
 
-def units(ruleset: Ruleset) -> st.SearchStrategy[UnitInputs]:
+def units(ruleset: Ruleset, *, invalid: bool = False) -> st.SearchStrategy[UnitInputs]:
     """Valid inputs of one unit for ``ruleset``: every declared indicator (optional ones
-    sometimes left out), points for every appraised leaf, and sometimes an ``appraisal`` stage
-    that changes some indicators and appraises some computed leaves."""
+    sometimes left out) within the relations its rules declare, points for every appraised leaf,
+    and sometimes an ``appraisal`` stage that changes some indicators and appraises some
+    computed leaves.
+
+    With ``invalid=True``, units that break one relation a rule declares (a part above its
+    whole, a date after the one it may not follow) and are otherwise valid: scoring one must be
+    refused with a ``UnitError``."""
     if not isinstance(ruleset, Ruleset):
         raise InvalidArgument(f"ruleset={ruleset!r} is not a parrules.Ruleset")
-    return _units(ruleset)
+    needs = needs_of(ruleset)
+    if invalid and not needs.ordered:
+        raise InvalidArgument(
+            f"no rule of ruleset '{ruleset.id}' declares a relation a unit could break "
+            "(Params.part_of or not_after)"
+        )
+    return _units(ruleset, needs, invalid)
 
 
 # Random rulesets, built from the built-in rules with params drawn to be valid.

@@ -14,7 +14,8 @@ from hypothesis.errors import InvalidArgument
 from .._engine import score
 from .._model import Node, Rule, Ruleset, Stage, UnitInputs
 from ..errors import ParRulesError
-from ._checks import CheckFailed, Leaf, _bind, _leaves, _settings, _show
+from ._checks import Leaf, _bind, _leaves, _settings, _show
+from ._failures import CheckFailed
 from ._strategies import Needs, Reader, indicator_values
 
 PROPERTY = "vector"
@@ -22,7 +23,7 @@ PROPERTY = "vector"
 
 def _ruleset(rule: Rule, leaf: Leaf, precision: int) -> Ruleset:
     """A ruleset of one field holding the leaf, bound as the loader binds it."""
-    evaluate, reads = _bind(rule, leaf)
+    evaluate, p = _bind(rule, leaf)
     node = Node(
         code="1.1",
         title="Tiêu chí thử",
@@ -31,7 +32,8 @@ def _ruleset(rule: Rule, leaf: Leaf, precision: int) -> Ruleset:
         params=leaf.params,
         evaluate=evaluate,
         vector=rule.vector,
-        reads=tuple(reads),
+        reads=tuple(p.reads),
+        relations=tuple(p.relations),
         plugin=rule.plugin or "?",
         floor=leaf.floor,
     )
