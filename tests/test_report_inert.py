@@ -185,7 +185,7 @@ def test_negative_and_signed_numbers_stay_numbers_in_csv() -> None:
         (Row(("-", Decimal("1.5"), Num(Decimal("-2"), "percent"))), Row(("+", Decimal(-3), None))),
     )
     out = report.render([signed], "csv", "en", bom=False)
-    assert out.splitlines() == ["a,b,c", "-,+1.5,-2%", "+,-3,"]
+    assert out.splitlines() == ["a,b,c", "-,+1.5,-2%", "+,-3.0,"]  # one precision a column
 
 
 def test_a_unit_name_with_dollars_is_text_in_a_chart(

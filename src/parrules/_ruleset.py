@@ -48,7 +48,20 @@ TOP_KEYS = {
     "indicators",
     "nodes",
     "uncertainty",
+    "tables",
 }
+CARD_TABLES = (
+    "card",
+    "register",
+    "details",
+    "assumptions",
+    "departments",
+    "stages",
+    "goals",
+    "trend",
+)
+"""The tables ``score`` and ``explain`` can print; a ruleset's ``tables:`` chooses their
+default (a programme of goals, say, is read by its goals table, not by a total of points)."""
 EXTEND_KEYS = {"extends", "remove", "replace", "add"}
 NODE_KEYS = {
     "code",
@@ -910,6 +923,13 @@ def _load(path: Path, registry: Registry) -> Ruleset:
     for file, _ in files:
         digest.update(file.read_bytes())
     uncertainty = _uncertainty(data, nodes, builder.indicators, path)
+    tables = data.get("tables", [])
+    if not isinstance(tables, list) or (not tables and "tables" in data):
+        raise _err(data, "tables", "'tables' lists the tables score and explain print by default")
+    for name in tables:
+        if name not in CARD_TABLES:
+            hint = close_match(str(name), CARD_TABLES) or f"one of: {', '.join(CARD_TABLES)}"
+            raise _err(data, "tables", f"unknown table '{name}'", hint=hint)
     return Ruleset(
         id=data["id"],
         title=data["title"],
@@ -933,6 +953,7 @@ def _load(path: Path, registry: Registry) -> Ruleset:
         files=tuple(str(f) for f, _ in files),
         digest=digest.hexdigest(),
         uncertainty=uncertainty,
+        tables=tuple(tables),
     )
 
 

@@ -100,8 +100,15 @@ class _Reader:
             raise self.error(data, key, "'reason' must be a text: why the points were lost")
         return reason.strip() if reason else None
 
-    def points(self, raw: Any, default_reason: str | None = None) -> dict[str, Appraisal]:
-        """``points:`` entries; one without a reason of its own takes ``default_reason``."""
+    def points(
+        self,
+        raw: Any,
+        default_reason: str | None = None,
+        withdrawn: dict[str, Any] | None = None,
+    ) -> dict[str, Appraisal]:
+        """``points:`` entries; one without a reason of its own takes ``default_reason``. With
+        ``withdrawn`` (a later stage), an entry ``null`` withdraws an earlier stage's points for
+        that code: it is added to ``withdrawn``, with where it is written."""
         if raw is None:
             return {}
         if not isinstance(raw, Mapping):
@@ -110,6 +117,17 @@ class _Reader:
         for code, entry in raw.items():
             self.known_code(raw, code)
             node = self.ruleset.node(code)
+            if entry is None:
+                if withdrawn is None:
+                    raise self.error(
+                        raw,
+                        code,
+                        "the entry has no points",
+                        code=code,
+                        hint="'null' withdraws an earlier stage's points, in a later stage only",
+                    )
+                withdrawn[code] = raw
+                continue
             inner = [c for c in raw if c != code and c.startswith(code + ".")]
             if inner:
                 raise self.error(
@@ -463,11 +481,22 @@ def unit_from_mapping(
                 raise reader.error(layer, key, f"unknown key '{key}' in stage '{name_}'")
             previous = stages[-1]
             lines[name_] = {**lines[previous.name], **_lines(layer.get("indicators"))}
+            withdrawn: dict[str, Any] = {}
+            layered = reader.points(layer.get("points"), reader.reason(layer), withdrawn)
+            points = {**previous.points, **layered}
+            for code, raw_points in withdrawn.items():
+                if points.pop(code, None) is None:
+                    raise reader.error(
+                        raw_points,
+                        code,
+                        f"stage '{name_}' withdraws points for '{code}' that no earlier stage gave",
+                        code=code,
+                    )
             stages.append(
                 Stage(
                     name_,
                     {**previous.indicators, **reader.indicators(layer.get("indicators"), name_)},
-                    {**previous.points, **reader.points(layer.get("points"), reader.reason(layer))},
+                    points,
                 )
             )
     return UnitInputs(

@@ -29,8 +29,10 @@ from ._chart import CHART_FORMATS, field_chart
 from ._json import RANKING_SCHEMA, ranking_to_dict
 from ._labels import LABELS, labels
 from ._output import check_output, open_atomic, write_atomic
-from ._render import TABLES_SCHEMA, TEXT_RENDERERS, csv_archive, csv_text, tables_to_dict
+from ._render import TABLES_SCHEMA, TEXT_RENDERERS, csv_archive, csv_text, tables_to_dict, text
 from ._table import Cell, Column, Num, Row, Table, show
+from ._text import inert as _inert
+from ._text import wrap as _wrap
 from ._uncertainty import (
     UNCERTAINTY_SCHEMA,
     UNCERTAINTY_TABLES,
@@ -46,10 +48,18 @@ zip (one CSV file per table)."""
 
 
 def render(
-    tables: Sequence[Table], format: str = "text", lang: str = "vi", *, bom: bool = True
+    tables: Sequence[Table],
+    format: str = "text",
+    lang: str = "vi",
+    *,
+    bom: bool = True,
+    width: int | None = None,
 ) -> str | bytes:
     """Tables in one format: text for all but ``xlsx`` and ``zip``, which are bytes. ``bom``:
-    whether CSV starts with the byte-order mark by which Excel knows it is UTF-8."""
+    whether CSV starts with the byte-order mark by which Excel knows it is UTF-8; ``width``:
+    the display cells a line of ``text`` may take (None: no limit)."""
+    if format == "text":
+        return text(tables, lang, width)
     if format == "xlsx":
         return workbook(tables, lang)
     if format == "zip":
@@ -62,6 +72,12 @@ def render(
         msg = f"unknown format '{format}' (one of: {', '.join(FORMATS)})"
         raise ParRulesError(msg) from None
     return renderer(tables, lang)
+
+
+def wrap_text(text: str, width: int | None = None) -> list[str]:
+    """Lines of at most ``width`` display cells (None: as written), broken between words,
+    control characters shown as U+FFFD."""
+    return _wrap(_inert(text), width)
 
 
 __all__ = [
@@ -95,9 +111,11 @@ __all__ = [
     "show",
     "stage_diff_table",
     "tables_to_dict",
+    "text",
     "trend_table",
     "uncertainty_tables",
     "uncertainty_to_dict",
     "workbook",
+    "wrap_text",
     "write_atomic",
 ]
