@@ -288,7 +288,10 @@ class _Writer:
     def table(self, table: Table) -> None:
         lang = self.doc.lang
         if table.title:
-            self._text(self.word, table.title, bold=True, italic=True, align="left", after=3)
+            title = self._text(
+                self.word, table.title, bold=True, italic=True, align="left", after=3
+            )
+            title.paragraph_format.keep_with_next = True
         cells = _cells(table, lang)
         widths = column_mm(table, cells, self.width, TABLE_PT)
         word = self.word.add_table(rows=1 + len(table.rows), cols=len(table.columns))

@@ -113,26 +113,30 @@ def column_mm(table: Table, cells: list[list[str]], total: float, size: float) -
         content = max((width(row[i]) for row in cells), default=0)
         words = max((width(w) for w in column.label.split()), default=0)
         longest = max((width(w) for row in cells for w in row[i].split()), default=0)
-        if column.kind != "text":
-            fixed[i] = max(content, words, 3) * char + pad
+        if column.kind != "text":  # its heading on two lines at most
+            heading = (width(column.label) + 1) // 2
+            fixed[i] = max(content, words, heading, 3) * char + pad
         else:
             wants[i] = max(min(content, column.wrap or 40), words, 4) * char + pad
             least[i] = max(min(longest, 16), words, 4) * char + pad
     room = total - sum(fixed.values())
     wanted = sum(wants.values())
     widths = dict(fixed)
-    for i, want in wants.items():
-        widths[i] = max(least[i], room * want / wanted) if wanted else least[i]
+    for i, want in wants.items():  # no wider than wanted: a small table stays small
+        widths[i] = max(least[i], min(want, room * want / wanted)) if wanted else least[i]
     scale = min(1.0, total / sum(widths.values()))
     return [widths[i] * scale for i in range(len(table.columns))]
 
 
-def _widths(table: Table, cells: list[list[str]]) -> list[float]:
-    """Each column's share of the table's width, in percent, as on a page (see
-    ``column_mm``)."""
-    widths = column_mm(table, cells, 160.0, 11)
+PAGE_MM = 160.0
+
+
+def _widths(table: Table, cells: list[list[str]]) -> tuple[float, list[float]]:
+    """The table's share of the page's width and each column's share of the table's, in
+    percent, as on a page (see ``column_mm``)."""
+    widths = column_mm(table, cells, PAGE_MM, 11)
     total = sum(widths) or 1
-    return [100 * w / total for w in widths]
+    return min(100.0, 100 * total / PAGE_MM), [100 * w / total for w in widths]
 
 
 def _colgroup(shares: Sequence[float]) -> str:
@@ -141,10 +145,11 @@ def _colgroup(shares: Sequence[float]) -> str:
 
 def table_html(table: Table, lang: str, caption: bool = True) -> str:
     cells = _cells(table, lang)
-    out = ["<table>"]
+    share, columns = _widths(table, cells)
+    out = [f'<table style="width:{share:.1f}%">']
     if caption and table.title:
         out.append(f"<caption>{_e(table.title)}</caption>")
-    out.append(_colgroup(_widths(table, cells)))
+    out.append(_colgroup(columns))
     heads = "".join(f'<th scope="col">{_e(c.label)}</th>' for c in table.columns)
     out.append(f"<thead><tr>{heads}</tr></thead><tbody>")
     for row, shown in zip(table.rows, cells, strict=True):
