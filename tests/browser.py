@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ class Browser:
             os.dup2(read, 3, inheritable=True)
             os.dup2(write, 4, inheritable=True)
 
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [
                 executable,
                 "--headless",
@@ -57,8 +57,10 @@ class Browser:
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE if os.environ.get("PARRULES_CHROMIUM_LOG") else subprocess.DEVNULL,
-            preexec_fn=fds,  # noqa: PLW1509
+            stderr=subprocess.PIPE
+            if os.environ.get("PARRULES_CHROMIUM_LOG")
+            else subprocess.DEVNULL,
+            preexec_fn=fds,
             close_fds=False,
         )
         os.close(to_child_r)
@@ -67,7 +69,9 @@ class Browser:
         self._id = 0
         self.events: list[dict[str, Any]] = []
 
-    def _send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> int:
+    def _send(
+        self, method: str, params: dict[str, Any] | None = None, session: str | None = None
+    ) -> int:
         self._id += 1
         message: dict[str, Any] = {"id": self._id, "method": method, "params": params or {}}
         if session:
@@ -89,7 +93,10 @@ class Browser:
         return message
 
     def call(
-        self, method: str, params: dict[str, Any] | None = None, session: str | None = None,
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        session: str | None = None,
         timeout: float = 60,
     ) -> dict[str, Any]:
         wanted = self._send(method, params, session)
@@ -113,10 +120,8 @@ class Browser:
             self.events.append(message)
 
     def close(self) -> None:
-        try:
+        with suppress(RuntimeError, TimeoutError, OSError):
             self.call("Browser.close", timeout=10)
-        except (RuntimeError, TimeoutError, OSError):
-            pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -192,7 +197,9 @@ class Page:
             and e["params"]["type"] != "Document"
         ]
 
-    def overflow(self, media: str = "screen", width: int = 1280, wide: int | None = None) -> list[str]:
+    def overflow(
+        self, media: str = "screen", width: int = 1280, wide: int | None = None
+    ) -> list[str]:
         """The elements whose box reaches past the viewport's width (``wide``: the width
         allowed inside ``.wide`` sections, printed on landscape pages)."""
         self.call("Emulation.setEmulatedMedia", {"media": media})
@@ -211,8 +218,8 @@ class Page:
                 const limit = el.closest('.wide') ? {limit} : {width};
                 if (r.width && r.right > limit + 0.5)
                   out.push(el.tagName + ' ' + (el.textContent || '').slice(0, 40) + ' ' + r.right);
-                if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
-                  out.push('clipped ' + el.tagName);
+                const clips = getComputedStyle(el).overflowX !== 'visible';
+                if (clips && el.scrollWidth > el.clientWidth + 1) out.push('clipped ' + el.tagName);
               }}
               return out.slice(0, 20);
             }})()"""
@@ -231,6 +238,7 @@ class Page:
     def pdf(self, path: Path) -> None:
         self.call("Emulation.setEmulatedMedia", {"media": "print"})
         data = self.call(
-            "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}, 
+            "Page.printToPDF",
+            {"preferCSSPageSize": True, "printBackground": True},
         )["data"]
         path.write_bytes(base64.b64decode(data))

@@ -212,7 +212,8 @@ class _Reader:
             deadline = entry.get("deadline")
             if isinstance(deadline, dt.date):
                 deadline = deadline.strftime("%d/%m/%Y")
-            if not all(v is None or isinstance(v, str) for v in (*entry.values(), deadline)):
+            texts = (entry.get("remedy"), entry.get("person"), deadline)
+            if not all(v is None or isinstance(v, str) for v in texts):
                 raise self.error(raw, code, shape, code=code)
             result[code] = Remedy(entry.get("remedy"), entry.get("person"), deadline)
         return result

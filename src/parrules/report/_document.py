@@ -213,7 +213,7 @@ def unit_report(
     if result.classification:
         facts.append((t["class"], result.classification.get(lang)))
     if rank is not None:
-        facts.append((t["rank"], f"{rank[0]}/{rank[1]}"))
+        facts.append((t["ranking"], f"{rank[0]}/{rank[1]}"))
     if comparison is not None:
         change = comparison.change()
         before = comparison.before_stage

@@ -2,8 +2,8 @@
 
 It reads in a browser at any width (tables take the page's width and wrap their text, numbers
 never wrap) and prints on A4 as the administrative document it is: the heading of the issuing
-body beside the national motto, sections, the signature, and annexes on new pages (the wide
-ranking table on landscape pages). Each lost point expands to its inputs and formula.
+body beside the national motto, sections, the signature, and annexes on new pages (a wide
+table in a smaller type). Each lost point expands to its inputs and formula.
 """
 
 from __future__ import annotations
@@ -70,7 +70,6 @@ details dd {{ margin: 0; }}
 .sign .signer .space {{ height: 4rem; }}
 article + article {{ margin-top: 3rem; border-top: 2px solid #999; padding-top: 1.5rem; }}
 @page {{ size: A4; margin: 20mm 15mm 20mm 30mm; }}
-@page wide {{ size: A4 landscape; margin: 20mm 15mm 20mm 30mm; }}
 @media print {{
   html {{ font-size: 13pt; }}
   main {{ max-width: none; margin: 0; padding: 0; }}
@@ -79,7 +78,9 @@ article + article {{ margin-top: 3rem; border-top: 2px solid #999; padding-top: 
   tr {{ break-inside: avoid; }}
   h2, h3 {{ break-after: avoid; }}
   .annex, article + article {{ break-before: page; border: none; margin: 0; padding: 0; }}
-  .wide {{ page: wide; }}
+  .wide table {{ font-size: 8.5pt; }}  /* a wide table, on A4 upright: browsers lay out every
+    page at the width of the first, so landscape pages would cut it */
+  .wide th, .wide td {{ padding: .1rem .2rem; }}
   thead th, tr.group th {{ background: none; }}
   details::details-content {{ content-visibility: visible; display: block; }}
   details summary {{ list-style: none; }}
