@@ -34,7 +34,7 @@ def test_every_example_fits_80_columns(
     monkeypatch.setenv("COLUMNS", "80")
     out = run(capsys, command, str(example))
     assert widest(out) <= 80
-    assert "7" in out  # something was printed, not an empty table
+    assert len(out.splitlines()) > 3  # something was printed, not an empty table
 
 
 @pytest.mark.parametrize(

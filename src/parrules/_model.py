@@ -291,6 +291,8 @@ class Ruleset:
     digest: str = ""
     uncertainty: Any = attrs.field(default=None, eq=False, repr=False)
     """Declared sources of variation and alternative rulesets (``parrules.Uncertainty``)."""
+    tables: tuple[str, ...] = ()
+    """The tables ``score`` and ``explain`` print by default (``tables:``); empty: the usual."""
     flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
     _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
     _positions: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False)

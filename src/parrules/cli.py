@@ -27,30 +27,20 @@ from ._engine import score
 from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
-from ._ruleset import known_ids, load_ruleset
+from ._ruleset import CARD_TABLES, known_ids, load_ruleset
 from ._schemas import SCHEMAS, schema_text
 from ._sheets import SheetRow, is_sheet, read_sheet, template
 from ._units import load_unit
 from .analysis import by_department, compare, goal_verdicts, indicator_trends, rank, stage_diff
 from .analysis.diff import diff_rulesets
 from .analysis.plan import METHOD, Plan, plan
-from .errors import DuplicateUnitError, ParRulesError, one_line
+from .errors import DuplicateUnitError, ParRulesError, RulesetNotFoundError, one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MIN_WIDTH = 40
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 LABELS = report.LABELS
 
-CARD_TABLES = (
-    "card",
-    "register",
-    "details",
-    "assumptions",
-    "departments",
-    "stages",
-    "goals",
-    "trend",
-)
 CARD_FORMATS = (*report.FORMATS, "jsonl")
 COMPARE_TABLES = ("points", "percent", "trend")
 RANK_TABLES = ("ranking", "classes")
@@ -325,11 +315,23 @@ def _card_tables(
         elif name == "stages":
             tables.append(report.stage_diff_table(card, stage_diff(card), lang))
         elif name == "goals":
-            tables.append(report.goals_table(card, goal_verdicts(card, stage=stage), lang))
+            earlier = [] if stage else card.stages[:-1]  # each stage's verdict, side by side
+            before = [(s.stage, goal_verdicts(card, stage=s.stage)) for s in earlier]
+            tables.append(report.goals_table(card, goal_verdicts(card, stage=stage), lang, before))
         elif name == "trend":
             trends = indicator_trends([card], stage=stage)
             tables.append(report.trend_table(card.unit.unit, trends, lang))
     return tables
+
+
+def _ruleset_tables(ruleset: Ruleset, explain: bool) -> list[str]:
+    """The ruleset's own default tables (``tables:``), with the details of each lost point for
+    ``explain``."""
+    names = list(ruleset.tables)
+    if names and explain and "details" not in names:
+        at = names.index("assumptions") if "assumptions" in names else len(names)
+        names.insert(at, "details")
+    return names
 
 
 def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> int:
@@ -354,7 +356,8 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
             return _card_dict(card, args)
         if args.stage:
             card.stage(args.stage)
-        return _card_tables(card, names, args.stage, args.lang, bool(args.tables))
+        chosen = names if args.tables else _ruleset_tables(card.ruleset, explain) or names
+        return _card_tables(card, chosen, args.stage, args.lang, bool(args.tables))
 
     cards, failed = _load_cards(args.units, registry, build, args.strict, args.workers)
     if not cards:
@@ -770,6 +773,56 @@ def _cmd_validate(args: argparse.Namespace, registry: Registry) -> int:
     lines.append(summary + (f" ({uncited} uncited)" if args.strict else ""))
     _emit(args, "".join(f"{line}\n" for line in lines))
     return EXIT_FAILED if errors or (args.strict and warnings) else EXIT_OK
+
+
+def _cases_files(refs: Sequence[str], registry: Registry) -> list[tuple[Path, str]]:
+    """The cases files to run, each with how it is named: every installed ruleset's when none is
+    given; else each path (a ``*.cases.yaml`` file, a directory of them, a ruleset file) or
+    ruleset id, the latter two by the cases file beside the ruleset."""
+    from ._ruleset import resolve
+    from .testing._cases import SUFFIX
+
+    ids = known_ids(registry)
+    if not refs:
+        return [
+            (path.with_suffix(SUFFIX), f"{ruleset_id}{SUFFIX}")
+            for ruleset_id, path in sorted(ids.items())
+            if path.with_suffix(SUFFIX).is_file()
+        ]
+    found: list[tuple[Path, str]] = []
+    for ref in refs:
+        path = Path(ref)
+        if path.is_dir():
+            found += [(p, str(p)) for p in sorted(path.rglob(f"*{SUFFIX}"))]
+        elif path.name.endswith(SUFFIX):
+            found.append((path, ref))
+        else:
+            ruleset = resolve(ref, registry)
+            cases = ruleset.with_suffix(SUFFIX)
+            if not cases.is_file():
+                raise RulesetNotFoundError(
+                    f"the ruleset '{ref}' has no cases file",
+                    hint=f"write its examples and published figures in {cases.name} beside it",
+                )
+            found.append((cases, f"{ref}{SUFFIX}" if ref in ids else str(cases)))
+    unique: dict[Path, tuple[Path, str]] = {}
+    for path, name in found:
+        unique.setdefault(path.resolve(), (path, name))
+    return list(unique.values())
+
+
+def _cmd_test(args: argparse.Namespace, registry: Registry) -> int:
+    from .testing._cases import FileResult, report_lines, run_cases, summary
+
+    results: list[FileResult] = []
+    lines: list[str] = []
+    for path, name in _cases_files(args.targets, registry):
+        result = run_cases(path, name=name, registry=registry)
+        lines += report_lines(result, verbose=args.verbose)
+        results.append(result)
+    lines.append(summary(results))
+    _emit(args, "".join(f"{line}\n" for line in lines))
+    return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED
 
 
 PLAN_LABELS = {
@@ -1227,6 +1280,21 @@ def make_parser() -> argparse.ArgumentParser:
     text = "print the JSON Schema of score cards (score --format json) or rankings"
     cmd = sub.add_parser("schema", help=text, description=text, parents=[common, write])
     cmd.add_argument("name", choices=SCHEMAS, help="the document the schema describes")
+    text = (
+        "run the examples and published figures of cases files: every installed ruleset's, or "
+        "those named"
+    )
+    cmd = sub.add_parser("test", help=text, description=text, parents=[common, write])
+    cmd.add_argument(
+        "targets",
+        nargs="*",
+        metavar="PATH|RULESET",
+        help="a *.cases.yaml file, a directory of them, or a ruleset (id or file) whose cases "
+        "file is beside it (default: every installed ruleset)",
+    )
+    cmd.add_argument(
+        "--verbose", "-v", action="store_true", help="list every published figure checked"
+    )
     return parser
 
 
@@ -1243,6 +1311,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
     "validate": _cmd_validate,
     "schema": lambda a, r: _cmd_schema(a),
     "uncertainty": _cmd_uncertainty,
+    "test": _cmd_test,
 }
 
 

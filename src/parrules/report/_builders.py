@@ -571,22 +571,42 @@ def trend_table(unit: str, trends: Sequence[IndicatorTrend], lang: str = "vi") -
     return Table(t["trend"], t["trend_title"].format(unit=unit), columns, tuple(rows))
 
 
-def goals_table(card: ScoreCard, verdicts: Sequence[GoalVerdict], lang: str = "vi") -> Table:
-    """Each goal (field) with its verdict: met, not met, or insufficient data; and why."""
+def goals_table(
+    card: ScoreCard,
+    verdicts: Sequence[GoalVerdict],
+    lang: str = "vi",
+    earlier: Sequence[tuple[str, Sequence[GoalVerdict]]] = (),
+) -> Table:
+    """Each goal (field) with its verdict: met, not met, or insufficient data; and why. With
+    ``earlier`` (stage name, its verdicts), the verdict of each earlier stage stands beside the
+    card's, with the reason of an earlier verdict that differs."""
     t = labels(lang)
-    rows = []
-    for v in verdicts:
-        reasons = "; ".join(
+
+    def why(v: GoalVerdict) -> str:
+        return "; ".join(
             d.reason(lang) if d.code == v.result.code else f"{d.code}: {d.reason(lang)}"
             for d in v.deductions
         )
+
+    rows = []
+    for i, v in enumerate(verdicts):
+        before = [found[i] for _, found in earlier]
+        reasons = [why(v)] if why(v) else []
+        reasons += [
+            f"{_stage_label(stage, lang)}: {why(e)}"
+            for (stage, _), e in zip(earlier, before, strict=True)
+            if e.verdict != v.verdict and why(e)
+        ]
+        cells = (*(t[e.verdict] for e in before), t[v.verdict])
         rows.append(
-            Row((v.result.code, v.result.node.get_title(lang), t[v.verdict], reasons or None))
+            Row((v.result.code, v.result.node.get_title(lang), *cells, "; ".join(reasons) or None))
         )
+    shown = [s for s, _ in earlier] + ([card.stages[-1].stage] if earlier else [])
+    heads = [f"{t['verdict']} ({_stage_label(s, lang)})" for s in shown] or [t["verdict"]]
     columns = (
         Column(t["code"]),
         Column(t["goal"], wrap=_TITLE_WRAP),
-        Column(t["verdict"]),
+        *(Column(head) for head in heads),
         Column(t["reason"], wrap=_TEXT_WRAP + 4),
     )
     return Table(t["goals"], t["goals_title"].format(unit=card.unit.unit), columns, tuple(rows))
