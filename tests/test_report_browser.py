@@ -107,7 +107,9 @@ def test_the_html_report_with_last_year_and_rank(chromium: Browser, tmp_path: Pa
 def test_the_html_ranking_report(chromium: Browser, tmp_path: Path) -> None:
     out = tmp_path / "xep-hang.html"
     assert cli.main(["rank", *map(str, SOC_TRANG), "-o", str(out)]) == 0
-    check(chromium, out, tmp_path, ["Thị trấn Phú Lộc", "Trung bình", "Bảng xếp hạng chi tiết"])
+    check(
+        chromium, out, tmp_path, ["Thị trấn Phú Lộc", "Điểm trung bình", "Bảng xếp hạng chi tiết"]
+    )
 
 
 def test_the_html_report_in_english(chromium: Browser, tmp_path: Path) -> None:
