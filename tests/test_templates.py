@@ -131,7 +131,10 @@ hostile_fields = st.one_of(
     st.tuples(names, names).map(lambda t: "{" + t[0] + ":{" + t[1] + "}}"),
     st.integers(0, 9).map(lambda i: "{" + str(i) + "}"),
 )
-literals = st.text(st.characters(blacklist_characters="{}"), max_size=20)
+literals = st.text(
+    st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp"), blacklist_characters="{}"),
+    max_size=20,
+)
 
 
 @FUZZ

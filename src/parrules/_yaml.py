@@ -33,6 +33,7 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from ._numbers import MAX_DIGITS, check_magnitude
+from ._text import HINT, hidden_character
 from .errors import YamlError
 
 
@@ -75,6 +76,35 @@ def yaml_limits(limits: Limits) -> Iterator[Limits]:
         _LIMITS.reset(token)
 
 
+@attrs.define
+class _Spent:
+    """What the files read together have used of one file's limits."""
+
+    first: str
+    bytes: int = 0
+    nodes: int = 0
+
+
+_SHARED: contextvars.ContextVar[_Spent | None] = contextvars.ContextVar(
+    "parrules_yaml_shared", default=None
+)
+
+
+@contextlib.contextmanager
+def one_file_limits(first: str | Path) -> Iterator[None]:
+    """Every file read inside the block counts against the limits of one file, together: a
+    ruleset (``first``) and the rulesets it extends cost at most what one file may."""
+    token = _SHARED.set(_Spent(str(first)))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _together(what: str, spent: _Spent) -> str:
+    return f"{what} in {spent.first} and the rulesets it extends, together"
+
+
 class Located(dict[str, Any]):
     """A mapping from YAML that remembers where it and each of its keys were written."""
 
@@ -115,8 +145,10 @@ class _Checks(Composer, SafeConstructor, Resolver):
     peek_event: Callable[[], Any]  # given by the parser the events come from
     dispose: Callable[[], None]
     source: str | None = None
+    text: str = ""
     limits: Limits = DEFAULT_LIMITS
     _depth: int = 0
+    _flow: int = 0
     _nodes: int = 0
 
     def error(self, message: str, mark: Any, hint: str | None = None) -> YamlError:
@@ -142,8 +174,9 @@ class _Checks(Composer, SafeConstructor, Resolver):
             )
         self._nodes += 1
         if self._nodes > self.limits.max_nodes:
+            what, spent = f"more than {self.limits.max_nodes} values", _SHARED.get()
             raise self.error(
-                f"more than {self.limits.max_nodes} values in one file",
+                _together(what, spent) if spent else f"{what} in one file",
                 event.start_mark,
                 "split the file, or raise the limit (parrules.Limits)",
             )
@@ -151,11 +184,33 @@ class _Checks(Composer, SafeConstructor, Resolver):
             raise self.error(
                 f"nesting deeper than {self.limits.max_depth} levels", event.start_mark
             )
+        if isinstance(event, yaml.ScalarEvent):
+            self._same_for_both_parsers(event)
+        flow = bool(getattr(event, "flow_style", False))
         self._depth += 1
+        self._flow += flow
         try:
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+            self._flow -= flow
+
+    def _same_for_both_parsers(self, event: yaml.ScalarEvent) -> None:
+        """Refuse what libyaml accepts and the Python parser does not (the Python parser has
+        already refused it), so that a file is read the same with and without libyaml."""
+        if not event.style and self._flow and "?" in event.value:
+            raise self.error(
+                "a '?' in a text without quotes inside [ ] or { }",
+                event.start_mark,
+                'quote the text: "…"',
+            )
+        mark: Any = event.start_mark
+        if event.style in ("|", ">") and _COMMENT_AFTER_INDICATOR.match(self.text, mark.index):
+            raise self.error(
+                f"a comment right after '{event.style}'",
+                mark,
+                "leave a space before the '#'",
+            )
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Located:  # type: ignore[override]
         if not isinstance(node, yaml.MappingNode):
@@ -212,6 +267,8 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
+_COMMENT_AFTER_INDICATOR = re.compile(r"[|>][-+0-9]*#")
+_RAW_REFUSED = re.compile("[\t\ufeff]")
 
 # YAML 1.2 core schema, minus exponents and leading zeros: a plain scalar is a number only when
 # it is written as one the way a person reads it. Everything else is text.
@@ -260,7 +317,11 @@ def _construct_date(loader: _Checks, node: yaml.ScalarNode) -> dt.date:
 
 
 def _construct_str(loader: _Checks, node: yaml.ScalarNode) -> str:
-    return unicodedata.normalize("NFC", loader.construct_scalar(node))
+    text = loader.construct_scalar(node)
+    hidden = hidden_character(text)
+    if hidden is not None:  # written as an escape ("\e", "\0") or typed in
+        raise loader.error(f"the character {hidden} is not allowed", node.start_mark, HINT)
+    return unicodedata.normalize("NFC", text)
 
 
 def _construct_mapping(loader: _Checks, node: yaml.MappingNode) -> Located:
@@ -290,12 +351,29 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
         raise YamlError(
             f"the text is longer than the limit of {limits.max_bytes} characters", path=source
         )
+    found = _RAW_REFUSED.search(text, 1 if text.startswith("\ufeff") else 0)
+    if found is not None:  # libyaml and the Python parser read both differently
+        tab = found.group() == "\t"
+        raise YamlError(
+            "a tab character: YAML is indented and separated with spaces"
+            if tab
+            else "a byte-order mark (U+FEFF) inside the text",
+            path=source,
+            line=text.count("\n", 0, found.start()) + 1,
+            hint="replace each tab with spaces" if tab else HINT,
+        )
     loader: _Checks | None = None
+    spent = _SHARED.get()
     try:
         loader = _Loader(text)
         loader.source = source
+        loader.text = text
         loader.limits = limits
-        return loader.get_single_data()
+        loader._nodes = spent.nodes if spent else 0
+        data = loader.get_single_data()
+        if spent:
+            spent.nodes = loader._nodes
+        return data
     except YamlError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -305,7 +383,6 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
             f"not valid YAML: {problem}",
             path=source,
             line=mark.line + 1 if mark else None,
-            hint=_tab_hint(text, mark),
         ) from None
     except yaml.reader.ReaderError as exc:
         if _Loader is _PyLoader:  # the Python reader counts characters
@@ -327,29 +404,25 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
             loader.dispose()
 
 
-def _tab_hint(text: str, mark: Any) -> str | None:
-    """The commonest mistake, which the parser's message does not name."""
-    if mark is None:
-        return None
-    lines = text.splitlines()
-    line = lines[mark.line] if mark.line < len(lines) else ""
-    return "indent with spaces: YAML does not accept tabs there" if "\t" in line else None
-
-
 def load_file(path: Path, *, limits: Limits | None = None) -> Any:
     """Read and parse a YAML file, refusing oversized and non-UTF-8 input."""
     limits = limits or current_limits()
     try:
         with path.open("rb") as file:
-            data = file.read(limits.max_bytes + 1)
+            spent = _SHARED.get()
+            left = limits.max_bytes - (spent.bytes if spent else 0)
+            data = file.read(left + 1)
     except OSError as exc:
         raise YamlError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
-    if len(data) > limits.max_bytes:
+    if len(data) > left:
+        what = f"larger than the limit of {limits.max_bytes} bytes"
         raise YamlError(
-            f"the file is larger than the limit of {limits.max_bytes} bytes",
+            _together(what, spent) if spent else f"the file is {what}",
             path=path,
             hint="split it, or raise the limit (parrules.Limits)",
         )
+    if spent:
+        spent.bytes += len(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
