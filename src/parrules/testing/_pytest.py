@@ -70,7 +70,16 @@ class CasesCollector(pytest.File):
             yield PublishedItem.from_parent(self, name=table.name, file=file, table=table)
 
 
-class CaseItem(pytest.Item):
+class _Item(pytest.Item):
+    """A check of a cases file: its failure is reported as the check words it."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, CheckFailed | ParRulesError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+class CaseItem(_Item):
     """One case: its unit is scored and the expected points compared."""
 
     def __init__(self, *, case: Case, **kwargs: Any) -> None:
@@ -80,16 +89,11 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         check_case(self.case, registry=_cases_registry(self.config))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        if isinstance(excinfo.value, CheckFailed | ParRulesError):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo)
-
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, (self.case.line or 1) - 1, f"case: {self.case.name}"
 
 
-class PublishedItem(pytest.Item):
+class PublishedItem(_Item):
     """One published table: every figure it prints is compared with the computed value."""
 
     def __init__(self, *, file: CasesFile, table: PublishedTable, **kwargs: Any) -> None:
@@ -103,11 +107,6 @@ class PublishedItem(pytest.Item):
         if failed:
             subject = f"cases file '{self.file.name}'"
             raise CheckFailed(subject, "published", "\n  ".join(["", *failed]))
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        if isinstance(excinfo.value, CheckFailed | ParRulesError):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, (self.table.line or 1) - 1, f"published: {self.table.name}"
