@@ -173,8 +173,8 @@ def layout(
 ) -> list[str] | None:
     """Lines of a table within ``limit`` cells (None: as wide as its columns), or None when it
     cannot fit as columns. ``numeric`` columns are right-aligned and never wrapped; ``caps`` are
-    the widths a text column wraps at even with room to spare; ``rules`` are the rows a rule is drawn above
-    (the totals)."""
+    the widths a text column wraps at even with room to spare; ``rules`` are the rows a rule is
+    drawn above (the totals)."""
     headers = [inert(h) for h in headers]
     rows = [[inert(c) for c in row] for row in rows]
     count = len(headers)
