@@ -29,6 +29,7 @@ from parrules.errors import (
 )
 
 HOSTILE = Path(__file__).parent / "hostile"
+ROOT = Path(__file__).parent.parent
 
 # file → (error class, fragment of its message). Unit files name ../data/mini.yaml; files named
 # ruleset-* are rulesets.
@@ -212,6 +213,39 @@ def test_the_whole_corpus_in_one_run_prints_no_traceback():
     assert run.stdout == ""
     lines = run.stderr.splitlines()
     assert len(lines) == len(units)
+    assert all(line.startswith("parrules: ") for line in lines)
+
+
+def test_good_units_mixed_with_the_whole_corpus_give_their_cards_unchanged(tmp_path):
+    """Every case, rulesets included (each named by a unit of its own), between two good units:
+    the good units' cards are those they give alone, and each case is one line on stderr."""
+    good = [
+        str(ROOT / "examples" / "thai-nguyen" / "binh-thanh-2023.yaml"),
+        str(ROOT / "examples" / "gia-lai" / "dak-po-2020.yaml"),
+    ]
+    cases = []
+    for name in sorted(CASES):
+        if name.startswith("ruleset-"):
+            unit = tmp_path / f"unit-{name}"
+            unit.write_text(
+                f"unit: Xã {name}\nyear: 2023\nruleset: {HOSTILE / name}\n", encoding="utf-8"
+            )
+            cases.append(str(unit))
+        else:
+            cases.append(str(HOSTILE / name))
+
+    def run(*units: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "parrules.cli", "score", "--format", "json", *units]
+        return subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+
+    alone = run(*good)
+    mixed = run(good[0], *cases, good[1])
+    assert alone.returncode == 0
+    assert mixed.returncode == 1
+    assert mixed.stdout == alone.stdout
+    assert "Traceback" not in mixed.stderr
+    lines = mixed.stderr.splitlines()
+    assert len(lines) == len(cases)
     assert all(line.startswith("parrules: ") for line in lines)
 
 

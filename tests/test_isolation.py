@@ -375,3 +375,30 @@ def test_a_rule_that_exits_costs_only_its_unit_on_the_command_line(tmp_path):
     [line] = both.stderr.splitlines()
     assert "rule 'tinh.exit' of plugin 'exiter' failed on node 1" in line
     assert "SystemExit" in line
+
+
+def test_a_rule_that_never_returns_costs_only_its_unit_on_the_command_line(tmp_path):
+    """With the default bound (5 s), through the command line, beside a good unit."""
+    site = tmp_path / "site"
+    module = SITE_PLUGIN.format(name="tinh.sleep").replace(
+        "return lambda values: parrules.Outcome(Decimal(1))",
+        "import time\n    return lambda values: time.sleep(3600)",
+    )
+    fake_distribution(site, "fake-sleep", "sleeper = fake_sleep", module)
+    (tmp_path / "r.yaml").write_text(
+        "id: t/sleep/2023\ntitle: T\nyear: 2023\nmax: 1\n"
+        "indicators: {n: {label: N, type: number}}\n"
+        'nodes: [{code: "1", title: A, max: 1, rule: tinh.sleep, params: {value: n}}]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "u.yaml").write_text(
+        "unit: Xã A\nyear: 2023\nruleset: r.yaml\nindicators: {n: 1}\n", encoding="utf-8"
+    )
+    good = ROOT / "examples" / "thai-nguyen" / "binh-thanh-2023.yaml"
+    alone = run_cli(site, "score", str(good), cwd=tmp_path)
+    both = run_cli(site, "score", str(tmp_path / "u.yaml"), str(good), cwd=tmp_path)
+    assert both.returncode == 1
+    assert both.stdout == alone.stdout
+    [line] = both.stderr.splitlines()
+    assert "rule 'tinh.sleep' of plugin 'sleeper' failed on node 1" in line
+    assert "took longer than 5 s" in line

@@ -387,7 +387,7 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
         raise YamlError(
             f"not valid YAML: {problem}",
             path=source,
-            line=mark.line + 1 if mark else None,
+            line=min(mark.line + 1, text.count("\n") + 1) if mark else None,  # not past the end
         ) from None
     except yaml.reader.ReaderError as exc:
         if _Loader is _PyLoader:  # the Python reader counts characters
