@@ -217,8 +217,8 @@ def test_sheet_names_are_valid_and_unique() -> None:
 
 
 def test_unknown_format_is_an_error() -> None:
-    with pytest.raises(ParRulesError, match="unknown format 'docx'"):
-        report.render([sample()], "docx")
+    with pytest.raises(ParRulesError, match="unknown format 'odt'"):
+        report.render([sample()], "odt")
 
 
 def test_write_atomic_leaves_no_half_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -367,10 +367,12 @@ class Appraisal:
 
 @attrs.frozen
 class Remedy:
-    """How the unit plans to recover a lost point, and who is responsible."""
+    """How the unit plans to recover a lost point, who is responsible, and by when (a date
+    written dd/mm/yyyy, or a text such as "Quý II/2024")."""
 
     remedy: str | None = None
     person: str | None = None
+    deadline: str | None = None
 
 
 @attrs.frozen

@@ -232,17 +232,22 @@ class _Reader:
         if raw is None:
             return {}
         if not isinstance(raw, Mapping):
-            raise self.error(raw, None, "'remedies' must be a mapping of code: {remedy, person}")
+            raise self.error(
+                raw, None, "'remedies' must be a mapping of code: {remedy, person, deadline}"
+            )
         result = {}
         for code, entry in raw.items():
             self.known_code(raw, code)
-            if (
-                not isinstance(entry, Mapping)
-                or set(entry) - {"remedy", "person"}
-                or not all(v is None or isinstance(v, str) for v in entry.values())
-            ):
-                raise self.error(raw, code, "a remedy is {remedy: text, person: text}", code=code)
-            result[code] = Remedy(entry.get("remedy"), entry.get("person"))
+            shape = "a remedy is {remedy: text, person: text, deadline: a date or a text}"
+            if not isinstance(entry, Mapping) or set(entry) - {"remedy", "person", "deadline"}:
+                raise self.error(raw, code, shape, code=code)
+            deadline = entry.get("deadline")
+            if isinstance(deadline, dt.date):
+                deadline = deadline.strftime("%d/%m/%Y")
+            texts = (entry.get("remedy"), entry.get("person"), deadline)
+            if not all(v is None or isinstance(v, str) for v in texts):
+                raise self.error(raw, code, shape, code=code)
+            result[code] = Remedy(entry.get("remedy"), entry.get("person"), deadline)
         return result
 
 

@@ -55,7 +55,10 @@ _SUFFIX_FORMATS = {
     ".jsonl": "jsonl",
     ".xlsx": "xlsx",
     ".zip": "zip",
+    ".docx": "docx",
 }
+DOCUMENT_FORMATS = ("html", "docx")
+"""Formats that write the report officials file (``--tables``: the tables asked for instead)."""
 
 
 class Failed(Exception):
@@ -341,6 +344,11 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
     kind = _format(args, CARD_FORMATS)
     if kind == "jsonl":
         return _score_lines(args, registry)
+    if (args.previous or args.peers) and (kind not in DOCUMENT_FORMATS or args.tables):
+        _error("--previous and --peers go into the reports: give --format html or docx")
+        raise Failed
+    if kind in DOCUMENT_FORMATS and not args.tables:
+        return _score_documents(args, registry, kind, explain)
     as_cards = kind == "json" and not args.tables  # the score cards; with --tables, those tables
 
     def build(card: ScoreCard) -> Any:
@@ -374,6 +382,102 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
         series = [(c.unit.unit, c.stage(args.stage)) for c, _ in cards]
     _chart(args, series, cards[0][0].ruleset.title)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _score_documents(args: argparse.Namespace, registry: Registry, kind: str, explain: bool) -> int:
+    """One report per unit (several: in a zip archive, one file each), with the change from
+    the unit's previous card (``--previous``) and its rank among the units and ``--peers``."""
+    several = len(args.units) > 1 or any(is_sheet(u) for u in args.units)
+    if several and not (args.output or "").lower().endswith(".zip"):
+        _error(
+            f"one {kind} report per unit: write them into a zip archive (-o REPORTS.zip), "
+            "or give one unit"
+        )
+        raise Failed
+    scored, failed = _load_cards(args.units, registry, _stage_check(args), args.strict)
+    previous, failed_previous = _load_cards(args.previous, registry, _stage_check(args))
+    peers, failed_peers = _load_cards(args.peers, registry, _stage_check(args))
+    if failed_previous or failed_peers or not scored:
+        return EXIT_FAILED
+    cards = [card for card, _ in scored]
+    earlier = _previous_cards(cards, [card for card, _ in previous])
+    ranks = _ranks(cards, [card for card, _ in peers], args) if args.peers else {}
+    files: list[tuple[str, bytes]] = []
+    for card in cards:
+        before = earlier.get(card.unit.unit)
+        doc = report.unit_report(
+            card,
+            args.lang,
+            stage=args.stage,
+            explain=explain and kind == "docx",  # html: each lost point expands instead
+            comparison=compare(before, card, stage=args.stage) if before else None,
+            rank=ranks.get(unit_key(card.unit)),
+        )
+        content = report.docx_report(doc) if kind == "docx" else report.html_report([doc])
+        files.append(
+            (card.unit.unit, content if isinstance(content, bytes) else content.encode("utf-8"))
+        )
+    if len(files) == 1 and not (args.output or "").lower().endswith(".zip"):
+        data = files[0][1]
+        _emit(args, data if kind == "docx" else data.decode("utf-8"))
+    else:
+        _emit(args, _archive(files, kind))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _previous_cards(
+    cards: Sequence[ScoreCard], previous: Sequence[ScoreCard]
+) -> dict[str, ScoreCard]:
+    """Each unit's previous card, by the unit's name; a previous card of no unit given, or
+    not earlier than its unit, is an error."""
+    names = {card.unit.unit: card for card in cards}
+    found: dict[str, ScoreCard] = {}
+    for before in previous:
+        card = names.get(before.unit.unit)
+        if card is None:
+            _error(
+                f"--previous: '{before.unit.unit}' ({before.unit.path}) is none of the units "
+                "given; a previous card is matched by the unit's name"
+            )
+            raise Failed
+        if before.unit.year >= card.unit.year or before.unit.unit in found:
+            _error(
+                f"--previous: '{before.unit.unit}' {before.unit.year} is not one earlier year "
+                f"of {card.unit.year}"
+            )
+            raise Failed
+        found[before.unit.unit] = before
+    return found
+
+
+def _ranks(
+    cards: Sequence[ScoreCard], peers: Sequence[ScoreCard], args: argparse.Namespace
+) -> dict[tuple[str, int, str], tuple[int, int]]:
+    """Each unit's rank among the units given and their peers (each unit once)."""
+    everyone = {unit_key(c.unit): c for c in [*peers, *cards]}
+    try:
+        ranking = rank(list(everyone.values()), stage=args.stage)
+    except ParRulesError as exc:
+        _error(f"--peers: {one_line(exc)}")
+        raise Failed from None
+    return {unit_key(e.card.unit): (e.rank, len(ranking)) for e in ranking}
+
+
+def _archive(files: Sequence[tuple[str, bytes]], kind: str) -> bytes:
+    """Reports as a zip archive, one file each (``01 Xã Bình Thành.docx``); the same bytes
+    for the same reports."""
+    import io
+    import re
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index, (name, data) in enumerate(files, start=1):
+            safe = re.sub(r'[\x00-\x1f<>:"/\\|?*\x7f]', "-", name).strip(" .")[:80] or "report"
+            entry = zipfile.ZipInfo(f"{index:02d} {safe}.{kind}", (2000, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, data)
+    return buffer.getvalue()
 
 
 def _card_dict(card: ScoreCard, args: argparse.Namespace) -> dict[str, Any]:
@@ -509,6 +613,9 @@ def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
     if kind == "json":
         data = report.ranking_to_dict(ranking, args.lang, depth=args.depth)
         _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    elif kind in DOCUMENT_FORMATS and not args.tables:
+        doc = report.ranking_report(ranking, args.lang, depth=args.depth)
+        _emit(args, report.docx_report(doc) if kind == "docx" else report.html_report([doc]))
     else:
         names = _tables_arg(args.tables, RANK_TABLES, RANK_TABLES)
         built = report.ranking_tables(ranking, args.lang, depth=args.depth)
@@ -1049,6 +1156,21 @@ def make_parser() -> argparse.ArgumentParser:
         )
         cmd.add_argument(
             "--chart", metavar="FILE", help="bar chart of field percentages (.png/.svg)"
+        )
+        cmd.add_argument(
+            "--previous",
+            action="append",
+            default=[],
+            metavar="UNIT",
+            help="html/docx: the unit's card of an earlier year, for the change from it (once "
+            "per unit; matched by the unit's name)",
+        )
+        cmd.add_argument(
+            "--peers",
+            nargs="+",
+            default=[],
+            metavar="UNIT",
+            help="html/docx: the other units of the ruleset, for each unit's rank among them",
         )
     text = "rank units of one ruleset: ranks, classes, field points, averages"
     cmd = sub.add_parser(

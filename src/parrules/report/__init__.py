@@ -26,6 +26,9 @@ from ._builders import (
     trend_table,
 )
 from ._chart import CHART_FORMATS, field_chart
+from ._document import Document, ranking_report, register, tables_document, unit_report
+from ._docx import docx_report
+from ._html import html_report
 from ._json import RANKING_SCHEMA, ranking_to_dict
 from ._labels import LABELS, labels
 from ._output import check_output, open_atomic, write_atomic
@@ -42,9 +45,9 @@ from ._uncertainty import (
 )
 from ._xlsx import workbook
 
-FORMATS = (*TEXT_RENDERERS, "xlsx", "zip")
-"""Every format ``render`` knows: text, markdown, html, latex, csv (one table), json, xlsx, and
-zip (one CSV file per table)."""
+FORMATS = (*TEXT_RENDERERS, "xlsx", "zip", "docx")
+"""Every format ``render`` knows: text, markdown, html, latex, csv (one table), json, xlsx,
+zip (one CSV file per table) and docx (the tables in a Word document)."""
 
 
 def render(
@@ -55,11 +58,13 @@ def render(
     bom: bool = True,
     width: int | None = None,
 ) -> str | bytes:
-    """Tables in one format: text for all but ``xlsx`` and ``zip``, which are bytes. ``bom``:
-    whether CSV starts with the byte-order mark by which Excel knows it is UTF-8; ``width``:
-    the display cells a line of ``text`` may take (None: no limit)."""
+    """Tables in one format: text for all but ``xlsx``, ``zip`` and ``docx``, which are bytes.
+    ``bom``: whether CSV starts with the byte-order mark by which Excel knows it is UTF-8;
+    ``width``: the display cells a line of ``text`` may take (None: no limit)."""
     if format == "text":
         return text(tables, lang, width)
+    if format == "docx":
+        return docx_report(tables_document(tables, lang))
     if format == "xlsx":
         return workbook(tables, lang)
     if format == "zip":
@@ -90,6 +95,7 @@ __all__ = [
     "UNCERTAINTY_TABLES",
     "Cell",
     "Column",
+    "Document",
     "Num",
     "Row",
     "Table",
@@ -99,22 +105,28 @@ __all__ = [
     "comparison_tables",
     "department_tables",
     "details_table",
+    "docx_report",
     "field_chart",
     "goals_table",
+    "html_report",
     "labels",
     "open_atomic",
     "rank_chart",
+    "ranking_report",
     "ranking_tables",
     "ranking_to_dict",
+    "register",
     "register_table",
     "render",
     "show",
     "stage_diff_table",
+    "tables_document",
     "tables_to_dict",
     "text",
     "trend_table",
     "uncertainty_tables",
     "uncertainty_to_dict",
+    "unit_report",
     "workbook",
     "wrap_text",
     "write_atomic",

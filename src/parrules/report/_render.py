@@ -128,44 +128,24 @@ def markdown(tables: Sequence[Table], lang: str = "vi") -> str:
     return "\n".join(parts)
 
 
-_CSS = (
-    "table{border-collapse:collapse;margin:1em 0}"
-    "th,td{border:1px solid #999;padding:.2em .5em;vertical-align:top}"
-    "th{background:#eee}td.num,th.num{text-align:right;white-space:nowrap}"
-    "tr.field,tr.total{font-weight:bold}caption{font-weight:bold;text-align:left}"
-)
-
-
 def html_document(tables: Sequence[Table], lang: str = "vi") -> str:
-    """A standalone HTML page; rows carry ``class="field"`` or ``class="total"``."""
+    """A standalone HTML page of the tables, styled as the reports (no script, nothing
+    fetched, fits the window and A4); rows carry ``class="field"`` or ``class="total"``."""
+    from ._html import CSP, CSS, table_html
+
     esc = html.escape
     out = [
         "<!DOCTYPE html>",
-        f'<html lang="{esc(lang)}">',
+        f'<html lang="{"en" if lang == "en" else "vi"}">',
         '<head><meta charset="utf-8">',
-        f"<title>{esc(tables[0].title) if tables else 'parrules'}</title>",
-        f"<style>{_CSS}</style></head>",
-        "<body>",
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(_text.inert(tables[0].title)) if tables else 'parrules'}</title>",
+        f"<style>{CSS}</style></head>",
+        "<body><main>",
     ]
-    for table in tables:
-        out.append('<table class="parrules">')
-        out.append(f"<caption>{esc(table.title)}</caption>")
-        heads = "".join(
-            f"<th{' class=num' if c.kind != 'text' else ''}>{esc(c.label)}</th>"
-            for c in table.columns
-        )
-        out.append(f"<thead><tr>{heads}</tr></thead>")
-        out.append("<tbody>")
-        for row, cells in zip(table.rows, _cells(table, lang), strict=True):
-            tds = "".join(
-                f"<td{' class=num' if number(cell, c) is not None else ''}>{esc(value)}</td>"
-                for cell, c, value in zip(row.cells, table.columns, cells, strict=True)
-            )
-            kind = f' class="{row.kind}"' if row.kind != "normal" else ""
-            out.append(f"<tr{kind}>{tds}</tr>")
-        out.append("</tbody></table>")
-        out += [f"<p>{esc(note)}</p>" for note in table.notes]
-    out.append("</body></html>")
+    out += [table_html(table, lang) for table in tables]
+    out.append("</main></body></html>")
     return "\n".join(out) + "\n"
 
 
