@@ -18,7 +18,7 @@ from .._model import (
     format_value,
     show_value,
 )
-from .._numbers import HUNDRED, ZERO, canonical, fmt, percent
+from .._numbers import HUNDRED, ZERO, fmt, percent
 from ..analysis import (
     Comparison,
     DepartmentStatus,
@@ -28,7 +28,7 @@ from ..analysis import (
     StageChange,
 )
 from ._labels import labels
-from ._table import Cell, Column, Num, Row, RowKind, Table, same_places
+from ._table import Cell, Column, Num, Row, RowKind, Table, decimals, same_places
 
 _TITLE_WRAP = 48
 _TEXT_WRAP = 36
@@ -529,7 +529,14 @@ def _trend_cell(value: Any, kind: str, lang: str) -> Cell:
 def _one_precision(cells: list[Cell]) -> list[Cell]:
     """The numbers of a row at one precision: a trend's row is one indicator, its columns
     years (a ratio's 90% beside 85,5% is 90,0%)."""
-    places = max((_places(c) for c in cells if isinstance(c, Decimal | Num)), default=0)
+    places = max(
+        (
+            decimals(c.value if isinstance(c, Num) else c)
+            for c in cells
+            if isinstance(c, Decimal | Num)
+        ),
+        default=0,
+    )
     return [
         Num(c.value, c.kind, places)
         if isinstance(c, Num)
@@ -538,11 +545,6 @@ def _one_precision(cells: list[Cell]) -> list[Cell]:
         else c
         for c in cells
     ]
-
-
-def _places(cell: Decimal | Num) -> int:
-    exponent = canonical(cell.value if isinstance(cell, Num) else cell).as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def trend_table(unit: str, trends: Sequence[IndicatorTrend], lang: str = "vi") -> Table:

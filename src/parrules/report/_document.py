@@ -13,12 +13,18 @@ from decimal import Decimal
 
 import attrs
 
-from .._model import Deduction, ScoreCard, assumption_marks, assumption_notes, show_value
+from .._model import ScoreCard
 from .._numbers import fmt
 from ..analysis import Comparison, Ranking
-from ._builders import assumptions_table, card_table, comparison_tables, ranking_tables
+from ._builders import (
+    assumptions_table,
+    card_table,
+    comparison_tables,
+    details_table,
+    ranking_tables,
+)
 from ._labels import labels
-from ._table import Column, Row, Table
+from ._table import Column, Row, Table, decimals
 
 BLANK = "……"
 """A field the official fills in."""
@@ -92,16 +98,10 @@ class Document:
     subject: str
     sections: tuple[Section, ...]
     annexes: tuple[Section, ...] = ()
-    kind: str = "report"
 
     @property
     def labels(self) -> dict[str, str]:
         return labels(self.lang)
-
-
-def _places(values: Sequence[Decimal]) -> int:
-    decimals = [-e for v in values if isinstance(e := v.normalize().as_tuple().exponent, int)]
-    return max([0, *decimals])
 
 
 def _select(table: Table, keep: Sequence[int], rows: Sequence[Row] | None = None) -> Table:
@@ -116,39 +116,20 @@ def _select(table: Table, keep: Sequence[int], rows: Sequence[Row] | None = None
     )
 
 
-def _details(
-    card: ScoreCard, d: Deduction, stage: str | None, lang: str
-) -> tuple[tuple[str, str], ...]:
-    t = labels(lang)
-    e = d.result.explain(lang)
-    indicators = card.ruleset.indicators
-    items = []
-    inputs = [
-        f"{i.get_label(lang) if (i := indicators.get(name)) else name}: {show_value(v, i, lang)}"
-        for name, v in e.inputs
-    ]
-    if inputs:
-        items.append((t["inputs"], "; ".join(inputs)))
-    if e.formula:
-        items.append((t["formula"], e.formula))
-    items.append((t["lost_arithmetic"], d.arithmetic(lang)))
-    appraisal = [x for x in (e.by, e.date and e.date.strftime("%d/%m/%Y")) if x]
-    appraisal += list(e.evidence)
-    if appraisal:
-        items.append((t["appraised_by"], "; ".join(appraisal)))
-    items.append((t["source"], e.source))
-    notes = assumption_notes((x.node for x in card.stage(stage).deductions), lang)
-    mark = assumption_marks(notes, d.code, lang)
-    if mark:
-        items.append((t["assumption"], mark))
-    return tuple(items)
-
-
 def register(card: ScoreCard, stage: str | None = None, lang: str = "vi") -> Register:
     """The lost-points register grouped by responsible department, in ruleset order within a
     department, departments in the order they first lose points."""
     t = labels(lang)
     result = card.stage(stage)
+    details = details_table(card, stage, lang)  # code, reason, then what explains each loss
+    explained = {
+        row.cells[0]: tuple(
+            (column.label, str(cell))
+            for column, cell in zip(details.columns[2:], row.cells[2:], strict=True)
+            if cell
+        )
+        for row in details.rows
+    }
     groups: dict[str, list[Entry]] = {}
     for d in result.deductions:
         remedy = d.remedy
@@ -160,7 +141,7 @@ def register(card: ScoreCard, stage: str | None = None, lang: str = "vi") -> Reg
             remedy.remedy if remedy else None,
             remedy.person if remedy else None,
             remedy.deadline if remedy else None,
-            _details(card, d, stage, lang),
+            explained[d.code],
         )
         groups.setdefault(d.node.owner or t["unassigned"], []).append(entry)
     lost = [d.lost for d in result.deductions]
@@ -177,7 +158,7 @@ def register(card: ScoreCard, stage: str | None = None, lang: str = "vi") -> Reg
         tuple(Group(owner, tuple(entries)) for owner, entries in groups.items()),
         t["grand_total"],
         sum(lost, Decimal(0)),
-        _places(lost),
+        max((decimals(v) for v in lost), default=0),
         t["details_expand"],
     )
 
@@ -378,7 +359,7 @@ def ranking_report(ranking: Ranking, lang: str = "vi", depth: int = 1) -> Docume
     )
     annexes = (Section(t["doc_ranking"], (attrs.evolve(table, notes=()), *notes), landscape=True),)
     subject = t["doc_rank_subject"].format(ruleset=ruleset.title)
-    return Document(lang, BLANK, subject, sections, annexes, kind="ranking")
+    return Document(lang, BLANK, subject, sections, annexes)
 
 
 def tables_document(tables: Sequence[Table], lang: str = "vi") -> Document:

@@ -285,6 +285,19 @@ class _Writer:
             else:
                 self.table(block)
 
+    def _grid(self, headings: Sequence[str], widths: Sequence[float], rows: int = 0) -> Any:
+        """A table of fixed column widths, its heading row repeated on every page."""
+        word = self.word.add_table(rows=1 + rows, cols=len(headings))
+        word.style = "Table Grid"
+        word.alignment = self.table_align.CENTER
+        self._fixed(word, widths)
+        head = word.rows[0]
+        self._header_row(head)
+        for cell, label in zip(head.cells, headings, strict=True):
+            self._cell(cell, label, bold=True, align="center")
+            self._shade(cell, "EEEEEE")
+        return word
+
     def table(self, table: Table) -> None:
         lang = self.doc.lang
         if table.title:
@@ -294,15 +307,7 @@ class _Writer:
             title.paragraph_format.keep_with_next = True
         cells = _cells(table, lang)
         widths = column_mm(table, cells, self.width, TABLE_PT)
-        word = self.word.add_table(rows=1 + len(table.rows), cols=len(table.columns))
-        word.style = "Table Grid"
-        word.alignment = self.table_align.CENTER
-        self._fixed(word, widths)
-        head = word.rows[0]
-        self._header_row(head)
-        for cell, column in zip(head.cells, table.columns, strict=True):
-            self._cell(cell, column.label, bold=True, align="center")
-            self._shade(cell, "EEEEEE")
+        word = self._grid([c.label for c in table.columns], widths, len(table.rows))
         for row, shown, word_row in zip(table.rows, cells, word.rows[1:], strict=True):
             bold = row.kind != "normal"
             for value, cell, column, target in zip(
@@ -320,15 +325,7 @@ class _Writer:
         lang = self.doc.lang
         widths = [self.width * s / sum(REGISTER) for s in REGISTER]
         count = len(block.columns)
-        word = self.word.add_table(rows=1, cols=count)
-        word.style = "Table Grid"
-        word.alignment = self.table_align.CENTER
-        self._fixed(word, widths)
-        head = word.rows[0]
-        self._header_row(head)
-        for cell, label in zip(head.cells, block.columns, strict=True):
-            self._cell(cell, label, bold=True, align="center")
-            self._shade(cell, "EEEEEE")
+        word = self._grid(block.columns, widths)
         for group in block.groups:
             row = word.add_row()
             merged = row.cells[0].merge(row.cells[count - 1])

@@ -87,7 +87,8 @@ def number(cell: Cell, column: Column) -> Num | None:
     return Num(Decimal(cell), kind, column.places, column.signed)
 
 
-def _decimals(value: Decimal) -> int:
+def decimals(value: Decimal) -> int:
+    """The decimals a value needs: 0 for ``95.00``, 2 for ``0.25``."""
     exponent = canonical(value).as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
@@ -102,7 +103,7 @@ def column_places(table: Table) -> tuple[int | None, ...]:
             places.append(column.places)
             continue
         needed = [
-            _decimals(num.value)
+            decimals(num.value)
             for row in table.rows
             if (num := number(row.cells[i], column)) is not None and num.places is None
         ]

@@ -119,12 +119,6 @@ def _longest_word(text: str) -> int:
     return max((width(w) for w in text.split()), default=0)
 
 
-def _header_minimum(header: str) -> int:
-    """The narrowest a header goes without breaking a phrase (or its longest word, for a
-    phrase longer than a line can be)."""
-    return max((width(p) for p in _phrases(header)), default=0)
-
-
 def _fit(
     naturals: list[int], minimums: list[int], room: int, columns: Sequence[Sequence[str]]
 ) -> list[int]:
