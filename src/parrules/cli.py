@@ -225,8 +225,8 @@ def _render(args: argparse.Namespace, tables: Sequence[Any], kind: str) -> str |
 
 def _width(args: argparse.Namespace) -> int | None:
     """The display cells a line of text may take: ``--width`` (0: no limit), else ``COLUMNS``,
-    else the terminal's width when the text goes to a terminal; no limit for a file or a pipe,
-    so that what is written there keeps one row per line."""
+    else the terminal's width when the text goes to a terminal; no limit for a file or a pipe
+    (each column as wide as its text, long text wrapped at the column's usual width)."""
     given: int | None = getattr(args, "width", None)
     if given is not None:
         return given or None

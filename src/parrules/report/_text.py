@@ -171,10 +171,10 @@ def layout(
     caps: Sequence[int | None] = (),
     rules: Sequence[int] = (),
 ) -> list[str] | None:
-    """Lines of a table within ``limit`` cells (None: no limit), or None when it cannot fit as
-    columns. ``numeric`` columns are right-aligned and never wrapped; ``caps`` are the widths a
-    text column wraps at even with room to spare; ``rules`` are the rows a rule is drawn above
-    (the totals)."""
+    """Lines of a table within ``limit`` cells (None: as wide as its columns), or None when it
+    cannot fit as columns. ``numeric`` columns are right-aligned and never wrapped; ``caps`` are
+    the widths a text column wraps at even with room to spare; ``rules`` are the rows a rule is
+    drawn above (the totals)."""
     headers = [inert(h) for h in headers]
     rows = [[inert(c) for c in row] for row in rows]
     count = len(headers)
@@ -194,8 +194,8 @@ def layout(
             )
         else:
             natural = max(content, width(headers[i]))
-            cap = caps[i]
-            if cap is not None and limit is not None:
+            cap = caps[i]  # long text wraps at its column's width, whatever the room
+            if cap is not None:
                 natural = max(min(natural, cap), header_word)
             minimum = max(
                 min(max((_longest_word(c) for c in cells), default=0), NARROWEST * 2),
