@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ._numbers import ZERO, canonical, canonical_or_none, fmt, fmt_percent, percent
+from ._numbers import ZERO, canonical, canonical_or_none, fmt, fmt_percent, percent, quantize
 from ._template import format_value as format_value  # the way explanations show a value
 from ._template import render
 
@@ -347,8 +347,11 @@ class Ruleset:
         return tuple(n for n in self.flat if n.is_leaf)
 
     def classify(self, total: Decimal) -> Band | None:
+        """The band of the total as it is shown (rounded half-up to ``display_precision``), so
+        that a card never shows 90 beside the band below 90."""
+        shown = quantize(total, self.display_precision)
         for band in self.classification:
-            if total >= band.min:
+            if shown >= band.min:
                 return band
         return None
 
@@ -375,12 +378,50 @@ class Remedy:
     deadline: str | None = None
 
 
+class ReadOnly(dict[str, Any]):
+    """A mapping of values a rule reads and cannot change (``TypeError``), so that what one rule
+    is given is what every other rule reads. It compares, copies and serialises as a dict."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        msg = "the values a rule reads cannot be changed"
+        raise TypeError(msg)
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return ReadOnly, (dict(self),)
+
+
+def read_only(value: Any) -> Any:
+    """``value`` with every mapping in it a ``ReadOnly`` and every list a tuple; what is read-only
+    already is returned as it is (the very object, so that stages can share it)."""
+    kind = type(value)
+    if kind is dict:
+        return ReadOnly({k: read_only(v) for k, v in value.items()})
+    if kind is list:
+        return tuple(read_only(v) for v in value)
+    if kind is tuple and any(type(v) in (dict, list, tuple) for v in value):
+        frozen = tuple(read_only(v) for v in value)
+        return value if all(a is b for a, b in zip(frozen, value, strict=True)) else frozen
+    return value
+
+
+def _read_only_values(values: Values) -> Values:
+    if type(values) is ReadOnly:
+        return values
+    return ReadOnly({name: read_only(value) for name, value in values.items()})
+
+
 @attrs.frozen
 class Stage:
-    """The complete inputs of one stage (earlier stages already layered in)."""
+    """The complete inputs of one stage (earlier stages already layered in). Its indicator
+    values are read-only (``ReadOnly``), down to the items of a list."""
 
     name: str
-    indicators: Values
+    indicators: Values = attrs.field(converter=_read_only_values)
     points: Mapping[str, Appraisal]
 
 

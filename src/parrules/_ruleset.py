@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ._deadline import contained
 from ._model import Assumption, Band, Citation, Indicator, Node, Ruleset, Source, Text
 from ._numbers import ZERO, parse_decimal
 from ._params import Params
@@ -106,21 +107,28 @@ def _err(
 
 
 def known_ids(registry: Registry) -> dict[str, Path]:
-    """Every ruleset id the installed plugins ship, with its file."""
+    """Every ruleset id the installed plugins ship, with its file. An id two plugins ship with
+    different files is left out: loading it is an error naming both (``shipped_twice``)."""
+    return _shipped(registry)[0]
+
+
+def shipped_twice(registry: Registry) -> dict[str, tuple[Path, ...]]:
+    """The ruleset ids several installed plugins ship with different files, with the files."""
+    return _shipped(registry)[1]
+
+
+def _shipped(registry: Registry) -> tuple[dict[str, Path], dict[str, tuple[Path, ...]]]:
     found: dict[str, Path] = {}
+    twice: dict[str, tuple[Path, ...]] = {}
     for directory in registry.ruleset_dirs:
         for path in sorted(Path(directory).rglob("*.yaml")):
             if path.name.endswith(".cases.yaml"):
                 continue
             ruleset_id = path.relative_to(directory).with_suffix("").as_posix()
             if ruleset_id in found and found[ruleset_id].resolve() != path.resolve():
-                msg = (
-                    f"two installed plugins ship the ruleset '{ruleset_id}': "
-                    f"{found[ruleset_id]} and {path}; uninstall one of them"
-                )
-                raise PluginError(msg)
+                twice[ruleset_id] = (*twice.get(ruleset_id, (found[ruleset_id],)), path)
             found.setdefault(ruleset_id, path)
-    return found
+    return {i: p for i, p in found.items() if i not in twice}, twice
 
 
 def resolve(ref: str | Path, registry: Registry, base: Path | None = None) -> Path:
@@ -136,9 +144,13 @@ def resolve(ref: str | Path, registry: Registry, base: Path | None = None) -> Pa
             raise RulesetNotFoundError(
                 f"no ruleset '{text}'", hint=f"{reason.lower()}: give a ruleset id or a path"
             ) from None
-    ids = known_ids(registry)
+    ids, twice = _shipped(registry)
     if text in ids:
         return ids[text]
+    if text in twice:
+        files = " and ".join(str(f) for f in twice[text])
+        msg = f"two installed plugins ship the ruleset '{text}': {files}; uninstall one of them"
+        raise PluginError(msg)
     raise RulesetNotFoundError(
         f"no ruleset '{text}'",
         hint=close_match(text, ids) or "give an installed ruleset id (parrules rulesets) or a path",
@@ -717,7 +729,9 @@ class _Builder:
             evaluate = rule.bind(p)
         except ParRulesError:
             raise
-        except Exception as exc:  # a plugin's bug must not escape as a traceback
+        except BaseException as exc:  # a plugin's bug, or its sys.exit(), fails this ruleset
+            if not contained(exc):
+                raise
             msg = (
                 f"rule '{rule.name}' of plugin '{rule.plugin}' failed reading the params of node "
                 f"{code} ({raw.path}:{raw.line}): {type(exc).__name__}: {exc}"

@@ -39,7 +39,9 @@ from .errors import YamlError
 
 @attrs.frozen
 class Limits:
-    """Bounds on one YAML file, so that hostile input costs bounded time and memory.
+    """Bounds on one input, so that hostile input costs bounded time and memory: the size,
+    nesting and values of one YAML file (a ruleset and the rulesets it extends count as one),
+    and the time to score one unit.
 
     The defaults are far above any real ruleset or unit file (a 150-criterion ruleset is about
     40 kB and 5,000 nodes) and keep the worst case to about two seconds. Aliases are always
@@ -49,6 +51,9 @@ class Limits:
     max_bytes: int = 1024 * 1024
     max_depth: int = 64
     max_nodes: int = 50_000
+    max_seconds: float = 5.0
+    """Seconds to score one unit, all its stages, and to write its explanations: a rule that
+    never returns fails its unit (``RuleFailure``) instead of stopping the batch. 0: no bound."""
 
 
 DEFAULT_LIMITS = Limits()

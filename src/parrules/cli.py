@@ -27,7 +27,7 @@ from ._engine import score
 from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
-from ._ruleset import CARD_TABLES, known_ids, load_ruleset
+from ._ruleset import CARD_TABLES, known_ids, load_ruleset, shipped_twice
 from ._schemas import SCHEMAS, schema_text
 from ._sheets import SheetRow, is_sheet, read_sheet, template
 from ._units import load_unit
@@ -38,7 +38,7 @@ from .errors import DuplicateUnitError, ParRulesError, RulesetNotFoundError, one
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MIN_WIDTH = 40
-EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 LABELS = report.LABELS
 
 CARD_FORMATS = (*report.FORMATS, "jsonl")
@@ -728,14 +728,20 @@ def _cmd_rules(args: argparse.Namespace, registry: Registry) -> int:
         _emit(args, tabulate(rows, headers, tablefmt="simple") + "\n")
     for broken in registry.broken:
         _error(f"plugin '{broken.name}' is broken: {broken.error}")
-    return EXIT_FAILED if registry.broken else EXIT_OK
+    for duplicate in registry.duplicates:
+        _error(duplicate)
+    return EXIT_FAILED if registry.broken or registry.duplicates else EXIT_OK
 
 
 def _cmd_rulesets(args: argparse.Namespace, registry: Registry) -> int:
     """Every installed ruleset by id, each loaded: one that cannot be (a plugin it needs is not
     installed) is marked with the reason, without the path of its file."""
     found: list[tuple[str, str | None]] = []
-    for ruleset_id in sorted(known_ids(registry)):
+    twice = shipped_twice(registry)
+    for ruleset_id in sorted({*known_ids(registry), *twice}):
+        if ruleset_id in twice:
+            found.append((ruleset_id, f"{len(twice[ruleset_id])} installed plugins ship it"))
+            continue
         try:
             load_ruleset(ruleset_id, registry=registry)
             found.append((ruleset_id, None))
@@ -1335,41 +1341,62 @@ def _check_outputs(args: argparse.Namespace) -> None:
                 raise Failed
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised where the command is, so that what it was writing is cleaned up as on
-    Ctrl-C."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the command is, so that what it was writing is cleaned up
+    as on Ctrl-C (and, like Ctrl-C, never taken for a plugin's failure)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _terminated(signum: int, frame: Any) -> None:
-    raise Terminated
+    raise Terminated(signum)
+
+
+_ENDING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 @contextlib.contextmanager
 def _terminate_as_exception() -> Iterator[None]:
-    """SIGTERM raises ``Terminated`` inside the block (unless the process was told to ignore it,
-    or this is not the main thread, where no handler can be set)."""
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
-    ):
+    """SIGTERM and SIGHUP raise ``Terminated`` inside the block (unless the process was told to
+    ignore them, or this is not the main thread, where no handler can be set)."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    previous = {
+        signum: signal.signal(signum, _terminated)
+        for signum in _ENDING
+        if signal.getsignal(signum) is signal.SIG_DFL
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    try:
+        args = make_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
     try:
         with _terminate_as_exception():
             _check_outputs(args)
             return _COMMANDS[args.command](args, default_registry())
-    except (KeyboardInterrupt, Terminated) as exc:
-        _error("interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated")
-        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
+    except Terminated as exc:
+        _error("terminated")
+        return 128 + exc.signum
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:  # only plugin code exits from in here: not a success of ours
+        if args.debug:
+            raise
+        _error(f"internal error: a plugin ended the process (SystemExit: {exc.code})")
+        return EXIT_FAILED
     except Failed:
         return EXIT_FAILED
     except ParRulesError as exc:
