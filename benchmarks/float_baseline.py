@@ -9,7 +9,6 @@ columns the vectorised path reads, as floats. Every node's points, rounded half-
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -102,6 +101,7 @@ class FloatBaseline:
                 value = given[0] if given else zeros
             else:
                 value, na = self.leaves[code](inputs)
+                value = self.round(value)  # every rule's points, at the ruleset's precision
                 if na is not None:
                     not_applicable[code] = na
                     full = float(node.max) if node.not_applicable == "full" else 0.0
@@ -126,7 +126,7 @@ class FloatBaseline:
             n, d = x.values[num], x.values[den]
             zero = d == 0
             ratio = n / np.where(zero, 1.0, d)
-            points = self.round(maximum * np.minimum(1.0, ratio / target))
+            points = maximum * np.minimum(1.0, ratio / target)
             return np.where(zero, on_zero, points), zero if policy == "not_applicable" else None
 
         return leaf
@@ -167,9 +167,7 @@ class FloatBaseline:
                 if upper is not None:
                     inside &= value <= upper if upper_in else value < upper
                 conditions.append(inside)
-                choices.append(
-                    self.round(np.minimum(maximum, maximum * value)) if points is None else points
-                )
+                choices.append(np.minimum(maximum, maximum * value) if points is None else points)
             result = np.select(conditions, choices, 0.0)
             if zero is not None:
                 result = np.where(zero, on_zero, result)
@@ -186,7 +184,7 @@ class FloatBaseline:
             deduction = 0.0
             for kind, count in x.values[name].items():
                 deduction = deduction + severity[kind] * count
-            return self.round(np.maximum(floor, maximum - deduction)), None
+            return np.maximum(floor, maximum - deduction), None
 
         return leaf
 
@@ -243,7 +241,7 @@ class FloatBaseline:
             absent = items.exists & (when < 0)
             overdue = items.exists & (when >= 0) & (when > items.due)
             deduction = late * overdue.sum(axis=0) + missing * absent.sum(axis=0)
-            return self.round(np.maximum(floor, maximum - deduction)), None
+            return np.maximum(floor, maximum - deduction), None
 
         return leaf
 
@@ -264,7 +262,7 @@ class FloatBaseline:
         maximum = float(node.max)
         if "points" in p:
             name = p["points"]
-            return lambda x: (self.round(x.values[name]), None)
+            return lambda x: (x.values[name], None)
         name = p["answers"]
         weights = (
             {k: float(parse_decimal(v, percent=True)) for k, v in p["weights"].items()}
@@ -277,14 +275,6 @@ class FloatBaseline:
             for option, share in x.values[name].items():
                 total = total + share
                 score = score + share * weights[option]
-            return self.round(maximum * score / total), None
+            return maximum * score / total, None
 
         return leaf
-
-
-def exact_as_floats(points: Any, scale: int) -> Floats:
-    return points / 10.0**scale
-
-
-def decimals(value: Decimal) -> float:
-    return float(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -59,3 +60,12 @@ LANES = {
         {"lt": "90%", "points": "0"},
     ],
 }
+
+
+def fake_distribution(site: Path, name: str, entry: str, module: str = "") -> None:
+    info = site / f"{name.replace('-', '_')}-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[parrules]\n{entry}\n")
+    if module:
+        (site / f"{name.replace('-', '_')}.py").write_text(module, encoding="utf-8")

@@ -64,6 +64,34 @@ def test_goal_verdicts_met_not_met_and_no_data() -> None:
     assert [d.code for d in verdicts[1].deductions] == ["2"]
 
 
+def test_a_missed_target_with_data_decides_over_one_without(tmp_path: Path) -> None:
+    """A goal with a target missed (with data) and another without data is not met: the data
+    that exist already decide it; with the missed target met, the goal is not known."""
+    ruleset = tmp_path / "goal.yaml"
+    ruleset.write_text(
+        "id: test/goal\ntitle: Mục tiêu\nyear: 2019\nmax: unpublished\n"
+        "indicators:\n"
+        "  van_ban: {label: Văn bản điện tử, type: ratio}\n"
+        "  hai_long: {label: Mức độ hài lòng, type: ratio}\n"
+        "nodes:\n"
+        "  - code: '1'\n    title: Mục tiêu gộp\n    max: 2\n    children:\n"
+        "      - {code: '1.1', title: Văn bản, max: 1, rule: check,"
+        " params: {all_of: [{indicator: van_ban, gte: '90%'}]}}\n"
+        "      - {code: '1.2', title: Hài lòng, max: 1, rule: check, missing: not_applicable,"
+        " not_applicable: zero, params: {all_of: [{indicator: hai_long, gt: '80%'}]}}\n",
+        encoding="utf-8",
+    )
+    loaded = parrules.load_ruleset(ruleset)
+
+    def verdict(share: str) -> tuple[str, list[str]]:
+        data = {"unit": "X", "year": 2019, "indicators": {"van_ban": share}}
+        (found,) = goal_verdicts(parrules.score(loaded, parrules.unit_from_mapping(data, loaded)))
+        return found.verdict, [d.code for d in found.deductions]
+
+    assert verdict("85%") == ("not_met", ["1.1", "1.2"])
+    assert verdict("95%") == ("no_data", ["1.2"])
+
+
 def test_trends_from_indicators_named_with_a_year() -> None:
     trends = indicator_trends([card(DATA / "reports" / "yearly-unit.yaml")])
     assert [t.name for t in trends] == ["chu_ky_so", "van_ban_dien_tu_ty_le"]

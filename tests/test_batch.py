@@ -28,6 +28,8 @@ from parrules.errors import (
 )
 from parrules.report import write_atomic
 
+from helpers import fake_distribution
+
 ROOT = Path(__file__).parent.parent
 
 RULESET = """\
@@ -226,7 +228,7 @@ def test_an_explanation_a_plugin_cannot_write_fails_its_unit_only(tmp_path):
     error = batch.results[0].error
     assert isinstance(error, RuleFailure)
     assert (error.plugin, error.code) == ("plugin_mute", "1.2")
-    assert "explanation cannot be written: KeyError" in str(error)
+    assert "explanation cannot be written: TemplateError" in str(error)
 
 
 # The command line: one line per bad unit, good units written all at once.
@@ -356,15 +358,6 @@ def test_output_is_identical_whatever_the_plugin_order(tmp_path):
 
 
 # `parrules rules` with a plugin that fails to import, installed as a real entry point.
-
-
-def fake_distribution(site: Path, name: str, entry: str, module: str = "") -> None:
-    info = site / f"{name.replace('-', '_')}-0.1.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(f"[parrules]\n{entry}\n")
-    if module:
-        (site / f"{name.replace('-', '_')}.py").write_text(module, encoding="utf-8")
 
 
 GOOD_PLUGIN = """\

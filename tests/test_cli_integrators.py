@@ -132,11 +132,11 @@ def test_rank_depth_shows_sub_criteria_as_columns(
     header = next(line for line in out.splitlines() if line.split()[:1] == ["Rank"])
     assert header.split()[2:6] == ["1", "1.1", "1.2", "2"]
     one = next(line for line in out.splitlines() if "Xã Một" in line)
-    assert one.split()[3:7] == ["1.5", "1", "0.5", "1"]
+    assert one.split()[3:7] == ["1.5", "1", "0.5", "1.0"]  # each column at one precision
     two = next(line for line in out.splitlines() if "Xã Hai" in line)
-    assert two.split()[3:5] == ["1", "0.5"]  # 1.1 and 1.2 left empty: not listed
+    assert two.split()[3:5] == ["1.0", "0.5"]  # 1.1 and 1.2 left empty: not listed
     average = next(line for line in out.splitlines() if line.strip().startswith("Average"))
-    assert average.split()[2:6] == ["1.25", "1", "0.5", "0.75"]  # 1.1 and 1.2: Xã Một only
+    assert average.split()[2:6] == ["1.25", "1.00", "0.50", "0.75"]  # 1.1 and 1.2: Xã Một only
     assert "1.2: Báo cáo (max 1)" in out
     _, out, _ = run(capsys, "rank", *units, "--depth", "2", "--format", "json")
     data = json.loads(out)

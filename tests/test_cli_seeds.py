@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
@@ -20,25 +21,26 @@ import pytest
 import parrules
 from parrules import cli
 from parrules.analysis import by_department
+from parrules.errors import RulesetError
 
 ROOT = Path(__file__).resolve().parents[1]
 BINH_THANH = ROOT / "examples" / "thai-nguyen" / "binh-thanh-2023.yaml"
 TAM_DUONG = [ROOT / "examples" / "lai-chau" / f"tam-duong-{year}.yaml" for year in (2022, 2023)]
 
 # Seed 004, register: STT, code, points lost ("Số điểm trừ"), person responsible.
-REGISTER = [
-    (1, "1.6.1", "0,5", "Mạc Thị Lan"),
-    (2, "1.9.1", "0,5", "Nguyễn Thị Dung"),
-    (3, "3.1.2", "1,5", "Nguyễn Thị Dung, các BPCM xã"),
-    (4, "3.1.4", "0,5", "Nguyễn Thị Dung, các BPCM xã"),
-    (5, "3.3.2", "1", "Nguyễn Thị Dung, các BPCM xã"),
-    (6, "5.2", "1,5", "Mạc Thị Lan"),
-    (7, "5.3", "1,5", "Mạc Thị Lan"),
-    (8, "7.6", "1", "Ma Khánh Hiệu, Mạc Thị Lan"),
-    (9, "7.11", "1", "Ma Khánh Hiệu, Nguyễn Thị Dung, các CBCC xã"),
-    (10, "7.15", "0,5", "Nguyễn Thị Dung, các BPCM xã"),
+REGISTER = [  # lost points at one precision, the column's (0,25)
+    (1, "1.6.1", "0,50", "Mạc Thị Lan"),
+    (2, "1.9.1", "0,50", "Nguyễn Thị Dung"),
+    (3, "3.1.2", "1,50", "Nguyễn Thị Dung, các BPCM xã"),
+    (4, "3.1.4", "0,50", "Nguyễn Thị Dung, các BPCM xã"),
+    (5, "3.3.2", "1,00", "Nguyễn Thị Dung, các BPCM xã"),
+    (6, "5.2", "1,50", "Mạc Thị Lan"),
+    (7, "5.3", "1,50", "Mạc Thị Lan"),
+    (8, "7.6", "1,00", "Ma Khánh Hiệu, Mạc Thị Lan"),
+    (9, "7.11", "1,00", "Ma Khánh Hiệu, Nguyễn Thị Dung, các CBCC xã"),
+    (10, "7.15", "0,50", "Nguyễn Thị Dung, các BPCM xã"),
     (11, "8.3.2.2", "0,25", "Trần Văn Ái (2023) chuyển Ma Đình Chung (2024)"),
-    (12, "8.5.2", "0,5", "Nguyễn Trọng Hiếu (2023) chuyển Ma Đình Chung (2024)"),
+    (12, "8.5.2", "0,50", "Nguyễn Trọng Hiếu (2023) chuyển Ma Đình Chung (2024)"),
 ]
 
 
@@ -66,7 +68,7 @@ def test_explain_binh_thanh_prints_the_register_totalling_10_25(
     out = run(capsys, "explain", str(BINH_THANH), "--tables", "card", "--format", "csv")
     card = list(csv.reader(io.StringIO(out.removeprefix("\ufeff")), delimiter=";"))
     total = next(r for r in card if len(r) > 2 and r[2] == "Tổng điểm")
-    assert total[4:7] == ["97,5", "93,75", "89,75"]
+    assert total[4:7] == ["97,50", "93,75", "89,75"]
 
 
 def test_explain_binh_thanh_to_xlsx_has_numeric_cells(
@@ -205,7 +207,12 @@ def test_compare_tam_duong_as_text(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     for code, before, after, change in SEED_001:
         line = next(line for line in lines if line.startswith(f"{code} "))
-        assert line.split()[-3:] == [before, after, change], line
+        # the seed's figures; a column shows all its numbers at one precision (+10 as +10,00)
+        shown = [Decimal(v.rstrip("%").replace(",", ".")) for v in line.split()[-3:]]
+        seed = [Decimal(v.rstrip("%").replace(",", ".")) for v in (before, after, change)]
+        assert shown == seed, line
+        assert line.split()[-3].endswith("%"), line
+        assert "," in line.split()[-1], line
 
 
 def test_compare_deeper_tells_not_itemised_from_new_nodes(
@@ -224,45 +231,38 @@ SOC_TRANG = sorted((ROOT / "examples" / "soc-trang" / "thanh-tri-2018").glob("*.
 
 
 def test_rank_the_ten_soc_trang_communes(capsys: pytest.CaptureFixture[str]) -> None:
-    """Thạnh Trị 2018: no per-commune results were published, so the ten example files are
-    illustrative; the expected ranks and classes are those of tests/test_soc_trang.py, the
-    averages are the field points of the files added by hand and divided by ten."""
+    """Seed 003 (Thạnh Trị 2018, mục I.2 and II.1): the published table — totals, the order (ties
+    share a rank), the "Tỷ lệ %" row (86,7; 82,8; 80; 84,7; 91,7; 92,5; 93; 72,8; 92,5, which
+    the CLI prints to 2 decimals) and the classes rất tốt 3, tốt 6, khá 1."""
     assert len(SOC_TRANG) == 10
     document = json.loads(run(capsys, "rank", *map(str, SOC_TRANG), "--format", "json"))
     schema = json.loads((ROOT / "docs" / "schema" / "ranking.schema.json").read_text("utf-8"))
     jsonschema.validate(document, schema)
     ranks = [(u["rank"], u["unit"], u["total"], u["classification"]) for u in document["units"]]
     assert ranks == [
-        (1, "Thị trấn Phú Lộc", "92.5", "Rất tốt"),
-        (2, "Thị trấn Hưng Lợi", "88.75", "Tốt"),  # a tie, in alphabetical order
-        (2, "Xã Thạnh Trị", "88.75", "Tốt"),
-        (4, "Xã Lâm Tân", "84", "Tốt"),
-        (5, "Xã Vĩnh Lợi", "79.5", "Khá"),
-        (6, "Xã Thạnh Tân", "76.25", "Khá"),
-        (7, "Xã Tuân Tức", "70", "Khá"),
-        (8, "Xã Lâm Kiết", "65.5", "Trung bình"),
-        (9, "Xã Châu Hưng", "58", "Trung bình"),
-        (10, "Xã Vĩnh Thành", "48.5", "Yếu"),
+        (1, "Xã Vĩnh Thành", "93", "Rất tốt"),
+        (2, "Thị trấn Phú Lộc", "92", "Rất tốt"),  # a tie, in alphabetical order
+        (2, "Xã Thạnh Trị", "92", "Rất tốt"),
+        (4, "Xã Thạnh Tân", "89", "Tốt"),
+        (4, "Xã Tuân Tức", "89", "Tốt"),
+        (6, "Xã Châu Hưng", "88", "Tốt"),
+        (6, "Xã Lâm Tân", "88", "Tốt"),
+        (8, "Xã Vĩnh Lợi", "85", "Tốt"),
+        (9, "Thị trấn Hưng Lợi", "80", "Tốt"),
+        (10, "Xã Lâm Kiết", "71", "Khá"),
     ]
-    # 751,75 / 10 = 75,175 → 75,18 (half-up); field 4: 139,25 / 10 = 13,925 → 13,93, of 18
-    assert document["average"]["total"] == "75.18"
-    assert document["average"]["percent"] == "75.18"
-    assert document["average"]["fields"]["4"] == {"points": "13.93", "percent": "77.36"}
-    assert document["average"]["fields"]["8"] == {"points": "4.95", "percent": "61.88"}
-    assert document["classification_counts"] == {
-        "Rất tốt": 1,
-        "Tốt": 3,
-        "Khá": 3,
-        "Trung bình": 2,
-        "Yếu": 1,
-    }
+    assert document["average"]["total"] == "86.7"
+    assert document["average"]["percent"] == "86.7"
+    # field 6: 121 / 10 = 12,1 of 13 = 93,08% (printed 93 by the report)
+    assert document["average"]["fields"]["6"] == {"points": "12.1", "percent": "93.08"}
+    # field 7: 51 / 10 = 5,1 of 7 = 72,86% (printed 72,8 by the report)
+    assert document["average"]["fields"]["7"] == {"points": "5.1", "percent": "72.86"}
+    assert document["classification_counts"] == {"Rất tốt": 3, "Tốt": 6, "Khá": 1}
     text = run(capsys, "rank", *map(str, SOC_TRANG))
-    average = next(line for line in text.splitlines() if line.strip().startswith("Điểm trung"))
-    assert average.split()[-9:] == [
-        "19,25", "4,7", "11,5", "13,93", "6,2", "9,5", "5,15", "4,95", "75,18",
-    ]  # fmt: skip
     rate = next(line for line in text.splitlines() if line.strip().startswith("Tỷ lệ %"))
-    assert rate.split()[-1] == "75,18%"
+    assert rate.split()[-9:] == [
+        "82,80%", "80,00%", "84,67%", "91,67%", "92,50%", "93,08%", "72,86%", "92,50%", "86,70%",
+    ]  # fmt: skip
 
 
 DAK_PO = ROOT / "examples" / "gia-lai" / "dak-po-2020.yaml"
@@ -270,16 +270,23 @@ DAK_PO = ROOT / "examples" / "gia-lai" / "dak-po-2020.yaml"
 
 def test_dak_po_goal_verdicts_and_indicator_trends(capsys: pytest.CaptureFixture[str]) -> None:
     """Seed 002: Phụ lục 8 rates goals 3, 7, 10, 11, 12 "Đạt" and 8, 9 "Không đạt", and leaves
-    1, 2, 4, 5, 6 blank (no evidence: "Không đủ dữ liệu" here); Phụ lục 3 and 7 give the yearly
-    figures."""
+    1, 2, 4, 5, 6 blank (no evidence: "Không đủ dữ liệu" here); beside each verdict, what the
+    report's own figures give; Phụ lục 3 and 7 give the yearly figures."""
     out = run(capsys, "score", str(DAK_PO), "--tables", "goals,trend", "--format", "json")
     goals, trend = json.loads(out)["tables"]
-    verdicts = {row["cells"][0]: row["cells"][2] for row in goals["rows"]}
+    checked = {row["cells"][0]: row["cells"][2] for row in goals["rows"]}
+    verdicts = {row["cells"][0]: row["cells"][3] for row in goals["rows"]}
     assert verdicts == {
         **dict.fromkeys(["1", "2", "4", "5", "6"], "Không đủ dữ liệu"),
         **dict.fromkeys(["3", "7", "10", "11", "12"], "Đạt"),
         **dict.fromkeys(["8", "9"], "Không đạt"),
     }
+    assert checked == {
+        **dict.fromkeys(["1", "2", "3", "4", "5", "6", "9", "11", "12"], "Không đủ dữ liệu"),
+        **dict.fromkeys(["7", "8", "10"], "Không đạt"),
+    }
+    reasons = {row["cells"][0]: row["cells"][4] for row in goals["rows"]}
+    assert "Số CBCC có mặt năm 2016" in reasons["7"]  # 87 in post, 85 assigned (Phụ lục 5)
     years = [c["label"] for c in trend["columns"]][3:]
     rows = {
         row["cells"][1]: dict(zip(years, row["cells"][3:], strict=True)) for row in trend["rows"]
@@ -302,3 +309,30 @@ def test_dak_po_goal_verdicts_and_indicator_trends(capsys: pytest.CaptureFixture
     assert [procedures[f"Năm {y}"] for y in range(2015, 2021)] == [
         "184", "184", "300", "282", "318", "323",
     ]  # fmt: skip
+
+
+def test_dak_po_default_output_is_the_goals_not_a_score(capsys: pytest.CaptureFixture[str]) -> None:
+    """The programme rates goals and defines no score: its ruleset's default tables are the goals
+    and the assumptions, and no total is printed (the audit found "5,75/12")."""
+    out = run(capsys, "score", str(DAK_PO))
+    assert out.startswith("Đánh giá mức độ thực hiện các mục tiêu — Huyện Đak Pơ")
+    assert "Tổng" not in out
+    assert "/12" not in out
+    explained = run(capsys, "explain", str(DAK_PO))
+    assert "Số liệu và cách tính các điểm bị trừ" in explained  # details, for explain
+    document = json.loads(run(capsys, "score", str(DAK_PO), "--format", "json"))
+    assert [s["max"] for s in document["stages"]] == [None, None]
+
+
+def test_a_ruleset_names_only_known_tables(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "id: test/tables\ntitle: T\nyear: 2023\nmax: 1\ntables: [goals, regster]\n"
+        "nodes: [{code: '1', title: A, max: 1}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesetError) as caught:
+        parrules.load_ruleset(path)
+    assert caught.value.line == 5
+    assert "unknown table 'regster'" in str(caught.value)
+    assert caught.value.hint == "did you mean 'register'?"

@@ -9,9 +9,12 @@ import contextlib
 import copy
 import itertools
 import json
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,9 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import parrules
-from parrules import Limits, Registry, yaml_limits
+from parrules import Limits, Registry, _yaml, yaml_limits
 from parrules._yaml import load_text
-from parrules.errors import ParRulesError, YamlError
+from parrules.errors import ParRulesError, RulesetError, UnitError, YamlError
 
 DATA = Path(__file__).parent / "data"
 FUZZ = settings(
@@ -229,3 +232,212 @@ def test_the_default_limits_bound_the_time_of_the_worst_document():
     with pytest.raises(YamlError, match="more than 50000 values"):
         parrules.load_unit(path, ruleset=MINI)
     assert time.perf_counter() - start < 20  # about 2 s; generous for slow machines
+
+
+# A generator per class of hostile input.
+
+HIDDEN = st.characters(
+    whitelist_categories=("Cc", "Cf", "Cs", "Zl", "Zp"), blacklist_characters="\n"
+)
+MARK = "ZZMARKZZ"
+
+
+def texts(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], bool]]:
+    """Paths to every text of a document, keys (True) and values (False)."""
+    found: list[tuple[tuple[Any, ...], bool]] = []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found.append(((*path, key), True))
+            found += texts(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += texts(child, (*path, index))
+    elif isinstance(value, str):
+        found.append((path, False))
+    return found
+
+
+def with_hidden(document: Any, draw: Any) -> tuple[str, int]:
+    """The document as YAML with a hidden character in one of its texts, and that text's line."""
+    document = copy.deepcopy(document)
+    target, is_key = draw(st.sampled_from(texts(document)))
+    parent = document
+    for step in target[:-1]:
+        parent = parent[step]
+    old = target[-1] if is_key else parent[target[-1]]
+    if is_key:
+        parent[MARK] = parent.pop(old)
+    else:
+        parent[target[-1]] = MARK
+    where = draw(st.integers(0, len(str(old))))
+    text = str(old)[:where] + draw(HIDDEN) + str(old)[where:]
+    dumped = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=10**6)
+    line = dumped[: dumped.index(MARK)].count("\n") + 1
+    if draw(st.booleans()) and unicodedata.category(text[where]) == "Cf":
+        written = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'  # typed in
+    else:
+        written = json.dumps(text)  # as an escape: "\u200b", "\u001b", "\t"
+    return dumped.replace(MARK, written), line
+
+
+@FUZZ
+@given(st.data())
+def test_a_hidden_character_in_any_text_of_a_unit_is_refused_at_its_line(data):
+    text, line = with_hidden(UNIT, data.draw)
+    path = fresh()
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    with pytest.raises(YamlError) as info:
+        parrules.load_unit(path, ruleset=MINI)
+    assert (info.value.path, info.value.line) == (str(path), line)
+
+
+@FUZZ
+@given(st.data())
+def test_a_hidden_character_in_any_text_of_a_ruleset_is_refused_at_its_line(data):
+    text, line = with_hidden(RULESET, data.draw)
+    path = fresh()
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    with pytest.raises(YamlError) as info:
+        parrules.load_ruleset(path, registry=REGISTRY)
+    assert (info.value.path, info.value.line) == (str(path), line)
+
+
+@FUZZ
+@given(st.data())
+def test_a_hidden_character_in_any_text_given_through_the_api_is_refused(data):
+    document = copy.deepcopy(UNIT)
+    del document["ruleset"]
+    target, is_key = data.draw(st.sampled_from(texts(document)))
+    parent = document
+    for step in target[:-1]:
+        parent = parent[step]
+    char = data.draw(HIDDEN)
+    if is_key:
+        parent[target[-1] + char] = parent.pop(target[-1])
+    else:
+        parent[target[-1]] = parent[target[-1]] + char
+    if char == "\r":  # a line break, as a sheet cell writes it: read as one
+        return
+    with pytest.raises(UnitError, match="is not allowed"):
+        parrules.unit_from_mapping(document, MINI)
+
+
+# libyaml and the Python parser: the same documents, read the same.
+
+YAML_PIECES = [
+    ":", ": ", " ", "\t", "?", "? ", "-", "- ", "[", "]", "{", "}", ",", "a", "b", "é", "1", ".5",
+    "~", "\n", "\r\n", "\n  ", "#", "'", '"', "|", ">", "!", "&", "*", "%", "...", "---", "\\",
+    "\\e", "\\0", "\\u0041", "\x85", "\u2028", "\ufeff", "%YAML 1.1\n", "!!str ", "<<", "x: ",
+    "- a\n", "  b: c\n",
+]  # fmt: skip
+PARSERS = {"python": _yaml._PyLoader, "libyaml": getattr(_yaml, "_CLoader", _yaml._PyLoader)}
+
+
+def read_with(parser: str, text: str) -> Any:
+    """What the loader makes of ``text`` with one parser: the data and its lines, or a refusal."""
+    chosen, _yaml._Loader = _yaml._Loader, PARSERS[parser]
+    try:
+        return plain(load_text(text, "x.yaml"))
+    except YamlError:
+        return "refused"
+    finally:
+        _yaml._Loader = chosen
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {"@": [value.line, value.lines], **{k: plain(v) for k, v in value.items()}}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value if isinstance(value, str | int | bool | type(None)) else repr(value)
+
+
+@pytest.mark.skipif(PARSERS["libyaml"] is _yaml._PyLoader, reason="PyYAML without libyaml")
+@settings(FUZZ, max_examples=3000)
+@given(st.lists(st.sampled_from(YAML_PIECES), max_size=30))
+def test_libyaml_and_the_python_parser_accept_the_same_documents(pieces):
+    text = "".join(pieces)
+    assert read_with("libyaml", text) == read_with("python", text)
+
+
+# extends: chains of any length and trees of any depth cost bounded time and memory.
+
+ROOT_RULESET = """\
+id: t/chain/2023
+title: Gốc
+year: 2023
+max: unpublished
+indicators: {a: {label: A, type: bool}}
+nodes:
+  - {code: "1", title: Một, max: unpublished}
+"""
+
+
+def write_chain(folder: Path, files: int, adds: int, deep: bool) -> Path:
+    """A chain of ``files`` rulesets, each adding ``adds`` nodes: side by side, or each under
+    the last (``deep``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "c0.yaml").write_text(ROOT_RULESET, encoding="utf-8")
+    parent = "1"
+    for i in range(1, files):
+        lines = []
+        for j in range(adds):
+            code = f"{parent}.{j + 1}" if deep else f"1.{i * adds + j}"
+            lines.append(f'  - {{parent: "{parent}", code: "{code}", title: x, max: unpublished}}')
+            if deep:
+                parent = code
+        body = "add:\n" + "\n".join(lines) + "\n" if lines else ""
+        (folder / f"c{i}.yaml").write_text(
+            f"extends: c{i - 1}.yaml\nid: t/c{i}/2023\n{body}", encoding="utf-8"
+        )
+    return folder / f"c{files - 1}.yaml"
+
+
+@settings(FUZZ, max_examples=40)
+@given(files=st.integers(1, 40), adds=st.integers(0, 30), deep=st.booleans())
+def test_generated_extends_chains_load_or_are_refused_in_one_of_their_files(files, adds, deep):
+    folder = WORKDIR / f"chain{next(_names)}"
+    top = write_chain(folder, files, adds, deep)
+    if files > 16 or (deep and adds * (files - 1) + 1 > 12):
+        with pytest.raises((RulesetError, YamlError)) as info:  # YamlError: the size of a chain
+            parrules.load_ruleset(top, registry=REGISTRY)
+        assert Path(str(info.value.path)).parent == folder
+    else:
+        ruleset = parrules.load_ruleset(top, registry=REGISTRY)
+        assert len(ruleset.flat) == 1 + adds * (files - 1)
+
+
+BOUNDED = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+resource.setrlimit(resource.RLIMIT_CPU, (20, 20))
+from parrules.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "adds", "deep", "message"),
+    [
+        (34, 3000, False, "and the rulesets it extends, together"),
+        (2, 330, True, "nested deeper than 12 levels"),
+        (200, 0, False, "'extends' goes through more than 16 files"),
+    ],
+)
+def test_the_worst_chains_are_refused_within_the_bounds(tmp_path, files, adds, deep, message):
+    """The hostile review's chains, through the command line, within 2 GB and 20 s of CPU."""
+    top = write_chain(tmp_path / "chain", files, adds, deep)
+    unit = tmp_path / "u.yaml"
+    unit.write_text(f"unit: Xã A\nyear: 2023\nruleset: {top}\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", BOUNDED, "score", str(unit)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert run.returncode == 1
+    assert run.stdout == ""
+    [line] = run.stderr.splitlines()
+    assert message in line
+    assert str(tmp_path / "chain") in line

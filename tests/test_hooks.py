@@ -48,8 +48,8 @@ def half(p: Params) -> Callable[[Mapping[str, object]], Outcome]:
 
 def test_hook_parrules_rules(tmp_path: Path) -> None:
     """A plugin's rules are registered under their names with the plugin's name, bound when a
-    ruleset names them, and scored; a duplicate name is refused naming both plugins, and a
-    plugin returning something other than rules is listed as broken."""
+    ruleset names them, and scored; a name two plugins register is refused where it is used,
+    naming both, and a plugin returning something other than rules is listed as broken."""
 
     @hookimpl
     def parrules_rules() -> Iterable[Rule]:
@@ -71,14 +71,16 @@ def test_hook_parrules_rules(tmp_path: Path) -> None:
     unit = parrules.unit_from_mapping({"indicators": {"co_ke_hoach": False}}, ruleset)
     assert parrules.score(ruleset, unit).total == Decimal(1)
 
+    twice = Registry.create(
+        plugins=[
+            plugin("one", parrules_rules=parrules_rules),
+            plugin("two", parrules_rules=parrules_rules),
+        ],
+        entry_points=False,
+    )
+    assert "demo.half" not in twice.rules
     with pytest.raises(DuplicateRuleError) as info:
-        Registry.create(
-            plugins=[
-                plugin("one", parrules_rules=parrules_rules),
-                plugin("two", parrules_rules=parrules_rules),
-            ],
-            entry_points=False,
-        )
+        parrules.load_ruleset(path, registry=twice)
     assert set(info.value.plugins) == {"one", "two"}
 
     @hookimpl
@@ -155,7 +157,8 @@ def test_hook_parrules_rulesets_failing_marks_the_plugin_broken() -> None:
 
 
 def test_hook_parrules_rulesets_shipping_an_id_twice_is_an_error(tmp_path: Path) -> None:
-    """A plugin shipping an id parrules already ships is refused naming both files."""
+    """A plugin shipping an id parrules already ships: that id is refused naming both files,
+    the others load."""
     directory = tmp_path / "rulesets"
     (directory / "thai-nguyen" / "commune").mkdir(parents=True)
     (directory / "thai-nguyen" / "commune" / "2023.yaml").write_text(
@@ -169,5 +172,7 @@ def test_hook_parrules_rulesets_shipping_an_id_twice_is_an_error(tmp_path: Path)
     registry = Registry.create(
         plugins=[plugin("copy", parrules_rulesets=parrules_rulesets)], entry_points=False
     )
+    assert "thai-nguyen/commune/2023" not in known_ids(registry)
+    assert "lai-chau/district/2022" in known_ids(registry)  # the other ids still load
     with pytest.raises(PluginError, match="thai-nguyen/commune/2023"):
-        known_ids(registry)
+        parrules.load_ruleset("thai-nguyen/commune/2023", registry=registry)

@@ -29,6 +29,7 @@ from parrules.errors import (
 )
 
 HOSTILE = Path(__file__).parent / "hostile"
+ROOT = Path(__file__).parent.parent
 
 # file → (error class, fragment of its message). Unit files name ../data/mini.yaml; files named
 # ruleset-* are rulesets.
@@ -92,6 +93,55 @@ CASES: dict[str, tuple[type[ParRulesError], str]] = {
     "ruleset-unknown-rule.yaml": (UnknownRuleError, "unknown rule 'ratoi' (did you mean 'ratio'?)"),
     "ruleset-duplicate-code.yaml": (RulesetError, "duplicate code '1.1' (first on line 11)"),
     "ruleset-nan-max.yaml": (YamlError, "'.NaN' is not a finite number"),
+    # Text a reader cannot see, or that changes what the text around it shows.
+    "control-escape.yaml": (YamlError, "escape.yaml:2: the character U+001B (a control"),
+    "nul-escape.yaml": (YamlError, "nul-escape.yaml:15: the character U+0000"),
+    "line-separator-escape.yaml": (YamlError, "the character U+2028 (LINE SEPARATOR)"),
+    "surrogate-escape.yaml": (YamlError, "surrogate-escape.yaml:2: "),
+    "zero-width-name.yaml": (YamlError, "name.yaml:2: the character U+200B (ZERO WIDTH SPACE)"),
+    "bidi-override-reason.yaml": (YamlError, "U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed"),
+    "soft-hyphen.yaml": (YamlError, "soft-hyphen.yaml:10: the character U+00AD (SOFT HYPHEN)"),
+    "ruleset-control-title.yaml": (YamlError, "title.yaml:24: the character U+0007"),
+    # What libyaml accepted and the Python parser did not: refused by both.
+    "tab-after-key.yaml": (YamlError, "tab-after-key.yaml:6: a tab character"),
+    "byte-order-mark-inside.yaml": (YamlError, "inside.yaml:10: a byte-order mark (U+FEFF)"),
+    "flow-question-mark.yaml": (YamlError, "flow-question-mark.yaml:10: "),
+    "block-comment.yaml": (YamlError, "block-comment.yaml:17: "),
+    # Numbers shown otherwise than they are classified.
+    "points-finer-than-precision.yaml": (
+        UnitError,
+        "precision.yaml:15, node 2.3, field 'points': '4.49996' has more decimals than the "
+        "ruleset keeps (4, its 'precision')",
+    ),
+    # Rulesets: one bad one costs the units that use it, with its own file and line.
+    "long-ruleset-name.yaml": (UnknownNameError, "(file name too long: give a ruleset id or"),
+    "ruleset-template-environment.yaml": (
+        RulesetError,
+        "environment.yaml:28, node 1.1, field 'params.reason': '{failed[0].get.__globals__"
+        "[dt].sys.modules[os].environ}' is not a field name",
+    ),
+    "ruleset-template-width.yaml": (RulesetError, "the format '>1500000000' is not allowed"),
+    "ruleset-template-unknown-field.yaml": (
+        RulesetError,
+        "field.yaml:33, node 1.2, field 'params.reason': unknown field '{late_cout}' (did you "
+        "mean 'late_count'?)",
+    ),
+    "ruleset-owner-list.yaml": (RulesetError, "list.yaml:26, node 1, field 'owner': 'owner' must"),
+    "ruleset-title-en-list.yaml": (RulesetError, "node 2, field 'title_en': 'title_en' must be"),
+    "ruleset-label-en-list.yaml": (RulesetError, "list.yaml:11, field 'label_en': 'label_en' must"),
+    "ruleset-extends-list-indicators.yaml": (
+        RulesetError,
+        "_parent-list-indicators.yaml:6, field 'indicators': 'indicators' must be a mapping",
+    ),
+    "ruleset-extends-bad-nodes.yaml": (
+        RulesetError,
+        "_parent-bad-nodes.yaml:6, field 'nodes': each node must be a mapping",
+    ),
+    "ruleset-extends-nodes-mapping.yaml": (
+        RulesetError,
+        "_parent-nodes-mapping.yaml:6, field 'nodes': 'nodes' must be a list of nodes",
+    ),
+    "ruleset-extends-deep.yaml": (RulesetError, "deep.yaml:16, node 1.1.1.1.1.1.1.1.1.1.1.1.1"),
 }
 
 
@@ -163,6 +213,39 @@ def test_the_whole_corpus_in_one_run_prints_no_traceback():
     assert run.stdout == ""
     lines = run.stderr.splitlines()
     assert len(lines) == len(units)
+    assert all(line.startswith("parrules: ") for line in lines)
+
+
+def test_good_units_mixed_with_the_whole_corpus_give_their_cards_unchanged(tmp_path):
+    """Every case, rulesets included (each named by a unit of its own), between two good units:
+    the good units' cards are those they give alone, and each case is one line on stderr."""
+    good = [
+        str(ROOT / "examples" / "thai-nguyen" / "binh-thanh-2023.yaml"),
+        str(ROOT / "examples" / "gia-lai" / "dak-po-2020.yaml"),
+    ]
+    cases = []
+    for name in sorted(CASES):
+        if name.startswith("ruleset-"):
+            unit = tmp_path / f"unit-{name}"
+            unit.write_text(
+                f"unit: Xã {name}\nyear: 2023\nruleset: {HOSTILE / name}\n", encoding="utf-8"
+            )
+            cases.append(str(unit))
+        else:
+            cases.append(str(HOSTILE / name))
+
+    def run(*units: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "parrules.cli", "score", "--format", "json", *units]
+        return subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+
+    alone = run(*good)
+    mixed = run(good[0], *cases, good[1])
+    assert alone.returncode == 0
+    assert mixed.returncode == 1
+    assert mixed.stdout == alone.stdout
+    assert "Traceback" not in mixed.stderr
+    lines = mixed.stderr.splitlines()
+    assert len(lines) == len(cases)
     assert all(line.startswith("parrules: ") for line in lines)
 
 
@@ -357,7 +440,7 @@ def test_a_tab_in_the_indentation_is_named():
     with pytest.raises(YamlError) as error:
         load_text("unit: Xã A\nindicators:\n\ttthc: 1\n", "tab.yaml")
     assert error.value.line == 3
-    assert "indent with spaces" in str(error.value)
+    assert "a tab character" in str(error.value)
 
 
 _DUMP = """
@@ -374,7 +457,7 @@ def plain(value):
         return [plain(v) for v in value]
     return value if isinstance(value, (str, int, bool, type(None))) else repr(value)
 
-out = {{"parser": _yaml._Events.__module__}}
+out = {{"parser": _yaml._Loader.__name__}}
 for path in sys.argv[1:]:
     try:
         out[path] = plain(_yaml.load_file(Path(path)))
@@ -404,6 +487,70 @@ def test_without_libyaml_the_same_data_lines_and_errors():
         for block in ("", "sys.modules['yaml._yaml'] = None")
     ]
     with_c, without = runs
-    assert (with_c.pop("parser"), without.pop("parser")) == ("yaml._yaml", "parrules._yaml")
+    assert (with_c.pop("parser"), without.pop("parser")) == ("_CLoader", "_PyLoader")
     assert len(with_c) > 80
     assert with_c == without
+
+
+# Through the Python API, a mapping is checked as a file is.
+
+UNIT = {"unit": "Xã A", "indicators": {"co_ke_hoach": True}, "points": {"2.3": 4.5}}
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"points": {8: 1}}, "field 'points': the key 8 is not a text (write it as text: \"8\")"),
+        ({"indicators": {5: 1}}, "field 'indicators': the key 5 is not a text"),
+        ({"indicators": {"ky_luat": {1: 1}}}, "field 'indicators.ky_luat': the key 1 is not"),
+        (
+            {
+                "indicators": {
+                    "ky_luat": {"khiển_trách": 1, unicodedata.normalize("NFD", "khiển_trách"): 3}
+                }
+            },
+            "field 'indicators.ky_luat': the key 'khiển_trách' is given twice",
+        ),
+        ({"unit": "Xã\u200bA"}, "field 'unit': the character U+200B (ZERO WIDTH SPACE)"),
+        ({"unit": "Xã A\nTổng: 100"}, "'unit' must be the unit's name, as a text on one line"),
+        ({"unit": "Xã \x1b[2JA"}, "the character U+001B (a control character)"),
+        ({"points": {"2.3": {"points": 4, "reason": "a\u202eb"}}}, "field 'points.2.3.reason'"),
+        ({"ruleset": "thai-nguyen/commune/2023"}, "names the ruleset 'thai-nguyen/commune/2023'"),
+        ({"ruleset": "khac.yaml"}, "but is scored with 'test/mini/2023'"),
+        ({"ruleset": 5}, "field 'ruleset': the unit names the ruleset 5"),
+        ({"points": {"2.3": {"points": "4,49996", "reason": "x"}}}, "has more decimals"),
+    ],
+)
+def test_the_api_refuses_what_a_file_could_not_say(change, fragment, registry):
+    ruleset = parrules.load_ruleset(HOSTILE.parent / "data" / "mini.yaml", registry=registry)
+    with pytest.raises(UnitError) as info:
+        parrules.unit_from_mapping({**UNIT, **change}, ruleset)
+    assert fragment in str(info.value)
+
+
+def test_the_api_normalises_text_as_the_loader_does(registry):
+    ruleset = parrules.load_ruleset(HOSTILE.parent / "data" / "mini.yaml", registry=registry)
+    nfd = unicodedata.normalize("NFD", "Xã Bình Thành")
+    reason = "Chưa cập nhật\r\nlần hai"  # a sheet cell's line break
+    data = {**UNIT, "unit": nfd, "points": {"2.3": {"points": 4, "reason": reason}}}
+    unit = parrules.unit_from_mapping(data, ruleset)
+    assert unit.unit == "Xã Bình Thành"
+    assert unit.stage().points["2.3"].reason == "Chưa cập nhật\nlần hai"
+    same = {**UNIT, "ruleset": "test/mini/2023"}
+    assert parrules.unit_from_mapping(same, ruleset).unit == "Xã A"
+    by_path = {**UNIT, "ruleset": "../data/mini.yaml"}
+    path = str(HOSTILE / "u.yaml")
+    assert parrules.unit_from_mapping(by_path, ruleset, path=path).unit == "Xã A"
+
+
+def test_a_mapping_nested_too_deep_is_refused(registry):
+    ruleset = parrules.load_ruleset(HOSTILE.parent / "data" / "mini.yaml", registry=registry)
+    deep: dict[str, object] = {}
+    for _ in range(2000):
+        deep = {"x": deep}
+    with pytest.raises(UnitError, match="nesting deeper than 64 levels"):
+        parrules.unit_from_mapping({**UNIT, "remedies": deep}, ruleset)
+    looped: dict[str, object] = {}
+    looped["x"] = looped
+    with pytest.raises(UnitError, match="nesting deeper than 64 levels"):
+        parrules.unit_from_mapping({**UNIT, "remedies": looped}, ruleset)

@@ -127,7 +127,11 @@ SLOW = textwrap.dedent(
 
 @pytest.mark.parametrize(
     ("signum", "code", "message"),
-    [(signal.SIGTERM, 143, "parrules: terminated"), (signal.SIGINT, 130, "parrules: interrupted")],
+    [
+        (signal.SIGTERM, 143, "parrules: terminated"),
+        (signal.SIGHUP, 129, "parrules: terminated"),
+        (signal.SIGINT, 130, "parrules: interrupted"),
+    ],
 )
 def test_a_run_stopped_by_a_signal_removes_its_temporary_file(
     tmp_path: Path, signum: int, code: int, message: str

@@ -233,6 +233,7 @@ def test_missing_data_is_not_computable(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     ruleset = parrules.load_ruleset(path)
     data["indicators"] = {k: v for k, v in data["indicators"].items() if k != "htx_moi"}
+    data["ruleset"] = ruleset.id  # the copy changed above, not the file the unit names
     card = parrules.score(ruleset, parrules.unit_from_mapping(data, ruleset))
     why = {u.result.code: u.reason("en") for u in parrules.plan(card).unplanned}
     assert why["3.1"] == "Missing data: htx_moi"
@@ -263,7 +264,8 @@ def variant(changes: Mapping[str, Any] | None = None, points: Any = None) -> Sco
     if points is not None:
         data["points"] = {"3.4": points}
     data["unit"] = f"Huyện {len(str(changes)) + len(str(points))}"
-    return parrules.score(ruleset, parrules.unit_from_mapping(data, ruleset))
+    unit = parrules.unit_from_mapping(data, ruleset, path=str(DATA / "unit.yaml"))
+    return parrules.score(ruleset, unit)
 
 
 # The fixture unit totals 9,6985 (field 1: 2,25; field 2: 2,4485; field 3: 5). Peers:

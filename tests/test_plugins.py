@@ -49,11 +49,16 @@ def test_builtin_rules_come_through_the_hook():
 
 
 def test_a_duplicate_rule_names_both_plugins():
-    with pytest.raises(DuplicateRuleError) as info:
-        Registry.create(plugins=[provider("one", "x"), provider("two", "x")], entry_points=False)
-    assert set(info.value.plugins) == {"one", "two"}
-    assert "'one'" in str(info.value)
-    assert "'two'" in str(info.value)
+    registry = Registry.create(
+        plugins=[provider("one", "x"), provider("two", "x"), provider("three", "x", "y")],
+        entry_points=False,
+    )
+    [duplicate] = registry.duplicates
+    assert duplicate.plugins == ("one", "three", "two")
+    assert "'one', 'three' and 'two'" in str(duplicate)
+    assert set(registry.rules) >= {"y", "ratio"}
+    with pytest.raises(DuplicateRuleError, match="registered by 'one', 'three' and 'two'"):
+        registry.rule("x")
 
 
 def test_entry_points_are_discovered(monkeypatch):
@@ -119,8 +124,9 @@ def test_two_plugins_shipping_the_same_ruleset_id_is_an_error(tmp_path):
     registry = Registry(rules={}, ruleset_dirs=(tmp_path / "a", tmp_path / "b"))
     import parrules
 
+    assert parrules.known_ids(registry) == {}
     with pytest.raises(PluginError, match="tinh/xa/2024"):
-        parrules.known_ids(registry)
+        parrules.load_ruleset("tinh/xa/2024", registry=registry)
 
 
 def test_an_unknown_rule_names_the_plugin_that_failed_to_load(monkeypatch, tmp_path):

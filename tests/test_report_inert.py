@@ -92,7 +92,9 @@ def test_generated_formula_text_is_a_text_cell_in_xlsx(cells: list[str]) -> None
         if text:
             assert cell.data_type == "s"
             shown = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "\ufffd", text)
-            assert cell.value == shown.replace("\r\n", "\n").replace("\r", "\n")
+            # a line break reads back as written (lxml) or as "\n" (the standard library)
+            read = cell.value.replace("\r\n", "\n").replace("\r", "\n")
+            assert read == shown.replace("\r\n", "\n").replace("\r", "\n")
         assert sheet.cell(row=row, column=2).value == Decimal("-0.5")
 
 
@@ -185,7 +187,7 @@ def test_negative_and_signed_numbers_stay_numbers_in_csv() -> None:
         (Row(("-", Decimal("1.5"), Num(Decimal("-2"), "percent"))), Row(("+", Decimal(-3), None))),
     )
     out = report.render([signed], "csv", "en", bom=False)
-    assert out.splitlines() == ["a,b,c", "-,+1.5,-2%", "+,-3,"]
+    assert out.splitlines() == ["a,b,c", "-,+1.5,-2%", "+,-3.0,"]  # one precision a column
 
 
 def test_a_unit_name_with_dollars_is_text_in_a_chart(

@@ -11,6 +11,7 @@ import parrules
 from parrules import report
 from parrules.analysis import by_department, goal_verdicts, indicator_trends, rank, stage_diff
 from parrules.report import Table
+from parrules.report._render import _cells
 
 DATA = Path(__file__).parent / "data"
 
@@ -26,10 +27,8 @@ def mini() -> parrules.ScoreCard:
 
 
 def shown(table: Table, lang: str = "vi") -> list[list[str]]:
-    return [
-        [report.show(c, col, lang) for c, col in zip(row.cells, table.columns, strict=True)]
-        for row in table.rows
-    ]
+    """The cells as every renderer shows them: each column at one precision."""
+    return _cells(table, lang)
 
 
 def test_card_table_has_every_node_stage_columns_field_rows_and_totals(
@@ -49,10 +48,11 @@ def test_card_table_has_every_node_stage_columns_field_rows_and_totals(
     rows = shown(table)
     assert [r[1] for r in rows[:-2]] == ["1", "1.1", "1.2", "1.3", "2", "2.1", "2.2", "2.3"]
     assert [row.kind for row in table.rows[:2]] == ["field", "normal"]
-    assert rows[7][3:7] == ["4,5", "4,5", "4", "4"]
+    # the stages at one precision, the most any of them needs (0,2174 at 2.1)
+    assert rows[7][3:7] == ["4,5", "4,5000", "4,0000", "4,0000"]
     assert rows[1][7] == "Phòng Nội vụ"
     assert rows[0][7] == ""  # a field row with children names no department
-    assert rows[-2][2:7] == ["Tổng điểm", "10", "7,97", "7,47", "7,47"]
+    assert rows[-2][2:7] == ["Tổng điểm", "10,0", "7,97", "7,47", "7,47"]
     assert rows[-1][2:7] == ["Xếp loại", "", "Khá", "Khá", "Khá"]
     assert table.rows[-1].kind == "total"
 
@@ -71,7 +71,7 @@ def test_register_lists_lost_points_with_remedies_and_a_total(tmp_path: Path) ->
     assert [r[1] for r in rows[:-1]] == ["1.2", "1.3", "2.1", "2.2", "2.3"]
     assert rows[4][3:7] == [
         "Trang thông tin chưa cập nhật",
-        "0,5",
+        "0,5000",
         "Cập nhật trang thông tin hằng tuần",
         "Nguyễn Văn A",
     ]
@@ -118,7 +118,7 @@ def test_department_tables_group_rows_under_each_department(mini: parrules.Score
     assert rows[6] == [
         "2.3",
         "Trang thông tin điện tử",
-        "4",
+        "4,0000",
         "4,5",
         "Trang thông tin chưa cập nhật",
     ]
@@ -132,12 +132,12 @@ def test_stage_diff_table_gives_the_reason_at_the_stage_of_change(
         "2.3",
         "Trang thông tin điện tử",
         "4,5",
-        "4,5",
-        "4",
-        "4",
+        "4,5000",
+        "4,0000",
+        "4,0000",
         "Thẩm định: Trang thông tin chưa cập nhật",
     ]
-    assert rows[-1][1:6] == ["Tổng điểm", "10", "7,97", "7,47", "7,47"]
+    assert rows[-1][1:6] == ["Tổng điểm", "10,0", "7,97", "7,47", "7,47"]
 
 
 def test_ranking_tables_have_average_and_rate_rows_and_counts() -> None:
@@ -145,16 +145,16 @@ def test_ranking_tables_have_average_and_rate_rows_and_counts() -> None:
     cards = [card(p) for p in sorted(communes.glob("*-*.yaml"))]
     table, counts = report.ranking_tables(rank(cards))
     rows = shown(table)
-    assert rows[0] == ["1", "Xã An Bình", "35", "25", "25", "85", "85%", "Tốt"]
+    assert rows[0] == ["1", "Xã An Bình", "35", "25,0", "25,0", "85,00", "85,00%", "Tốt"]
     assert rows[-2][1:6] == ["Điểm trung bình", "28,67", "22,25", "21,75", "72,67"]
-    assert rows[-1][1:6] == ["Tỷ lệ %", "71,67%", "74,17%", "72,5%", "72,67%"]
+    assert rows[-1][1:6] == ["Tỷ lệ %", "71,67%", "74,17%", "72,50%", "72,67%"]
     assert table.notes[0] == "1: Công tác chỉ đạo, điều hành (tối đa 40)"
     assert shown(counts) == [
         ["Tốt", "1", "16,67%"],
-        ["Khá", "3", "50%"],
+        ["Khá", "3", "50,00%"],
         ["Trung bình", "2", "33,33%"],
-        ["Yếu", "0", "0%"],
-        ["Tổng cộng", "6", "100%"],
+        ["Yếu", "0", "0,00%"],
+        ["Tổng cộng", "6", "100,00%"],
     ]
 
 

@@ -422,5 +422,27 @@ def test_every_property_is_documented() -> None:
     from parrules.testing import PROPERTIES
 
     text = (ROOT / "docs" / "reference" / "verification.md").read_text("utf-8")
-    rule_properties = [p for p in PROPERTIES if p not in ("reconciled", "json", "case")]
+    rule_properties = [
+        p for p in PROPERTIES if p not in ("reconciled", "json", "case", "published")
+    ]
     assert [p for p in rule_properties if f"| `{p}` |" not in text] == []
+
+
+def test_pytest_plugin_runs_each_published_table(pytester: pytest.Pytester) -> None:
+    """Each published table of a cases file is one test; a figure not reproduced fails it with
+    the figure, what the source prints and what the ruleset gives."""
+    pytester.makeconftest('pytest_plugins = ["parrules.testing"]\n')
+    source = Path(parrules.__file__).parent / "rulesets" / "soc-trang" / "thanh-tri" / "commune"
+    pytester.path.joinpath("2018.yaml").write_text(
+        (source / "2018.yaml").read_text("utf-8"), "utf-8"
+    )
+    cases = (source / "2018.cases.yaml").read_text("utf-8")
+    pytester.path.joinpath("2018.cases.yaml").write_text(
+        cases.replace(
+            "classes: {Rất tốt: 3, Tốt: 6, Khá: 1}", "classes: {Rất tốt: 4, Tốt: 5, Khá: 1}"
+        ),
+        "utf-8",
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6 + 1, failed=1)
+    result.stdout.fnmatch_lines(["*classes, Rất tốt: published 4, got 3*"])

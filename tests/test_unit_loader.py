@@ -124,3 +124,44 @@ def test_a_unit_scored_with_another_ruleset_is_refused(registry):
     with pytest.raises(UnitError, match="names the ruleset") as info:
         parrules.load_unit(DATA / "mini-unit.yaml", ruleset=other, registry=registry)
     assert info.value.line == 3
+
+
+def test_a_later_stage_withdraws_the_points_of_an_earlier_one(tmp_path, registry):
+    """The self-assessment claims points with no figure; the appraisal withdraws them (null) and
+    the rule scores the indicators (here 1.1: no plan, 0 of 1)."""
+    path = unit_file(
+        tmp_path,
+        """\
+        indicators: {tthc_thanh_toan: 10, tthc_trien_khai: 46, duong_ngo_bt: 0, duong_ngo: 0,
+                     ky_luat: {}, co_ke_hoach: false, bao_cao: []}
+        points: {"1.1": 1, "2.3": 4.5}
+        stages:
+          appraisal:
+            points: {"1.1": null}
+        """,
+    )
+    unit = parrules.load_unit(path, registry=registry)
+    assert "1.1" in unit.stage("self").points
+    assert "1.1" not in unit.stage("appraisal").points
+    card = parrules.score(parrules.load_ruleset(unit.ruleset_path, registry=registry), unit)
+    assert card.stage("self").node("1.1").points == 1
+    assert card.stage("appraisal").node("1.1").points == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('points: {"1.1": null}\n', "withdraws an earlier stage's points, in a later stage only"),
+        (
+            'points: {"2.3": 4.5}\nstages:\n  final:\n    points: {"1.1": null}\n',
+            "withdraws points for '1.1' that no earlier stage gave",
+        ),
+    ],
+)
+def test_withdrawing_needs_an_earlier_stage_that_gave_points(tmp_path, registry, body, message):
+    path = unit_file(tmp_path, body)
+    with pytest.raises(UnitError) as info:
+        parrules.load_unit(path, registry=registry)
+    assert message in str(info.value)
+    assert info.value.code == "1.1"
+    assert info.value.line is not None

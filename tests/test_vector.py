@@ -54,7 +54,7 @@ def stages_of(batch: Sequence[UnitInputs]) -> list[str | None]:
     return [None, *sorted(shared)]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_random_rulesets_and_units(data: st.DataObject) -> None:
     ruleset = data.draw(rulesets(), label="ruleset")

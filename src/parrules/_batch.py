@@ -15,6 +15,7 @@ from typing import cast
 
 import attrs
 
+from ._deadline import OutOfTime, contained, time_bound
 from ._engine import score
 from ._json import jsonable
 from ._many import score_many
@@ -22,6 +23,7 @@ from ._model import Ruleset, ScoreCard, UnitInputs
 from ._plugins import Registry, default_registry
 from ._ruleset import load_ruleset
 from ._units import read_unit_file, ruleset_file_of, unit_from_mapping
+from ._yaml import current_limits
 from .errors import (
     DuplicateUnitError,
     InputError,
@@ -198,15 +200,28 @@ def _score_one(path: str, unit: UnitInputs, ruleset: Ruleset, render: Render | N
 
 
 def _render(card: ScoreCard, render: Render) -> str:
+    """The card rendered, within the time bound of one unit (``Limits.max_seconds``): a rule's
+    explanation is written by the plugin's code too."""
+    seconds = current_limits().max_seconds
     try:
-        return render(card)
-    except ParRulesError:
-        raise
-    except Exception as exc:
-        failure = _explanation_failure(card)
-        if failure is None:
-            raise
-        raise failure from exc
+        with time_bound(seconds):
+            try:
+                return render(card)
+            except ParRulesError:
+                raise
+            except BaseException as exc:
+                if not contained(exc):
+                    raise
+                failure = _explanation_failure(card)
+                if failure is not None:
+                    raise failure from exc
+                if isinstance(exc, Exception):
+                    raise  # not a plugin's: an error of parrules itself
+                msg = f"writing its card failed: {type(exc).__name__}: {exc}"
+                raise ScoringError(msg, unit=card.unit.unit) from None
+    except OutOfTime:
+        msg = f"writing its explanations took longer than {seconds:g} s"
+        raise ScoringError(msg, unit=card.unit.unit) from None
 
 
 def _explanation_failure(card: ScoreCard) -> RuleFailure | None:
@@ -220,7 +235,9 @@ def _explanation_failure(card: ScoreCard) -> RuleFailure | None:
                 for lang in ("vi", "en"):
                     result.explain(lang)
                 json.dumps(jsonable(dict(outcome.inputs)))
-            except Exception as exc:
+            except BaseException as exc:
+                if not contained(exc):
+                    raise
                 return RuleFailure(
                     f"its explanation cannot be written: {type(exc).__name__}: {exc}",
                     plugin=node.plugin or "?",

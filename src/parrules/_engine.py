@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from ._deadline import OutOfTime, contained, time_bound
 from ._model import (
     Node,
     NodeResult,
@@ -27,6 +28,7 @@ from ._model import (
     UnitInputs,
 )
 from ._numbers import ZERO, quantize
+from ._yaml import current_limits
 from .errors import InputError, NotScoredError, ParRulesError, RuleFailure, ScoringError, UnitError
 
 MISSING = Text("Không đủ dữ liệu: thiếu {missing}", "Insufficient data: no {missing}")
@@ -55,9 +57,15 @@ def score_stages(ruleset: Ruleset, unit: UnitInputs) -> list[_Scored]:
     plan = plan_of(ruleset)
     stages: list[_Scored] = []
     previous: _Scored | None = None
-    for stage in unit.stages:
-        previous = _score_stage(plan, unit, stage, previous)
-        stages.append(previous)
+    seconds = current_limits().max_seconds
+    try:
+        with time_bound(seconds):
+            for stage in unit.stages:
+                previous = _score_stage(plan, unit, stage, previous, seconds)
+                stages.append(previous)
+    except OutOfTime:  # outside any rule: the engine's own work on a huge unit
+        msg = f"scoring took longer than {seconds:g} s"
+        raise ScoringError(msg, unit=unit.unit) from None
     return stages
 
 
@@ -179,7 +187,9 @@ class _Scored(NamedTuple):
     total: Decimal
 
 
-def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored | None) -> _Scored:
+def _score_stage(
+    plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored | None, seconds: float = 0
+) -> _Scored:
     values, appraisals = stage.indicators, stage.points
     dirty: set[int] = set()  # the leaves whose inputs changed since the previous stage
     if previous is not None:
@@ -221,7 +231,16 @@ def _score_stage(plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored 
         else:
             try:
                 outcome = evaluate(values)
-            except Exception as exc:
+            except BaseException as exc:  # also SystemExit: a plugin's, it ends nothing but this
+                if isinstance(exc, OutOfTime):
+                    raise RuleFailure(
+                        f"stage '{stage.name}': took longer than {seconds:g} s",
+                        plugin=node.plugin or "?",
+                        rule=node.rule or "?",
+                        code=code,
+                        unit=unit.unit,
+                        not_scored=_with_ancestors(plan, [code]),
+                    ) from None
                 failures.append(_failure(exc, node, unit, stage))
                 continue
             # The common case inline; anything else goes through the full checks of `_checked`.
@@ -299,7 +318,7 @@ def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) ->
     else:
         try:
             outcome = node.evaluate(stage.indicators)
-        except Exception as exc:
+        except BaseException as exc:
             raise _failure(exc, node, unit, stage) from exc.__cause__
         outcome, points = _checked(node, unit, outcome, plan.exponent)
     return NodeResult(node, points, outcome=outcome, not_applicable=outcome.not_applicable)
@@ -330,9 +349,12 @@ def _with_ancestors(plan: _Plan, codes: list[str]) -> tuple[str, ...]:
     return tuple(node.code for node in plan.nodes if node.code in hit)
 
 
-def _failure(exc: Exception, node: Node, unit: UnitInputs, stage: Stage) -> RuleFailure:
+def _failure(exc: BaseException, node: Node, unit: UnitInputs, stage: Stage) -> RuleFailure:
     """A rule raised: a data error names the stage, node and line (raised at once); a failure
-    of the rule itself names the plugin (returned, so that the stage can name every one)."""
+    of the rule itself names the plugin (returned, so that the stage can name every one); Ctrl-C
+    goes on as it came."""
+    if not contained(exc):
+        raise exc
     if isinstance(exc, InputError):
         raise UnitError(
             f"stage '{stage.name}': {exc.message}",

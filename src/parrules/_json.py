@@ -95,7 +95,11 @@ def _stage(stage: StageResult, card: ScoreCard, lang: str) -> dict[str, Any]:
                 "evidence": list(explanation.evidence),
             }
         if d.remedy is not None:
-            entry["remedy"] = {"remedy": d.remedy.remedy, "person": d.remedy.person}
+            entry["remedy"] = {
+                "remedy": d.remedy.remedy,
+                "person": d.remedy.person,
+                "deadline": d.remedy.deadline,
+            }
         deductions.append(entry)
     return {
         "stage": stage.stage,

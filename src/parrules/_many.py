@@ -9,15 +9,39 @@ import multiprocessing
 import signal
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any
+from typing import IO, Any, Literal, overload
 
 from ._engine import Kept, card, score, score_stages
 from ._model import Ruleset, ScoreCard, UnitInputs
+from .errors import ParRulesError
 
 
+@overload
 def score_many(
-    ruleset: Ruleset, units: Iterable[UnitInputs], *, workers: int = 1, chunk_size: int = 256
-) -> Iterator[ScoreCard]:
+    ruleset: Ruleset,
+    units: Iterable[UnitInputs],
+    *,
+    workers: int = 1,
+    chunk_size: int = 256,
+    errors: Literal["raise"] = "raise",
+) -> Iterator[ScoreCard]: ...
+@overload
+def score_many(
+    ruleset: Ruleset,
+    units: Iterable[UnitInputs],
+    *,
+    workers: int = 1,
+    chunk_size: int = 256,
+    errors: Literal["yield"],
+) -> Iterator[ScoreCard | ParRulesError]: ...
+def score_many(
+    ruleset: Ruleset,
+    units: Iterable[UnitInputs],
+    *,
+    workers: int = 1,
+    chunk_size: int = 256,
+    errors: Literal["raise", "yield"] = "raise",
+) -> Iterator[ScoreCard] | Iterator[ScoreCard | ParRulesError]:
     """Score units in input order, lazily: each card is made when it is consumed, so a batch of
     any size streams through ``write_jsonl`` in flat memory. The cards are those ``score`` gives.
 
@@ -31,19 +55,27 @@ def score_many(
     workers. Where processes cannot be forked, or inside a daemon process, scoring stays in this
     process; a chunk whose worker has died is scored here. Until such a batch is consumed or
     closed, the garbage collector leaves alone the objects that existed when it started (unless
-    something else froze objects before). An error is raised as ``score`` raises it, once the
-    cards of the units before it have been consumed.
+    something else froze objects before).
+
+    A unit that cannot be scored raises its error as ``score`` raises it, once the cards of the
+    units before it have been consumed, and the batch stops there. With ``errors="yield"`` its
+    error (a ``ParRulesError``, naming the unit) is yielded in its place instead, and the batch
+    goes on: every unit gives exactly one item, in input order.
     """
     if workers < 1 or chunk_size < 1:
         msg = f"workers and chunk_size must be at least 1, not {workers} and {chunk_size}"
         raise ValueError(msg)
+    if errors not in ("raise", "yield"):
+        msg = f"errors must be 'raise' or 'yield', not {errors!r}"
+        raise ValueError(msg)
+    keep = errors == "yield"
     if workers == 1 or not _can_fork():
-        return _here(ruleset, units)
+        return _here(ruleset, units, keep)
     if isinstance(units, Sequence):
-        return _windows(ruleset, [units], workers, chunk_size)
+        return _windows(ruleset, [units], workers, chunk_size, keep)
     iterator = iter(units)
     windows = iter(lambda: list(itertools.islice(iterator, WINDOW * chunk_size)), [])
-    return _windows(ruleset, windows, workers, chunk_size)
+    return _windows(ruleset, windows, workers, chunk_size, keep)
 
 
 WINDOW = 16
@@ -76,24 +108,39 @@ def _can_fork() -> bool:
     )
 
 
-def _here(ruleset: Ruleset, units: Iterable[UnitInputs]) -> Iterator[ScoreCard]:
+def _here(ruleset: Ruleset, units: Iterable[UnitInputs], keep: bool) -> Iterator[Any]:
     # No pause of the garbage collector: a card holds a handful of container objects, and
     # pausing it was measured to gain nothing (benchmarks/README.md).
     for unit in units:
-        yield score(ruleset, unit)
+        yield _one(ruleset, unit, keep)
+
+
+def _one(ruleset: Ruleset, unit: UnitInputs, keep: bool) -> ScoreCard | ParRulesError:
+    """The unit's card; its error raised, or returned when errors are kept in place."""
+    if not keep:
+        return score(ruleset, unit)
+    try:
+        return score(ruleset, unit)
+    except ParRulesError as exc:
+        return exc
 
 
 Span = tuple[int, int]
-Chunk = tuple[list[list[Kept]], int | None]
-"""What each card of a chunk keeps, up to the first unit that failed, and that unit's position."""
+Chunk = list[list[Kept] | None]
+"""What each card of a chunk keeps, or None for a unit that failed (scored again here, to raise
+its error: errors do not cross processes)."""
 
 
 def _windows(
-    ruleset: Ruleset, windows: Iterable[Sequence[UnitInputs]], workers: int, chunk_size: int
-) -> Iterator[ScoreCard]:
+    ruleset: Ruleset,
+    windows: Iterable[Sequence[UnitInputs]],
+    workers: int,
+    chunk_size: int,
+    keep: bool,
+) -> Iterator[Any]:
     for units in windows:
         if len(units) <= chunk_size:  # not worth starting processes
-            yield from _here(ruleset, units)
+            yield from _here(ruleset, units, keep)
             continue
         # What exists now is not garbage: freezing it keeps the collector from scanning the units
         # while the cards come in, and from touching (so copying) the workers' shared pages.
@@ -103,7 +150,7 @@ def _windows(
         helpers: list[_Worker] = []
         try:
             helpers += (_Worker(ruleset, units) for _ in range(workers - 1))
-            yield from _together(ruleset, units, helpers, chunk_size)
+            yield from _together(ruleset, units, helpers, chunk_size, keep)
         finally:
             for helper in helpers:
                 helper.stop()
@@ -112,8 +159,12 @@ def _windows(
 
 
 def _together(
-    ruleset: Ruleset, units: Sequence[UnitInputs], helpers: list[_Worker], chunk_size: int
-) -> Iterator[ScoreCard]:
+    ruleset: Ruleset,
+    units: Sequence[UnitInputs],
+    helpers: list[_Worker],
+    chunk_size: int,
+    keep: bool,
+) -> Iterator[Any]:
     """The cards in input order, of chunks scored by the workers and, while it waits, here."""
     spans = deque(_spans(len(units), chunk_size, len(helpers) + 1))
     taken: deque[tuple[Span, _Worker | Chunk]] = deque()  # in input order: by whom, or scored
@@ -136,7 +187,7 @@ def _together(
         chunk = by.receive() if isinstance(by, _Worker) else by
         if chunk is None:  # the worker died: score its chunk here
             chunk = _score_span(ruleset, units, (start, stop))
-        yield from _cards(ruleset, units[start:stop], chunk)
+        yield from _cards(ruleset, units[start:stop], chunk, keep)
 
 
 def _spans(count: int, chunk_size: int, processes: int) -> Iterator[Span]:
@@ -149,24 +200,23 @@ def _spans(count: int, chunk_size: int, processes: int) -> Iterator[Span]:
         start += size
 
 
-def _cards(ruleset: Ruleset, chunk: Sequence[UnitInputs], result: Chunk) -> Iterator[ScoreCard]:
-    kept, failed = result
-    for unit, stages in zip(chunk, kept, strict=False):
-        yield card(ruleset, unit, stages)
-    if failed is not None:  # scoring stopped there: score the rest again, raising as `score`
-        for unit in chunk[failed:]:
-            yield score(ruleset, unit)
+def _cards(
+    ruleset: Ruleset, chunk: Sequence[UnitInputs], result: Chunk, keep: bool
+) -> Iterator[Any]:
+    for unit, stages in zip(chunk, result, strict=True):
+        yield _one(ruleset, unit, keep) if stages is None else card(ruleset, unit, stages)
 
 
 def _score_span(ruleset: Ruleset, units: Sequence[UnitInputs], span: Span) -> Chunk:
-    kept: list[list[Kept]] = []
+    kept: Chunk = []
     for unit in units[span[0] : span[1]]:
         try:
             stages = score_stages(ruleset, unit)
-        except Exception:
-            return kept, len(kept)
+        except ParRulesError:
+            kept.append(None)
+            continue
         kept.append([(s.scored, s.outcomes, s.total) for s in stages])
-    return kept, None
+    return kept
 
 
 class _Worker:

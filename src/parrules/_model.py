@@ -7,15 +7,15 @@ Nothing here parses files or computes scores; named constructors elsewhere build
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import string
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from ._numbers import ZERO, canonical, canonical_or_none, fmt, fmt_percent, percent
+from ._numbers import ZERO, canonical, canonical_or_none, fmt, fmt_percent, percent, quantize
+from ._template import format_value as format_value  # the way explanations show a value
+from ._template import render
 
 Values = Mapping[str, Any]
 """Indicator values of one unit at one stage, already checked against their declared types."""
@@ -70,6 +70,10 @@ class Rule:
     params: tuple[str, ...] = ()
     plugin: str = ""
     vector: Callable[..., Any] | None = attrs.field(default=None, eq=False, repr=False)
+    values: tuple[str, ...] = ()
+    """The names of the values its outcomes give (``Outcome.values``), which a node's own reason
+    template (``params.reason``) may use besides the indicators it reads, ``max`` and
+    ``points``."""
 
 
 @attrs.frozen
@@ -287,6 +291,8 @@ class Ruleset:
     digest: str = ""
     uncertainty: Any = attrs.field(default=None, eq=False, repr=False)
     """Declared sources of variation and alternative rulesets (``parrules.Uncertainty``)."""
+    tables: tuple[str, ...] = ()
+    """The tables ``score`` and ``explain`` print by default (``tables:``); empty: the usual."""
     flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
     _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
     _positions: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False)
@@ -347,8 +353,11 @@ class Ruleset:
         return tuple(n for n in self.leaves if n.evaluate is None)
 
     def classify(self, total: Decimal) -> Band | None:
+        """The band of the total as it is shown (rounded half-up to ``display_precision``), so
+        that a card never shows 90 beside the band below 90."""
+        shown = quantize(total, self.display_precision)
         for band in self.classification:
-            if total >= band.min:
+            if shown >= band.min:
                 return band
         return None
 
@@ -367,18 +376,58 @@ class Appraisal:
 
 @attrs.frozen
 class Remedy:
-    """How the unit plans to recover a lost point, and who is responsible."""
+    """How the unit plans to recover a lost point, who is responsible, and by when (a date
+    written dd/mm/yyyy, or a text such as "Quý II/2024")."""
 
     remedy: str | None = None
     person: str | None = None
+    deadline: str | None = None
+
+
+class ReadOnly(dict[str, Any]):
+    """A mapping of values a rule reads and cannot change (``TypeError``), so that what one rule
+    is given is what every other rule reads. It compares, copies and serialises as a dict."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        msg = "the values a rule reads cannot be changed"
+        raise TypeError(msg)
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return ReadOnly, (dict(self),)
+
+
+def read_only(value: Any) -> Any:
+    """``value`` with every mapping in it a ``ReadOnly`` and every list a tuple; what is read-only
+    already is returned as it is (the very object, so that stages can share it)."""
+    kind = type(value)
+    if kind is dict:
+        return ReadOnly({k: read_only(v) for k, v in value.items()})
+    if kind is list:
+        return tuple(read_only(v) for v in value)
+    if kind is tuple and any(type(v) in (dict, list, tuple) for v in value):
+        frozen = tuple(read_only(v) for v in value)
+        return value if all(a is b for a, b in zip(frozen, value, strict=True)) else frozen
+    return value
+
+
+def _read_only_values(values: Values) -> Values:
+    if type(values) is ReadOnly:
+        return values
+    return ReadOnly({name: read_only(value) for name, value in values.items()})
 
 
 @attrs.frozen
 class Stage:
-    """The complete inputs of one stage (earlier stages already layered in)."""
+    """The complete inputs of one stage (earlier stages already layered in). Its indicator
+    values are read-only (``ReadOnly``), down to the items of a list."""
 
     name: str
-    indicators: Values
+    indicators: Values = attrs.field(converter=_read_only_values)
     points: Mapping[str, Appraisal]
 
 
@@ -411,50 +460,6 @@ class UnitInputs:
         raise UnknownNameError(f"unit has no stage '{name}' (it has: {known})", path=self.path)
 
 
-class _Formatter(string.Formatter):
-    """Fills templates with numbers shown the reader's way: ``{ratio:%}`` gives ``47,52%``."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if hasattr(value, "get") and not isinstance(value, Mapping):  # Text and its kin
-            return str(value.get(self.lang))
-        if isinstance(value, Mapping):
-            if "due" in value and "name" in value:  # a dated item of a `deadline` rule
-                dates = ", ".join(
-                    f"{_DATE_LABELS[k].get(self.lang)} {self.format_field(value[k], '')}"
-                    for k in ("dated", "due", "sent", "received")
-                    if k in value
-                )
-                return f"{value['name']} ({dates})"
-            return ", ".join(f"{k}: {self.format_field(v, format_spec)}" for k, v in value.items())
-        if isinstance(value, Decimal):
-            if format_spec == "%":
-                return fmt_percent(value, self.lang)
-            return fmt(value, self.lang)
-        if isinstance(value, dt.date):
-            return value.strftime("%d/%m/%Y")
-        if isinstance(value, list | tuple):
-            return ", ".join(self.format_field(v, format_spec) for v in value)
-        if isinstance(value, bool):
-            return ("có" if value else "không") if self.lang == "vi" else str(value).lower()
-        return str(super().format_field(value, format_spec))
-
-
-_DATE_LABELS = {
-    "dated": Text("ngày", "dated"),
-    "due": Text("hạn", "due"),
-    "sent": Text("gửi", "sent"),
-    "received": Text("nhận", "received"),
-}
-
-
-def format_value(value: Any, lang: str = "vi") -> str:
-    """One value the way explanations show it: ``19,86``, ``25/05/2023``, ``khien_trach: 1``."""
-    return _Formatter(lang).format_field(value, "")
-
-
 _NONE = Text("không có", "none")
 
 
@@ -477,33 +482,6 @@ def show_value(value: Any, indicator: Indicator | None, lang: str = "vi") -> str
         return ", ".join(counts) or _NONE.get(lang)
     text = format_value(value, lang)
     return f"{text} {unit}" if unit and isinstance(value, Decimal) else text
-
-
-def render(template: str, values: Mapping[str, Any], lang: str) -> str:
-    """``template.format(**values)``, with values shown the reader's way; a template is parsed
-    once, since explanations reuse a few templates for every unit."""
-    formatter = _Formatter(lang)
-    pieces = _pieces(template)
-    if pieces is None:  # positional fields or nested specs: leave them to the full formatter
-        return str(formatter.vformat(template, (), dict(values)))
-    out = []
-    for literal, field, spec, conversion in pieces:
-        out.append(literal)
-        if field is not None:
-            value = formatter.convert_field(formatter.get_field(field, (), values)[0], conversion)
-            out.append(formatter.format_field(value, spec))
-    return "".join(out)
-
-
-@functools.lru_cache(maxsize=1024)
-def _pieces(template: str) -> tuple[tuple[str, str | None, str, str | None], ...] | None:
-    pieces = tuple(string.Formatter().parse(template))
-    for _, field, spec, _ in pieces:
-        if field is not None and (not field or field[0].isdigit() or "{" in (spec or "")):
-            return None
-    return tuple(
-        (literal, field, spec or "", conversion) for literal, field, spec, conversion in pieces
-    )
 
 
 @attrs.frozen

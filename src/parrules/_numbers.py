@@ -132,6 +132,14 @@ def fmt(value: Decimal, lang: str = "vi", places: int | None = None) -> str:
     return text.replace(".", ",") if lang == "vi" else text
 
 
+def fmt_fixed(value: Decimal, lang: str = "vi", places: int = 2) -> str:
+    """A decimal at exactly ``places`` decimals, trailing zeros kept: ``1,50`` beside ``0,25``."""
+    text = format(quantize(value, places), "f")
+    if text.lstrip("-").strip("0.") == "":
+        text = text.lstrip("-")
+    return text.replace(".", ",") if lang == "vi" else text
+
+
 def fmt_percent(value: Decimal, lang: str = "vi", places: int = 2) -> str:
     """A fraction (0.934) shown as a percentage (``93,4%``)."""
     return fmt(value * HUNDRED, lang, places) + "%"

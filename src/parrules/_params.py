@@ -8,6 +8,7 @@ from typing import Any
 
 from ._model import Indicator, Relation, Text
 from ._numbers import parse_decimal
+from ._template import Template, TemplateError, parse
 from .errors import RulesetError, close_match
 
 
@@ -30,8 +31,12 @@ class Params:
         indicators: Mapping[str, Indicator],
         path: str | None = None,
         line: int | None = None,
+        values: Collection[str] = (),
     ) -> None:
         self._data = data
+        self._values = values
+        self._reason: tuple[Text, Text] | None = None
+        """The node's own reason template and the rule's default, checked in ``finish``."""
         self.code = code
         self.max = max
         self.floor = floor
@@ -213,23 +218,43 @@ class Params:
         return self._indicators[name].value_label(value)
 
     def reason(self, default: Text) -> Text:
-        """The node's own reason template (``params.reason``) or the rule's default."""
+        """The node's own reason template (``params.reason``) or the rule's default. A template
+        names values as ``{name}`` (``{name:%}`` for a percentage) and nothing else; the names
+        are checked in ``finish``, once every indicator the rule reads is known."""
         custom = self._data.get("reason")
         if custom is None:
             return default
-        if isinstance(custom, str):
-            return Text(custom, custom)
-        if isinstance(custom, Mapping) and "vi" in custom:
-            return Text(str(custom["vi"]), str(custom.get("en", custom["vi"])))
-        raise self.error("reason", "expected a text or a mapping with 'vi' and 'en'")
+        if isinstance(custom, Mapping) and set(custom) <= {"vi", "en"} and "vi" in custom:
+            vi, en = custom["vi"], custom.get("en", custom["vi"])
+        else:
+            vi = en = custom
+        if not (isinstance(vi, str) and vi.strip() and isinstance(en, str) and en.strip()):
+            raise self.error("reason", "expected a text or a mapping with 'vi' and 'en'")
+        for text in (vi, en):
+            try:
+                Template.parse(text)
+            except TemplateError as exc:
+                raise self.error("reason", exc.message, exc.hint) from None
+        self._reason = Text(vi, en), default
+        return self._reason[0]
 
     def finish(self) -> None:
-        """Refuse params the rule did not read: a misspelt param must not be ignored."""
+        """Refuse params the rule did not read (a misspelt param must not be ignored), and a
+        reason template naming a value the rule does not give."""
         for key in self._data:
             if key not in self._used:
                 raise self.error(
                     key, f"unknown param '{key}'", close_match(key, self._used - {"reason"})
                 )
+        if self._reason is not None:
+            custom, default = self._reason
+            names = {"max", "points", *self._values, *self.reads}
+            names.update(parse(default.vi).fields, parse(default.en).fields)
+            for text in (custom.vi, custom.en):
+                try:
+                    parse(text).check(names)
+                except TemplateError as exc:
+                    raise self.error("reason", exc.message, exc.hint) from None
 
     @property
     def numbers(self) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ import attrs
 import pluggy
 
 from . import hookspecs
+from ._deadline import contained
 from ._model import Rule
 from .errors import DuplicateRuleError, UnknownRuleError, close_match
 
@@ -58,7 +59,9 @@ def make_plugin_manager(
                 continue
             try:
                 pm.register(ep.load(), name=ep.name)
-            except Exception as exc:
+            except BaseException as exc:  # also sys.exit() at import: it ends nothing but this
+                if not contained(exc):
+                    raise
                 broken.append(BrokenPlugin(ep.name, f"{type(exc).__name__}: {exc}"))
     pm.check_pending()
     return pm, tuple(broken)
@@ -73,16 +76,22 @@ class Registry:
     broken: tuple[BrokenPlugin, ...] = ()
     plugins: tuple[tuple[str, str], ...] = ()
     """(plugin name, version) of every plugin that contributed, for provenance."""
+    duplicates: tuple[DuplicateRuleError, ...] = ()
+    """Rule names several plugins register: neither rule is used, and a ruleset naming one is
+    refused; the rest of the registry works."""
 
     @classmethod
     def from_plugin_manager(
         cls, pm: pluggy.PluginManager, broken: tuple[BrokenPlugin, ...] = ()
     ) -> Registry:
         rules: dict[str, Rule] = {}
+        by: dict[str, list[str]] = {}
         for impl in pm.hook.parrules_rules.get_hookimpls():
             try:
                 provided = list(impl.function())  # type: ignore[call-overload]
-            except Exception as exc:
+            except BaseException as exc:
+                if not contained(exc):
+                    raise
                 broken = (*broken, BrokenPlugin(impl.plugin_name, f"{type(exc).__name__}: {exc}"))
                 continue
             wrong = [r for r in provided if not isinstance(r, Rule)]
@@ -91,20 +100,29 @@ class Registry:
                 broken = (*broken, BrokenPlugin(impl.plugin_name, error))
                 continue
             for rule in provided:
-                if rule.name in rules:
-                    raise DuplicateRuleError(rule.name, (rules[rule.name].plugin, impl.plugin_name))
-                rules[rule.name] = attrs.evolve(rule, plugin=impl.plugin_name)
+                by.setdefault(rule.name, []).append(impl.plugin_name)
+                rules.setdefault(rule.name, attrs.evolve(rule, plugin=impl.plugin_name))
+        duplicates = tuple(
+            DuplicateRuleError(name, tuple(sorted(plugins)))
+            for name, plugins in sorted(by.items())
+            if len(plugins) > 1
+        )
+        for duplicate in duplicates:  # which one is meant cannot be told: neither is used
+            del rules[duplicate.rule]
         dirs: list[Path] = []
         for impl in reversed(pm.hook.parrules_rulesets.get_hookimpls()):  # pluggy's call order
             try:
                 dirs.extend(Path(p) for p in impl.function())  # type: ignore[attr-defined]
-            except Exception as exc:
+            except BaseException as exc:
+                if not contained(exc):
+                    raise
                 broken = (*broken, BrokenPlugin(impl.plugin_name, f"{type(exc).__name__}: {exc}"))
         names = sorted({r.plugin for r in rules.values()})
         return cls(
             rules=dict(sorted(rules.items())),
             ruleset_dirs=tuple(dirs),
             broken=broken,
+            duplicates=duplicates,
             plugins=tuple((n, _version_of(pm.get_plugin(n))) for n in names),
         )
 
@@ -119,6 +137,11 @@ class Registry:
         try:
             return self.rules[name]
         except KeyError:
+            for duplicate in self.duplicates:
+                if duplicate.rule == name:
+                    raise DuplicateRuleError(
+                        name, duplicate.plugins, where=_where(**where)
+                    ) from None
             message, hint = f"unknown rule '{name}'", close_match(name, self.rules)
             prefix = name.partition(".")[0] if "." in name else None
             if hint is None and self.broken:
@@ -141,6 +164,18 @@ class Registry:
                     "parrules rules lists the installed rules"
                 )
             raise UnknownRuleError(message, hint=hint, **where) from None
+
+
+def _where(
+    path: str | None = None,
+    line: int | None = None,
+    code: str | None = None,
+    field: str | None = None,
+) -> str:
+    """Where a ruleset names a rule, as an input error shows it: ``r.yaml:6, node 1``."""
+    parts = [f"{path}:{line}" if path and line else path or ""]
+    parts.append(f"node {code}" if code else "")
+    return ", ".join(p for p in parts if p)
 
 
 def _version_of(plugin: object) -> str:

@@ -10,11 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ._deadline import contained
 from ._model import Assumption, Band, Citation, Indicator, Node, Ruleset, Source, Text
 from ._numbers import ZERO, parse_decimal
 from ._params import Params
 from ._plugins import Registry, default_registry
-from ._yaml import Located, load_file
+from ._yaml import Located, load_file, one_file_limits
 from .errors import ParRulesError, PluginError, RulesetError, RulesetNotFoundError, close_match
 
 INDICATOR_TYPES = (
@@ -48,7 +49,20 @@ TOP_KEYS = {
     "indicators",
     "nodes",
     "uncertainty",
+    "tables",
 }
+CARD_TABLES = (
+    "card",
+    "register",
+    "details",
+    "assumptions",
+    "departments",
+    "stages",
+    "goals",
+    "trend",
+)
+"""The tables ``score`` and ``explain`` can print; a ruleset's ``tables:`` chooses their
+default (a programme of goals, say, is read by its goals table, not by a total of points)."""
 EXTEND_KEYS = {"extends", "remove", "replace", "add"}
 NODE_KEYS = {
     "code",
@@ -93,21 +107,28 @@ def _err(
 
 
 def known_ids(registry: Registry) -> dict[str, Path]:
-    """Every ruleset id the installed plugins ship, with its file."""
+    """Every ruleset id the installed plugins ship, with its file. An id two plugins ship with
+    different files is left out: loading it is an error naming both (``shipped_twice``)."""
+    return _shipped(registry)[0]
+
+
+def shipped_twice(registry: Registry) -> dict[str, tuple[Path, ...]]:
+    """The ruleset ids several installed plugins ship with different files, with the files."""
+    return _shipped(registry)[1]
+
+
+def _shipped(registry: Registry) -> tuple[dict[str, Path], dict[str, tuple[Path, ...]]]:
     found: dict[str, Path] = {}
+    twice: dict[str, tuple[Path, ...]] = {}
     for directory in registry.ruleset_dirs:
         for path in sorted(Path(directory).rglob("*.yaml")):
             if path.name.endswith(".cases.yaml"):
                 continue
             ruleset_id = path.relative_to(directory).with_suffix("").as_posix()
             if ruleset_id in found and found[ruleset_id].resolve() != path.resolve():
-                msg = (
-                    f"two installed plugins ship the ruleset '{ruleset_id}': "
-                    f"{found[ruleset_id]} and {path}; uninstall one of them"
-                )
-                raise PluginError(msg)
+                twice[ruleset_id] = (*twice.get(ruleset_id, (found[ruleset_id],)), path)
             found.setdefault(ruleset_id, path)
-    return found
+    return {i: p for i, p in found.items() if i not in twice}, twice
 
 
 def resolve(ref: str | Path, registry: Registry, base: Path | None = None) -> Path:
@@ -115,26 +136,74 @@ def resolve(ref: str | Path, registry: Registry, base: Path | None = None) -> Pa
     text = str(ref)
     candidates = [Path(text)] if base is None else [base / text, Path(text)]
     for candidate in candidates:
-        if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
-            return candidate
-    ids = known_ids(registry)
+        try:
+            if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+                return candidate
+        except (OSError, ValueError) as exc:  # too long a name, a NUL: not a file it can read
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise RulesetNotFoundError(
+                f"no ruleset '{text}'", hint=f"{reason.lower()}: give a ruleset id or a path"
+            ) from None
+    ids, twice = _shipped(registry)
     if text in ids:
         return ids[text]
+    if text in twice:
+        files = " and ".join(str(f) for f in twice[text])
+        msg = f"two installed plugins ship the ruleset '{text}': {files}; uninstall one of them"
+        raise PluginError(msg)
     raise RulesetNotFoundError(
         f"no ruleset '{text}'",
         hint=close_match(text, ids) or "give an installed ruleset id (parrules rulesets) or a path",
     )
 
 
-def _raw_chain(
-    path: Path, registry: Registry, seen: tuple[Path, ...]
-) -> tuple[Located, list[tuple[Path, Any]]]:
+MAX_EXTENDS = 16
+"""Files in one ``extends`` chain (a real one has two or three)."""
+MAX_LEVELS = 12
+"""Levels of nodes below the ruleset (fields, criteria, sub-criteria, …: real sets use four)."""
+
+
+def _raw_chain(path: Path, registry: Registry) -> tuple[Located, list[tuple[Path, Any]]]:
     """The ruleset's mapping with its ``extends`` chain applied, and the files read with the
-    ``id`` each of them declares, the root of the chain first."""
-    resolved = path.resolve()
-    if resolved in seen:
-        chain = " → ".join(str(p) for p in (*seen, resolved))
-        raise RulesetError(f"'extends' forms a cycle: {chain}", path=path)
+    ``id`` each of them declares, the root of the chain first. The files of a chain are read
+    within the limits of one file, together."""
+    chain: list[tuple[Path, Located]] = []
+    seen: list[Path] = []
+    with one_file_limits(path):
+        while True:
+            resolved = path.resolve()
+            if resolved in seen:
+                cycle = " → ".join(str(p) for p in (*seen, resolved))
+                raise RulesetError(f"'extends' forms a cycle: {cycle}", path=path)
+            if len(seen) == MAX_EXTENDS:
+                raise RulesetError(
+                    f"'extends' goes through more than {MAX_EXTENDS} files",
+                    path=chain[0][0],
+                    hint=f"the chain reached {path}; merge some of its rulesets",
+                )
+            seen.append(resolved)
+            data = _top(path)
+            chain.append((path, data))
+            if "extends" not in data:
+                break
+            try:
+                path = resolve(data["extends"], registry, base=path.parent)
+            except RulesetNotFoundError as exc:
+                raise _err(
+                    data,
+                    "extends",
+                    f"the parent ruleset '{data['extends']}' is not found",
+                    hint=exc.hint,
+                ) from None
+    chain.reverse()
+    merged = chain[0][1]
+    for _, child in chain[1:]:
+        merged = _apply_extension(merged, child)
+    return merged, [(file, data.get("id")) for file, data in chain]
+
+
+def _top(path: Path) -> Located:
+    """One file of a chain, its top-level keys checked."""
     data = load_file(path)
     if not isinstance(data, Located):
         raise RulesetError("a ruleset must be a YAML mapping", path=path, line=1)
@@ -145,15 +214,9 @@ def _raw_chain(
         for key in ("remove", "replace", "add"):
             if key in data:
                 raise _err(data, key, f"'{key}' is only allowed with 'extends'")
-        return data, [(path, data.get("id"))]
-    try:
-        parent_path = resolve(data["extends"], registry, base=path.parent)
-    except RulesetNotFoundError as exc:
-        raise _err(
-            data, "extends", f"the parent ruleset '{data['extends']}' is not found", hint=exc.hint
-        ) from None
-    parent, files = _raw_chain(parent_path, registry, (*seen, resolved))
-    return _apply_extension(parent, data), [*files, (path, data.get("id"))]
+    elif not isinstance(data["extends"], str) or not data["extends"].strip():
+        raise _err(data, "extends", "'extends' is a ruleset id or a path")
+    return data
 
 
 def _apply_extension(parent: Located, child: Located) -> Located:
@@ -161,53 +224,24 @@ def _apply_extension(parent: Located, child: Located) -> Located:
     for key in EXTEND_KEYS:
         merged.pop(key, None)
     if isinstance(child.get("assumptions"), list):  # added to the parent's
-        merged["assumptions"] = list(parent.get("assumptions") or []) + child["assumptions"]
+        inherited = parent.get("assumptions") or []
+        if not isinstance(inherited, list):
+            raise _err(parent, "assumptions", "'assumptions' must be a list")
+        merged["assumptions"] = [*inherited, *child["assumptions"]]
     for key in ("indicators", "sources"):  # added to the parent's, replacing the same names
         if isinstance(child.get(key), Located):
             inherited = parent.get(key)
-            merged[key] = _overlay(
-                inherited if isinstance(inherited, Located) else None, child[key]
-            )
-    nodes: list[Any] = list(merged.get("nodes") or [])
+            if inherited is not None and not isinstance(inherited, Located):
+                raise _err(parent, key, f"'{key}' must be a mapping")
+            merged[key] = _overlay(inherited, child[key])
+    tree = _Tree(merged)
     for code in _as_list(child, "remove"):
-        if not _remove(nodes, str(code)):
-            raise _err(
-                child,
-                "remove",
-                f"cannot remove '{code}': no such node in the parent",
-                code=str(code),
-            )
+        tree.remove(child, code)
     for node in _as_list(child, "replace"):
-        code = str(node.get("code")) if isinstance(node, Mapping) else None
-        if code is None or not _replace(nodes, code, node):
-            raise _err(
-                node, "code", f"cannot replace '{code}': no such node in the parent", code=code
-            )
+        tree.replace(child, node)
     for entry in _as_list(child, "add"):
-        if not isinstance(entry, Located) or ("parent" not in entry and "code" not in entry):
-            raise _err(child, "add", "each 'add' entry is a node with a 'parent' code")
-        node = Located({k: v for k, v in entry.items() if k not in ("parent", "after")})
-        node.path, node.line, node.lines = entry.path, entry.line, entry.lines
-        parent_code = entry.get("parent")
-        siblings = nodes if parent_code is None else _children_of(nodes, str(parent_code))
-        if siblings is None:
-            raise _err(
-                entry, "parent", f"no node '{parent_code}' to add to", code=str(entry.get("code"))
-            )
-        after = entry.get("after")
-        position = len(siblings)
-        if after is not None:
-            codes = [str(s.get("code")) for s in siblings]
-            if str(after) not in codes:
-                raise _err(
-                    entry,
-                    "after",
-                    f"no sibling '{after}' to add after",
-                    code=str(entry.get("code")),
-                )
-            position = codes.index(str(after)) + 1
-        siblings.insert(position, node)
-    merged["nodes"] = nodes
+        tree.add(child, entry)
+    merged["nodes"] = tree.top
     return merged
 
 
@@ -231,50 +265,103 @@ def _as_list(data: Located, key: str) -> list[Any]:
     return value
 
 
-def _remove(nodes: list[Any], code: str) -> bool:
-    for i, node in enumerate(nodes):
-        if str(node.get("code")) == code:
-            del nodes[i]
-            return True
-        children = _own_children(node)
-        if children is not None and _remove(children, code):
-            return True
-    return False
+class _Tree:
+    """The nodes of a ruleset being extended, found by code: each node with the list it is in
+    and its level, so that ``remove``, ``replace`` and ``add`` cost no search of the tree."""
 
+    def __init__(self, data: Located) -> None:
+        top = data.get("nodes")
+        if top is not None and not isinstance(top, list):
+            raise _err(data, "nodes", "'nodes' must be a list of nodes")
+        self.top: list[Any] = list(top or [])
+        self.found: dict[str, tuple[list[Any], Located, int]] = {}
+        self._index(self.top, data, "nodes", 1)
 
-def _replace(nodes: list[Any], code: str, new: Any) -> bool:
-    for i, node in enumerate(nodes):
-        if str(node.get("code")) == code:
-            nodes[i] = new
-            return True
-        children = _own_children(node)
-        if children is not None and _replace(children, code, new):
-            return True
-    return False
+    def _index(self, nodes: list[Any], owner: Located, key: str, level: int) -> None:
+        """Index ``nodes`` and everything below them, without recursion."""
+        stack = [(nodes, owner, key, level)]
+        while stack:
+            entries, owner, key, level = stack.pop()
+            for node in entries:
+                if not isinstance(node, Located):
+                    raise _err(owner, key, "each node must be a mapping with code, title and max")
+                if level > MAX_LEVELS:
+                    raise _err(
+                        node,
+                        "code",
+                        f"nodes nested deeper than {MAX_LEVELS} levels",
+                        code=str(node.get("code")),
+                    )
+                self.found.setdefault(str(node.get("code")), (entries, node, level))
+                children = node.get("children")
+                if children is not None:
+                    if not isinstance(children, list):
+                        raise _err(node, "children", "'children' must be a list of nodes")
+                    stack.append((children, node, "children", level + 1))
 
+    def _forget(self, node: Located) -> None:
+        stack = [node]
+        while stack:
+            gone = stack.pop()
+            code = str(gone.get("code"))
+            if code in self.found and self.found[code][1] is gone:
+                del self.found[code]
+            stack.extend(gone.get("children") or [])
 
-def _children_of(nodes: list[Any], code: str) -> list[Any] | None:
-    for node in nodes:
-        if str(node.get("code")) == code:
-            return _own_children(node, create=True)
-        children = _own_children(node)
-        if children is not None:
-            found = _children_of(children, code)
-            if found is not None:
-                return found
-    return None
+    def _position(self, code: str) -> tuple[list[Any], int, int] | None:
+        entry = self.found.get(code)
+        if entry is None:
+            return None
+        siblings, node, level = entry
+        return siblings, next(i for i, n in enumerate(siblings) if n is node), level
 
+    def remove(self, child: Located, code: Any) -> None:
+        found = self._position(str(code))
+        if found is None:
+            message = f"cannot remove '{code}': no such node in the parent"
+            raise _err(child, "remove", message, code=str(code))
+        siblings, index, _ = found
+        self._forget(siblings.pop(index))
 
-def _own_children(node: Any, create: bool = False) -> list[Any] | None:
-    """The node's children as a list this extension may change (copied, never shared)."""
-    if not isinstance(node, dict):
-        return None
-    children = node.get("children")
-    if children is None and not create:
-        return None
-    copied = list(children or [])
-    node["children"] = copied
-    return copied
+    def replace(self, child: Located, node: Any) -> None:
+        if not isinstance(node, Located):
+            raise _err(child, "replace", "each 'replace' entry is a node with its 'code'")
+        code = str(node.get("code"))
+        found = self._position(code)
+        if found is None:
+            message = f"cannot replace '{code}': no such node in the parent"
+            raise _err(node, "code", message, code=code)
+        siblings, index, level = found
+        self._forget(siblings[index])
+        siblings[index] = node
+        self._index([node], child, "replace", level)
+
+    def add(self, child: Located, entry: Any) -> None:
+        if not isinstance(entry, Located) or ("parent" not in entry and "code" not in entry):
+            raise _err(child, "add", "each 'add' entry is a node with a 'parent' code")
+        node = Located({k: v for k, v in entry.items() if k not in ("parent", "after")})
+        node.path, node.line, node.lines = entry.path, entry.line, entry.lines
+        parent_code, code = entry.get("parent"), str(entry.get("code"))
+        siblings, level = self.top, 1
+        if parent_code is not None:
+            parent = self.found.get(str(parent_code))
+            if parent is None:
+                raise _err(entry, "parent", f"no node '{parent_code}' to add to", code=code)
+            holder, level = parent[1], parent[2] + 1
+            children = holder.get("children")
+            if children is None:  # a leaf becomes a parent
+                children = holder["children"] = []
+                holder.lines.setdefault("children", entry.line or 0)
+            siblings = children
+        position = len(siblings)
+        after = entry.get("after")
+        if after is not None:
+            codes = [str(s.get("code")) for s in siblings]
+            if str(after) not in codes:
+                raise _err(entry, "after", f"no sibling '{after}' to add after", code=code)
+            position = codes.index(str(after)) + 1
+        siblings.insert(position, node)
+        self._index([node], entry, "add", level)
 
 
 def _sources(data: Located) -> dict[str, Source]:
@@ -492,8 +579,8 @@ class _Builder:
                 name=name,
                 label=spec["label"],
                 type=kind,
-                unit=str(spec.get("unit") or ""),
-                label_en=spec.get("label_en"),
+                unit=_optional_text(spec, "unit") or "",
+                label_en=_optional_text(spec, "label_en"),
                 choices=tuple(choices),
                 kinds=tuple(kinds),
                 value_labels=tuple((v, t) for v, t in {**choices, **kinds}.items() if t),
@@ -555,6 +642,8 @@ class _Builder:
                 if parent
                 else "fields have codes without a dot",
             )
+        if code.count(".") >= MAX_LEVELS:
+            raise _err(raw, "code", f"nodes nested deeper than {MAX_LEVELS} levels", code=code)
         title = raw.get("title")
         if not isinstance(title, str) or not title.strip():
             raise _err(raw, "title", "every node needs a 'title'", code=code)
@@ -562,7 +651,7 @@ class _Builder:
         floor = self._decimal(raw, "floor", code, ZERO)
         if floor > 0 or (maximum is not None and floor > maximum):
             raise _err(raw, "floor", "'floor' must be 0 or below", code=code)
-        owner = raw.get("owner", inherited_owner)
+        owner = _optional_text(raw, "owner", code) or inherited_owner
         missing = raw.get("missing", "error")
         if missing not in ("error", "zero", "full", "not_applicable"):
             raise _err(
@@ -589,7 +678,7 @@ class _Builder:
             "title": title,
             "max": maximum,
             "owner": owner,
-            "title_en": raw.get("title_en"),
+            "title_en": _optional_text(raw, "title_en", code),
             "cite": _citations(raw, self.sources, code),
             "origin": self.origins.get(raw.path, ""),
             "missing": missing,
@@ -634,12 +723,15 @@ class _Builder:
             indicators=self.indicators,
             path=raw.path,
             line=raw.line_of("params"),
+            values=rule.values,
         )
         try:
             evaluate = rule.bind(p)
         except ParRulesError:
             raise
-        except Exception as exc:  # a plugin's bug must not escape as a traceback
+        except BaseException as exc:  # a plugin's bug, or its sys.exit(), fails this ruleset
+            if not contained(exc):
+                raise
             msg = (
                 f"rule '{rule.name}' of plugin '{rule.plugin}' failed reading the params of node "
                 f"{code} ({raw.path}:{raw.line}): {type(exc).__name__}: {exc}"
@@ -705,6 +797,15 @@ def _check_sum(
         raise _err(raw, "max", f"the {whose} maxima add up to {total}, not {maximum}", code=code)
 
 
+def _optional_text(data: Located, key: str, code: str | None = None) -> str | None:
+    """A text the ruleset may give (``owner``, ``title_en``, ``legal``, …), or None for none
+    (also when empty)."""
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _err(data, key, f"'{key}' must be a text", code=code, hint='quote it: "…"')
+    return value.strip() or None if value else None
+
+
 def _flag(data: Located, key: str) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
@@ -733,7 +834,7 @@ def _classification(data: Located, sources: Mapping[str, Source]) -> tuple[Band,
             Band(
                 entry["label"],
                 minimum,
-                entry.get("label_en"),
+                _optional_text(entry, "label_en"),
                 _citations(entry, sources),
                 assumed,
                 entry.line_of("min"),
@@ -816,7 +917,7 @@ def load_ruleset(ref: str | Path, *, registry: Registry | None = None) -> Rulese
 
 
 def _load(path: Path, registry: Registry) -> Ruleset:
-    data, files = _raw_chain(path, registry, ())
+    data, files = _raw_chain(path, registry)
     for key in ("id", "title", "year", "max", "nodes"):
         if key not in data:
             raise _err(data, None, f"the ruleset has no '{key}'", hint=f"add a top-level '{key}:'")
@@ -836,6 +937,13 @@ def _load(path: Path, registry: Registry) -> Ruleset:
     for file, _ in files:
         digest.update(file.read_bytes())
     uncertainty = _uncertainty(data, nodes, builder.indicators, path)
+    tables = data.get("tables", [])
+    if not isinstance(tables, list) or (not tables and "tables" in data):
+        raise _err(data, "tables", "'tables' lists the tables score and explain print by default")
+    for name in tables:
+        if name not in CARD_TABLES:
+            hint = close_match(str(name), CARD_TABLES) or f"one of: {', '.join(CARD_TABLES)}"
+            raise _err(data, "tables", f"unknown table '{name}'", hint=hint)
     return Ruleset(
         id=data["id"],
         title=data["title"],
@@ -843,9 +951,9 @@ def _load(path: Path, registry: Registry) -> Ruleset:
         max=maximum,
         nodes=nodes,
         indicators=builder.indicators,
-        jurisdiction=str(data.get("jurisdiction") or ""),
-        level=str(data.get("level") or ""),
-        legal=data.get("legal"),
+        jurisdiction=_optional_text(data, "jurisdiction") or "",
+        level=_optional_text(data, "level") or "",
+        legal=_optional_text(data, "legal"),
         precision=precision,
         display_precision=_int(data, "display_precision", 2, 0, 10),
         ranking=ranking,
@@ -859,6 +967,7 @@ def _load(path: Path, registry: Registry) -> Ruleset:
         files=tuple(str(f) for f, _ in files),
         digest=digest.hexdigest(),
         uncertainty=uncertainty,
+        tables=tuple(tables),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Any
 from ._model import Appraisal, Indicator, Remedy, Ruleset, Stage, UnitInputs
 from ._numbers import ONE, ZERO, parse_decimal
 from ._plugins import Registry
-from ._yaml import Located, load_file
+from ._text import HINT as TEXT_HINT
+from ._text import hidden_character
+from ._yaml import Located, current_limits, load_file
 from .errors import RulesetNotFoundError, UnitError, UnknownNameError, close_match
 
 UNIT_KEYS = {
@@ -97,8 +100,15 @@ class _Reader:
             raise self.error(data, key, "'reason' must be a text: why the points were lost")
         return reason.strip() if reason else None
 
-    def points(self, raw: Any, default_reason: str | None = None) -> dict[str, Appraisal]:
-        """``points:`` entries; one without a reason of its own takes ``default_reason``."""
+    def points(
+        self,
+        raw: Any,
+        default_reason: str | None = None,
+        withdrawn: dict[str, Any] | None = None,
+    ) -> dict[str, Appraisal]:
+        """``points:`` entries; one without a reason of its own takes ``default_reason``. With
+        ``withdrawn`` (a later stage), an entry ``null`` withdraws an earlier stage's points for
+        that code: it is added to ``withdrawn``, with where it is written."""
         if raw is None:
             return {}
         if not isinstance(raw, Mapping):
@@ -107,6 +117,17 @@ class _Reader:
         for code, entry in raw.items():
             self.known_code(raw, code)
             node = self.ruleset.node(code)
+            if entry is None:
+                if withdrawn is None:
+                    raise self.error(
+                        raw,
+                        code,
+                        "the entry has no points",
+                        code=code,
+                        hint="'null' withdraws an earlier stage's points, in a later stage only",
+                    )
+                withdrawn[code] = raw
+                continue
             inner = [c for c in raw if c != code and c.startswith(code + ".")]
             if inner:
                 raise self.error(
@@ -135,6 +156,17 @@ class _Reader:
                 points = parse_decimal(fields["points"])
             except ValueError as exc:
                 raise self.error(fields, "points", str(exc), code=code) from None
+            places = self.ruleset.precision
+            exponent = points.normalize().as_tuple().exponent
+            if isinstance(exponent, int) and exponent < -places:
+                raise self.error(
+                    fields,
+                    "points",
+                    f"{_show(fields['points'])} has more decimals than the ruleset keeps "
+                    f"({places}, its 'precision')",
+                    code=code,
+                    hint=f"give them to {places} decimals, as the appraisal decided them",
+                )
             for key in ("reason", "by"):
                 if fields.get(key) is not None and not isinstance(fields[key], str):
                     raise self.error(fields, key, f"'{key}' must be a text", code=code)
@@ -200,17 +232,22 @@ class _Reader:
         if raw is None:
             return {}
         if not isinstance(raw, Mapping):
-            raise self.error(raw, None, "'remedies' must be a mapping of code: {remedy, person}")
+            raise self.error(
+                raw, None, "'remedies' must be a mapping of code: {remedy, person, deadline}"
+            )
         result = {}
         for code, entry in raw.items():
             self.known_code(raw, code)
-            if (
-                not isinstance(entry, Mapping)
-                or set(entry) - {"remedy", "person"}
-                or not all(v is None or isinstance(v, str) for v in entry.values())
-            ):
-                raise self.error(raw, code, "a remedy is {remedy: text, person: text}", code=code)
-            result[code] = Remedy(entry.get("remedy"), entry.get("person"))
+            shape = "a remedy is {remedy: text, person: text, deadline: a date or a text}"
+            if not isinstance(entry, Mapping) or set(entry) - {"remedy", "person", "deadline"}:
+                raise self.error(raw, code, shape, code=code)
+            deadline = entry.get("deadline")
+            if isinstance(deadline, dt.date):
+                deadline = deadline.strftime("%d/%m/%Y")
+            texts = (entry.get("remedy"), entry.get("person"), deadline)
+            if not all(v is None or isinstance(v, str) for v in texts):
+                raise self.error(raw, code, shape, code=code)
+            result[code] = Remedy(entry.get("remedy"), entry.get("person"), deadline)
         return result
 
 
@@ -350,16 +387,63 @@ def _item(index: int, entry: Any) -> dict[str, Any]:
     return item
 
 
+def _checked(value: Any, path: str | None, where: str, depth: int = 0) -> Any:
+    """A value given through the API, checked as the YAML loader checks a file's: every key a
+    text, every text NFC without a hidden character (see ``_text``), no key twice once
+    normalised, nesting bounded. What the loader read (``Located``) is already checked."""
+    if isinstance(value, Located):
+        return value
+    if depth > current_limits().max_depth:
+        msg = f"nesting deeper than {current_limits().max_depth} levels"
+        raise UnitError(msg, path=path, field=where or None)
+    if isinstance(value, str):
+        text = value.replace("\r\n", "\n").replace("\r", "\n")  # a sheet cell's line breaks
+        hidden = hidden_character(text)
+        if hidden is not None:
+            msg = f"the character {hidden} is not allowed"
+            raise UnitError(msg, path=path, field=where or None, hint=TEXT_HINT)
+        return unicodedata.normalize("NFC", text)
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                msg = f"the key {_show(key)} is not a text"
+                hint = f'write it as text: "{key}"' if isinstance(key, int | Decimal) else None
+                raise UnitError(msg, path=path, field=where or None, hint=hint)
+            name = _checked(key, path, f"{where}.{key}" if where else key, depth + 1)
+            if name in result:
+                msg = f"the key '{name}' is given twice (once Unicode-normalised)"
+                raise UnitError(msg, path=path, field=where or None)
+            result[name] = _checked(item, path, f"{where}.{name}" if where else name, depth + 1)
+        return result
+    if isinstance(value, list | tuple):
+        return [_checked(item, path, where, depth + 1) for item in value]
+    return value
+
+
 def unit_from_mapping(
     data: Mapping[str, Any], ruleset: Ruleset, *, path: str | None = None
 ) -> UnitInputs:
-    """Check a unit's mapping against its ruleset and layer its stages."""
+    """Check a unit's mapping against its ruleset and layer its stages. A mapping built in
+    Python is checked as a file's would be (keys are texts, no hidden characters); a
+    ``ruleset:`` in it must name the ruleset given."""
+    data = _checked(data, path, "")
+    if not isinstance(data, Mapping):
+        raise UnitError("a unit is a mapping of unit, year, indicators, …", path=path)
     reader = _Reader(ruleset, path)
     for key in sorted(set(data) - UNIT_KEYS):
         raise reader.error(data, key, f"unknown key '{key}'", hint=close_match(key, UNIT_KEYS))
     name = data.get("unit", "")
-    if not isinstance(name, str) or ("unit" in data and not name.strip()):
-        raise reader.error(data, "unit", "'unit' must be the unit's name, as a text")
+    if not isinstance(name, str) or ("unit" in data and not name.strip()) or "\n" in name:
+        raise reader.error(data, "unit", "'unit' must be the unit's name, as a text on one line")
+    named = data.get("ruleset", ruleset.id)
+    if named != ruleset.id and not _same_file(named, Path(path or "unit"), ruleset.path):
+        raise reader.error(
+            data,
+            "ruleset",
+            f"the unit names the ruleset {_show(named)} but is scored with '{ruleset.id}'",
+            hint="name the ruleset the unit was written for",
+        )
     year = data.get("year", ruleset.year)
     if isinstance(year, bool) or not isinstance(year, int):
         raise reader.error(data, "year", f"'year' must be a year like 2023, not {_show(year)}")
@@ -402,11 +486,22 @@ def unit_from_mapping(
                 raise reader.error(layer, key, f"unknown key '{key}' in stage '{name_}'")
             previous = stages[-1]
             lines[name_] = {**lines[previous.name], **_lines(layer.get("indicators"))}
+            withdrawn: dict[str, Any] = {}
+            layered = reader.points(layer.get("points"), reader.reason(layer), withdrawn)
+            points = {**previous.points, **layered}
+            for code, raw_points in withdrawn.items():
+                if points.pop(code, None) is None:
+                    raise reader.error(
+                        raw_points,
+                        code,
+                        f"stage '{name_}' withdraws points for '{code}' that no earlier stage gave",
+                        code=code,
+                    )
             stages.append(
                 Stage(
                     name_,
                     {**previous.indicators, **reader.indicators(layer.get("indicators"), name_)},
-                    {**previous.points, **reader.points(layer.get("points"), reader.reason(layer))},
+                    points,
                 )
             )
     return UnitInputs(
@@ -452,10 +547,13 @@ def _same_file(named: object, unit_path: Path, ruleset_path: str | None) -> bool
     if not isinstance(named, str) or ruleset_path is None:
         return False
     base = unit_path.parent
-    return any(
-        candidate.is_file() and candidate.resolve() == Path(ruleset_path).resolve()
-        for candidate in (base / named, Path(named))
-    )
+    try:
+        return any(
+            candidate.is_file() and candidate.resolve() == Path(ruleset_path).resolve()
+            for candidate in (base / named, Path(named))
+        )
+    except (OSError, ValueError):  # a name too long for a path, or with a NUL in it
+        return False
 
 
 def ruleset_file_of(data: Located, path: Path, registry: Registry) -> Path:
@@ -487,12 +585,4 @@ def load_unit(
 
         registry = registry or default_registry()
         ruleset = load_ruleset(ruleset_file_of(data, path, registry), registry=registry)
-    elif data["ruleset"] != ruleset.id and not _same_file(data["ruleset"], path, ruleset.path):
-        raise UnitError(
-            f"the unit names the ruleset '{data['ruleset']}' but is scored with '{ruleset.id}'",
-            path=path,
-            line=data.line_of("ruleset"),
-            field="ruleset",
-            hint="name the ruleset the unit was written for",
-        )
     return unit_from_mapping(data, ruleset, path=str(path))

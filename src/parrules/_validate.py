@@ -20,6 +20,7 @@ from ._model import Indicator, Node, Source
 from ._numbers import ONE, ZERO, parse_decimal
 from ._plugins import BUILTIN_PLUGINS, Registry, default_registry
 from ._ruleset import (
+    MAX_EXTENDS,
     _assumptions,
     _Builder,
     _check_sum,
@@ -143,7 +144,7 @@ class _Validator:
                 self.findings.append(Finding(ERROR, "load", message, str(current), 1))
                 return None
             seen.append(current.resolve())
-            if "extends" not in data:
+            if "extends" not in data or len(seen) > MAX_EXTENDS:  # the loader names a long chain
                 break
             try:
                 parent = resolve(data["extends"], self.registry, base=current.parent)
@@ -163,7 +164,7 @@ class _Validator:
                 return None
             current = parent
         try:
-            merged, _ = _raw_chain(path, self.registry, ())
+            merged, _ = _raw_chain(path, self.registry)
         except InputError as exc:
             self.error(exc, "extends")
             return None

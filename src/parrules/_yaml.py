@@ -18,7 +18,7 @@ import contextvars
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,12 +33,15 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from ._numbers import MAX_DIGITS, check_magnitude
+from ._text import HINT, hidden_character
 from .errors import YamlError
 
 
 @attrs.frozen
 class Limits:
-    """Bounds on one YAML file, so that hostile input costs bounded time and memory.
+    """Bounds on one input, so that hostile input costs bounded time and memory: the size,
+    nesting and values of one YAML file (a ruleset and the rulesets it extends count as one),
+    and the time to score one unit.
 
     The defaults are far above any real ruleset or unit file (a 150-criterion ruleset is about
     40 kB and 5,000 nodes) and keep the worst case to about two seconds. Aliases are always
@@ -48,6 +51,9 @@ class Limits:
     max_bytes: int = 1024 * 1024
     max_depth: int = 64
     max_nodes: int = 50_000
+    max_seconds: float = 5.0
+    """Seconds to score one unit, all its stages, and to write its explanations: a rule that
+    never returns fails its unit (``RuleFailure``) instead of stopping the batch. 0: no bound."""
 
 
 DEFAULT_LIMITS = Limits()
@@ -75,6 +81,35 @@ def yaml_limits(limits: Limits) -> Iterator[Limits]:
         _LIMITS.reset(token)
 
 
+@attrs.define
+class _Spent:
+    """What the files read together have used of one file's limits."""
+
+    first: str
+    bytes: int = 0
+    nodes: int = 0
+
+
+_SHARED: contextvars.ContextVar[_Spent | None] = contextvars.ContextVar(
+    "parrules_yaml_shared", default=None
+)
+
+
+@contextlib.contextmanager
+def one_file_limits(first: str | Path) -> Iterator[None]:
+    """Every file read inside the block counts against the limits of one file, together: a
+    ruleset (``first``) and the rulesets it extends cost at most what one file may."""
+    token = _SHARED.set(_Spent(str(first)))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _together(what: str, spent: _Spent) -> str:
+    return f"{what} in {spent.first} and the rulesets it extends, together"
+
+
 class Located(dict[str, Any]):
     """A mapping from YAML that remembers where it and each of its keys were written."""
 
@@ -93,31 +128,32 @@ class Located(dict[str, Any]):
         return paths.get(key, self.path)
 
 
-try:
-    from yaml._yaml import CParser as _Events  # libyaml: the text is parsed in C, 4-6x faster
-except ImportError:  # PyYAML built without libyaml: the same events, parsed in Python
-
-    class _Events(Reader, Scanner, Parser):  # type: ignore[no-redef]
-        def __init__(self, stream: str) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
-
-
-class _Loader(Composer, _Events, SafeConstructor, Resolver):
-    """A safe loader with line numbers, exact decimals, YAML 1.2 scalars and no duplicate keys,
-    aliases or tags. The events come from libyaml when PyYAML has it; composing the nodes stays
-    in Python, where aliases, anchors, tags, depth and size are checked."""
+class _PyEvents(Reader, Scanner, Parser):
+    """The events parsed in Python, for PyYAML built without libyaml."""
 
     def __init__(self, stream: str) -> None:
-        _Events.__init__(self, stream)
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+class _Checks(Composer, SafeConstructor, Resolver):
+    """Line numbers, exact decimals, YAML 1.2 scalars and no duplicate keys, aliases or tags,
+    whichever parser gives the events: composing the nodes stays in Python, where aliases,
+    anchors, tags, depth and size are checked."""
+
+    def init_checks(self) -> None:
         Composer.__init__(self)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
 
+    peek_event: Callable[[], Any]  # given by the parser the events come from
+    dispose: Callable[[], None]
     source: str | None = None
+    text: str = ""
     limits: Limits = DEFAULT_LIMITS
     _depth: int = 0
+    _flow: int = 0
     _nodes: int = 0
 
     def error(self, message: str, mark: Any, hint: str | None = None) -> YamlError:
@@ -143,8 +179,9 @@ class _Loader(Composer, _Events, SafeConstructor, Resolver):
             )
         self._nodes += 1
         if self._nodes > self.limits.max_nodes:
+            what, spent = f"more than {self.limits.max_nodes} values", _SHARED.get()
             raise self.error(
-                f"more than {self.limits.max_nodes} values in one file",
+                _together(what, spent) if spent else f"{what} in one file",
                 event.start_mark,
                 "split the file, or raise the limit (parrules.Limits)",
             )
@@ -152,11 +189,33 @@ class _Loader(Composer, _Events, SafeConstructor, Resolver):
             raise self.error(
                 f"nesting deeper than {self.limits.max_depth} levels", event.start_mark
             )
+        if isinstance(event, yaml.ScalarEvent):
+            self._same_for_both_parsers(event)
+        flow = bool(getattr(event, "flow_style", False))
         self._depth += 1
+        self._flow += flow
         try:
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+            self._flow -= flow
+
+    def _same_for_both_parsers(self, event: yaml.ScalarEvent) -> None:
+        """Refuse what libyaml accepts and the Python parser does not (the Python parser has
+        already refused it), so that a file is read the same with and without libyaml."""
+        if not event.style and self._flow and "?" in event.value:
+            raise self.error(
+                "a '?' in a text without quotes inside [ ] or { }",
+                event.start_mark,
+                'quote the text: "…"',
+            )
+        mark: Any = event.start_mark
+        if event.style in ("|", ">") and _COMMENT_AFTER_INDICATOR.match(self.text, mark.index):
+            raise self.error(
+                f"a comment right after '{event.style}'",
+                mark,
+                "leave a space before the '#'",
+            )
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Located:  # type: ignore[override]
         if not isinstance(node, yaml.MappingNode):
@@ -187,16 +246,38 @@ class _Loader(Composer, _Events, SafeConstructor, Resolver):
         return result
 
 
+class _PyLoader(_Checks, _PyEvents):
+    def __init__(self, stream: str) -> None:
+        _PyEvents.__init__(self, stream)
+        self.init_checks()
+
+
+_Loader: Callable[[str], _Checks] = _PyLoader
+try:
+    from yaml._yaml import CParser  # libyaml: the text is parsed in C, 4-6x faster
+
+    class _CLoader(_Checks, CParser):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            self.init_checks()
+
+    _Loader = _CLoader
+except ImportError:  # PyYAML built without libyaml: the same events, parsed in Python
+    pass
+
+
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
+_COMMENT_AFTER_INDICATOR = re.compile(r"[|>][-+0-9]*#")
+_RAW_REFUSED = re.compile("[\t\ufeff]")
 
 # YAML 1.2 core schema, minus exponents and leading zeros: a plain scalar is a number only when
 # it is written as one the way a person reads it. Everything else is text.
-_Loader.yaml_implicit_resolvers = {}
+_Checks.yaml_implicit_resolvers = {}
 for _tag, _pattern, _first in (
     (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
@@ -209,10 +290,10 @@ for _tag, _pattern, _first in (
     (_TIMESTAMP, r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$", "0123456789"),
     (_MERGE, r"^<<$", "<"),
 ):
-    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+    _Checks.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 
 
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+def _construct_int(loader: _Checks, node: yaml.ScalarNode) -> int:
     if len(node.value.lstrip("+-")) > MAX_DIGITS:
         raise loader.error(
             f"'{node.value[:40]}…' has more than {MAX_DIGITS} digits", node.start_mark
@@ -220,7 +301,7 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     return int(node.value)
 
 
-def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
+def _construct_float(loader: _Checks, node: yaml.ScalarNode) -> Decimal:
     text = node.value
     if text.lower().lstrip("+-") in (".inf", ".nan"):
         raise loader.error(f"'{text}' is not a finite number", node.start_mark)
@@ -232,7 +313,7 @@ def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
         raise loader.error(str(exc), node.start_mark) from None
 
 
-def _construct_date(loader: _Loader, node: yaml.ScalarNode) -> dt.date:
+def _construct_date(loader: _Checks, node: yaml.ScalarNode) -> dt.date:
     year, month, day = (int(part) for part in node.value.split("-"))
     try:
         return dt.date(year, month, day)
@@ -240,20 +321,24 @@ def _construct_date(loader: _Loader, node: yaml.ScalarNode) -> dt.date:
         raise loader.error(f"'{node.value}' is not a real date", node.start_mark) from None
 
 
-def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
-    return unicodedata.normalize("NFC", loader.construct_scalar(node))
+def _construct_str(loader: _Checks, node: yaml.ScalarNode) -> str:
+    text = loader.construct_scalar(node)
+    hidden = hidden_character(text)
+    if hidden is not None:  # written as an escape ("\e", "\0") or typed in
+        raise loader.error(f"the character {hidden} is not allowed", node.start_mark, HINT)
+    return unicodedata.normalize("NFC", text)
 
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
+def _construct_mapping(loader: _Checks, node: yaml.MappingNode) -> Located:
     return loader.construct_mapping(node, deep=True)
 
 
-def _refuse(loader: _Loader, tag_suffix: str, node: yaml.Node) -> Any:
+def _refuse(loader: _Checks, tag_suffix: str, node: yaml.Node) -> Any:
     """A safety net: explicit tags are refused while composing, so no other tag reaches here."""
     raise loader.error(f"the tag '{node.tag}' is not accepted", node.start_mark)
 
 
-_Loader.yaml_constructors = {
+_Checks.yaml_constructors = {
     **SafeConstructor.yaml_constructors,
     _INT: _construct_int,
     _FLOAT: _construct_float,
@@ -261,7 +346,7 @@ _Loader.yaml_constructors = {
     "tag:yaml.org,2002:str": _construct_str,
     "tag:yaml.org,2002:map": _construct_mapping,
 }
-_Loader.yaml_multi_constructors = {"": _refuse}
+_Checks.yaml_multi_constructors = {"": _refuse}
 
 
 def load_text(text: str, source: str | None = None, *, limits: Limits | None = None) -> Any:
@@ -271,12 +356,29 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
         raise YamlError(
             f"the text is longer than the limit of {limits.max_bytes} characters", path=source
         )
-    loader: _Loader | None = None
+    found = _RAW_REFUSED.search(text, 1 if text.startswith("\ufeff") else 0)
+    if found is not None:  # libyaml and the Python parser read both differently
+        tab = found.group() == "\t"
+        raise YamlError(
+            "a tab character: YAML is indented and separated with spaces"
+            if tab
+            else "a byte-order mark (U+FEFF) inside the text",
+            path=source,
+            line=text.count("\n", 0, found.start()) + 1,
+            hint="replace each tab with spaces" if tab else HINT,
+        )
+    loader: _Checks | None = None
+    spent = _SHARED.get()
     try:
         loader = _Loader(text)
         loader.source = source
+        loader.text = text
         loader.limits = limits
-        return loader.get_single_data()
+        loader._nodes = spent.nodes if spent else 0
+        data = loader.get_single_data()
+        if spent:
+            spent.nodes = loader._nodes
+        return data
     except YamlError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -285,11 +387,10 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
         raise YamlError(
             f"not valid YAML: {problem}",
             path=source,
-            line=mark.line + 1 if mark else None,
-            hint=_tab_hint(text, mark),
+            line=min(mark.line + 1, text.count("\n") + 1) if mark else None,  # not past the end
         ) from None
     except yaml.reader.ReaderError as exc:
-        if issubclass(_Events, Reader):  # the Python reader counts characters
+        if _Loader is _PyLoader:  # the Python reader counts characters
             line = text[: exc.position].count("\n") + 1
         else:  # libyaml counts the bytes of the UTF-8 text
             line = text.encode()[: exc.position].count(b"\n") + 1
@@ -308,29 +409,25 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
             loader.dispose()
 
 
-def _tab_hint(text: str, mark: Any) -> str | None:
-    """The commonest mistake, which the parser's message does not name."""
-    if mark is None:
-        return None
-    lines = text.splitlines()
-    line = lines[mark.line] if mark.line < len(lines) else ""
-    return "indent with spaces: YAML does not accept tabs there" if "\t" in line else None
-
-
 def load_file(path: Path, *, limits: Limits | None = None) -> Any:
     """Read and parse a YAML file, refusing oversized and non-UTF-8 input."""
     limits = limits or current_limits()
     try:
         with path.open("rb") as file:
-            data = file.read(limits.max_bytes + 1)
+            spent = _SHARED.get()
+            left = limits.max_bytes - (spent.bytes if spent else 0)
+            data = file.read(left + 1)
     except OSError as exc:
         raise YamlError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
-    if len(data) > limits.max_bytes:
+    if len(data) > left:
+        what = f"larger than the limit of {limits.max_bytes} bytes"
         raise YamlError(
-            f"the file is larger than the limit of {limits.max_bytes} bytes",
+            _together(what, spent) if spent else f"the file is {what}",
             path=path,
             hint="split it, or raise the limit (parrules.Limits)",
         )
+    if spent:
+        spent.bytes += len(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

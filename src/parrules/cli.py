@@ -8,15 +8,15 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
 import sys
-import textwrap
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import attrs
 from tabulate import tabulate
@@ -27,29 +27,20 @@ from ._engine import score
 from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
-from ._ruleset import known_ids, load_ruleset
+from ._ruleset import CARD_TABLES, known_ids, load_ruleset, shipped_twice
 from ._schemas import SCHEMAS, schema_text
 from ._sheets import SheetRow, is_sheet, read_sheet, template
 from ._units import load_unit
 from .analysis import by_department, compare, goal_verdicts, indicator_trends, rank, stage_diff
 from .analysis.diff import diff_rulesets
 from .analysis.plan import METHOD, Plan, plan
-from .errors import DuplicateUnitError, ParRulesError, one_line
+from .errors import DuplicateUnitError, ParRulesError, RulesetNotFoundError, one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+MIN_WIDTH = 40
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 LABELS = report.LABELS
 
-CARD_TABLES = (
-    "card",
-    "register",
-    "details",
-    "assumptions",
-    "departments",
-    "stages",
-    "goals",
-    "trend",
-)
 CARD_FORMATS = (*report.FORMATS, "jsonl")
 COMPARE_TABLES = ("points", "percent", "trend")
 RANK_TABLES = ("ranking", "classes")
@@ -64,7 +55,10 @@ _SUFFIX_FORMATS = {
     ".jsonl": "jsonl",
     ".xlsx": "xlsx",
     ".zip": "zip",
+    ".docx": "docx",
 }
+DOCUMENT_FORMATS = ("html", "docx")
+"""Formats that write the report officials file (``--tables``: the tables asked for instead)."""
 
 
 class Failed(Exception):
@@ -226,7 +220,33 @@ def _render(args: argparse.Namespace, tables: Sequence[Any], kind: str) -> str |
             "with --tables, or write one CSV file per table in a zip (-o FILE.zip)"
         )
         raise Failed
-    return report.render(tables, kind, args.lang, bom=args.bom)
+    return report.render(tables, kind, args.lang, bom=args.bom, width=_width(args))
+
+
+def _width(args: argparse.Namespace) -> int | None:
+    """The display cells a line of text may take: ``--width`` (0: no limit), else ``COLUMNS``,
+    else the terminal's width when the text goes to a terminal; no limit for a file or a pipe
+    (each column as wide as its text, long text wrapped at the column's usual width)."""
+    given: int | None = getattr(args, "width", None)
+    if given is not None:
+        return given or None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), MIN_WIDTH)
+    if not getattr(args, "output", None) and sys.stdout.isatty():
+        return max(shutil.get_terminal_size().columns, MIN_WIDTH)
+    return None
+
+
+def _width_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value != 0 and value < MIN_WIDTH:
+        msg = f"a width is 0 (no limit) or at least {MIN_WIDTH} columns, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _emit(args: argparse.Namespace, content: str | bytes) -> None:
@@ -295,11 +315,23 @@ def _card_tables(
         elif name == "stages":
             tables.append(report.stage_diff_table(card, stage_diff(card), lang))
         elif name == "goals":
-            tables.append(report.goals_table(card, goal_verdicts(card, stage=stage), lang))
+            earlier = [] if stage else card.stages[:-1]  # each stage's verdict, side by side
+            before = [(s.stage, goal_verdicts(card, stage=s.stage)) for s in earlier]
+            tables.append(report.goals_table(card, goal_verdicts(card, stage=stage), lang, before))
         elif name == "trend":
             trends = indicator_trends([card], stage=stage)
             tables.append(report.trend_table(card.unit.unit, trends, lang))
     return tables
+
+
+def _ruleset_tables(ruleset: Ruleset, explain: bool) -> list[str]:
+    """The ruleset's own default tables (``tables:``), with the details of each lost point for
+    ``explain``."""
+    names = list(ruleset.tables)
+    if names and explain and "details" not in names:
+        at = names.index("assumptions") if "assumptions" in names else len(names)
+        names.insert(at, "details")
+    return names
 
 
 def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> int:
@@ -312,6 +344,11 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
     kind = _format(args, CARD_FORMATS)
     if kind == "jsonl":
         return _score_lines(args, registry)
+    if (args.previous or args.peers) and (kind not in DOCUMENT_FORMATS or args.tables):
+        _error("--previous and --peers go into the reports: give --format html or docx")
+        raise Failed
+    if kind in DOCUMENT_FORMATS and not args.tables:
+        return _score_documents(args, registry, kind, explain)
     as_cards = kind == "json" and not args.tables  # the score cards; with --tables, those tables
 
     def build(card: ScoreCard) -> Any:
@@ -319,7 +356,8 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
             return _card_dict(card, args)
         if args.stage:
             card.stage(args.stage)
-        return _card_tables(card, names, args.stage, args.lang, bool(args.tables))
+        chosen = names if args.tables else _ruleset_tables(card.ruleset, explain) or names
+        return _card_tables(card, chosen, args.stage, args.lang, bool(args.tables))
 
     cards, failed = _load_cards(args.units, registry, build, args.strict, args.workers)
     if not cards:
@@ -344,6 +382,102 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
         series = [(c.unit.unit, c.stage(args.stage)) for c, _ in cards]
     _chart(args, series, cards[0][0].ruleset.title)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _score_documents(args: argparse.Namespace, registry: Registry, kind: str, explain: bool) -> int:
+    """One report per unit (several: in a zip archive, one file each), with the change from
+    the unit's previous card (``--previous``) and its rank among the units and ``--peers``."""
+    several = len(args.units) > 1 or any(is_sheet(u) for u in args.units)
+    if several and not (args.output or "").lower().endswith(".zip"):
+        _error(
+            f"one {kind} report per unit: write them into a zip archive (-o REPORTS.zip), "
+            "or give one unit"
+        )
+        raise Failed
+    scored, failed = _load_cards(args.units, registry, _stage_check(args), args.strict)
+    previous, failed_previous = _load_cards(args.previous, registry, _stage_check(args))
+    peers, failed_peers = _load_cards(args.peers, registry, _stage_check(args))
+    if failed_previous or failed_peers or not scored:
+        return EXIT_FAILED
+    cards = [card for card, _ in scored]
+    earlier = _previous_cards(cards, [card for card, _ in previous])
+    ranks = _ranks(cards, [card for card, _ in peers], args) if args.peers else {}
+    files: list[tuple[str, bytes]] = []
+    for card in cards:
+        before = earlier.get(card.unit.unit)
+        doc = report.unit_report(
+            card,
+            args.lang,
+            stage=args.stage,
+            explain=explain and kind == "docx",  # html: each lost point expands instead
+            comparison=compare(before, card, stage=args.stage) if before else None,
+            rank=ranks.get(unit_key(card.unit)),
+        )
+        content = report.docx_report(doc) if kind == "docx" else report.html_report([doc])
+        files.append(
+            (card.unit.unit, content if isinstance(content, bytes) else content.encode("utf-8"))
+        )
+    if len(files) == 1 and not (args.output or "").lower().endswith(".zip"):
+        data = files[0][1]
+        _emit(args, data if kind == "docx" else data.decode("utf-8"))
+    else:
+        _emit(args, _archive(files, kind))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _previous_cards(
+    cards: Sequence[ScoreCard], previous: Sequence[ScoreCard]
+) -> dict[str, ScoreCard]:
+    """Each unit's previous card, by the unit's name; a previous card of no unit given, or
+    not earlier than its unit, is an error."""
+    names = {card.unit.unit: card for card in cards}
+    found: dict[str, ScoreCard] = {}
+    for before in previous:
+        card = names.get(before.unit.unit)
+        if card is None:
+            _error(
+                f"--previous: '{before.unit.unit}' ({before.unit.path}) is none of the units "
+                "given; a previous card is matched by the unit's name"
+            )
+            raise Failed
+        if before.unit.year >= card.unit.year or before.unit.unit in found:
+            _error(
+                f"--previous: '{before.unit.unit}' {before.unit.year} is not one earlier year "
+                f"of {card.unit.year}"
+            )
+            raise Failed
+        found[before.unit.unit] = before
+    return found
+
+
+def _ranks(
+    cards: Sequence[ScoreCard], peers: Sequence[ScoreCard], args: argparse.Namespace
+) -> dict[tuple[str, int, str], tuple[int, int]]:
+    """Each unit's rank among the units given and their peers (each unit once)."""
+    everyone = {unit_key(c.unit): c for c in [*peers, *cards]}
+    try:
+        ranking = rank(list(everyone.values()), stage=args.stage)
+    except ParRulesError as exc:
+        _error(f"--peers: {one_line(exc)}")
+        raise Failed from None
+    return {unit_key(e.card.unit): (e.rank, len(ranking)) for e in ranking}
+
+
+def _archive(files: Sequence[tuple[str, bytes]], kind: str) -> bytes:
+    """Reports as a zip archive, one file each (``01 Xã Bình Thành.docx``); the same bytes
+    for the same reports."""
+    import io
+    import re
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index, (name, data) in enumerate(files, start=1):
+            safe = re.sub(r'[\x00-\x1f<>:"/\\|?*\x7f]', "-", name).strip(" .")[:80] or "report"
+            entry = zipfile.ZipInfo(f"{index:02d} {safe}.{kind}", (2000, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, data)
+    return buffer.getvalue()
 
 
 def _card_dict(card: ScoreCard, args: argparse.Namespace) -> dict[str, Any]:
@@ -479,6 +613,9 @@ def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
     if kind == "json":
         data = report.ranking_to_dict(ranking, args.lang, depth=args.depth)
         _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    elif kind in DOCUMENT_FORMATS and not args.tables:
+        doc = report.ranking_report(ranking, args.lang, depth=args.depth)
+        _emit(args, report.docx_report(doc) if kind == "docx" else report.html_report([doc]))
     else:
         names = _tables_arg(args.tables, RANK_TABLES, RANK_TABLES)
         built = report.ranking_tables(ranking, args.lang, depth=args.depth)
@@ -591,14 +728,20 @@ def _cmd_rules(args: argparse.Namespace, registry: Registry) -> int:
         _emit(args, tabulate(rows, headers, tablefmt="simple") + "\n")
     for broken in registry.broken:
         _error(f"plugin '{broken.name}' is broken: {broken.error}")
-    return EXIT_FAILED if registry.broken else EXIT_OK
+    for duplicate in registry.duplicates:
+        _error(duplicate)
+    return EXIT_FAILED if registry.broken or registry.duplicates else EXIT_OK
 
 
 def _cmd_rulesets(args: argparse.Namespace, registry: Registry) -> int:
     """Every installed ruleset by id, each loaded: one that cannot be (a plugin it needs is not
     installed) is marked with the reason, without the path of its file."""
     found: list[tuple[str, str | None]] = []
-    for ruleset_id in sorted(known_ids(registry)):
+    twice = shipped_twice(registry)
+    for ruleset_id in sorted({*known_ids(registry), *twice}):
+        if ruleset_id in twice:
+            found.append((ruleset_id, f"{len(twice[ruleset_id])} installed plugins ship it"))
+            continue
         try:
             load_ruleset(ruleset_id, registry=registry)
             found.append((ruleset_id, None))
@@ -638,6 +781,56 @@ def _cmd_validate(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_FAILED if errors or (args.strict and warnings) else EXIT_OK
 
 
+def _cases_files(refs: Sequence[str], registry: Registry) -> list[tuple[Path, str]]:
+    """The cases files to run, each with how it is named: every installed ruleset's when none is
+    given; else each path (a ``*.cases.yaml`` file, a directory of them, a ruleset file) or
+    ruleset id, the latter two by the cases file beside the ruleset."""
+    from ._ruleset import resolve
+    from .testing._cases import SUFFIX
+
+    ids = known_ids(registry)
+    if not refs:
+        return [
+            (path.with_suffix(SUFFIX), f"{ruleset_id}{SUFFIX}")
+            for ruleset_id, path in sorted(ids.items())
+            if path.with_suffix(SUFFIX).is_file()
+        ]
+    found: list[tuple[Path, str]] = []
+    for ref in refs:
+        path = Path(ref)
+        if path.is_dir():
+            found += [(p, str(p)) for p in sorted(path.rglob(f"*{SUFFIX}"))]
+        elif path.name.endswith(SUFFIX):
+            found.append((path, ref))
+        else:
+            ruleset = resolve(ref, registry)
+            cases = ruleset.with_suffix(SUFFIX)
+            if not cases.is_file():
+                raise RulesetNotFoundError(
+                    f"the ruleset '{ref}' has no cases file",
+                    hint=f"write its examples and published figures in {cases.name} beside it",
+                )
+            found.append((cases, f"{ref}{SUFFIX}" if ref in ids else str(cases)))
+    unique: dict[Path, tuple[Path, str]] = {}
+    for path, name in found:
+        unique.setdefault(path.resolve(), (path, name))
+    return list(unique.values())
+
+
+def _cmd_test(args: argparse.Namespace, registry: Registry) -> int:
+    from .testing._cases import FileResult, report_lines, run_cases, summary
+
+    results: list[FileResult] = []
+    lines: list[str] = []
+    for path, name in _cases_files(args.targets, registry):
+        result = run_cases(path, name=name, registry=registry)
+        lines += report_lines(result, verbose=args.verbose)
+        results.append(result)
+    lines.append(summary(results))
+    _emit(args, "".join(f"{line}\n" for line in lines))
+    return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED
+
+
 PLAN_LABELS = {
     "vi": {
         "steps": "Các bước khôi phục điểm (mỗi con số đã được kiểm chứng bằng cách chấm lại)",
@@ -648,6 +841,8 @@ PLAN_LABELS = {
         "points": "Điểm khôi phục",
         "recoverable": "Tổng điểm có thể khôi phục",
         "check": "Kiểm chứng (cách tính hiện tại → sau thay đổi)",
+        "after_change": "Sau thay đổi",
+        "assumed_what": "Nội dung giả định",
         "unplanned": "Không tính được",
         "none": "Không có bước nào tính được.",
         "rank": "Xếp hạng hiện tại: {rank}/{units}. Mục tiêu: hạng {goal}",
@@ -669,6 +864,8 @@ PLAN_LABELS = {
         "points": "Points recovered",
         "recoverable": "Total recoverable",
         "check": "Check (formula now → after the change)",
+        "after_change": "After the change",
+        "assumed_what": "What is assumed",
         "unplanned": "Not computable",
         "none": "No computable step.",
         "rank": "Current rank: {rank}/{units}. Target: rank {goal}",
@@ -684,66 +881,94 @@ PLAN_LABELS = {
 }
 
 
-def _wrapped(rows: list[list[str]], width: int) -> list[list[str]]:
-    """Cells wrapped beforehand: tabulate's own wrapping reads ``307,709`` as a number."""
-    return [["\n".join(textwrap.wrap(cell, width)) or cell for cell in row] for row in rows]
-
-
 def _formula(explanation: Explanation) -> str:
     return explanation.formula or explanation.reason
 
 
-def _plan_text(result: Plan, lang: str) -> str:
+def _plan_tables(result: Plan, lang: str) -> list[report.Table | str]:
+    """A plan as the tables and lines it is read in: the steps, the check of each, what cannot
+    be computed, the target, the assumptions."""
     t, p = LABELS[lang], PLAN_LABELS[lang]
     card = result.card
     band, maximum = card.classification, card.ruleset.max
-    lines = [
+    parts: list[report.Table | str] = [
         f"{card.unit.unit} — {card.ruleset.title}: "
         f"{fmt(card.total, lang, card.ruleset.display_precision)}"
         + (f"/{fmt(maximum, lang)}" if maximum is not None else "")
-        + (f" ({band.get(lang)})" if band else ""),
-        "",
-        p["steps"],
+        + (f" ({band.get(lang)})" if band else "")
     ]
     notes = result.notes(lang)
-    keys: tuple[str, ...] = ("code", "indicator", "now", "needed", "change", "points", "owner")
-    keys += ("assumed",) if notes else ()
-    rows = [[row[k] for k in keys] for row in result.rows(lang)]
-    rows.append(["", p["recoverable"], "", "", "", fmt(result.recoverable, lang), "", ""])
-    headers = [t["code"], p["indicator"], p["now"], p["needed"], p["change"], p["points"]]
-    headers += [t["owner"], p["assumed"]]
-    lines.append(
-        tabulate(
-            _wrapped([r[: len(keys)] for r in rows], 36),
-            headers[: len(keys)],
-            disable_numparse=True,
-        )
-        if result.steps
-        else p["none"]
-    )
+    marked = bool(notes)
     if result.steps:
-        checks = [
-            [s.code, *(_formula(r.explain(lang)) for r in (s.before, s.after))]
-            for s in result.steps
+        keys = ("code", "indicator", "now", "needed", "change", "owner", "assumed")
+        rows = [
+            report.Row(
+                tuple(
+                    _marked(
+                        marked,
+                        *(row[k] or None for k in keys[:5]),
+                        step.points,
+                        *(row[k] or None for k in keys[5:]),
+                    )
+                )
+            )
+            for row, step in zip(result.rows(lang), result.steps, strict=True)
         ]
-        lines += ["", p["check"], tabulate(_wrapped(checks, 50), disable_numparse=True)]
+        rows.append(
+            report.Row(
+                _marked(
+                    marked, None, p["recoverable"], None, None, None, result.recoverable, None, None
+                ),
+                "total",
+            )
+        )
+        columns = _marked(
+            marked,
+            report.Column(t["code"]),
+            report.Column(p["indicator"], wrap=36),
+            report.Column(p["now"], wrap=24),
+            report.Column(p["needed"], wrap=24),
+            report.Column(p["change"], wrap=24),
+            report.Column(p["points"], "number"),
+            report.Column(t["owner"], wrap=24),
+            report.Column(p["assumed"], wrap=24),
+        )
+        parts.append(report.Table(p["steps"], p["steps"], columns, tuple(rows)))
+        checks = tuple(
+            report.Row((s.code, *(_formula(r.explain(lang)) for r in (s.before, s.after))))
+            for s in result.steps
+        )
+        columns = (
+            report.Column(t["code"]),
+            report.Column(p["now"], wrap=50),
+            report.Column(p["after_change"], wrap=50),
+        )
+        parts.append(report.Table(p["check"], p["check"], columns, checks))
+    else:
+        parts += [p["steps"], p["none"]]
     if result.unplanned:
         rows = [
-            [
-                u.result.code,
-                u.result.node.get_title(lang),
-                fmt(u.result.lost, lang),
-                u.reason(lang),
-                assumption_marks(notes, u.result.code, lang) or "",
-            ][: 5 if notes else 4]
+            report.Row(
+                _marked(
+                    marked,
+                    u.result.code,
+                    u.result.node.get_title(lang),
+                    u.result.lost,
+                    u.reason(lang),
+                    assumption_marks(notes, u.result.code, lang),
+                )
+            )
             for u in result.unplanned
         ]
-        headers = [t["code"], t["title"], t["lost"], t["reason"], p["assumed"]][: 5 if notes else 4]
-        lines += [
-            "",
-            p["unplanned"],
-            tabulate(_wrapped(rows, 50), headers, disable_numparse=True),
-        ]
+        columns = _marked(
+            marked,
+            report.Column(t["code"]),
+            report.Column(t["title"], wrap=40),
+            report.Column(t["lost"], "number"),
+            report.Column(t["reason"], wrap=50),
+            report.Column(p["assumed"], wrap=24),
+        )
+        parts.append(report.Table(p["unplanned"], p["unplanned"], columns, tuple(rows)))
     target = result.target
     if target is not None:
         head = p[target.kind].format(rank=target.rank, units=target.units, goal=target.goal)
@@ -757,11 +982,45 @@ def _plan_text(result: Plan, lang: str) -> str:
         if target.classification_after is not None:
             after += f" ({target.classification_after.get(lang)})"
         verdict = p["reached"] if target.reached else p["missed"]
-        lines += ["", f"{head}: {gap}.", f"{after}: {verdict}.", METHOD.get(lang)]
+        parts += [f"{head}: {gap}.", f"{after}: {verdict}.", METHOD.get(lang)]
     if notes:
-        rows = [[f"({n.number})", n.code, assumed_items(n.items, lang), n.text] for n in notes]
-        lines += ["", p["assumptions"], tabulate(_wrapped(rows, 60), disable_numparse=True)]
-    return "\n".join(lines)
+        rows = [
+            report.Row((f"({n.number})", n.code, assumed_items(n.items, lang), n.text))
+            for n in notes
+        ]
+        columns = (
+            report.Column(t["no"]),
+            report.Column(t["code"]),
+            report.Column(p["assumed_what"], wrap=24),
+            report.Column(p["assumed"], wrap=60),
+        )
+        parts.append(report.Table(p["assumptions"], p["assumptions"], columns, tuple(rows)))
+    return parts
+
+
+_T = TypeVar("_T")
+
+
+def _marked(shown: bool, *cells: _T) -> tuple[_T, ...]:
+    """The cells whose last is an assumption's mark, shown only when one is."""
+    return cells if shown else cells[:-1]
+
+
+def _plan_text(result: Plan, lang: str, width: int | None) -> str:
+    """The plan's tables, a blank line apart; lines of text in between kept together."""
+    out: list[str] = []
+    previous: object = None
+    for part in _plan_tables(result, lang):
+        if isinstance(part, str):
+            text = "\n".join(report.wrap_text(part, width))
+            if isinstance(previous, str):
+                out[-1] += "\n" + text
+            else:
+                out.append(text)
+        else:
+            out.append(report.text([part], lang, width).rstrip("\n"))
+        previous = part
+    return "\n\n".join(out)
 
 
 def _cmd_plan(args: argparse.Namespace, registry: Registry) -> int:
@@ -783,7 +1042,7 @@ def _cmd_plan(args: argparse.Namespace, registry: Registry) -> int:
     if _format(args, ("text", "json")) == "json":
         _emit(args, json.dumps(result.to_dict(args.lang), ensure_ascii=False, indent=2) + "\n")
     else:
-        _emit(args, _plan_text(result, args.lang) + "\n")
+        _emit(args, _plan_text(result, args.lang, _width(args)) + "\n")
     return EXIT_OK
 
 
@@ -796,17 +1055,24 @@ def _cmd_diff(args: argparse.Namespace, registry: Registry) -> int:
         return EXIT_OK
     t = LABELS[args.lang]
     keys = ("code", "kind", "what", "before", "after")
-    rows = [[row[k] for k in keys] for row in result.rows(args.lang)]
-    headers = [
-        t["code"],
-        *{
-            "vi": ("Thay đổi", "Nội dung", "Trước", "Sau"),
-            "en": ("Change", "What", "Before", "After"),
-        }[args.lang],
-    ]
-    same = {"vi": "Không có khác biệt.", "en": "No difference."}[args.lang]
-    table = tabulate(_wrapped(rows, 50), headers, disable_numparse=True) if rows else same
-    _emit(args, f"{a.id} → {b.id}\n{table}\n")
+    rows = tuple(report.Row(tuple(row[k] or None for k in keys)) for row in result.rows(args.lang))
+    words = {
+        "vi": ("Thay đổi", "Nội dung", "Trước", "Sau", "Không có khác biệt."),
+        "en": ("Change", "What", "Before", "After", "No difference."),
+    }[args.lang]
+    title = f"{a.id} → {b.id}"
+    if not rows:
+        _emit(args, f"{title}\n\n{words[4]}\n")
+        return EXIT_OK
+    columns = (
+        report.Column(t["code"]),
+        report.Column(words[0]),
+        report.Column(words[1], wrap=30),
+        report.Column(words[2], wrap=50),
+        report.Column(words[3], wrap=50),
+    )
+    table = report.Table("diff", title, columns, rows)
+    _emit(args, report.text([table], args.lang, _width(args)))
     return EXIT_OK
 
 
@@ -847,6 +1113,13 @@ def make_parser() -> argparse.ArgumentParser:
         dest="bom",
         action="store_false",
         help="CSV without the byte-order mark by which Excel knows the text is UTF-8",
+    )
+    output.add_argument(
+        "--width",
+        type=_width_arg,
+        metavar="N",
+        help="text: lines of at most N columns (0: no limit; default: COLUMNS, else the "
+        "terminal's width; no limit in a file or a pipe)",
     )
     sheets = argparse.ArgumentParser(add_help=False)
     sheets.add_argument(
@@ -889,6 +1162,21 @@ def make_parser() -> argparse.ArgumentParser:
         )
         cmd.add_argument(
             "--chart", metavar="FILE", help="bar chart of field percentages (.png/.svg)"
+        )
+        cmd.add_argument(
+            "--previous",
+            action="append",
+            default=[],
+            metavar="UNIT",
+            help="html/docx: the unit's card of an earlier year, for the change from it (once "
+            "per unit; matched by the unit's name)",
+        )
+        cmd.add_argument(
+            "--peers",
+            nargs="+",
+            default=[],
+            metavar="UNIT",
+            help="html/docx: the other units of the ruleset, for each unit's rank among them",
         )
     text = "rank units of one ruleset: ranks, classes, field points, averages"
     cmd = sub.add_parser(
@@ -998,6 +1286,21 @@ def make_parser() -> argparse.ArgumentParser:
     text = "print the JSON Schema of score cards (score --format json) or rankings"
     cmd = sub.add_parser("schema", help=text, description=text, parents=[common, write])
     cmd.add_argument("name", choices=SCHEMAS, help="the document the schema describes")
+    text = (
+        "run the examples and published figures of cases files: every installed ruleset's, or "
+        "those named"
+    )
+    cmd = sub.add_parser("test", help=text, description=text, parents=[common, write])
+    cmd.add_argument(
+        "targets",
+        nargs="*",
+        metavar="PATH|RULESET",
+        help="a *.cases.yaml file, a directory of them, or a ruleset (id or file) whose cases "
+        "file is beside it (default: every installed ruleset)",
+    )
+    cmd.add_argument(
+        "--verbose", "-v", action="store_true", help="list every published figure checked"
+    )
     return parser
 
 
@@ -1014,6 +1317,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Registry], int]] = {
     "validate": _cmd_validate,
     "schema": lambda a, r: _cmd_schema(a),
     "uncertainty": _cmd_uncertainty,
+    "test": _cmd_test,
 }
 
 
@@ -1037,41 +1341,62 @@ def _check_outputs(args: argparse.Namespace) -> None:
                 raise Failed
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised where the command is, so that what it was writing is cleaned up as on
-    Ctrl-C."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the command is, so that what it was writing is cleaned up
+    as on Ctrl-C (and, like Ctrl-C, never taken for a plugin's failure)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _terminated(signum: int, frame: Any) -> None:
-    raise Terminated
+    raise Terminated(signum)
+
+
+_ENDING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 @contextlib.contextmanager
 def _terminate_as_exception() -> Iterator[None]:
-    """SIGTERM raises ``Terminated`` inside the block (unless the process was told to ignore it,
-    or this is not the main thread, where no handler can be set)."""
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
-    ):
+    """SIGTERM and SIGHUP raise ``Terminated`` inside the block (unless the process was told to
+    ignore them, or this is not the main thread, where no handler can be set)."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    previous = {
+        signum: signal.signal(signum, _terminated)
+        for signum in _ENDING
+        if signal.getsignal(signum) is signal.SIG_DFL
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    try:
+        args = make_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
     try:
         with _terminate_as_exception():
             _check_outputs(args)
             return _COMMANDS[args.command](args, default_registry())
-    except (KeyboardInterrupt, Terminated) as exc:
-        _error("interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated")
-        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
+    except Terminated as exc:
+        _error("terminated")
+        return 128 + exc.signum
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:  # only plugin code exits from in here: not a success of ours
+        if args.debug:
+            raise
+        _error(f"internal error: a plugin ended the process (SystemExit: {exc.code})")
+        return EXIT_FAILED
     except Failed:
         return EXIT_FAILED
     except ParRulesError as exc:

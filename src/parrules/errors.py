@@ -14,7 +14,7 @@ Every error a user can cause or meet is a ``ParRulesError``; the built-in mix-in
     │       └── DuplicateUnitError                    one unit in several files of a batch
     ├── OutputError(ParRulesError)                    .path: not a file a report may replace
     ├── PluginError(ParRulesError)                    .plugin
-    │   └── DuplicateRuleError(PluginError)           .rule .plugins
+    │   └── DuplicateRuleError(PluginError)           .rule .plugins .where
     └── ScoringError(ParRulesError)                   .code .unit .not_scored
         ├── NotScoredError                            appraised leaves with no points
         └── RuleFailure                               a rule failed; .plugin .rule .others
@@ -114,16 +114,20 @@ class PluginError(ParRulesError):
 
 
 class DuplicateRuleError(PluginError):
-    """Two plugins register a rule under the same name."""
+    """Several plugins register a rule under the same name: none of them is used, and what
+    names the rule (``where``: a ruleset's file, line and node) cannot be loaded."""
 
-    def __init__(self, rule: str, plugins: tuple[str, str]) -> None:
+    def __init__(self, rule: str, plugins: tuple[str, ...], *, where: str | None = None) -> None:
         self.rule = rule
         self.plugins = plugins
+        self.where = where
+        quoted = [f"'{p}'" for p in plugins]
+        names = ", ".join(quoted[:-1]) + f" and {quoted[-1]}"
         msg = (
-            f"rule '{rule}' is registered by both '{plugins[0]}' and '{plugins[1]}'; "
-            "uninstall one of them or rename the rule in its plugin"
+            f"rule '{rule}' is registered by {'both ' if len(plugins) == 2 else ''}{names}: "
+            "none of them is used (uninstall one of them or rename the rule in its plugin)"
         )
-        super().__init__(msg, plugin=plugins[1])
+        super().__init__(f"{where}: {msg}" if where else msg, plugin=plugins[-1])
 
 
 class ScoringError(ParRulesError):

@@ -82,8 +82,9 @@ Verdict = Literal["met", "not_met", "no_data"]
 
 @attrs.frozen
 class GoalVerdict:
-    """Whether a goal (a node) is met: in full (``met``), not (``not_met``), or not known
-    because a condition had no data (``no_data``)."""
+    """Whether a goal (a node) is met: in full (``met``), not (``not_met``: a condition with
+    data failed, whatever the others), or not known because a condition had no data and none
+    failed (``no_data``)."""
 
     result: NodeResult
     verdict: Verdict
@@ -99,9 +100,9 @@ def goal_verdicts(
     for node_result in criteria(result, depth):
         lost = deductions_under(result, node_result.code)
         verdict: Verdict = "met"
-        if any(d.result.not_applicable for d in lost):
-            verdict = "no_data"
-        elif node_result.lost > 0:
+        if any(not d.result.not_applicable for d in lost):
             verdict = "not_met"
+        elif lost:
+            verdict = "no_data"
         verdicts.append(GoalVerdict(node_result, verdict, lost))
     return tuple(verdicts)

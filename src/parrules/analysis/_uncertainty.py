@@ -18,7 +18,8 @@ from __future__ import annotations
 import concurrent.futures
 import math
 import os
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -112,7 +113,7 @@ class UncertaintyResult:
     per_unit: tuple[str, ...] = ()
     """Leaves evaluated unit by unit in every draw (their rule has no vectorised form)."""
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[UnitUncertainty]:
         return iter(self.units)
 
     def __len__(self) -> int:
@@ -235,7 +236,6 @@ class _Draw:
     indicator: str | None
     scale: int
     published: Ints
-    given: Bools
     n: Ints
     maximum: Ints
     se: Ints
@@ -369,7 +369,6 @@ def _draw(
         floor = Decimal(0)
         top = Decimal(1) if declared.type == "ratio" else None
     published = np.zeros(size, dtype=np.int64)
-    given = np.ones(size, dtype=bool)
     n, maximum, se = (np.zeros(size, dtype=np.int64) for _ in range(3))
     uniform = np.zeros(size, dtype=bool)
     low = np.full(size, digits_at(floor, decimals) if floor else 0, dtype=np.int64)
@@ -399,14 +398,12 @@ def _draw(
 
     for row, source in enumerate(sources):
         unit = units[row]
+        absent = indicator is not None and indicator not in unit.stage(stage).indicators
+        if absent and (source is None or source not in unit.uncertainty):
+            continue  # a unit without the indicator keeps it absent, unless it declared it
         if source is None:
-            if indicator is not None and indicator not in unit.stage(stage).indicators:
-                given[row] = False
-                continue
             published[row] = _digits(value_of(row, stage, first), decimals)
             continue
-        if indicator is not None and indicator not in unit.stage(stage).indicators:
-            value_of(row, stage, source)  # raises: the unit does not give it
         value = value_of(row, stage, source)
         published[row] = _digits(value, decimals)
         if source.kind == "survey" and source.n is not None:
@@ -442,7 +439,6 @@ def _draw(
         indicator=indicator,
         scale=decimals,
         published=published,
-        given=given,
         n=n,
         maximum=maximum,
         se=se,
@@ -503,6 +499,8 @@ class _Study:
     scale: int
     seed: int
     scenarios: tuple[str | None, ...]
+    token: str = attrs.field(factory=lambda: uuid.uuid4().hex)
+    """Names the study in the processes that run its chunks, which keep one copy each."""
 
 
 @attrs.frozen(eq=False)
@@ -537,15 +535,14 @@ def _run(
             own.shutdown()
 
 
-_WORKERS: dict[int, _Worker] = {}
+_WORKERS: dict[str, _Worker] = {}
 
 
 def run_chunk(study: _Study, start: int, stop: int) -> _Chunk:
     """Draws ``start`` to ``stop`` of a study, in whatever process runs it (the rulesets are
     loaded there again, once per study)."""
-    key = id(study)
-    worker = _WORKERS.get(key)
-    if worker is None or worker.study is not study:
+    worker = _WORKERS.get(study.token)
+    if worker is None:
         from .._ruleset import load_ruleset
 
         rulesets = []
@@ -556,7 +553,7 @@ def run_chunk(study: _Study, start: int, stop: int) -> _Chunk:
                 raise ParRulesError(msg)
             rulesets.append(loaded)
         _WORKERS.clear()
-        worker = _WORKERS[key] = _Worker(study, rulesets)
+        worker = _WORKERS[study.token] = _Worker(study, rulesets)
     return worker.chunk(start, stop)
 
 

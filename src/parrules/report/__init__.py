@@ -26,11 +26,16 @@ from ._builders import (
     trend_table,
 )
 from ._chart import CHART_FORMATS, field_chart
+from ._document import Document, ranking_report, register, tables_document, unit_report
+from ._docx import docx_report
+from ._html import html_report
 from ._json import RANKING_SCHEMA, ranking_to_dict
 from ._labels import LABELS, labels
 from ._output import check_output, open_atomic, write_atomic
-from ._render import TABLES_SCHEMA, TEXT_RENDERERS, csv_archive, csv_text, tables_to_dict
+from ._render import TABLES_SCHEMA, TEXT_RENDERERS, csv_archive, csv_text, tables_to_dict, text
 from ._table import Cell, Column, Num, Row, Table, show
+from ._text import inert as _inert
+from ._text import wrap as _wrap
 from ._uncertainty import (
     UNCERTAINTY_SCHEMA,
     UNCERTAINTY_TABLES,
@@ -40,16 +45,26 @@ from ._uncertainty import (
 )
 from ._xlsx import workbook
 
-FORMATS = (*TEXT_RENDERERS, "xlsx", "zip")
-"""Every format ``render`` knows: text, markdown, html, latex, csv (one table), json, xlsx, and
-zip (one CSV file per table)."""
+FORMATS = (*TEXT_RENDERERS, "xlsx", "zip", "docx")
+"""Every format ``render`` knows: text, markdown, html, latex, csv (one table), json, xlsx,
+zip (one CSV file per table) and docx (the tables in a Word document)."""
 
 
 def render(
-    tables: Sequence[Table], format: str = "text", lang: str = "vi", *, bom: bool = True
+    tables: Sequence[Table],
+    format: str = "text",
+    lang: str = "vi",
+    *,
+    bom: bool = True,
+    width: int | None = None,
 ) -> str | bytes:
-    """Tables in one format: text for all but ``xlsx`` and ``zip``, which are bytes. ``bom``:
-    whether CSV starts with the byte-order mark by which Excel knows it is UTF-8."""
+    """Tables in one format: text for all but ``xlsx``, ``zip`` and ``docx``, which are bytes.
+    ``bom``: whether CSV starts with the byte-order mark by which Excel knows it is UTF-8;
+    ``width``: the display cells a line of ``text`` may take (None: no limit)."""
+    if format == "text":
+        return text(tables, lang, width)
+    if format == "docx":
+        return docx_report(tables_document(tables, lang))
     if format == "xlsx":
         return workbook(tables, lang)
     if format == "zip":
@@ -64,6 +79,12 @@ def render(
     return renderer(tables, lang)
 
 
+def wrap_text(text: str, width: int | None = None) -> list[str]:
+    """Lines of at most ``width`` display cells (None: as written), broken between words,
+    control characters shown as U+FFFD."""
+    return _wrap(_inert(text), width)
+
+
 __all__ = [
     "CHART_FORMATS",
     "FORMATS",
@@ -74,6 +95,7 @@ __all__ = [
     "UNCERTAINTY_TABLES",
     "Cell",
     "Column",
+    "Document",
     "Num",
     "Row",
     "Table",
@@ -83,21 +105,29 @@ __all__ = [
     "comparison_tables",
     "department_tables",
     "details_table",
+    "docx_report",
     "field_chart",
     "goals_table",
+    "html_report",
     "labels",
     "open_atomic",
     "rank_chart",
+    "ranking_report",
     "ranking_tables",
     "ranking_to_dict",
+    "register",
     "register_table",
     "render",
     "show",
     "stage_diff_table",
+    "tables_document",
     "tables_to_dict",
+    "text",
     "trend_table",
     "uncertainty_tables",
     "uncertainty_to_dict",
+    "unit_report",
     "workbook",
+    "wrap_text",
     "write_atomic",
 ]

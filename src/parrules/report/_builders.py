@@ -28,7 +28,7 @@ from ..analysis import (
     StageChange,
 )
 from ._labels import labels
-from ._table import Cell, Column, Num, Row, RowKind, Table
+from ._table import Cell, Column, Num, Row, RowKind, Table, decimals, same_places
 
 _TITLE_WRAP = 48
 _TEXT_WRAP = 36
@@ -89,12 +89,13 @@ def card_table(card: ScoreCard, lang: str = "vi") -> Table:
         *(Column(_stage_label(s.stage, lang), "number") for s in stages),
         Column(t["owner"], wrap=24),
     )
-    return Table(
+    table = Table(
         t["card"],
         t["card_title"].format(unit=card.unit.unit) + f" — {card.ruleset.title}",
         columns,
         tuple(rows),
     )
+    return same_places(table, range(4, 4 + len(stages)))
 
 
 _T = TypeVar("_T")
@@ -310,7 +311,8 @@ def stage_diff_table(card: ScoreCard, changes: Sequence[StageChange], lang: str 
         *(Column(_stage_label(s, lang), "number") for s in stages),
         Column(t["stage_reasons"], wrap=_TEXT_WRAP + 4),
     )
-    return Table(t["stages"], t["stages_title"].format(unit=card.unit.unit), columns, tuple(rows))
+    table = Table(t["stages"], t["stages_title"].format(unit=card.unit.unit), columns, tuple(rows))
+    return same_places(table, range(3, 3 + len(stages)))
 
 
 def _side_label(comparison: Comparison, lang: str) -> tuple[str, str]:
@@ -390,18 +392,21 @@ def comparison_tables(
         )
     )
     label = t["title"]
-    points = Table(
-        t["compare_points"],
-        t["compare_points_title"].format(a=a, b=b) + f" — {unit}",
-        (
-            Column(t["code"]),
-            Column(label, wrap=_TITLE_WRAP),
-            Column(t["of"].format(label=a, what=t["points"]), "number"),
-            Column(t["of"].format(label=a, what=t["max"]), "number"),
-            Column(t["of"].format(label=b, what=t["points"]), "number"),
-            Column(t["of"].format(label=b, what=t["max"]), "number"),
+    points = same_places(
+        Table(
+            t["compare_points"],
+            t["compare_points_title"].format(a=a, b=b) + f" — {unit}",
+            (
+                Column(t["code"]),
+                Column(label, wrap=_TITLE_WRAP),
+                Column(t["of"].format(label=a, what=t["points"]), "number"),
+                Column(t["of"].format(label=a, what=t["max"]), "number"),
+                Column(t["of"].format(label=b, what=t["points"]), "number"),
+                Column(t["of"].format(label=b, what=t["max"]), "number"),
+            ),
+            tuple(points_rows),
         ),
-        tuple(points_rows),
+        (2, 4),
     )
     percents = Table(
         t["compare_percent"],
@@ -521,6 +526,27 @@ def _trend_cell(value: Any, kind: str, lang: str) -> Cell:
     return format_value(value, lang)
 
 
+def _one_precision(cells: list[Cell]) -> list[Cell]:
+    """The numbers of a row at one precision: a trend's row is one indicator, its columns
+    years (a ratio's 90% beside 85,5% is 90,0%)."""
+    places = max(
+        (
+            decimals(c.value if isinstance(c, Num) else c)
+            for c in cells
+            if isinstance(c, Decimal | Num)
+        ),
+        default=0,
+    )
+    return [
+        Num(c.value, c.kind, places)
+        if isinstance(c, Num)
+        else Num(c, places=places)
+        if isinstance(c, Decimal)
+        else c
+        for c in cells
+    ]
+
+
 def trend_table(unit: str, trends: Sequence[IndicatorTrend], lang: str = "vi") -> Table:
     """Indicators (rows) by year (columns), like the statistical appendices of a report."""
     t = labels(lang)
@@ -531,7 +557,9 @@ def trend_table(unit: str, trends: Sequence[IndicatorTrend], lang: str = "vi") -
                 number,
                 trend.label(lang),
                 trend.indicator.unit or None,
-                *(_trend_cell(trend.value(y), trend.indicator.type, lang) for y in years),
+                *_one_precision(
+                    [_trend_cell(trend.value(y), trend.indicator.type, lang) for y in years]
+                ),
             )
         )
         for number, trend in enumerate(trends, start=1)
@@ -545,22 +573,42 @@ def trend_table(unit: str, trends: Sequence[IndicatorTrend], lang: str = "vi") -
     return Table(t["trend"], t["trend_title"].format(unit=unit), columns, tuple(rows))
 
 
-def goals_table(card: ScoreCard, verdicts: Sequence[GoalVerdict], lang: str = "vi") -> Table:
-    """Each goal (field) with its verdict: met, not met, or insufficient data; and why."""
+def goals_table(
+    card: ScoreCard,
+    verdicts: Sequence[GoalVerdict],
+    lang: str = "vi",
+    earlier: Sequence[tuple[str, Sequence[GoalVerdict]]] = (),
+) -> Table:
+    """Each goal (field) with its verdict: met, not met, or insufficient data; and why. With
+    ``earlier`` (stage name, its verdicts), the verdict of each earlier stage stands beside the
+    card's, with the reason of an earlier verdict that differs."""
     t = labels(lang)
-    rows = []
-    for v in verdicts:
-        reasons = "; ".join(
+
+    def why(v: GoalVerdict) -> str:
+        return "; ".join(
             d.reason(lang) if d.code == v.result.code else f"{d.code}: {d.reason(lang)}"
             for d in v.deductions
         )
+
+    rows = []
+    for i, v in enumerate(verdicts):
+        before = [found[i] for _, found in earlier]
+        reasons = [why(v)] if why(v) else []
+        reasons += [
+            f"{_stage_label(stage, lang)}: {why(e)}"
+            for (stage, _), e in zip(earlier, before, strict=True)
+            if e.verdict != v.verdict and why(e)
+        ]
+        cells = (*(t[e.verdict] for e in before), t[v.verdict])
         rows.append(
-            Row((v.result.code, v.result.node.get_title(lang), t[v.verdict], reasons or None))
+            Row((v.result.code, v.result.node.get_title(lang), *cells, "; ".join(reasons) or None))
         )
+    shown = [s for s, _ in earlier] + ([card.stages[-1].stage] if earlier else [])
+    heads = [f"{t['verdict']} ({_stage_label(s, lang)})" for s in shown] or [t["verdict"]]
     columns = (
         Column(t["code"]),
         Column(t["goal"], wrap=_TITLE_WRAP),
-        Column(t["verdict"]),
+        *(Column(head) for head in heads),
         Column(t["reason"], wrap=_TEXT_WRAP + 4),
     )
     return Table(t["goals"], t["goals_title"].format(unit=card.unit.unit), columns, tuple(rows))

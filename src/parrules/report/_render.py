@@ -1,4 +1,4 @@
-"""Tables → text (tabulate, wide-character aware), markdown, HTML, LaTeX, CSV and JSON."""
+"""Tables → text (within a width), markdown, HTML, LaTeX, CSV and JSON."""
 
 from __future__ import annotations
 
@@ -13,16 +13,17 @@ from decimal import Decimal
 from typing import Any
 
 import tabulate as _tabulate
-from tabulate import SEPARATING_LINE, tabulate
+from tabulate import tabulate
 
 from .._json import jsonable
 from .._numbers import quantize
 from ..errors import ParRulesError
-from ._table import Column, Table, number, show
+from . import _text
+from ._table import Column, Table, column_places, number, show
 
 TABLES_SCHEMA = "parrules.tables/1"
 
-# Column widths count display cells (wcwidth), so Vietnamese text and any wide character line up.
+# Markdown column widths count display cells (wcwidth), so that wide characters line up.
 _tabulate.WIDE_CHARS_MODE = True
 
 
@@ -31,38 +32,58 @@ def _align(column: Column) -> str:
 
 
 def _cells(table: Table, lang: str) -> list[list[str]]:
+    """Every cell as shown, each column's numbers at one number of decimals."""
+    places = column_places(table)
     return [
-        [show(cell, column, lang) for cell, column in zip(row.cells, table.columns, strict=True)]
+        [
+            show(cell, column, lang, p)
+            for cell, column, p in zip(row.cells, table.columns, places, strict=True)
+        ]
         for row in table.rows
     ]
 
 
-def _notes(table: Table) -> str:
-    return "\n" + "".join(f"\n{note}" for note in table.notes) if table.notes else ""
-
-
-def text(tables: Sequence[Table], lang: str = "vi") -> str:
-    """Plain-text tables for a terminal; a rule sets the totals apart."""
+def text(tables: Sequence[Table], lang: str = "vi", width: int | None = None) -> str:
+    """Plain-text tables for a terminal, within ``width`` display cells (None: as wide as they
+    are): cells wrapped between words, a rule above the totals; a table that cannot fit as
+    columns is written as one block per row."""
     parts = []
     for table in tables:
-        rows: list[Any] = []
-        previous = "normal"
-        for row, cells in zip(table.rows, _cells(table, lang), strict=True):
-            if row.kind == "total" and previous != "total" and rows:
-                rows.append(SEPARATING_LINE)
-            rows.append(cells)
-            previous = row.kind
-        body = tabulate(
-            rows,
-            [c.label for c in table.columns],
-            tablefmt="simple",
-            disable_numparse=True,
-            colalign=[_align(c) for c in table.columns],
-            maxcolwidths=[c.wrap for c in table.columns],
-            maxheadercolwidths=[max(c.wrap or 12, 12) for c in table.columns],
+        headers = [c.label for c in table.columns]
+        cells = _cells(table, lang)
+        rules = [
+            i
+            for i, row in enumerate(table.rows)
+            if row.kind == "total" and (i == 0 or table.rows[i - 1].kind != "total")
+        ]
+        lines = _text.layout(
+            headers,
+            cells,
+            [c.kind != "text" for c in table.columns],
+            width,
+            caps=[c.wrap for c in table.columns],
+            rules=rules,
         )
-        parts.append(f"{table.title}\n\n{body}{_notes(table)}\n")
+        if width is not None and (lines is None or len(lines) > len(headers) + len(cells)):
+            # wrapped: as records instead, when they read in fewer lines
+            blocks = _text.records(headers, cells, _keys(table), width)
+            if lines is None or len(blocks) < len(lines):
+                lines = blocks
+        assert lines is not None
+        title = _text.wrap(_text.inert(table.title), width)
+        notes = [line for note in table.notes for line in _text.wrap(_text.inert(note), width)]
+        parts.append("\n".join([*title, "", *lines, *(["", *notes] if notes else [])]) + "\n")
     return "\n".join(parts)
+
+
+def _keys(table: Table) -> int:
+    """The leading columns that name a row (number, code): they head its block as a record."""
+    keys = 0
+    for column in table.columns[:2]:
+        if column.wrap is not None:
+            break
+        keys += 1
+    return keys
 
 
 _MARKDOWN = str.maketrans(
@@ -107,44 +128,24 @@ def markdown(tables: Sequence[Table], lang: str = "vi") -> str:
     return "\n".join(parts)
 
 
-_CSS = (
-    "table{border-collapse:collapse;margin:1em 0}"
-    "th,td{border:1px solid #999;padding:.2em .5em;vertical-align:top}"
-    "th{background:#eee}td.num,th.num{text-align:right;white-space:nowrap}"
-    "tr.field,tr.total{font-weight:bold}caption{font-weight:bold;text-align:left}"
-)
-
-
 def html_document(tables: Sequence[Table], lang: str = "vi") -> str:
-    """A standalone HTML page; rows carry ``class="field"`` or ``class="total"``."""
+    """A standalone HTML page of the tables, styled as the reports (no script, nothing
+    fetched, fits the window and A4); rows carry ``class="field"`` or ``class="total"``."""
+    from ._html import CSP, CSS, table_html
+
     esc = html.escape
     out = [
         "<!DOCTYPE html>",
-        f'<html lang="{esc(lang)}">',
+        f'<html lang="{"en" if lang == "en" else "vi"}">',
         '<head><meta charset="utf-8">',
-        f"<title>{esc(tables[0].title) if tables else 'parrules'}</title>",
-        f"<style>{_CSS}</style></head>",
-        "<body>",
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(_text.inert(tables[0].title)) if tables else 'parrules'}</title>",
+        f"<style>{CSS}</style></head>",
+        "<body><main>",
     ]
-    for table in tables:
-        out.append('<table class="parrules">')
-        out.append(f"<caption>{esc(table.title)}</caption>")
-        heads = "".join(
-            f"<th{' class=num' if c.kind != 'text' else ''}>{esc(c.label)}</th>"
-            for c in table.columns
-        )
-        out.append(f"<thead><tr>{heads}</tr></thead>")
-        out.append("<tbody>")
-        for row, cells in zip(table.rows, _cells(table, lang), strict=True):
-            tds = "".join(
-                f"<td{' class=num' if number(cell, c) is not None else ''}>{esc(value)}</td>"
-                for cell, c, value in zip(row.cells, table.columns, cells, strict=True)
-            )
-            kind = f' class="{row.kind}"' if row.kind != "normal" else ""
-            out.append(f"<tr{kind}>{tds}</tr>")
-        out.append("</tbody></table>")
-        out += [f"<p>{esc(note)}</p>" for note in table.notes]
-    out.append("</body></html>")
+    out += [table_html(table, lang) for table in tables]
+    out.append("</main></body></html>")
     return "\n".join(out) + "\n"
 
 

@@ -217,14 +217,20 @@ CHECK = Rule(
     bind_check,
     "max when done (all_of / any_of), else 'otherwise'",
     ("all_of", "any_of", "otherwise", "reason"),
+    values=("failed", "passed"),
 )
 CHOICE = Rule(
-    "choice", bind_choice, "points of the chosen level", ("indicator", "points", "reason")
+    "choice",
+    bind_choice,
+    "points of the chosen level",
+    ("indicator", "points", "reason"),
+    values=("choice",),
 )
 SURVEY = Rule(
     "survey",
     bind_survey,
     "survey points, given or from weighted answers",
     ("points", "answers", "weights", "reason"),
+    values=("score", "score_share"),
 )
 APPRAISED = Rule("appraised", bind_appraised, "points given directly in the unit file")

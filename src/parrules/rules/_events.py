@@ -204,16 +204,19 @@ PER_EVENT = Rule(
     bind_per_event,
     "max − Σ severity × events, floored",
     ("events", "severity", "floor", "reason"),
+    values=("events", "deduction", "floor"),
 )
 DEADLINE = Rule(
     "deadline",
     bind_deadline,
     "max − late × late items − missing × missing items, floored",
     ("items", "date", "late", "missing", "floor", "reason"),
+    values=("late_items", "missing_items", "late", "missing", "late_count", "missing_count"),
 )
 TREND = Rule(
     "trend",
     bind_trend,
     "full points unless worse than last year",
     ("current", "previous", "direction", "deduction", "reason"),
+    values=("current", "previous"),
 )

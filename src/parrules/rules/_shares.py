@@ -260,10 +260,12 @@ RATIO = Rule(
     bind_ratio,
     "max × min(1, (numerator / denominator) / target)",
     ("numerator", "denominator", "target", "zero_denominator", "reason"),
+    values=("numerator", "denominator", "ratio", "target", "denominator_name"),
 )
 BANDS = Rule(
     "bands",
     bind_bands,
     "points of the band holding a value or a ratio; edges explicit",
     ("value", "numerator", "denominator", "zero_denominator", "bands", "direction", "reason"),
+    values=("value", "band", "numerator", "denominator", "denominator_name"),
 )

@@ -1,7 +1,8 @@
 """The opt-in pytest plugin: ``pytest_plugins = ["parrules.testing"]`` in a root conftest.py.
 
-It collects every ``*.cases.yaml`` file as one test per case, and offers fixtures that build a
-plugin manager and a rule registry from the plugins a test suite names, with entry points off.
+It collects every ``*.cases.yaml`` file as one test per case and one per published table, and
+offers fixtures that build a plugin manager and a rule registry from the plugins a test suite
+names, with entry points off.
 """
 
 from __future__ import annotations
@@ -16,8 +17,17 @@ import pytest
 
 from .._plugins import Registry, default_registry, make_plugin_manager
 from ..errors import ParRulesError
-from ._cases import SUFFIX, Case, check_case, load_cases
-from ._checks import CheckFailed
+from ._cases import (
+    FAILED,
+    SUFFIX,
+    Case,
+    CasesFile,
+    PublishedTable,
+    check_case,
+    check_published,
+    load_cases_file,
+)
+from ._failures import CheckFailed
 
 INI = "parrules_plugins"
 
@@ -45,19 +55,31 @@ def _cases_registry(config: pytest.Config) -> Registry:
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
     if file_path.name.endswith(SUFFIX):
-        return CasesFile.from_parent(parent, path=file_path)
+        return CasesCollector.from_parent(parent, path=file_path)
     return None
 
 
-class CasesFile(pytest.File):
-    """A ``*.cases.yaml`` file: one test item per case."""
+class CasesCollector(pytest.File):
+    """A ``*.cases.yaml`` file: one test item per case and one per published table."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        for case in load_cases(self.path):
+        file = load_cases_file(self.path)
+        for case in file.cases:
             yield CaseItem.from_parent(self, name=case.name, case=case)
+        for table in file.published:
+            yield PublishedItem.from_parent(self, name=table.name, file=file, table=table)
 
 
-class CaseItem(pytest.Item):
+class _Item(pytest.Item):
+    """A check of a cases file: its failure is reported as the check words it."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, CheckFailed | ParRulesError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+class CaseItem(_Item):
     """One case: its unit is scored and the expected points compared."""
 
     def __init__(self, *, case: Case, **kwargs: Any) -> None:
@@ -67,13 +89,27 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         check_case(self.case, registry=_cases_registry(self.config))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        if isinstance(excinfo.value, CheckFailed | ParRulesError):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo)
-
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, (self.case.line or 1) - 1, f"case: {self.case.name}"
+
+
+class PublishedItem(_Item):
+    """One published table: every figure it prints is compared with the computed value."""
+
+    def __init__(self, *, file: CasesFile, table: PublishedTable, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.file = file
+        self.table = table
+
+    def runtest(self) -> None:
+        checked = check_published(self.file, self.table, registry=_cases_registry(self.config))
+        failed = [c.message for c in checked if c.status == FAILED]
+        if failed:
+            subject = f"cases file '{self.file.name}'"
+            raise CheckFailed(subject, "published", "\n  ".join(["", *failed]))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, (self.table.line or 1) - 1, f"published: {self.table.name}"
 
 
 @pytest.fixture

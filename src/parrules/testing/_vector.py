@@ -14,7 +14,8 @@ from hypothesis.errors import InvalidArgument
 from .._engine import score
 from .._model import Node, Rule, Ruleset, Stage, UnitInputs
 from ..errors import ParRulesError
-from ._checks import CheckFailed, Leaf, _bind, _leaves, _settings, _show
+from ._checks import Leaf, _bind, _leaves, _settings, _show
+from ._failures import CheckFailed
 from ._strategies import Needs, Reader, indicator_values
 
 PROPERTY = "vector"

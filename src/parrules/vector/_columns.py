@@ -215,7 +215,6 @@ class Columns:
         self,
         *,
         numbers: Mapping[str, Numbers] | None = None,
-        counts: Mapping[str, Counts] | None = None,
         points: Mapping[str, Numbers] | None = None,
     ) -> Columns:
         """Columns with some indicators' values, or some nodes' points, replaced (points at
@@ -225,7 +224,7 @@ class Columns:
         given = dict(self.points)
         changed = set()
         everywhere = np.ones(self.size, dtype=bool)
-        for name, column in {**(numbers or {}), **(counts or {})}.items():
+        for name, column in (numbers or {}).items():
             data[name] = column
             changed.add(name)
         for code, column in (points or {}).items():
@@ -261,17 +260,8 @@ class Columns:
                 value = self.points[code][0].value(row)
                 before = points.get(code)
                 points[code] = attrs.evolve(before, points=value) if before else Appraisal(value)
-            elif not self._present[name][row]:
-                continue
-            elif isinstance(self._data[name], Numbers):
+            elif self._present[name][row]:
                 indicators[name] = self._data[name].value(row)
-            else:
-                counts: Counts = self._data[name]
-                indicators[name] = {
-                    kind: numbers.value(row)
-                    for kind, (numbers, given) in counts.kinds.items()
-                    if given[row]
-                }
         return Stage(stage.name, indicators, points)
 
 

@@ -112,7 +112,11 @@ class VectorScores:
 
 
 def classify(ruleset: Ruleset, total: Ints, scale: int) -> Ints:
-    """Per total (digits at ``scale``), the position of the first band it reaches (-1: none)."""
+    """Per total (digits at ``scale``), the position of the first band it reaches (-1: none),
+    as ``Ruleset.classify``: the total as shown, rounded half-up to ``display_precision``."""
+    if scale > ruleset.display_precision:
+        step = 10 ** (scale - ruleset.display_precision)
+        total = np.sign(total) * ((np.abs(total) + step // 2) // step) * step
     found = np.full(total.shape, -1, dtype=np.int64)
     for index in range(len(ruleset.classification) - 1, -1, -1):
         edge = _ceil(ruleset.classification[index].min, scale)

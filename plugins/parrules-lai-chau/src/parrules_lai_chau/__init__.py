@@ -85,6 +85,7 @@ PROVINCIAL_INDEX_IMPACT = parrules.Rule(
     bind=bind_provincial_index_impact,
     summary="max − the largest deduction among the cases that occurred (once a year)",
     params=("events", "deductions", "reason"),
+    values=("cases", "deduction"),
 )
 
 

@@ -1,0 +1,432 @@
+"""A document as a Word file laid out per Nghị định 30/2020/NĐ-CP (the State's rules for
+administrative documents, Phụ lục I): A4, margins 20 mm top and bottom, 30 mm left, 15 mm right;
+Times New Roman, 13 pt text; the issuing body beside the national motto, the number and the
+place and date left to fill; page numbers from the second page. Real Word headings and tables,
+which the official edits. Needs the ``docx`` extra (python-docx).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import ParRulesError
+from ._document import BLANK, Document, Facts, Paragraph, Register, Section
+from ._html import REGISTER, ROMAN, column_mm
+from ._render import _cells
+from ._table import Table, number
+from ._text import inert, width
+
+FONT = "Times New Roman"
+PORTRAIT = 165.0
+"""Text width in mm on A4 portrait: 210 less 30 and 15 mm."""
+LANDSCAPE = 252.0
+TABLE_PT = 11
+
+
+def _docx() -> Any:
+    try:
+        import docx
+    except ImportError:  # pragma: no cover - the extra is part of dev
+        msg = "the docx format needs python-docx: pip install 'parrules[docx]'"
+        raise ParRulesError(msg) from None
+    return docx
+
+
+class _Writer:
+    def __init__(self, doc: Document) -> None:
+        docx = _docx()
+        from docx.enum.section import WD_ORIENT
+        from docx.enum.table import WD_TABLE_ALIGNMENT
+        from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+        from docx.shared import Mm, Pt, RGBColor
+
+        self.Mm, self.Pt, self.qn, self.OxmlElement = Mm, Pt, qn, OxmlElement
+        self.align, self.brk, self.orient = WD_ALIGN_PARAGRAPH, WD_BREAK, WD_ORIENT
+        self.table_align = WD_TABLE_ALIGNMENT
+        self.doc = doc
+        self.t = doc.labels
+        self.word = docx.Document()
+        self.width = PORTRAIT
+        styles = self.word.styles
+        normal = styles["Normal"]
+        self._font(normal.element, FONT)
+        normal.font.size = Pt(13)
+        normal.paragraph_format.space_after = Pt(6)
+        normal.paragraph_format.line_spacing = 1.0
+        for name, size, italic in (("Heading 1", 13, False), ("Heading 2", 13, False)):
+            style = styles[name]
+            self._font(style.element, FONT)
+            style.font.size = Pt(size)
+            style.font.bold = True
+            style.font.italic = italic
+            style.font.color.rgb = RGBColor(0, 0, 0)
+            style.paragraph_format.space_before = Pt(12)
+            style.paragraph_format.space_after = Pt(6)
+            style.paragraph_format.keep_with_next = True
+        section = self.word.sections[0]
+        self._page(section, landscape=False)
+        section.different_first_page_header_footer = True
+        self._page_number(section)
+        properties = self.word.core_properties
+        properties.title = doc.subject
+        properties.author = "parrules"
+        properties.language = "en-US" if doc.lang == "en" else "vi-VN"
+
+    # -- low-level helpers ------------------------------------------------------------------
+
+    def _font(self, element: Any, name: str) -> None:
+        """The font for every script: Word takes Vietnamese letters from the ``hAnsi`` and
+        ``cs`` slots, and East Asian settings from ``eastAsia``."""
+        rpr = element.get_or_add_rPr()
+        fonts = rpr.find(self.qn("w:rFonts"))
+        if fonts is None:
+            fonts = self.OxmlElement("w:rFonts")
+            rpr.insert(0, fonts)
+        for slot in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+            fonts.set(self.qn(slot), name)
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
+            fonts.attrib.pop(self.qn(theme), None)  # a theme font would win over the name
+
+    def _page(self, section: Any, landscape: bool) -> None:
+        Mm = self.Mm
+        section.orientation = self.orient.LANDSCAPE if landscape else self.orient.PORTRAIT
+        section.page_width, section.page_height = (
+            (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+        )
+        section.top_margin = section.bottom_margin = Mm(20)
+        section.left_margin, section.right_margin = Mm(30), Mm(15)
+        section.header_distance = section.footer_distance = Mm(10)
+        self.width = LANDSCAPE if landscape else PORTRAIT
+
+    def _page_number(self, section: Any) -> None:
+        """The page number centred at the top, from the second page (the first has none)."""
+        paragraph = section.header.paragraphs[0]
+        paragraph.alignment = self.align.CENTER
+        run = paragraph.add_run()
+        for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+            if kind:
+                element = self.OxmlElement("w:fldChar")
+                element.set(self.qn("w:fldCharType"), kind)
+            else:
+                element = self.OxmlElement("w:instrText")
+                element.set(self.qn("xml:space"), "preserve")
+                element.text = text
+            run._r.append(element)
+        run.font.size = self.Pt(13)
+
+    def _text(
+        self,
+        container: Any,
+        text: str,
+        *,
+        bold: bool = False,
+        italic: bool = False,
+        size: float | None = None,
+        align: str = "justify",
+        indent: bool = False,
+        after: float = 6,
+        paragraph: Any = None,
+    ) -> Any:
+        p = paragraph if paragraph is not None else container.add_paragraph()
+        p.alignment = {
+            "justify": self.align.JUSTIFY,
+            "center": self.align.CENTER,
+            "left": self.align.LEFT,
+            "right": self.align.RIGHT,
+        }[align]
+        fmt = p.paragraph_format
+        fmt.space_after = self.Pt(after)
+        fmt.space_before = self.Pt(0)
+        if indent:
+            fmt.first_line_indent = self.Mm(12.7)
+        lines = inert(text).split("\n")
+        for n, line in enumerate(lines):
+            run = p.add_run(line)
+            run.bold, run.italic = bold or None, italic or None  # None: as the style says
+            if size:
+                run.font.size = self.Pt(size)
+            if n < len(lines) - 1:
+                run.add_break()
+        return p
+
+    def _rule_under(self, container: Any, text_mm: float, cell_mm: float) -> None:
+        """A short line, ``text_mm`` long and centred (under the issuing body, the motto and
+        the subject): the bottom border of an empty paragraph indented from both sides."""
+        paragraph = self._text(container, "", size=2, align="center", after=4)
+        paragraph.paragraph_format.line_spacing = self.Pt(2)
+        ppr = paragraph._p.get_or_add_pPr()
+        borders = self.OxmlElement("w:pBdr")
+        bottom = self.OxmlElement("w:bottom")
+        for key, value in (
+            ("w:val", "single"),
+            ("w:sz", "6"),
+            ("w:space", "1"),
+            ("w:color", "000000"),
+        ):
+            bottom.set(self.qn(key), value)
+        borders.append(bottom)
+        ppr.append(borders)
+        side = max((cell_mm - text_mm) / 2, 0)
+        paragraph.paragraph_format.left_indent = self.Mm(side)
+        paragraph.paragraph_format.right_indent = self.Mm(side)
+
+    def _borderless(self, table: Any) -> None:
+        tblpr = table._tbl.tblPr
+        borders = self.OxmlElement("w:tblBorders")
+        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+            element = self.OxmlElement(f"w:{edge}")
+            element.set(self.qn("w:val"), "nil")
+            borders.append(element)
+        tblpr.append(borders)
+
+    def _fixed(self, table: Any, widths_mm: Sequence[float]) -> None:
+        """Column widths that Word and LibreOffice both keep: a fixed layout, the grid and
+        every cell set."""
+        table.autofit = False
+        tblpr = table._tbl.tblPr
+        layout = self.OxmlElement("w:tblLayout")
+        layout.set(self.qn("w:type"), "fixed")
+        tblpr.append(layout)
+        margins = self.OxmlElement("w:tblCellMar")
+        for side in ("left", "right"):
+            element = self.OxmlElement(f"w:{side}")
+            element.set(self.qn("w:w"), "57")  # 1 mm
+            element.set(self.qn("w:type"), "dxa")
+            margins.append(element)
+        tblpr.append(margins)
+        for column, w in zip(table.columns, widths_mm, strict=True):
+            column.width = self.Mm(w)
+        for row in table.rows:
+            for cell, w in zip(row.cells, widths_mm, strict=True):
+                cell.width = self.Mm(w)
+
+    def _header_row(self, row: Any) -> None:
+        """A heading row Word repeats at the top of every page the table runs onto."""
+        trpr = row._tr.get_or_add_trPr()
+        element = self.OxmlElement("w:tblHeader")
+        element.set(self.qn("w:val"), "true")
+        trpr.append(element)
+
+    def _shade(self, cell: Any, fill: str) -> None:
+        tcpr = cell._tc.get_or_add_tcPr()
+        shading = self.OxmlElement("w:shd")
+        for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", fill)):
+            shading.set(self.qn(key), value)
+        tcpr.append(shading)
+
+    def _cell(
+        self,
+        cell: Any,
+        text: str,
+        *,
+        bold: bool = False,
+        align: str = "left",
+        size: float = TABLE_PT,
+    ) -> None:
+        paragraph = cell.paragraphs[0]
+        self._text(cell, text, bold=bold, size=size, align=align, after=0, paragraph=paragraph)
+
+    # -- blocks -----------------------------------------------------------------------------
+
+    def heading(self) -> None:
+        """The issuing body beside the national motto, each with its short line; the number
+        under the one, the place and date under the other; then the title and subject."""
+        t, w = self.t, self.width
+        left, right = w * 0.4, w * 0.6
+        table = self.word.add_table(rows=1, cols=2)
+        self._borderless(table)
+        self._fixed(table, (left, right))
+        a, b = table.rows[0].cells
+        first_a, first_b = a.paragraphs[0], b.paragraphs[0]
+        if self.doc.issuer != BLANK:
+            self._text(a, t["superior"], size=12, align="center", after=0, paragraph=first_a)
+            self._text(a, self.doc.issuer, bold=True, size=12, align="center", after=0)
+        else:
+            self._text(
+                a, t["superior"], bold=True, size=12, align="center", after=0, paragraph=first_a
+            )
+        self._rule_under(a, left * 0.35, left)
+        self._text(a, t["number"], size=13, align="center", after=0)
+        self._text(b, t["motto_1"], bold=True, size=12, align="center", after=0, paragraph=first_b)
+        self._text(b, t["motto_2"], bold=True, size=13, align="center", after=0)
+        self._rule_under(b, width(t["motto_2"]) * 2.4, right)
+        self._text(b, t["place_date"], italic=True, size=13, align="center", after=0)
+        self._text(self.word, "", after=6)
+        self._text(self.word, t["report"], bold=True, size=14, align="center", after=0)
+        self._text(self.word, self.doc.subject, bold=True, size=14, align="center", after=0)
+        self._rule_under(self.word, w * 0.3, w)
+
+    def section(self, title: str, blocks: Sequence[Any], level: int = 1) -> None:
+        if title:
+            paragraph = self.word.add_heading(level=level)
+            self._text(self.word, title, align="left", after=6, paragraph=paragraph)
+        for block in blocks:
+            if isinstance(block, Paragraph):
+                self._text(self.word, block.text, indent=True)
+            elif isinstance(block, Facts):
+                for label, value in block.items:
+                    p = self.word.add_paragraph()
+                    p.paragraph_format.first_line_indent = self.Mm(12.7)
+                    p.paragraph_format.space_after = self.Pt(3)
+                    p.alignment = self.align.JUSTIFY
+                    if label:
+                        run = p.add_run(f"- {inert(label)}: ")
+                        run.bold = True
+                        p.add_run(inert(value))
+                    else:
+                        p.add_run(f"- {inert(value)}")
+            elif isinstance(block, Register):
+                self.register(block)
+            else:
+                self.table(block)
+
+    def _grid(self, headings: Sequence[str], widths: Sequence[float], rows: int = 0) -> Any:
+        """A table of fixed column widths, its heading row repeated on every page."""
+        word = self.word.add_table(rows=1 + rows, cols=len(headings))
+        word.style = "Table Grid"
+        word.alignment = self.table_align.CENTER
+        self._fixed(word, widths)
+        head = word.rows[0]
+        self._header_row(head)
+        for cell, label in zip(head.cells, headings, strict=True):
+            self._cell(cell, label, bold=True, align="center")
+            self._shade(cell, "EEEEEE")
+        return word
+
+    def table(self, table: Table) -> None:
+        lang = self.doc.lang
+        if table.title:
+            title = self._text(
+                self.word, table.title, bold=True, italic=True, align="left", after=3
+            )
+            title.paragraph_format.keep_with_next = True
+        cells = _cells(table, lang)
+        widths = column_mm(table, cells, self.width, TABLE_PT)
+        word = self._grid([c.label for c in table.columns], widths, len(table.rows))
+        for row, shown, word_row in zip(table.rows, cells, word.rows[1:], strict=True):
+            bold = row.kind != "normal"
+            for value, cell, column, target in zip(
+                shown, row.cells, table.columns, word_row.cells, strict=True
+            ):
+                right = number(cell, column) is not None
+                self._cell(target, value, bold=bold, align="right" if right else "left")
+        for note in table.notes:
+            self._text(self.word, note, size=11, align="left", after=0)
+        self._text(self.word, "", after=0)
+
+    def register(self, block: Register) -> None:
+        from .._numbers import fmt_fixed
+
+        lang = self.doc.lang
+        widths = [self.width * s / sum(REGISTER) for s in REGISTER]
+        count = len(block.columns)
+        word = self._grid(block.columns, widths)
+        for group in block.groups:
+            row = word.add_row()
+            merged = row.cells[0].merge(row.cells[count - 1])
+            self._cell(merged, group.owner, bold=True)
+            self._shade(merged, "F3F3F3")
+            for e in group.entries:
+                row = word.add_row()
+                values = (
+                    e.code,
+                    e.title,
+                    e.reason,
+                    fmt_fixed(e.lost, lang, block.places),
+                    e.remedy or "",
+                    e.person or "",
+                    e.deadline or "",
+                )
+                for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
+                    self._cell(cell, value, align="right" if i == 3 else "left")
+        row = word.add_row()
+        label = row.cells[0].merge(row.cells[2])
+        self._cell(label, block.total_label, bold=True)
+        self._cell(
+            row.cells[3], fmt_fixed(block.total, lang, block.places), bold=True, align="right"
+        )
+        for tr in word._tbl.tr_lst:  # widths again: a merged cell spans its columns' widths
+            column = 0
+            for tc in tr.tc_lst:
+                tc.width = self.Mm(sum(widths[column : column + tc.grid_span]))
+                column += tc.grid_span
+        self._text(self.word, "", after=0)
+
+    def signature(self) -> None:
+        t = self.t
+        table = self.word.add_table(rows=1, cols=2)
+        self._borderless(table)
+        self._fixed(table, (self.width * 0.45, self.width * 0.55))
+        a, b = table.rows[0].cells
+        self._text(
+            a,
+            t["recipients"],
+            bold=True,
+            italic=True,
+            size=12,
+            align="left",
+            after=0,
+            paragraph=a.paragraphs[0],
+        )
+        self._text(a, t["recipients_list"], size=11, align="left", after=0)
+        self._text(
+            b, t["signer"], bold=True, size=13, align="center", after=0, paragraph=b.paragraphs[0]
+        )
+        self._text(b, t["signature"], italic=True, size=13, align="center", after=48)
+        self._text(b, t["signer_name"], bold=True, size=13, align="center", after=0)
+
+    def annex(self, number_: int, section: Section, landscape: bool) -> bool:
+        """An annex on a new page (a new section when its orientation changes)."""
+        from docx.enum.section import WD_SECTION
+
+        if section.landscape != landscape:
+            new = self.word.add_section(WD_SECTION.NEW_PAGE)
+            self._page(new, section.landscape)
+        else:
+            self.word.add_paragraph().add_run().add_break(self.brk.PAGE)
+        t = self.t
+        self._text(
+            self.word,
+            t["annex"].format(n=ROMAN[(number_ - 1) % len(ROMAN)]),
+            bold=True,
+            size=13,
+            align="center",
+            after=0,
+        )
+        self._text(self.word, section.title, bold=True, size=13, align="center", after=0)
+        self._text(self.word, t["annex_of"], italic=True, size=13, align="center", after=12)
+        self.section("", section.blocks)
+        return section.landscape
+
+    def write(self) -> bytes:
+        self.heading()
+        for n, section in enumerate(self.doc.sections):
+            self.section(f"{ROMAN[n % len(ROMAN)]}. {section.title}", section.blocks)
+        self.signature()
+        landscape = False
+        for n, section in enumerate(self.doc.annexes, start=1):
+            landscape = self.annex(n, section, landscape)
+        buffer = io.BytesIO()
+        self.word.save(buffer)
+        return _stable(buffer.getvalue())
+
+
+def _stable(data: bytes) -> bytes:
+    """The same bytes for the same document: every part of the package with one date."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, (2000, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
+
+
+def docx_report(doc: Document) -> bytes:
+    """The document as the bytes of a .docx file."""
+    return _Writer(doc).write()
