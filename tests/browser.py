@@ -188,13 +188,14 @@ class Page:
         return found
 
     def requests(self) -> list[str]:
-        """Every URL the page asked for, but its own file."""
+        """Every URL the page asked for, but its own file and the data inside it."""
         return [
             e["params"]["request"]["url"]
             for e in self.b.events
             if e.get("sessionId") == self.session
             and e.get("method") == "Network.requestWillBeSent"
             and e["params"]["type"] != "Document"
+            and not e["params"]["request"]["url"].startswith("data:")
         ]
 
     def overflow(

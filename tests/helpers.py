@@ -69,3 +69,43 @@ def fake_distribution(site: Path, name: str, entry: str, module: str = "") -> No
     (info / "entry_points.txt").write_text(f"[parrules]\n{entry}\n")
     if module:
         (site / f"{name.replace('-', '_')}.py").write_text(module, encoding="utf-8")
+
+
+def study_files(tmp_path: Path, first: str = "Huyện An") -> list[str]:
+    """A made-up index of five districts, 30 of its 100 points from a survey of 400 people
+    each; the first district's appraised 1.1 lies between its self-assessment and the final."""
+    ruleset = {
+        "id": "test/study/2024",
+        "title": "Chỉ số thử năm 2024",
+        "year": 2024,
+        "max": 100,
+        "classification": [
+            {"label": "Tốt", "label_en": "Good", "min": 80},
+            {"label": "Khá", "label_en": "Fair", "min": 70},
+            {"label": "Yếu", "label_en": "Weak", "min": 0},
+        ],
+        "nodes": [
+            {"code": "1", "title": "Điểm thẩm định", "max": 70},
+            {"code": "2", "title": "Điều tra xã hội học", "max": 30},
+        ],
+        "uncertainty": {"sources": [{"node": "2", "survey": {"n": 400}, "label": "Khảo sát"}]},
+    }
+    (tmp_path / "r.yaml").write_text(yaml.safe_dump(ruleset, allow_unicode=True), "utf-8")
+    rows = [(first, "62", "24.6"), ("Huyện Bình", "57.5", "23.9"), ("Huyện Cường", "59", "23.1")]
+    rows += [("Huyện Dũng", "55", "25.8"), ("Huyện Đông", "52", "22.4")]
+    paths = []
+    for n, (name, appraised, survey) in enumerate(rows):
+        unit: dict[str, Any] = {
+            "unit": name,
+            "year": 2024,
+            "ruleset": "r.yaml",
+            "points": {"1": appraised, "2": survey},
+            "reason": "Điểm thẩm định",
+        }
+        if n == 0:
+            unit["stages"] = {"final": {"points": {"1": "58"}, "reason": "Thiếu tài liệu"}}
+            unit["uncertainty"] = {"sources": [{"node": "1", "between": ["self", "final"]}]}
+        path = tmp_path / f"u{n}.yaml"
+        path.write_text(yaml.safe_dump(unit, allow_unicode=True, sort_keys=False), "utf-8")
+        paths.append(str(path))
+    return paths

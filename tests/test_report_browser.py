@@ -20,6 +20,7 @@ import pytest
 from parrules import cli
 
 from browser import Browser, Page, browser, find
+from helpers import study_files
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").rglob("*.yaml"))
@@ -47,7 +48,7 @@ def keep(path: Path) -> None:
         shutil.copy(path, Path(where) / path.name)
 
 
-def check(chromium: Browser, page_path: Path, tmp_path: Path, words: list[str]) -> None:
+def check(chromium: Browser, page_path: Path, tmp_path: Path, words: list[str]) -> Page:
     page = Page(chromium, page_path)
     assert page.errors() == []
     assert page.requests() == []
@@ -87,6 +88,7 @@ def check(chromium: Browser, page_path: Path, tmp_path: Path, words: list[str]) 
             assert word in flat, word
     keep(png)
     keep(pdf)
+    return page
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
@@ -116,3 +118,17 @@ def test_the_html_report_in_english(chromium: Browser, tmp_path: Path) -> None:
     out = tmp_path / "tam-duong-en.html"
     assert cli.main(["explain", str(TAM_DUONG[1]), "--lang", "en", "-o", str(out)]) == 0
     check(chromium, out, tmp_path, ["SOCIALIST REPUBLIC OF VIETNAM", "Phòng Nội vụ"])
+
+
+def test_the_html_uncertainty_report(chromium: Browser, tmp_path: Path) -> None:
+    out = tmp_path / "do-tin-cay.html"
+    argv = ["uncertainty", *study_files(tmp_path), "--draws", "200", "--workers", "1"]
+    assert cli.main([*argv, "-o", str(out)]) == 0
+    words = ["Độ tin cậy của điểm, hạng và xếp loại", "Huyện Cường", "Xác suất xếp loại"]
+    page = check(chromium, out, tmp_path, words)
+    # the chart is drawn from the file itself, as wide as the text at most
+    chart = page.evaluate(
+        "(() => { const i = document.querySelector('figure img');"
+        " return [i.complete, i.naturalWidth, i.getBoundingClientRect().width]; })()"
+    )
+    assert chart[0] and chart[1] > 1000 and 0 < chart[2] <= chart[1]

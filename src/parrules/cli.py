@@ -695,6 +695,9 @@ def _cmd_uncertainty(args: argparse.Namespace, registry: Registry) -> int:
     if kind == "json":
         data = report.uncertainty_to_dict(result, args.lang)
         _emit(args, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    elif kind in DOCUMENT_FORMATS and not args.tables:
+        doc = report.uncertainty_report(result, args.lang)
+        _emit(args, report.docx_report(doc) if kind == "docx" else report.html_report([doc]))
     else:
         tables = report.uncertainty_tables(result, args.lang, tuple(names))
         _emit(args, _render(args, tables, kind))
@@ -1210,7 +1213,8 @@ def make_parser() -> argparse.ArgumentParser:
         "uncertainty",
         help=text,
         description=text + " of variation (uncertainty: in the ruleset and unit files), with "
-        "the source that moves each rank most and the ranking under each alternative ruleset",
+        "the source that moves each rank most and the ranking under each alternative ruleset; "
+        "html and docx: the study as a report, with the rank-interval chart",
         parents=[common, output, sheets],
     )
     cmd.add_argument("units", nargs="+", metavar="UNIT", help=units_help)

@@ -26,7 +26,14 @@ from ._builders import (
     trend_table,
 )
 from ._chart import CHART_FORMATS, field_chart
-from ._document import Document, ranking_report, register, tables_document, unit_report
+from ._document import (
+    Document,
+    ranking_report,
+    register,
+    tables_document,
+    uncertainty_report,
+    unit_report,
+)
 from ._docx import docx_report
 from ._html import html_report
 from ._json import RANKING_SCHEMA, ranking_to_dict
@@ -124,6 +131,7 @@ __all__ = [
     "tables_to_dict",
     "text",
     "trend_table",
+    "uncertainty_report",
     "uncertainty_tables",
     "uncertainty_to_dict",
     "unit_report",

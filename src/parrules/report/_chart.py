@@ -11,6 +11,9 @@ from .._numbers import fmt, quantize
 from ..errors import ParRulesError
 
 CHART_FORMATS = ("png", "svg")
+INERT = {"text.parse_math": False, "text.usetex": False, "svg.hashsalt": "parrules"}
+"""Names and titles are text from outside: never read as TeX math ("$…$"), which matplotlib
+would otherwise try, and fail, to typeset; SVG ids the same every time."""
 
 
 def _pyplot() -> Any:
@@ -49,10 +52,7 @@ def field_chart(
             if r.code not in (code for code, _ in fields):
                 fields.append((r.code, _short(f"{r.code}. {r.node.get_title(lang)}")))
     height = 0.8 / max(len(series), 1)
-    # Names and titles are text from outside: never read as TeX math ("$…$"), which matplotlib
-    # would otherwise try, and fail, to typeset.
-    inert = {"text.parse_math": False, "text.usetex": False, "svg.hashsalt": "parrules"}
-    with plt.rc_context(inert):
+    with plt.rc_context(INERT):
         figure, axes = plt.subplots(figsize=(9, 1.2 + 0.55 * len(fields) * max(1, len(series) / 2)))
         try:
             for index, (label, stage) in enumerate(series):

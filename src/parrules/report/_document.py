@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -25,9 +26,22 @@ from ._builders import (
 )
 from ._labels import labels
 from ._table import Column, Row, Table, decimals
+from ._uncertainty import (
+    UNCERTAINTY_TABLES,
+    _level,
+    _source_name,
+    _t,
+    rank_chart,
+    uncertainty_tables,
+)
+
+if TYPE_CHECKING:
+    from ..analysis import UncertaintyResult
 
 BLANK = "……"
 """A field the official fills in."""
+WIDE = 6
+"""Columns an annex's table may have on portrait pages; more go on landscape pages."""
 
 
 @attrs.frozen
@@ -77,7 +91,15 @@ class Register:
     """The heading of each lost point's inputs and formula (shown expandable in HTML)."""
 
 
-Block = Paragraph | Facts | Table | Register
+@attrs.frozen
+class Figure:
+    """A chart, as a PNG picture, with its caption (the numbers stay in tables)."""
+
+    png: bytes
+    caption: str
+
+
+Block = Paragraph | Facts | Table | Register | Figure
 
 
 @attrs.frozen
@@ -359,6 +381,38 @@ def ranking_report(ranking: Ranking, lang: str = "vi", depth: int = 1) -> Docume
     )
     annexes = (Section(t["doc_ranking"], (attrs.evolve(table, notes=()), *notes), landscape=True),)
     subject = t["doc_rank_subject"].format(ruleset=ruleset.title)
+    return Document(lang, BLANK, subject, sections, annexes)
+
+
+def uncertainty_report(result: UncertaintyResult, lang: str = "vi") -> Document:
+    """An uncertainty study: the summary with the rank-interval chart, then as annexes the
+    score and rank intervals, the class and rank-band probabilities, the sensitivity, the
+    alternatives and the sources of variation (those with something to show), a wide one on
+    landscape pages. Needs the ``chart`` extra (matplotlib)."""
+    t, u = labels(lang), _t(lang)
+    level = _level(result, lang)
+    sure = sum(1 for x in result if x.rank_low == x.rank_high)
+    facts = (
+        (t["units"], str(len(result))),
+        (u["draws"], u["draws_text"].format(draws=result.draws, seed=result.seed)),
+        (u["level"], u["level_text"].format(level=level)),
+        (
+            u["sources"],
+            "; ".join(_source_name(result, s.key, lang) or s.key for s in result.sources)
+            or u["none"],
+        ),
+        (u["sure"], f"{sure}/{len(result)}"),
+    )
+    intro = u["doc_intro"].format(draws=result.draws, count=len(result))
+    tables = [
+        table for name in UNCERTAINTY_TABLES for table in uncertainty_tables(result, lang, (name,))
+    ]
+    chart = Figure(rank_chart(result, lang=lang), u["chart"].format(level=level))
+    sections = (Section(t["doc_summary"], (Paragraph(intro), Facts(facts), chart)),)
+    annexes = tuple(
+        Section(table.name, (table,), landscape=len(table.columns) > WIDE) for table in tables
+    )
+    subject = u["doc_subject"].format(ruleset=result.ruleset.title)
     return Document(lang, BLANK, subject, sections, annexes)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import ParRulesError
-from ._document import BLANK, Document, Facts, Paragraph, Register, Section
+from ._document import BLANK, Document, Facts, Figure, Paragraph, Register, Section
 from ._html import REGISTER, ROMAN, column_mm
 from ._render import _cells
 from ._table import Table, number
@@ -282,6 +282,8 @@ class _Writer:
                         p.add_run(f"- {inert(value)}")
             elif isinstance(block, Register):
                 self.register(block)
+            elif isinstance(block, Figure):
+                self.figure(block)
             else:
                 self.table(block)
 
@@ -356,6 +358,17 @@ class _Writer:
                 tc.width = self.Mm(sum(widths[column : column + tc.grid_span]))
                 column += tc.grid_span
         self._text(self.word, "", after=0)
+
+    def figure(self, block: Figure) -> None:
+        """The picture as wide as the text, or narrower where it would not fit the page's
+        height; the caption under it."""
+        wide, high = (int.from_bytes(block.png[at : at + 4], "big") for at in (16, 20))  # IHDR
+        most = 120.0 if self.width == LANDSCAPE else 200.0  # A4 less margins, heading, caption
+        width_mm = min(self.width, most * wide / high) if wide and high else self.width
+        paragraph = self._text(self.word, "", align="center", after=3)
+        paragraph.paragraph_format.keep_with_next = True
+        paragraph.add_run().add_picture(io.BytesIO(block.png), width=self.Mm(width_mm))
+        self._text(self.word, block.caption, italic=True, size=12, align="center")
 
     def signature(self) -> None:
         t = self.t

@@ -8,10 +8,11 @@ table in a smaller type). Each lost point expands to its inputs and formula.
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Sequence
 
-from ._document import BLANK, Document, Facts, Paragraph, Register, Section
+from ._document import BLANK, Document, Facts, Figure, Paragraph, Register, Section
 from ._render import _cells
 from ._table import Table, number
 from ._text import inert, width
@@ -60,6 +61,9 @@ details dl {{ display: grid; grid-template-columns: minmax(8rem, 1fr) 4fr; gap: 
   margin: .3rem 0; }}
 details dt {{ font-weight: bold; }}
 details dd {{ margin: 0; }}
+figure {{ margin: .6rem 0 1rem; text-align: center; break-inside: avoid; }}
+figure img {{ max-width: 100%; height: auto; }}
+figcaption {{ font-style: italic; font-size: .9rem; }}
 .notes p {{ margin: .1rem 0; font-size: .9rem; }}
 .sign {{ display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; margin-top: 2rem;
   break-inside: avoid; }}
@@ -84,11 +88,13 @@ article + article {{ margin-top: 3rem; border-top: 2px solid #999; padding-top: 
   thead th, tr.group th {{ background: none; }}
   details::details-content {{ content-visibility: visible; display: block; }}
   details summary {{ list-style: none; }}
+  figure img {{ max-height: 200mm; }}
 }}
 """
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'"
-"""Nothing is fetched and nothing runs, whatever the text of a unit file holds."""
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+"""Nothing is fetched and nothing runs, whatever the text of a unit file holds; a chart is
+a picture inside the file."""
 
 
 def _e(text: str) -> str:
@@ -102,24 +108,31 @@ remedy, person, deadline."""
 
 def column_mm(table: Table, cells: list[list[str]], total: float, size: float) -> list[float]:
     """Column widths in mm on a page ``total`` mm wide at ``size`` pt: a number column as wide
-    as its widest number (and the longest word of its heading), never wrapped; the text columns
-    share the rest as their text wants, up to their wrap width, each at least its longest
-    word."""
+    as its widest number (and the longest word of its heading), never wrapped, its heading on
+    two lines unless that leaves the table too wide; the text columns share the rest as their
+    text wants, up to their wrap width, each at least its longest word."""
     char = size * 0.2  # mm an average character of a serif face takes, with some room
     pad = 4.0
     fixed: dict[int, float] = {}
+    narrow: dict[int, float] = {}
     wants: dict[int, float] = {}
     least: dict[int, float] = {}
     for i, column in enumerate(table.columns):
         content = max((width(row[i]) for row in cells), default=0)
         words = max((width(w) for w in column.label.split()), default=0)
         longest = max((width(w) for row in cells for w in row[i].split()), default=0)
-        if column.kind != "text":  # its heading on two lines at most
+        if column.kind != "text":
             heading = (width(column.label) + 1) // 2
             fixed[i] = max(content, words, heading, 3) * char + pad
+            narrow[i] = max(content, words, 3) * char + pad
         else:
             wants[i] = max(min(content, column.wrap or 40), words, 4) * char + pad
             least[i] = max(min(longest, 16), words, 4) * char + pad
+    over = sum(fixed.values()) + sum(least.values()) - total
+    spare = sum(fixed[i] - narrow[i] for i in fixed)
+    if over > 0 and spare:  # long headings of numbers on more lines before a word is cut
+        cut = min(1.0, over / spare)
+        fixed = {i: w - (w - narrow[i]) * cut for i, w in fixed.items()}
     room = total - sum(fixed.values())
     wanted = sum(wants.values())
     widths = dict(fixed)
@@ -226,6 +239,13 @@ def _blocks(section: Section, lang: str) -> list[str]:
             out.append(f'<ul class="facts">{items}</ul>')
         elif isinstance(block, Register):
             out.append(_register(block, lang))
+        elif isinstance(block, Figure):
+            data = base64.b64encode(block.png).decode("ascii")
+            caption = _e(block.caption)
+            out.append(
+                f'<figure><img src="data:image/png;base64,{data}" alt="{caption}">'
+                f"<figcaption>{caption}</figcaption></figure>"
+            )
         else:
             if block.title:
                 out.append(f"<h3>{_e(block.title)}</h3>")

@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .._json import jsonable
-from .._numbers import HUNDRED, fmt, quantize
+from .._numbers import HUNDRED, fmt, fmt_fixed, quantize
 from ..errors import ParRulesError
-from ._chart import CHART_FORMATS, _pyplot, _short
+from ._chart import CHART_FORMATS, INERT, _pyplot, _short
 from ._table import Column, Num, Row, Table
 
 if TYPE_CHECKING:
@@ -61,6 +61,20 @@ _LABELS = {
         ),
         "per_unit": "Tiêu chí tính từng đơn vị (quy tắc không có dạng vectơ): {codes}.",
         "none": "Không có nguồn biến động nào được khai báo: mọi khoảng trùng với kết quả công bố.",
+        "doc_subject": "Độ tin cậy của điểm, hạng và xếp loại theo {ruleset}",
+        "doc_intro": (
+            "Các nguồn biến động được khai báo được rút ngẫu nhiên {draws} lần; mỗi lần, {count} "
+            "đơn vị được chấm điểm lại chính xác và xếp hạng như khi công bố. Kết quả như sau:"
+        ),
+        "draws": "Số lần rút",
+        "draws_text": "{draws} (hạt giống {seed})",
+        "level": "Khoảng",
+        "level_text": "{level} ở giữa các lần rút",
+        "sure": "Đơn vị có khoảng hạng là một hạng",
+        "chart": (
+            "Hình 1. Khoảng hạng {level} của mỗi đơn vị (thanh), trung vị hạng (chấm) và hạng "
+            "công bố (dấu ×)."
+        ),
     },
     "en": {
         "ranks": "Rank intervals",
@@ -102,6 +116,20 @@ _LABELS = {
         ),
         "per_unit": "Criteria scored unit by unit (no vectorised rule): {codes}.",
         "none": "No source of variation is declared: every interval is the published result.",
+        "doc_subject": "How sure are the scores, ranks and classes — {ruleset}",
+        "doc_intro": (
+            "The declared sources of variation were drawn at random {draws} times; in each draw "
+            "the {count} units were scored again, exactly, and ranked as published. The results:"
+        ),
+        "draws": "Draws",
+        "draws_text": "{draws} (seed {seed})",
+        "level": "Intervals",
+        "level_text": "the central {level} of the draws",
+        "sure": "Units whose rank interval is one rank",
+        "chart": (
+            "Figure 1. Each unit's {level} rank interval (bar), median rank (dot) and published "
+            "rank (×)."
+        ),
     },
 }
 
@@ -118,10 +146,10 @@ def _level(result: UncertaintyResult, lang: str) -> str:
     return fmt(result.level * HUNDRED, lang) + "%"
 
 
-def _interval(low: Decimal | int, high: Decimal | int, lang: str) -> str:
-    if low == high:
-        return fmt(Decimal(low), lang)
-    return f"{fmt(Decimal(low), lang)}–{fmt(Decimal(high), lang)}"
+def _interval(low: Decimal | int, high: Decimal | int, lang: str, places: int = 0) -> str:
+    """``85,38–87,40``: both ends at the column's precision."""
+    ends = [fmt_fixed(Decimal(x), lang, places) for x in (low, high)]
+    return ends[0] if low == high else "–".join(ends)
 
 
 def band_label(first: int, last: int, lang: str = "vi") -> str:
@@ -165,7 +193,7 @@ def uncertainty_tables(
                         u.unit,
                         Num(u.total, places=places),
                         Num(u.median, places=places),
-                        _interval(quantize(u.low, places), quantize(u.high, places), lang),
+                        _interval(u.low, u.high, lang, places),
                         u.median_rank,
                         _interval(u.rank_low, u.rank_high, lang),
                         u.classification,
@@ -369,53 +397,56 @@ def rank_chart(result: UncertaintyResult, *, format: str = "png", lang: str = "v
     count = len(units)
     named = count <= LABELLED
     height = 1.5 + (0.28 * count if named else 6)
-    figure, axes = plt.subplots(figsize=(9, height))
-    try:
-        positions = list(range(count))
-        axes.hlines(
-            positions,
-            [u.rank_low for u in units],
-            [u.rank_high for u in units],
-            color="#4c72b0",
-            linewidth=3 if named else 1,
-            label=t["rank_interval"] + f" ({_level(result, lang)})",
-        )
-        axes.plot(
-            [float(u.median_rank) for u in units],
-            positions,
-            "o",
-            color="#4c72b0",
-            markersize=4 if named else 1,
-            label=t["median_rank"],
-        )
-        axes.plot(
-            [u.rank for u in units],
-            positions,
-            "x",
-            color="#c44e52",
-            markersize=5 if named else 1,
-            label=t["rank"],
-        )
-        if named:
-            axes.set_yticks(positions)
-            axes.set_yticklabels([_short(u.unit, 30) for u in units], fontsize=7)
-        else:
-            axes.set_ylabel(t["rank"])
-        axes.invert_yaxis()
-        axes.set_xlim(0.5, count + 0.5)
-        axes.set_xlabel(t["rank"].split()[0] if lang == "vi" else "Rank")
-        axes.set_title(
-            t["ranks_title"].format(
-                draws=result.draws, level=_level(result, lang), ruleset=result.ruleset.title
-            ),
-            fontsize=9,
-        )
-        axes.legend(fontsize=7, loc="lower right")
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        metadata: dict[str, Any] = {"Date": None} if format == "svg" else {}
-        plt.rcParams["svg.hashsalt"] = "parrules"
-        figure.savefig(buffer, format=format, dpi=150, metadata=metadata, bbox_inches="tight")
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+    with plt.rc_context(INERT):
+        figure, axes = plt.subplots(figsize=(9, height))
+        try:
+            positions = list(range(count))
+            axes.hlines(
+                positions,
+                [u.rank_low for u in units],
+                [u.rank_high for u in units],
+                color="#4c72b0",
+                linewidth=3 if named else 1,
+                label=t["rank_interval"] + f" ({_level(result, lang)})",
+            )
+            axes.plot(
+                [float(u.median_rank) for u in units],
+                positions,
+                "o",
+                color="#4c72b0",
+                markersize=4 if named else 1,
+                label=t["median_rank"],
+            )
+            axes.plot(
+                [u.rank for u in units],
+                positions,
+                "x",
+                color="#c44e52",
+                markersize=5 if named else 1,
+                label=t["rank"],
+            )
+            if named:
+                axes.set_yticks(positions)
+                axes.set_yticklabels([_short(u.unit, 30) for u in units], fontsize=7)
+            else:
+                axes.set_ylabel(t["rank"])
+            axes.invert_yaxis()
+            axes.set_xlim(0.5, count + 0.5)
+            axes.set_xlabel(t["rank"].split()[0] if lang == "vi" else "Rank")
+            axes.set_title(
+                t["ranks_title"].format(
+                    draws=result.draws, level=_level(result, lang), ruleset=result.ruleset.title
+                ),
+                fontsize=9,
+                pad=20,
+            )
+            axes.legend(  # over the axes, under the title: inside, it would hide marks
+                fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False
+            )
+            figure.tight_layout()
+            buffer = io.BytesIO()
+            metadata: dict[str, Any] = {"Date": None} if format == "svg" else {}
+            figure.savefig(buffer, format=format, dpi=150, metadata=metadata, bbox_inches="tight")
+            return buffer.getvalue()
+        finally:
+            plt.close(figure)
