@@ -274,3 +274,17 @@ def test_a_broken_rule_in_a_large_ruleset_is_reported_by_its_node(tmp_path: Path
     assert info.value.property == "bounds"
     assert info.value.example.startswith("node 1.3 (max 1.5")
     assert info.value.example.endswith("inputs: kiem_tra = 1, kiem_tra_dat = 1")
+
+
+def test_own_property_tests_get_the_checks_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hypothesis import Phase
+
+    from parrules.testing import profile
+
+    monkeypatch.delenv("PARRULES_HYPOTHESIS_PROFILE", raising=False)
+    settings = profile()
+    assert (settings.max_examples, settings.derandomize) == (60, True)
+    assert Phase.shrink in settings.phases
+    assert Phase.explain not in settings.phases
+    monkeypatch.setenv("PARRULES_HYPOTHESIS_PROFILE", "thorough")
+    assert profile().max_examples == 1000

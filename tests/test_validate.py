@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,3 +189,35 @@ def test_a_rule_crashing_on_its_params_is_a_finding(tmp_path: Path) -> None:
     )
     assert "rule 'test.crash'" in finding.message
     assert "ZeroDivisionError: division by zero" in finding.message
+
+
+def test_strict_warns_on_a_plugin_rule_without_a_province_prefix(tmp_path: Path) -> None:
+    from parrules import Outcome, Registry, Rule, hookimpl
+
+    def bind(p: Any) -> Any:
+        count = p.indicator("count", ("count",), direction=1)
+        return lambda values: Outcome(p.max, None, None, (), ((count, values[count]),))
+
+    class Plugin:
+        @hookimpl
+        def parrules_rules(self) -> tuple[Rule, ...]:
+            return (Rule("per-item", bind), Rule("tinh.per-item", bind))
+
+    registry = Registry.create(plugins=[Plugin()], entry_points=False)
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "id: t/x/2024\ntitle: T\nyear: 2024\nlegal: QĐ số 1/QĐ-UBND\nmax: 2\n"
+        "indicators: {tin_bai: {label: Tin bài, type: count}}\nnodes:\n"
+        "  - {code: '1', title: A, max: 1, rule: per-item, params: {count: tin_bai}}\n"
+        "  - {code: '2', title: B, max: 1, rule: tinh.per-item, params: {count: tin_bai}}\n",
+        encoding="utf-8",
+    )
+    assert [f for f in validate(path, registry=registry) if f.check == "rule-name"] == []
+    named = [f for f in validate(path, registry=registry, strict=True) if f.check == "rule-name"]
+    assert len(named) == 1
+    (finding,) = named
+    assert (finding.severity, finding.code, finding.line) == ("warning", "1", 8)
+    assert "rule 'per-item' of plugin" in finding.message
+    assert "has no '<province>.' prefix" in finding.message
+    assert finding.hint is not None
+    assert ".per-item'" in finding.hint

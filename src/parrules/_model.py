@@ -346,6 +346,12 @@ class Ruleset:
     def leaves(self) -> tuple[Node, ...]:
         return tuple(n for n in self.flat if n.is_leaf)
 
+    @property
+    def appraised(self) -> tuple[Node, ...]:
+        """The leaves no rule computes: a unit gives their points (and, below the max, a
+        reason). With ``indicators``, what a system must collect to score a unit."""
+        return tuple(n for n in self.leaves if n.evaluate is None)
+
     def classify(self, total: Decimal) -> Band | None:
         """The band of the total as it is shown (rounded half-up to ``display_precision``), so
         that a card never shows 90 beside the band below 90."""

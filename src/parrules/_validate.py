@@ -57,6 +57,7 @@ CHECKS = {
     "citation": "a source declared wrongly, or a citation of a source not declared",
     "classification": "a classification band no total can reach",
     "uncited": "a number a reader sees that cites no source and is not assumed (--strict)",
+    "rule-name": "a plugin's rule whose name has no '<province>.' prefix (--strict)",
 }
 """Every kind of finding, by its code, with what it means."""
 
@@ -323,6 +324,7 @@ class _Validator:
             return None
         if self.strict:
             self.uncited(built, raw)
+            self.rule_name(built, raw)
         if not has_children:
             self.leaf(built)
             return built
@@ -390,6 +392,21 @@ class _Validator:
                 code=node.code,
                 hint=f"give the node a 'cite:', or 'assumed: {{{item}: <why>}}'",
             )
+
+    def rule_name(self, node: Node, raw: Located) -> None:
+        """A plugin's rule is named ``<province>.<rule>``: two provinces' rules then never
+        clash, and a missing rule tells which plugin to install."""
+        if node.rule is None or node.plugin in BUILTIN_PLUGINS or "." in node.rule.strip("."):
+            return
+        self.add(
+            WARNING,
+            "rule-name",
+            f"rule '{node.rule}' of plugin '{node.plugin}' has no '<province>.' prefix",
+            raw,
+            "rule",
+            code=node.code,
+            hint=f"name it '{node.plugin}.{node.rule}' in the plugin, as its rules should be",
+        )
 
     def leaf(self, node: Node) -> None:
         if node.rule is None or node.plugin not in BUILTIN_PLUGINS:

@@ -10,6 +10,7 @@ from typing import Any
 import parrules
 import pytest
 from parrules.errors import RulesetError, UnitError
+from parrules.testing import check_rule
 
 import parrules_lai_chau
 
@@ -156,3 +157,15 @@ def test_a_misspelt_param_is_refused(tmp_path: Path, registry: parrules.Registry
     path.write_text(text.replace("deductions:", "deduction:"), encoding="utf-8")
     with pytest.raises(RulesetError, match="deductions"):
         parrules.load_ruleset(path, registry=registry)
+
+
+def test_the_rule_conforms() -> None:
+    """parrules.testing's conformance checks: bounded, explained, deterministic, fewer points
+    for more cases, nothing escaping but ParRulesError. The rule reads a single indicator, so it
+    declares no relation between indicators."""
+    check_rule(
+        parrules_lai_chau.PROVINCIAL_INDEX_IMPACT,
+        params={"events": "ky_luat", "deductions": {"lanh_dao_cap_huyen": 3, "cap_phong": "1,5"}},
+        indicators={"ky_luat": {"type": "events"}},
+        max=3,
+    )

@@ -5,7 +5,9 @@
 - ``check_ruleset(ruleset)``: random units scored, every card reconciled, explained and exact
   through JSON;
 - ``check_vector(rule, ...)``: a rule's vectorised form gives its scalar form's points (numpy);
-- strategies: ``units(ruleset)``, ``rulesets()``, ``values(indicator)``, ``numbers(kind)``;
+- strategies: ``units(ruleset)`` (``invalid=True`` for units a rule must refuse),
+  ``rulesets()``, ``values(indicator)``, ``numbers(kind)``, and ``profile()``, the settings the
+  checks run with, for property tests of your own;
 - ``load_cases(path)`` and ``check_case(case)`` for the examples of ``*.cases.yaml`` files,
   ``load_cases_file(path)``, ``check_published(...)`` and ``run_cases(path)`` for the figures
   their sources publish (what ``parrules test`` runs; these need neither hypothesis nor pytest);
@@ -55,17 +57,18 @@ __all__ = [
     "load_cases",
     "load_cases_file",
     "numbers",
+    "profile",
     "rulesets",
     "run_cases",
     "units",
     "values",
 ]
 
-_NEED_HYPOTHESIS = {"PROFILE_VARIABLE", "check_rule", "check_ruleset", "check_vector"}
+_NEED_HYPOTHESIS = {"PROFILE_VARIABLE", "check_rule", "check_ruleset", "check_vector", "profile"}
 _NEED_HYPOTHESIS |= {"numbers", "rulesets", "units", "values"}
 
 try:
-    from ._checks import PROFILE_VARIABLE, check_rule, check_ruleset
+    from ._checks import PROFILE_VARIABLE, check_rule, check_ruleset, profile
     from ._strategies import numbers, rulesets, units, values
     from ._vector import check_vector
 except ImportError as _missing:  # the cases runner works without hypothesis

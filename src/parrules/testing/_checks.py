@@ -81,6 +81,13 @@ def _settings(given_settings: hypothesis.settings | None = None) -> hypothesis.s
     )
 
 
+def profile() -> hypothesis.settings:
+    """The Hypothesis settings the checks run with (see ``PARRULES_HYPOTHESIS_PROFILE``), to
+    decorate property tests of your own: ``@profile()`` above ``@given(units(ruleset))``. A
+    failure is then reported as soon as its example is shrunk, as the checks report theirs."""
+    return _settings()
+
+
 def _show(data: Mapping[str, Any]) -> str:
     return ", ".join(f"{k} = {format_value(v, 'en')}" for k, v in data.items()) or "(none)"
 
