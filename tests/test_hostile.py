@@ -5,6 +5,7 @@ traceback, a non-zero exit code). Files starting with ``_`` are helpers, not cas
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import unicodedata
@@ -260,6 +261,24 @@ def test_an_oversized_file_is_refused_before_it_is_parsed(tmp_path, capsys):
         parrules.load_unit(path)
     assert main(["score", str(path)]) == 1
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_named_pipe_or_a_device_is_refused_without_waiting(tmp_path):
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)  # no writer: reading it would wait for ever
+    unit = tmp_path / "u.yaml"
+    unit.write_text(f"unit: Xã A\nyear: 2023\nruleset: {os.devnull}\n", encoding="utf-8")
+    for target, message in ((pipe, "pipe.yaml: not a regular file"), (unit, "is not found")):
+        run = subprocess.run(
+            [sys.executable, "-m", "parrules.cli", "score", str(target)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert run.returncode == 1
+        assert run.stderr.count("\n") == 1
+        assert message in run.stderr
 
 
 def test_limits_are_configurable(tmp_path, registry):

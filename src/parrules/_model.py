@@ -418,7 +418,8 @@ def read_only(value: Any) -> Any:
 def _read_only_values(values: Values) -> Values:
     if type(values) is ReadOnly:
         return values
-    return ReadOnly({name: read_only(value) for name, value in values.items()})
+    nested = (dict, list, tuple)
+    return ReadOnly({k: read_only(v) if type(v) in nested else v for k, v in values.items()})
 
 
 @attrs.frozen

@@ -387,37 +387,57 @@ def _item(index: int, entry: Any) -> dict[str, Any]:
     return item
 
 
-def _checked(value: Any, path: str | None, where: str, depth: int = 0) -> Any:
+class _Refused(Exception):
+    """A value ``_checked`` refuses; the keys above it are added on the way out."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message, self.hint, self.keys = message, hint, list[str]()
+
+
+_PLAIN = frozenset({int, bool, float, Decimal, type(None), dt.date, dt.datetime})
+
+
+def _checked(value: Any, depth: int) -> Any:
     """A value given through the API, checked as the YAML loader checks a file's: every key a
     text, every text NFC without a hidden character (see ``_text``), no key twice once
-    normalised, nesting bounded. What the loader read (``Located``) is already checked."""
-    if isinstance(value, Located):
+    normalised, nesting at most ``depth`` deep. What the loader read (``Located``) is already
+    checked."""
+    kind = type(value)
+    if kind in _PLAIN or kind is Located:
         return value
-    if depth > current_limits().max_depth:
-        msg = f"nesting deeper than {current_limits().max_depth} levels"
-        raise UnitError(msg, path=path, field=where or None)
-    if isinstance(value, str):
+    if kind is str:
+        if value.isascii() and value.isprintable():
+            return value
         text = value.replace("\r\n", "\n").replace("\r", "\n")  # a sheet cell's line breaks
         hidden = hidden_character(text)
         if hidden is not None:
-            msg = f"the character {hidden} is not allowed"
-            raise UnitError(msg, path=path, field=where or None, hint=TEXT_HINT)
+            raise _Refused(f"the character {hidden} is not allowed", TEXT_HINT)
         return unicodedata.normalize("NFC", text)
+    if depth <= 0:
+        raise _Refused(f"nesting deeper than {current_limits().max_depth} levels")
     if isinstance(value, Mapping):
         result: dict[str, Any] = {}
         for key, item in value.items():
-            if not isinstance(key, str):
-                msg = f"the key {_show(key)} is not a text"
+            if type(key) is str and key.isascii() and key.isprintable():
+                name = key
+            elif isinstance(key, str):
+                name = _checked(key, depth)
+            else:
                 hint = f'write it as text: "{key}"' if isinstance(key, int | Decimal) else None
-                raise UnitError(msg, path=path, field=where or None, hint=hint)
-            name = _checked(key, path, f"{where}.{key}" if where else key, depth + 1)
+                raise _Refused(f"the key {_show(key)} is not a text", hint)
             if name in result:
-                msg = f"the key '{name}' is given twice (once Unicode-normalised)"
-                raise UnitError(msg, path=path, field=where or None)
-            result[name] = _checked(item, path, f"{where}.{name}" if where else name, depth + 1)
+                raise _Refused(f"the key '{name}' is given twice (once Unicode-normalised)")
+            if type(item) in _PLAIN:
+                result[name] = item
+                continue
+            try:
+                result[name] = _checked(item, depth - 1)
+            except _Refused as refused:
+                refused.keys.append(name)
+                raise
         return result
     if isinstance(value, list | tuple):
-        return [_checked(item, path, where, depth + 1) for item in value]
+        return [_checked(item, depth - 1) for item in value]
     return value
 
 
@@ -427,7 +447,11 @@ def unit_from_mapping(
     """Check a unit's mapping against its ruleset and layer its stages. A mapping built in
     Python is checked as a file's would be (keys are texts, no hidden characters); a
     ``ruleset:`` in it must name the ruleset given."""
-    data = _checked(data, path, "")
+    try:
+        data = _checked(data, current_limits().max_depth)
+    except _Refused as refused:
+        field = ".".join(reversed(refused.keys)) or None
+        raise UnitError(refused.message, path=path, field=field, hint=refused.hint) from None
     if not isinstance(data, Mapping):
         raise UnitError("a unit is a mapping of unit, year, indicators, …", path=path)
     reader = _Reader(ruleset, path)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -412,13 +414,18 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
 def load_file(path: Path, *, limits: Limits | None = None) -> Any:
     """Read and parse a YAML file, refusing oversized and non-UTF-8 input."""
     limits = limits or current_limits()
-    try:
-        with path.open("rb") as file:
-            spent = _SHARED.get()
-            left = limits.max_bytes - (spent.bytes if spent else 0)
+    spent = _SHARED.get()
+    left = limits.max_bytes - (spent.bytes if spent else 0)
+    try:  # opened without waiting, so that a named pipe is refused rather than waited on
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise YamlError("not a regular file (a directory, a pipe, a device)", path=path)
             data = file.read(left + 1)
-    except OSError as exc:
-        raise YamlError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
+    except YamlError:
+        raise
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        reason = getattr(exc, "strerror", None) or exc
+        raise YamlError(f"cannot read the file: {reason}", path=path) from None
     if len(data) > left:
         what = f"larger than the limit of {limits.max_bytes} bytes"
         raise YamlError(
