@@ -131,4 +131,7 @@ def test_the_html_uncertainty_report(chromium: Browser, tmp_path: Path) -> None:
         "(() => { const i = document.querySelector('figure img');"
         " return [i.complete, i.naturalWidth, i.getBoundingClientRect().width]; })()"
     )
-    assert chart[0] and chart[1] > 1000 and 0 < chart[2] <= chart[1]
+    loaded, natural, shown = chart
+    assert loaded
+    assert natural > 1000
+    assert 0 < shown <= natural
