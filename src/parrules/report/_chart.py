@@ -32,6 +32,15 @@ def _short(text: str, width: int = 42) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+def save(figure: Any, format: str) -> bytes:
+    """The figure's bytes, the same every time for the same figure (no date in an SVG)."""
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    metadata: dict[str, Any] = {"Date": None} if format == "svg" else {}
+    figure.savefig(buffer, format=format, dpi=150, metadata=metadata, bbox_inches="tight")
+    return buffer.getvalue()
+
+
 def field_chart(
     series: Sequence[tuple[str, StageResult]],
     title: str,
@@ -78,10 +87,6 @@ def field_chart(
                 axes.legend(
                     fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(series)
                 )
-            figure.tight_layout()
-            buffer = io.BytesIO()
-            metadata: dict[str, Any] = {"Date": None} if format == "svg" else {}
-            figure.savefig(buffer, format=format, dpi=150, metadata=metadata, bbox_inches="tight")
-            return buffer.getvalue()
+            return save(figure, format)
         finally:
             plt.close(figure)

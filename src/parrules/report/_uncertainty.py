@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .._json import jsonable
 from .._numbers import HUNDRED, fmt, fmt_fixed, quantize
 from ..errors import ParRulesError
-from ._chart import CHART_FORMATS, INERT, _pyplot, _short
+from ._chart import CHART_FORMATS, INERT, _pyplot, _short, save
 from ._table import Column, Num, Row, Table
 
 if TYPE_CHECKING:
@@ -400,7 +399,8 @@ def rank_chart(result: UncertaintyResult, *, format: str = "png", lang: str = "v
     with plt.rc_context(INERT):
         figure, axes = plt.subplots(figsize=(9, height))
         try:
-            positions = list(range(count))
+            # a unit a line by its name, or unnamed, at its published rank on the y axis
+            positions = list(range(count)) if named else [u.rank for u in units]
             axes.hlines(
                 positions,
                 [u.rank_low for u in units],
@@ -430,7 +430,7 @@ def rank_chart(result: UncertaintyResult, *, format: str = "png", lang: str = "v
                 axes.set_yticklabels([_short(u.unit, 30) for u in units], fontsize=7)
             else:
                 axes.set_ylabel(t["rank"])
-            axes.invert_yaxis()
+            axes.set_ylim(max(positions) + 0.5, min(positions) - 0.5)  # rank 1 at the top
             axes.set_xlim(0.5, count + 0.5)
             axes.set_xlabel(t["rank"].split()[0] if lang == "vi" else "Rank")
             axes.set_title(
@@ -441,12 +441,13 @@ def rank_chart(result: UncertaintyResult, *, format: str = "png", lang: str = "v
                 pad=20,
             )
             axes.legend(  # over the axes, under the title: inside, it would hide marks
-                fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False
+                fontsize=7,
+                loc="lower center",
+                bbox_to_anchor=(0.5, 1.0),
+                ncol=3,
+                frameon=False,
+                markerscale=1 if named else 4,
             )
-            figure.tight_layout()
-            buffer = io.BytesIO()
-            metadata: dict[str, Any] = {"Date": None} if format == "svg" else {}
-            figure.savefig(buffer, format=format, dpi=150, metadata=metadata, bbox_inches="tight")
-            return buffer.getvalue()
+            return save(figure, format)
         finally:
             plt.close(figure)
