@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import json
 import multiprocessing
 import signal
 from collections import deque
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any, Literal, overload
 
 from ._engine import Kept, card, score, score_stages
+from ._json import card_to_dict, check_options
 from ._model import Ruleset, ScoreCard, UnitInputs
 from .errors import ParRulesError
 
@@ -88,17 +90,29 @@ AHEAD = 4
 """Chunks this process may score ahead of the cards consumed while it waits for a worker."""
 
 
-def write_jsonl(cards: Iterable[ScoreCard], stream: IO[str], lang: str = "vi") -> int:
-    """Write each card as one line of JSON (``card.to_dict(lang)``) as soon as it is made, keeping
-    none; returns the number of cards written."""
-    import json
-
+def write_jsonl(
+    cards: Iterable[ScoreCard],
+    stream: IO[str],
+    lang: str = "vi",
+    *,
+    stages: str = "all",
+    detail: str = "all",
+) -> int:
+    """Write each card as one line of JSON (``card.to_dict(lang, stages=..., detail=...)``) as
+    soon as it is made, keeping none; returns the number of cards written."""
+    check_options(stages, detail)
     count = 0
     for one in cards:
-        stream.write(json.dumps(one.to_dict(lang), ensure_ascii=False, separators=(",", ":")))
-        stream.write("\n")
+        stream.write(_line(one, lang, stages, detail))
         count += 1
     return count
+
+
+def _line(card: ScoreCard, lang: str, stages: str, detail: str) -> str:
+    return _DUMP(card_to_dict(card, lang, stages, detail)) + "\n"
+
+
+_DUMP = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
 def _can_fork() -> bool:
@@ -215,7 +229,9 @@ def _score_span(ruleset: Ruleset, units: Sequence[UnitInputs], span: Span) -> Ch
         except ParRulesError:
             kept.append(None)
             continue
-        kept.append([(s.scored, s.outcomes, s.total) for s in stages])
+        # Only what cannot be computed again, or tells a leaf not applicable, crosses the pipe:
+        # a leaf's other outcomes are computed again if its explanation is read.
+        kept.append([(s.scored, {**s.not_applicable, **s.outcomes}, s.total) for s in stages])
     return kept
 
 
