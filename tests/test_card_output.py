@@ -225,3 +225,19 @@ def test_ranking_reads_the_totals_and_field_points_scoring_kept(
         assert [entry.field(code) for code in fields] == [
             entry.result.node(code).points for code in fields
         ]
+
+
+@pytest.mark.parametrize(("stages", "detail"), [("all", "all"), ("final", "deductions")])
+def test_lines_written_by_workers_are_those_of_one_process(
+    registry: parrules.Registry, stages: str, detail: str
+) -> None:
+    from test_score_many import batch
+
+    ruleset = parrules.load_ruleset(Path(__file__).parent / "data" / "mini.yaml", registry=registry)
+    made = batch(ruleset, 200)
+    here, there = io.StringIO(), io.StringIO()
+    shape = {"stages": stages, "detail": detail}
+    assert parrules.write_jsonl(parrules.score_many(ruleset, made), here, "en", **shape) == 200
+    many = parrules.score_many(ruleset, made, workers=2, chunk_size=16)
+    assert parrules.write_jsonl(many, there, "en", **shape) == 200
+    assert there.getvalue() == here.getvalue()

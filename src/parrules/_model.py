@@ -756,9 +756,7 @@ class StageResult:
     )
     """Per node of ``ruleset.flat``, once made: its result, or None if it was not itemised."""
     _results: tuple[NodeResult, ...] = attrs.field(init=False, default=(), eq=False, repr=False)
-    _sums: list[Decimal | None] | None = attrs.field(
-        init=False, default=None, eq=False, repr=False
-    )
+    _sums: list[Decimal | None] | None = attrs.field(init=False, default=None, eq=False, repr=False)
     """``_points()``, once read by ``points_of``."""
 
     @property
