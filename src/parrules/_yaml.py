@@ -219,6 +219,26 @@ class _Checks(Composer, SafeConstructor, Resolver):
                 "leave a space before the '#'",
             )
 
+    def measure(self, root: Any) -> None:
+        """Count a document composed in C against the limits, as ``compose_node`` counts the
+        nodes it composes; beyond them, ``_Beyond`` (the document is then composed again event
+        by event, to say where)."""
+        stack = [(root, 0)]
+        nodes, most, deepest = self._nodes, self.limits.max_nodes, self.limits.max_depth
+        while stack:
+            node, depth = stack.pop()
+            nodes += 1
+            if nodes > most or depth >= deepest:
+                raise _Beyond
+            kind = type(node)
+            if kind is yaml.MappingNode:
+                for key, value in node.value:
+                    stack.append((key, depth + 1))
+                    stack.append((value, depth + 1))
+            elif kind is yaml.SequenceNode:
+                stack.extend((item, depth + 1) for item in node.value)
+        self._nodes = nodes
+
     def construct_mapping(self, node: Any, deep: bool = False) -> Located:  # type: ignore[override]
         if not isinstance(node, yaml.MappingNode):
             raise self.error("expected a mapping", node.start_mark)
@@ -248,6 +268,10 @@ class _Checks(Composer, SafeConstructor, Resolver):
         return result
 
 
+class _Beyond(Exception):
+    """A document composed in C is beyond the limits."""
+
+
 class _PyLoader(_Checks, _PyEvents):
     def __init__(self, stream: str) -> None:
         _PyEvents.__init__(self, stream)
@@ -263,6 +287,10 @@ try:
             CParser.__init__(self, stream)
             self.init_checks()
 
+        def compose_in_c(self) -> Any:
+            """The nodes of the whole document, composed by libyaml (``CSafeLoader``'s way)."""
+            return CParser.get_single_node(self)
+
     _Loader = _CLoader
 except ImportError:  # PyYAML built without libyaml: the same events, parsed in Python
     pass
@@ -276,6 +304,10 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
 _COMMENT_AFTER_INDICATOR = re.compile(r"[|>][-+0-9]*#")
 _RAW_REFUSED = re.compile("[\t\ufeff]")
+_COMPOSED_IN_PYTHON = re.compile(r"[&*!?]|" + _COMMENT_AFTER_INDICATOR.pattern)
+"""What only composing event by event checks (anchors, aliases, tags, and what
+``_same_for_both_parsers`` refuses) can only be written with one of these: a text without any
+is composed in C, with the same result."""
 
 # YAML 1.2 core schema, minus exponents and leading zeros: a plain scalar is a number only when
 # it is written as one the way a person reads it. Everything else is text.
@@ -369,6 +401,15 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
             line=text.count("\n", 0, found.start()) + 1,
             hint="replace each tab with spaces" if tab else HINT,
         )
+    if hasattr(_Loader, "compose_in_c") and not _COMPOSED_IN_PYTHON.search(text):
+        try:
+            return _load(text, source, limits, in_c=True)
+        except (YamlError, yaml.YAMLError, _Beyond):
+            pass  # refused: composed again event by event, which says where and why
+    return _load(text, source, limits, in_c=False)
+
+
+def _load(text: str, source: str | None, limits: Limits, *, in_c: bool) -> Any:
     loader: _Checks | None = None
     spent = _SHARED.get()
     try:
@@ -377,11 +418,16 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
         loader.text = text
         loader.limits = limits
         loader._nodes = spent.nodes if spent else 0
-        data = loader.get_single_data()
+        if in_c:
+            node = loader.compose_in_c()  # type: ignore[attr-defined]
+            loader.measure(node)
+            data = None if node is None else loader.construct_document(node)
+        else:
+            data = loader.get_single_data()
         if spent:
             spent.nodes = loader._nodes
         return data
-    except YamlError:
+    except (YamlError, _Beyond):
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
