@@ -22,7 +22,7 @@ import attrs
 from tabulate import tabulate
 
 from . import __version__, report
-from ._batch import Loaded, UnitResult, _load, score_batch, score_loaded, unit_key
+from ._batch import Loaded, Rulesets, UnitResult, _load, score_batch, score_loaded, unit_key
 from ._engine import score
 from ._json import DETAIL, STAGES
 from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
@@ -564,7 +564,7 @@ def _each_loaded(
     """Every unit file and every row of every sheet, loaded, in the order given. A unit already
     met in an earlier file or row (see ``unit_key``) is an error where it is met again: the first
     one may already be written."""
-    rulesets: dict[Path, Ruleset | ParRulesError] = {}
+    rulesets: Rulesets = {}
     seen: dict[tuple[str, int, str], str] = {}
     for path in paths:
         if is_sheet(path):
