@@ -13,8 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from ._model import Appraisal, Indicator, Remedy, Ruleset, Stage, UnitInputs
 from ._numbers import ONE, ZERO, parse_decimal
 from ._plugins import Registry
@@ -131,7 +129,7 @@ class _Reader:
                 found = checked.get(same)
                 if found is not None:  # an entry like this one was checked: the same result
                     line = _line(raw, code)
-                    result[code] = found if line is None else attrs.evolve(found, line=line)
+                    result[code] = found if line is None else _at(found, line)
                     continue
             self.known_code(raw, code)
             node = self.ruleset.node(code)
@@ -206,7 +204,7 @@ class _Reader:
                 if same is not None and len(checked) < _CHECKED:
                     checked[same] = appraisal
                 line = _line(raw, code)
-                result[code] = appraisal if line is None else attrs.evolve(appraisal, line=line)
+                result[code] = appraisal if line is None else _at(appraisal, line)
                 continue
             fields = entry
             when = fields.get("date")
@@ -308,6 +306,11 @@ def _checked_entries(ruleset: Ruleset) -> dict[tuple[Any, ...], Appraisal]:
         found = _ENTRIES[id(ruleset)] = {}
         weakref.finalize(ruleset, _ENTRIES.pop, id(ruleset), None)
     return found
+
+
+def _at(appraisal: Appraisal, line: int) -> Appraisal:
+    """A plain entry's appraisal, written on ``line`` of a file."""
+    return Appraisal(appraisal.points, appraisal.reason, line=line)
 
 
 def _entry_key(code: str, entry: Any, default_reason: str | None) -> tuple[Any, ...] | None:

@@ -219,6 +219,31 @@ class _Checks(Composer, SafeConstructor, Resolver):
                 "leave a space before the '#'",
             )
 
+    def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+        """The tag of a node. A plain scalar's depends on its text alone: the texts a file
+        repeats (``true``, ``1``, codes) are resolved once."""
+        if kind is not yaml.ScalarNode or not implicit[0]:
+            return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        tag = _RESOLVED.get(value)
+        if tag is None:
+            tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+            if len(value) <= 32 and len(_RESOLVED) < 4096:
+                _RESOLVED[value] = tag
+        return tag
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """The value of a node. Aliases are refused, so every document is a tree: the
+        bookkeeping PyYAML's constructor does for shared and recursive values is not needed."""
+        kind = type(node)
+        if kind is yaml.MappingNode:
+            return self.construct_mapping(node)
+        if kind is yaml.SequenceNode:
+            return [self.construct_object(item) for item in node.value]
+        constructor = self.yaml_constructors.get(node.tag)
+        if constructor is None:
+            return _refuse(self, node.tag, node)
+        return constructor(self, node)
+
     def measure(self, root: Any) -> None:
         """Count a document composed in C against the limits, as ``compose_node`` counts the
         nodes it composes; beyond them, ``_Beyond`` (the document is then composed again event
@@ -266,6 +291,10 @@ class _Checks(Composer, SafeConstructor, Resolver):
             result[key] = self.construct_object(value_node, deep=True)
             result.lines[key] = key_node.start_mark.line + 1
         return result
+
+
+_RESOLVED: dict[str, str] = {}
+"""Plain scalars' tags by their text (see ``_Checks.resolve``)."""
 
 
 class _Beyond(Exception):
