@@ -627,3 +627,17 @@ def test_headings_are_read_once_per_sheet_and_each_row_as_alone(
     assert rows[0].unit is not None
     assert alone is not None
     assert rows[0].unit.stages == alone.stages
+
+
+def test_rank_looks_up_a_sheets_ruleset_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from parrules import cli
+
+    path = write_csv(tmp_path / "xa.csv", [row(unit=f"Xã {i}") for i in range(5)])
+    loads: list[object] = []
+    real = cli.load_ruleset
+    monkeypatch.setattr(cli, "load_ruleset", lambda ref, **kw: loads.append(ref) or real(ref, **kw))
+    assert cli.main(["rank", str(path)]) == 0
+    assert len(loads) == 1
+    assert capsys.readouterr().out.count("Xã ") >= 5
