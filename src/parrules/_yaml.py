@@ -270,26 +270,32 @@ class _Checks(Composer, SafeConstructor, Resolver):
         result = Located()
         result.path = self.source
         result.line = node.start_mark.line + 1
-        result.lines = {}
+        lines: dict[str, int] = {}
+        result.lines = lines
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                raise self.error("YAML merge keys (<<) are not accepted", key_node.start_mark)
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag in (_INT, _FLOAT):
-                key: Any = key_node.value  # codes like 1.1 written without quotes stay as written
+            tag = key_node.tag
+            if tag == _STR and type(key_node) is yaml.ScalarNode and _plain_text(key_node.value):
+                key: Any = key_node.value
             else:
-                key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                shown = "a list or a mapping" if isinstance(key, list | dict) else repr(key)
-                raise self.error(f"mapping keys must be text, got {shown}", key_node.start_mark)
-            key = unicodedata.normalize("NFC", key)
+                if tag == _MERGE:
+                    raise self.error("YAML merge keys (<<) are not accepted", key_node.start_mark)
+                if isinstance(key_node, yaml.ScalarNode) and tag in (_INT, _FLOAT):
+                    key = key_node.value  # codes like 1.1 written without quotes stay as written
+                else:
+                    key = self.construct_object(key_node)
+                if not isinstance(key, str):
+                    shown = "a list or a mapping" if isinstance(key, list | dict) else repr(key)
+                    message = f"mapping keys must be text, got {shown}"
+                    raise self.error(message, key_node.start_mark)
+                key = unicodedata.normalize("NFC", key)
             if key in result:
                 raise self.error(
-                    f"duplicate key '{key}' (first on line {result.lines[key]})",
+                    f"duplicate key '{key}' (first on line {lines[key]})",
                     key_node.start_mark,
                     "remove one of them: a second value would silently replace the first",
                 )
-            result[key] = self.construct_object(value_node, deep=True)
-            result.lines[key] = key_node.start_mark.line + 1
+            result[key] = self.construct_object(value_node)
+            lines[key] = key_node.start_mark.line + 1
         return result
 
 
@@ -331,6 +337,7 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
+_STR = "tag:yaml.org,2002:str"
 _COMMENT_AFTER_INDICATOR = re.compile(r"[|>][-+0-9]*#")
 _RAW_REFUSED = re.compile("[\t\ufeff]")
 _COMPOSED_IN_PYTHON = re.compile(r"[&*!?]|" + _COMMENT_AFTER_INDICATOR.pattern)
@@ -384,8 +391,15 @@ def _construct_date(loader: _Checks, node: yaml.ScalarNode) -> dt.date:
         raise loader.error(f"'{node.value}' is not a real date", node.start_mark) from None
 
 
+def _plain_text(text: str) -> bool:
+    """Printable ASCII: no hidden character, and already NFC."""
+    return text.isascii() and text.isprintable()
+
+
 def _construct_str(loader: _Checks, node: yaml.ScalarNode) -> str:
-    text = loader.construct_scalar(node)
+    text: str = node.value
+    if _plain_text(text):
+        return text
     hidden = hidden_character(text)
     if hidden is not None:  # written as an escape ("\e", "\0") or typed in
         raise loader.error(f"the character {hidden} is not allowed", node.start_mark, HINT)
@@ -406,7 +420,7 @@ _Checks.yaml_constructors = {
     _INT: _construct_int,
     _FLOAT: _construct_float,
     _TIMESTAMP: _construct_date,
-    "tag:yaml.org,2002:str": _construct_str,
+    _STR: _construct_str,
     "tag:yaml.org,2002:map": _construct_mapping,
 }
 _Checks.yaml_multi_constructors = {"": _refuse}
