@@ -340,6 +340,7 @@ _MERGE = "tag:yaml.org,2002:merge"
 _STR = "tag:yaml.org,2002:str"
 _COMMENT_AFTER_INDICATOR = re.compile(r"[|>][-+0-9]*#")
 _RAW_REFUSED = re.compile("[\t\ufeff]")
+_LEADING_ZERO = re.compile("[-+]?0[0-9]")
 _COMPOSED_IN_PYTHON = re.compile(r"[&*!?]|" + _COMMENT_AFTER_INDICATOR.pattern)
 """What only composing event by event checks (anchors, aliases, tags, and what
 ``_same_for_both_parsers`` refuses) can only be written with one of these: a text without any
@@ -375,7 +376,7 @@ def _construct_float(loader: _Checks, node: yaml.ScalarNode) -> Decimal:
     text = node.value
     if text.lower().lstrip("+-") in (".inf", ".nan"):
         raise loader.error(f"'{text}' is not a finite number", node.start_mark)
-    if re.match(r"[-+]?0[0-9]", text):
+    if _LEADING_ZERO.match(text):
         raise loader.error(f"'{text}' starts with a 0", node.start_mark, "write it without the 0")
     try:
         return check_magnitude(Decimal(text), text)
