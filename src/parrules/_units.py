@@ -337,14 +337,26 @@ def _inner_codes(raw: Mapping[str, Any]) -> dict[str, str]:
     (in the order written): each code's ancestors looked up, not every pair of codes compared."""
     inner: dict[str, str] = {}
     for code in raw:
-        if "." not in code:
-            continue
-        parent = code.rpartition(".")[0]
-        while parent:
+        parents = _ANCESTORS.get(code)
+        for parent in _ancestors(code) if parents is None else parents:
             if parent in raw:
                 inner.setdefault(parent, code)
-            parent = parent.rpartition(".")[0]
     return inner
+
+
+_ANCESTORS: dict[str, tuple[str, ...]] = {}
+"""The codes above a code, by the code's text (``1.2.3``: ``1.2``, ``1``)."""
+
+
+def _ancestors(code: str) -> tuple[str, ...]:
+    found = []
+    parent = code.rpartition(".")[0]
+    while parent:
+        found.append(parent)
+        parent = parent.rpartition(".")[0]
+    if len(code) <= 32 and len(_ANCESTORS) < 65536:
+        _ANCESTORS[code] = tuple(found)
+    return tuple(found)
 
 
 def to_date(value: Any) -> dt.date:
@@ -493,6 +505,11 @@ class _Refused(Exception):
 _PLAIN = frozenset({int, bool, float, Decimal, type(None), dt.date, dt.datetime})
 
 
+def _as_written(text: str) -> bool:
+    """Nothing hidden (see ``_text``), no line break to make uniform, and already NFC."""
+    return text.isprintable() and (text.isascii() or unicodedata.is_normalized("NFC", text))
+
+
 def _checked(value: Any, depth: int) -> Any:
     """A value given through the API, checked as the YAML loader checks a file's: every key a
     text, every text NFC without a hidden character (see ``_text``), no key twice once
@@ -502,7 +519,7 @@ def _checked(value: Any, depth: int) -> Any:
     if kind in _PLAIN or kind is Located:
         return value
     if kind is str:
-        if value.isascii() and value.isprintable():
+        if _as_written(value):
             return value
         text = value.replace("\r\n", "\n").replace("\r", "\n")  # a sheet cell's line breaks
         hidden = hidden_character(text)
@@ -524,7 +541,7 @@ def _checked(value: Any, depth: int) -> Any:
             if name in result:
                 raise _Refused(f"the key '{name}' is given twice (once Unicode-normalised)")
             kind = type(item)
-            if kind in _PLAIN or (kind is str and item.isascii() and item.isprintable()):
+            if kind in _PLAIN or (kind is str and _as_written(item)):
                 result[name] = item
                 continue
             try:
