@@ -123,12 +123,18 @@ class _Reader:
             """What an entry's errors name: the entry, or for points alone the code's line."""
             return entry if isinstance(entry, Mapping) else _bare(entry, _line(raw, code))
 
+        located = raw if isinstance(raw, Located) else None
         for code, entry in raw.items():
-            same = _entry_key(code, entry, default_reason)
+            kind = type(entry)
+            if kind is Decimal or kind is int:  # points alone, as most entries are written
+                finite = kind is int or entry.is_finite()
+                same = (code, kind, entry, None, default_reason) if finite else None
+            else:
+                same = _entry_key(code, entry, default_reason)
             if same is not None and code not in inner:
                 found = checked.get(same)
                 if found is not None:  # an entry like this one was checked: the same result
-                    line = _line(raw, code)
+                    line = None if located is None else located.line_of(code)
                     result[code] = found if line is None else _at(found, line)
                     continue
             self.known_code(raw, code)
