@@ -579,9 +579,9 @@ class NodeResult:
 
     @property
     def outcome(self) -> Outcome | None:
-        """What the rule computed. Scoring keeps it for a leaf below its max or not applicable;
-        for one at its max it is computed again from the stage's indicators on first use (rules
-        are pure functions of the indicators they declare)."""
+        """What the rule computed: as scoring kept it (see ``StageResult``), or computed again
+        from the stage's indicators on first use (rules are pure functions of the indicators
+        they declare)."""
         if self._outcome is None and self._values is not None and self.node.evaluate is not None:
             object.__setattr__(self, "_outcome", self.node.evaluate(self._values))
         return self._outcome
@@ -746,11 +746,14 @@ class StageResult:
     _scored: tuple[Decimal | None, ...] = attrs.field(kw_only=True, repr=False)
     """Per node of ``ruleset.flat``: a rule's (rounded) points, or None."""
     _outcomes: Mapping[int, Outcome] = attrs.field(kw_only=True, factory=dict, eq=False, repr=False)
-    """Per node of ``ruleset.flat``: the outcomes scoring kept, so that explaining reads them
-    rather than running the rule again: those that cannot be computed again from the rule alone
-    (missing data, rescaled), those not applicable, and, where the leaf was scored in this
-    process, those below the max. An outcome follows from the stage's indicators, so two
-    stages with the same inputs and points are equal whichever outcomes they kept."""
+    """Per node of ``ruleset.flat``: the outcomes scoring kept, so that reading them runs no
+    rule again: those that cannot be computed again from the rule alone (missing data,
+    rescaled) and those not applicable, always; those below the max when the card was scored
+    to be written at once (``write_jsonl``, the command line). A card held for later keeps no
+    more: its outcomes would hold memory and keep the garbage collector busy while a batch
+    is scored (``benchmarks/README.md``), so a lost point's rule runs again when it is first
+    explained. An outcome follows from the stage's indicators, so two stages with the same
+    inputs and points are equal whichever outcomes they kept."""
     _made: tuple[NodeResult | None, ...] | None = attrs.field(
         init=False, default=None, eq=False, repr=False
     )
