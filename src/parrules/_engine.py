@@ -82,6 +82,7 @@ Kept = tuple[tuple[Decimal | None, ...], Mapping[int, Outcome], Decimal]
 
 def card(ruleset: Ruleset, unit: UnitInputs, stages: Sequence[Kept]) -> ScoreCard:
     """The score card of a unit from what was kept of its stages."""
+    texts: dict[tuple[Any, ...], str | None] = {}  # shared by its stages
     return ScoreCard(
         unit=unit,
         ruleset=ruleset,
@@ -96,6 +97,7 @@ def card(ruleset: Ruleset, unit: UnitInputs, stages: Sequence[Kept]) -> ScoreCar
                 inputs=stage,
                 scored=scored,
                 outcomes=outcomes or _NO_OUTCOMES,
+                texts=texts,
             )
             for stage, (scored, outcomes, total) in zip(unit.stages, stages, strict=True)
         ),
