@@ -392,6 +392,7 @@ def _failure(exc: BaseException, node: Node, unit: UnitInputs, stage: Stage) -> 
             code=node.code,
             field=exc.field,
             hint=exc.hint,
+            unit=unit.unit,
         ) from None
     if isinstance(exc, RuleFailure):
         return exc
@@ -452,6 +453,7 @@ def _missing(plan: _Plan, node: Node, unit: UnitInputs, stage: Stage) -> tuple[O
             code=node.code,
             field="indicators",
             hint="add it under 'indicators:', or declare the node's 'missing:' policy",
+            unit=unit.unit,
         )
     outcome = Outcome(
         ZERO if policy != "full" else node.full,

@@ -15,6 +15,9 @@ small enough that exact arithmetic on it stays fast and within the decimal conte
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
+_SMALL = tuple(Decimal(n) for n in range(1024))
+"""The whole numbers units give most, one object each: counts and points are shared, not
+copied into every unit."""
 
 
 def _show(value: object) -> str:
@@ -29,6 +32,9 @@ def check_magnitude(value: Decimal, shown: object) -> Decimal:
     if not value.is_finite():
         msg = f"{_show(shown)} is not a finite number"
         raise ValueError(msg)
+    text = str(value)  # much faster than as_tuple(): within bounds when short, no exponent
+    if len(text) <= MAX_DIGITS and "E" not in text:
+        return value
     if len(value.as_tuple().digits) > MAX_DIGITS or abs(value.adjusted()) > MAX_DIGITS:
         msg = f"{_show(shown)} has more than {MAX_DIGITS} digits"
         raise ValueError(msg)
@@ -69,6 +75,8 @@ def parse_decimal(value: object, *, percent: bool = False) -> Decimal:
     if isinstance(value, bool):
         msg = f"expected a number, got {str(value).lower()}"
         raise ValueError(msg)
+    if type(value) is int and 0 <= value < 1024:
+        return _SMALL[value]
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
