@@ -184,7 +184,7 @@ def _stage(
                 entry["not_applicable"] = True
             assumed = layout.deducted[i][2]
             if assumed:
-                entry["assumed"] = assumed
+                entry["assumed"] = dict(assumed)
             nodes.append(entry)
         data["nodes"] = nodes
     if detail != "nodes":
