@@ -471,3 +471,33 @@ def test_a_class_on_assumed_edges_is_marked_in_the_ranking(capsys) -> None:
     assert len(units) == 10
     assert cli.main(["rank", *units]) == 0
     assert "\nXếp loại (giả định: mốc xếp loại)\n" in capsys.readouterr().out
+
+
+def test_a_programme_review_names_its_stages_for_what_they_hold(capsys) -> None:
+    """Đak Pơ's top level is what the report's data give and its appraisal stage the report's
+    own verdicts: neither is shown as a self-assessment or an appraisal."""
+    example = str(EXAMPLES[0].parents[1] / "gia-lai" / "dak-po-2020.yaml")
+    for lang, computed, verdict, usual in (
+        ("vi", "Kiểm tra theo số liệu của báo cáo", "Kết luận của báo cáo", "Tự đánh giá"),
+        ("en", "Check from the report's data", "The report's verdict", "Self-assessment"),
+    ):
+        assert cli.main(["explain", example, "--lang", lang, "--width", "0"]) == 0
+        out = capsys.readouterr().out
+        assert f"({computed})" in out
+        assert f"({verdict}, Phụ lục 8)" in out
+        assert usual not in out
+
+
+@pytest.mark.parametrize(
+    ("labels", "line", "message"),
+    [
+        ("{selff: Kiểm tra}", 1, "unknown stage 'selff' (did you mean 'self'?)"),
+        ("{self: ''}", 1, "'stage_labels.self' needs"),
+        ("[self]", 1, "'stage_labels' maps a stage"),
+    ],
+)
+def test_stage_labels_are_checked(tmp_path, registry, labels, line, message) -> None:
+    with pytest.raises(RulesetError) as caught:
+        load(write(tmp_path, f"stage_labels: {labels}\n" + BASE, "r.yaml"), registry)
+    assert caught.value.line == line
+    assert message in str(caught.value)

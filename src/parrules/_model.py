@@ -293,6 +293,9 @@ class Ruleset:
     """Declared sources of variation and alternative rulesets (``parrules.Uncertainty``)."""
     tables: tuple[str, ...] = ()
     """The tables ``score`` and ``explain`` print by default (``tables:``); empty: the usual."""
+    stage_labels: Mapping[str, Text] = attrs.field(factory=dict, eq=False)
+    """How reports name a stage (``stage_labels:``), where the usual names would misstate what
+    it holds; a stage not named here keeps its usual name."""
     flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
     _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
     _positions: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False)
