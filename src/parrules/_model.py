@@ -506,6 +506,7 @@ _ASSUMED_ITEMS = {
     "max": Text("điểm tối đa", "maximum"),
     "params": Text("các tham số", "parameters"),
     "param": Text("tham số '{key}'", "parameter '{key}'"),
+    "classification": Text("mốc xếp loại", "class edges"),
 }
 ASSUMED = Text("giả định", "assumption")
 
@@ -534,6 +535,13 @@ class AssumptionNote:
     def mark(self, lang: str = "vi") -> str:
         """The mark beside a lost point: ``giả định (1): điểm tối đa, tham số 'bands'``."""
         return f"{ASSUMED.get(lang)} ({self.number}): {assumed_items(self.items, lang)}"
+
+
+def assumed_mark(items: Iterable[str], lang: str = "vi") -> str | None:
+    """The mark beside a number that rests on assumed items: ``giả định: điểm tối đa``; None
+    when nothing is assumed."""
+    words = assumed_items(items, lang)
+    return f"{ASSUMED.get(lang)}: {words}" if words else None
 
 
 def assumption_notes(nodes: Iterable[Node], lang: str = "vi") -> tuple[AssumptionNote, ...]:
