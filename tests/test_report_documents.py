@@ -87,6 +87,10 @@ def test_the_word_report_has_the_cards_score_table_and_register(tmp_path: Path) 
             assert Decimal(shown) == result.points, (stage.stage, result.code)
     total = next(r for r in rows if r[1] == "Tổng điểm")
     assert total[3:6] == ["97,50", "93,75", "89,75"]
+    # the summary prints each number as the tables do (97,50 there, not 97,5)
+    summary = "\n".join(p.text for p in document.paragraphs)
+    assert "Tự đánh giá: 97,50; Thẩm định: 93,75; Điểm cuối cùng: 89,75" in summary
+    assert "Số điểm trừ: 10,25 điểm" in summary
     # the register: every lost point under its department, with cause, remedy and person
     register = table_with(document, "Mã", "Nội dung của chỉ tiêu, tiêu chí", "Nguyên nhân mất điểm")
     assert register[0][3:] == [
