@@ -131,6 +131,23 @@ def _shipped(registry: Registry) -> tuple[dict[str, Path], dict[str, tuple[Path,
     return {i: p for i, p in found.items() if i not in twice}, twice
 
 
+def shown(path: str | Path, registry: Registry) -> str:
+    """How messages name a file: one an installed plugin ships by its place among the installed
+    rulesets (``lai-chau/district/2022``, the ruleset's id), never by where it is installed on
+    this machine; any other file by the path it was given as."""
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, ValueError):
+        return str(path)
+    for directory in registry.ruleset_dirs:
+        try:
+            name = resolved.relative_to(Path(directory).resolve()).as_posix()
+        except (OSError, ValueError):
+            continue
+        return name if name.endswith(".cases.yaml") else name.removesuffix(".yaml")
+    return str(path)
+
+
 def resolve(ref: str | Path, registry: Registry, base: Path | None = None) -> Path:
     """The file of a ruleset given by id (``thai-nguyen/commune/2023``) or by path."""
     text = str(ref)
@@ -173,16 +190,16 @@ def _raw_chain(path: Path, registry: Registry) -> tuple[Located, list[tuple[Path
         while True:
             resolved = path.resolve()
             if resolved in seen:
-                cycle = " → ".join(str(p) for p in (*seen, resolved))
-                raise RulesetError(f"'extends' forms a cycle: {cycle}", path=path)
+                cycle = " → ".join(shown(p, registry) for p in (*seen, resolved))
+                raise RulesetError(f"'extends' forms a cycle: {cycle}", path=shown(path, registry))
             if len(seen) == MAX_EXTENDS:
                 raise RulesetError(
                     f"'extends' goes through more than {MAX_EXTENDS} files",
-                    path=chain[0][0],
-                    hint=f"the chain reached {path}; merge some of its rulesets",
+                    path=shown(chain[0][0], registry),
+                    hint=f"the chain reached {shown(path, registry)}; merge some of its rulesets",
                 )
             seen.append(resolved)
-            data = _top(path)
+            data = _top(path, shown(path, registry))
             chain.append((path, data))
             if "extends" not in data:
                 break
@@ -202,11 +219,11 @@ def _raw_chain(path: Path, registry: Registry) -> tuple[Located, list[tuple[Path
     return merged, [(file, data.get("id")) for file, data in chain]
 
 
-def _top(path: Path) -> Located:
-    """One file of a chain, its top-level keys checked."""
-    data = load_file(path)
+def _top(path: Path, name: str) -> Located:
+    """One file of a chain, its top-level keys checked; ``name``: how messages name it."""
+    data = load_file(path, name=name)
     if not isinstance(data, Located):
-        raise RulesetError("a ruleset must be a YAML mapping", path=path, line=1)
+        raise RulesetError("a ruleset must be a YAML mapping", path=name, line=1)
     unknown = set(data) - TOP_KEYS - EXTEND_KEYS
     for key in sorted(unknown):
         raise _err(data, key, f"unknown key '{key}'", hint=close_match(key, TOP_KEYS | EXTEND_KEYS))
@@ -926,7 +943,7 @@ def _load(path: Path, registry: Registry) -> Ruleset:
     precision = _int(data, "precision", 2, 0, 10)
     builder = _Builder(data, registry, precision)
     chain = tuple(i if isinstance(i, str) else data["id"] for _, i in files)
-    builder.origins = {str(f): i for (f, _), i in zip(files, chain, strict=True)}
+    builder.origins = {shown(f, registry): i for (f, _), i in zip(files, chain, strict=True)}
     nodes = builder.nodes(data["nodes"], None, None)
     maximum = builder.maximum(data, "")
     _check_sum(data, None, maximum, nodes)

@@ -20,6 +20,9 @@ Every error a user can cause or meet is a ``ParRulesError``; the built-in mix-in
         └── RuleFailure                               a rule failed; .plugin .rule .others
 
 Messages say what went wrong, where (``file:line``, node code, field) and what to do, on one line.
+A file is named as it was given; a ruleset an installed plugin ships is named by its id
+(``lai-chau/district/2022:300``), never by where it is installed, so a message reads the same from
+any installation.
 """
 
 from __future__ import annotations
