@@ -22,6 +22,17 @@ from parrules.testing import rulesets, units
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
+def edges(ruleset: parrules.Ruleset, band: parrules.Band | None, lang: str) -> dict[str, str]:
+    """The assumed edges of the class reached and of the class above it."""
+    labels = [b.label for b in ruleset.classification]
+    here = labels.index(band.label) if band is not None else len(labels)
+    return {
+        b.get(lang): b.assumed.get(lang)
+        for i, b in enumerate(ruleset.classification)
+        if b.assumed is not None and here - 1 <= i <= here
+    }
+
+
 def reference(card: ScoreCard, lang: str) -> list[dict[str, Any]]:
     """Each stage as the card's public results, deductions and explanations give it."""
     stages = []
@@ -65,6 +76,7 @@ def reference(card: ScoreCard, lang: str) -> list[dict[str, Any]]:
                 if stage.percent is None
                 else jsonable(quantize(stage.percent, places)),
                 "classification": band.get(lang) if band else None,
+                "classification_assumed": edges(card.ruleset, band, lang),
                 "nodes": [
                     {
                         "code": r.code,
@@ -74,6 +86,7 @@ def reference(card: ScoreCard, lang: str) -> list[dict[str, Any]]:
                         "points": jsonable(r.points),
                         "lost": jsonable(r.lost),
                         **({"not_applicable": True} if r.not_applicable else {}),
+                        **({"assumed": dict(r.node.assumptions(lang))} if r.node.assumed else {}),
                     }
                     for r in stage.results
                 ],

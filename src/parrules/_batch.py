@@ -58,9 +58,10 @@ class UnitResult:
         """The error, naming the unit file when the error itself names another file or none."""
         if self.error is None:
             return ""
+        text = str(self.error)
         if isinstance(self.error, InputError) and self.error.path == self.path:
-            return str(self.error)
-        return f"{self.path}: {self.error}"
+            return text
+        return text if text.startswith(f"{self.path}: ") else f"{self.path}: {text}"
 
 
 @attrs.frozen

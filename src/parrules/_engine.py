@@ -291,8 +291,9 @@ def _score_stage(
         ) from first.__cause__
     if unscored:
         msg = (
-            f"{unit.path or unit.unit}: stage '{stage.name}' gives no points for the appraised "
-            f"node(s) {', '.join(unscored)}; add them under 'points:'"
+            f"{unit.path or f'unit {unit.unit!r}'}: stage '{stage.name}' gives no points for the "
+            f"appraised node(s) {', '.join(unscored)} (give them under 'points:' of a unit file, "
+            "or in their columns of a sheet)"
         )
         raise NotScoredError(
             msg, code=unscored[0], unit=unit.unit, not_scored=_with_ancestors(plan, unscored)
@@ -378,6 +379,7 @@ def _failure(exc: BaseException, node: Node, unit: UnitInputs, stage: Stage) -> 
             code=node.code,
             field=exc.field,
             hint=exc.hint,
+            unit=unit.unit,
         ) from None
     if isinstance(exc, RuleFailure):
         return exc
@@ -437,7 +439,9 @@ def _missing(plan: _Plan, node: Node, unit: UnitInputs, stage: Stage) -> tuple[O
             path=unit.path,
             code=node.code,
             field="indicators",
-            hint="add it under 'indicators:', or declare the node's 'missing:' policy",
+            hint="give it under 'indicators:' of a unit file or in its column of a sheet, or "
+            "declare the node's 'missing:' policy",
+            unit=unit.unit,
         )
     outcome = Outcome(
         ZERO if policy != "full" else node.full,

@@ -505,6 +505,7 @@ class Explanation:
 _ASSUMED_ITEMS = {
     "max": Text("điểm tối đa", "maximum"),
     "params": Text("các tham số", "parameters"),
+    "classification": Text("mốc xếp loại", "class edges"),
 }
 _PARAM_WORDS = {
     "all_of": Text("các điều kiện cùng phải đạt", "the conditions all required"),
@@ -558,6 +559,13 @@ class AssumptionNote:
     def mark(self, lang: str = "vi") -> str:
         """The mark beside a lost point: ``giả định (1): điểm tối đa, tham số: các mức điểm``."""
         return f"{ASSUMED.get(lang)} ({self.number}): {assumed_items(self.items, lang)}"
+
+
+def assumed_mark(items: Iterable[str], lang: str = "vi") -> str | None:
+    """The mark beside a number that rests on assumed items: ``giả định: điểm tối đa``; None
+    when nothing is assumed."""
+    words = assumed_items(items, lang)
+    return f"{ASSUMED.get(lang)}: {words}" if words else None
 
 
 def assumption_notes(nodes: Iterable[Node], lang: str = "vi") -> tuple[AssumptionNote, ...]:

@@ -1310,7 +1310,10 @@ def make_parser() -> argparse.ArgumentParser:
         help="also list every number a reader sees that cites no source and is not assumed; "
         "fail on warnings too",
     )
-    text = "print the JSON Schema of score cards (score --format json) or rankings"
+    text = (
+        "print the JSON Schema of score cards (score --format json), rankings (rank --format "
+        "json) or uncertainty results (uncertainty --format json)"
+    )
     cmd = sub.add_parser("schema", help=text, description=text, parents=[common, write])
     cmd.add_argument("name", choices=SCHEMAS, help="the document the schema describes")
     text = (

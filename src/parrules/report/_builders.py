@@ -13,6 +13,7 @@ from .._model import (
     Ruleset,
     ScoreCard,
     assumed_items,
+    assumed_mark,
     assumption_marks,
     assumption_notes,
     format_value,
@@ -45,49 +46,63 @@ def _points(result: NodeResult | None) -> Cell:
 
 
 def card_table(card: ScoreCard, lang: str = "vi") -> Table:
-    """Score card by stage, like a report's annex: every node, max, points per stage, owner."""
+    """Score card by stage, like a report's annex: every node, max, points per stage, owner;
+    and, when the ruleset assumes any of them, what of each node (its maximum, a rule's
+    parameter) or of the classification (its edges) no source states."""
     t = labels(lang)
-    places = card.ruleset.display_precision
+    ruleset = card.ruleset
+    places = ruleset.display_precision
     stages = card.stages
+    marks = [assumed_mark(node.assumed, lang) for node in ruleset.flat]
+    bands = assumed_mark(["classification"] if classification_assumed(ruleset) else [], lang)
+    shown = any(marks) or bands is not None
     rows = []
-    for index, node in enumerate(card.ruleset.flat):
+    for index, (node, mark) in enumerate(zip(ruleset.flat, marks, strict=True)):
         owner = node.owner if not (node.children and "." not in node.code) else None
         rows.append(
             Row(
-                (
+                _marked(
+                    shown,
                     index + 1,
                     node.code,
                     node.get_title(lang),
                     node.max,
                     *(_points(s.get(node.code)) for s in stages),
                     owner,
+                    mark,
                 ),
                 "field" if "." not in node.code else "normal",
             )
         )
     rows.append(
         Row(
-            (
+            _marked(
+                shown,
                 None,
                 None,
                 t["total"],
-                card.ruleset.max,
+                ruleset.max,
                 *(Num(s.total, places=places) for s in stages),
+                None,
                 None,
             ),
             "total",
         )
     )
-    if card.ruleset.classification:
+    if ruleset.classification:
         classes = [s.classification.get(lang) if s.classification else None for s in stages]
-        rows.append(Row((None, None, t["class"], None, *classes, None), "total"))
-    columns = (
+        rows.append(
+            Row(_marked(shown, None, None, t["class"], None, *classes, None, bands), "total")
+        )
+    columns = _marked(
+        shown,
         Column(t["no"], "number"),
         Column(t["code"]),
         Column(t["title"], wrap=_TITLE_WRAP),
         Column(t["max"], "number"),
         *(Column(_stage_label(s.stage, lang), "number") for s in stages),
         Column(t["owner"], wrap=24),
+        Column(t["assumption"], wrap=24),
     )
     table = Table(
         t["card"],
@@ -99,6 +114,12 @@ def card_table(card: ScoreCard, lang: str = "vi") -> Table:
 
 
 _T = TypeVar("_T")
+
+
+def classification_assumed(ruleset: Ruleset) -> bool:
+    """Whether a class edge is one no source states: a class rests on its own edge and on the
+    next one up, so one assumed edge marks every class."""
+    return any(band.assumed is not None for band in ruleset.classification)
 
 
 def _marked(shown: bool, *cells: _T) -> tuple[_T, ...]:
@@ -423,6 +444,10 @@ def comparison_tables(
     return points, percents
 
 
+def _with_mark(text: str, mark: str | None) -> str:
+    return f"{text}; {mark}" if mark else text
+
+
 def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[Table, Table]:
     """Ranks with classes, the points of each node down to ``depth`` (1: the fields), the
     average and ``Tỷ lệ %`` rows; units per class."""
@@ -472,11 +497,16 @@ def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[
     )
     title = ruleset.title + (f" ({_stage_label(ranking.stage, lang)})" if ranking.stage else "")
     notes = tuple(
-        t["legend"].format(code=f.code, title=f.get_title(lang), max=fmt(f.max, lang))
-        if f.max is not None
-        else t["legend_unpublished"].format(code=f.code, title=f.get_title(lang))
+        _with_mark(
+            t["legend"].format(code=f.code, title=f.get_title(lang), max=fmt(f.max, lang))
+            if f.max is not None
+            else t["legend_unpublished"].format(code=f.code, title=f.get_title(lang)),
+            assumed_mark([item for item in f.assumed if item == "max"], lang),
+        )
         for f in fields
     )
+    if classification_assumed(ruleset):
+        notes += (f"{t['class']} ({assumed_mark(['classification'], lang)})",)
     table = Table(
         t["ranking"],
         t["ranking_title"].format(ruleset=title),

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .._model import ScoreCard
+from .._model import ScoreCard, assumed_mark
 from .._numbers import fmt, fmt_fixed
 from ..analysis import Comparison, Ranking
 from ._builders import (
     assumptions_table,
     card_table,
+    classification_assumed,
     comparison_tables,
     details_table,
     ranking_tables,
@@ -218,7 +219,9 @@ def unit_report(
         )
     ]
     if result.classification:
-        facts.append((t["class"], result.classification.get(lang)))
+        band = result.classification.get(lang)
+        mark = assumed_mark(["classification"], lang) if classification_assumed(ruleset) else None
+        facts.append((t["class"], f"{band} ({mark})" if mark else band))
     if rank is not None:
         facts.append((t["ranking"], f"{rank[0]}/{rank[1]}"))
     if comparison is not None:
