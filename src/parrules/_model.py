@@ -153,6 +153,10 @@ class Assumption:
 
     text: str
     cite: tuple[Citation, ...] = ()
+    text_en: str | None = None
+
+    def get(self, lang: str = "vi") -> str:
+        return self.text_en if lang == "en" and self.text_en else self.text
 
 
 RELATIONS = ("part_of", "not_after", "same_unit")
