@@ -350,7 +350,7 @@ def _sources(card: ScoreCard, stage: str | None, lang: str) -> Section:
     if ruleset.legal:
         blocks.append(Paragraph(t["legal"].format(legal=ruleset.legal)))
     general = [
-        a.text + (f" ({'; '.join(str(c) for c in a.cite)})" if a.cite else "")
+        a.get(lang) + (f" ({'; '.join(str(c) for c in a.cite)})" if a.cite else "")
         for a in ruleset.assumptions
     ]
     if general:
