@@ -501,3 +501,36 @@ def test_stage_labels_are_checked(tmp_path, registry, labels, line, message) -> 
         load(write(tmp_path, f"stage_labels: {labels}\n" + BASE, "r.yaml"), registry)
     assert caught.value.line == line
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("ruleset_id", SHIPPED)
+def test_every_general_assumption_of_a_shipped_ruleset_is_in_both_languages(ruleset_id) -> None:
+    assumptions = parrules.load_ruleset(ruleset_id).assumptions
+    assert assumptions
+    assert [a.text for a in assumptions if a.get("en") == a.get("vi")] == []
+
+
+def test_a_general_assumption_is_written_in_one_text_or_in_both_languages(tmp_path, registry):
+    both = "{vi: Cấu trúc theo báo cáo., en: The structure follows the report.}"
+    body = BASE.replace("  - text: Cấu trúc theo báo cáo.", f"  - text: {both}")
+    rs = load(write(tmp_path, body, "r.yaml"), registry)
+    (general,) = rs.assumptions
+    assert (general.get("vi"), general.get("en")) == (
+        "Cấu trúc theo báo cáo.",
+        "The structure follows the report.",
+    )
+    (one,) = load(write(tmp_path, BASE, "base.yaml"), registry).assumptions
+    assert one.get("en") == one.get("vi") == "Cấu trúc theo báo cáo."
+
+
+def test_the_report_gives_the_general_assumptions_in_its_language(tmp_path) -> None:
+    example = str(EXAMPLES[0].parents[1] / "lai-chau" / "tam-duong-2023.yaml")
+    for lang, own, other in (
+        ("vi", "Báo cáo không nêu bộ chỉ số", "The report names no criteria set"),
+        ("en", "The report names no criteria set", "Báo cáo không nêu bộ chỉ số"),
+    ):
+        target = tmp_path / f"{lang}.html"
+        assert cli.main(["explain", example, "--lang", lang, "-o", str(target)]) == 0
+        text = target.read_text(encoding="utf-8")
+        assert own in text
+        assert other not in text

@@ -877,7 +877,7 @@ def _assumptions(data: Located, sources: Mapping[str, Source]) -> tuple[Assumpti
         if isinstance(entry, str):
             result.append(Assumption(entry))
             continue
-        if not isinstance(entry, Located) or not isinstance(entry.get("text"), str):
+        if not isinstance(entry, Located) or "text" not in entry:
             raise _err(data, "assumptions", "each assumption is a text or {text, cite}")
         if "code" in entry:
             raise _err(
@@ -893,7 +893,9 @@ def _assumptions(data: Located, sources: Mapping[str, Source]) -> tuple[Assumpti
                 f"unknown key '{key}' in an assumption",
                 hint=_RENAMED.get(key) or "an assumption is {text, cite}",
             )
-        result.append(Assumption(entry["text"], _citations(entry, sources)))
+        text = _text(entry, "text", entry["text"])
+        english = text.en if text.en != text.vi else None
+        result.append(Assumption(text.vi, _citations(entry, sources), english))
     return tuple(result)
 
 
