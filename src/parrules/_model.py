@@ -512,20 +512,44 @@ class Explanation:
 _ASSUMED_ITEMS = {
     "max": Text("điểm tối đa", "maximum"),
     "params": Text("các tham số", "parameters"),
-    "param": Text("tham số '{key}'", "parameter '{key}'"),
     "classification": Text("mốc xếp loại", "class edges"),
 }
+_PARAM_WORDS = {
+    "all_of": Text("các điều kiện cùng phải đạt", "the conditions all required"),
+    "answers": Text("các câu trả lời", "the answers"),
+    "any_of": Text("các điều kiện chỉ cần đạt một", "the conditions one of which suffices"),
+    "bands": Text("các mức điểm", "the score bands"),
+    "date": Text("hạn gửi", "the due date"),
+    "deduction": Text("mức trừ", "the deduction"),
+    "deductions": Text("các mức trừ", "the deductions"),
+    "direction": Text("chiều so sánh", "the direction"),
+    "floor": Text("mức sàn", "the floor"),
+    "late": Text("mức trừ khi gửi muộn", "the deduction when late"),
+    "missing": Text("mức trừ khi không gửi", "the deduction when missing"),
+    "otherwise": Text("điểm khi không đạt", "the points otherwise"),
+    "points": Text("điểm", "the points"),
+    "severity": Text("mức trừ theo từng loại", "the deduction per kind"),
+    "target": Text("chỉ tiêu", "the target"),
+    "weights": Text("trọng số các câu trả lời", "the weights of the answers"),
+    "zero_denominator": Text(
+        "điểm khi không phát sinh trường hợp nào", "the points when no case arose"
+    ),
+}
+"""Words for the params of the built-in rules a ruleset may assume; any other param is named
+by its key."""
 ASSUMED = Text("giả định", "assumption")
 
 
 def assumed_items(items: Iterable[str], lang: str = "vi") -> str:
-    """What is assumed, in words: ``điểm tối đa, tham số 'bands'``."""
+    """What is assumed, in words: ``điểm tối đa, tham số: các mức điểm``."""
     words = []
     for item in items:
         if item in _ASSUMED_ITEMS:
             words.append(_ASSUMED_ITEMS[item].get(lang))
-        else:
-            words.append(_ASSUMED_ITEMS["param"].get(lang).format(key=item.partition(".")[2]))
+            continue
+        key = item.partition(".")[2]
+        word = _PARAM_WORDS[key].get(lang) if key in _PARAM_WORDS else f"'{key}'"
+        words.append(Text("tham số: ", "parameter: ").get(lang) + word)
     return ", ".join(words)
 
 
@@ -540,7 +564,7 @@ class AssumptionNote:
     text: str
 
     def mark(self, lang: str = "vi") -> str:
-        """The mark beside a lost point: ``giả định (1): điểm tối đa, tham số 'bands'``."""
+        """The mark beside a lost point: ``giả định (1): điểm tối đa, tham số: các mức điểm``."""
         return f"{ASSUMED.get(lang)} ({self.number}): {assumed_items(self.items, lang)}"
 
 
