@@ -184,7 +184,9 @@ def test_a_broken_ruleset_is_reported_for_each_unit_and_read_once(tmp_path, regi
         paths[-1].write_text(unit_text(i), encoding="utf-8")
     reads = []
     real = parrules._ruleset.load_file
-    monkeypatch.setattr(parrules._ruleset, "load_file", lambda p: reads.append(p) or real(p))
+    monkeypatch.setattr(
+        parrules._ruleset, "load_file", lambda p, **kw: reads.append(p) or real(p, **kw)
+    )
     batch = score_batch(paths, registry=registry)
     assert len(batch.failures) == 3
     assert all("add up to 3, not 4" in r.message for r in batch.failures)

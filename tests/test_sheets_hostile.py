@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parrules._grids import SheetLimits, read_grids
-from parrules._sheets import SheetError, read_sheet
+from parrules._sheets import read_sheet
 from parrules.cli import main
-from parrules.errors import DuplicateUnitError, ParRulesError, UnitError
+from parrules.errors import DuplicateUnitError, ParRulesError, SheetError, UnitError
 
 RULESET = Path(__file__).parent / "data" / "reports" / "sheet.yaml"
 SETTINGS = settings(

@@ -26,7 +26,6 @@ from ._units import read_unit_file, ruleset_file_of, unit_from_mapping
 from ._yaml import current_limits
 from .errors import (
     DuplicateUnitError,
-    InputError,
     ParRulesError,
     RuleFailure,
     ScoringError,
@@ -58,9 +57,9 @@ class UnitResult:
         """The error, naming the unit file when the error itself names another file or none."""
         if self.error is None:
             return ""
-        if isinstance(self.error, InputError) and self.error.path == self.path:
-            return str(self.error)
-        return f"{self.path}: {self.error}"
+        text = str(self.error)
+        named = text.startswith((f"{self.path}:", f"{self.path},"))
+        return text if named else f"{self.path}: {text}"
 
 
 @attrs.frozen

@@ -32,7 +32,7 @@ from xml.parsers import expat
 
 import attrs
 
-from .errors import UnitError
+from .errors import SheetError, UnitError, column_letter
 
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384
@@ -58,49 +58,6 @@ class SheetLimits:
     """Cells holding a value (and shared strings), over all sheets."""
     max_cell_chars: int = 32_767
     """Characters in one cell: the most a spreadsheet cell holds."""
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet column name of a 1-based index: 1 → A, 27 → AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-class SheetError(UnitError):
-    """A spreadsheet, or a sheet, row or cell of it, that cannot be read."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: str | Path,
-        sheet: str | None = None,
-        row: int | None = None,
-        column: int | None = None,
-        header: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        self.sheet = sheet
-        self.row = row
-        self.column = column
-        self.header = header
-        super().__init__(message, path=path, line=row, hint=hint)
-
-    def __str__(self) -> str:
-        where = str(self.path)
-        if self.sheet is not None:
-            where += f", sheet '{self.sheet}'"
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column is not None:
-            where += f", column {column_letter(self.column)}"
-            if self.header:
-                where += f" ({self.header})"
-        text = f"{where}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
 
 
 @attrs.frozen

@@ -169,20 +169,20 @@ def _raw_chain(path: Path, registry: Registry) -> tuple[Located, list[tuple[Path
     within the limits of one file, together."""
     chain: list[tuple[Path, Located]] = []
     seen: list[Path] = []
-    with one_file_limits(path):
+    with one_file_limits(shown(path, registry)):
         while True:
             resolved = path.resolve()
             if resolved in seen:
-                cycle = " → ".join(str(p) for p in (*seen, resolved))
-                raise RulesetError(f"'extends' forms a cycle: {cycle}", path=path)
+                cycle = " → ".join(shown(p, registry) for p in (*seen, resolved))
+                raise RulesetError(f"'extends' forms a cycle: {cycle}", path=shown(path, registry))
             if len(seen) == MAX_EXTENDS:
                 raise RulesetError(
                     f"'extends' goes through more than {MAX_EXTENDS} files",
-                    path=chain[0][0],
-                    hint=f"the chain reached {path}; merge some of its rulesets",
+                    path=shown(chain[0][0], registry),
+                    hint=f"the chain reached {shown(path, registry)}; merge some of its rulesets",
                 )
             seen.append(resolved)
-            data = _top(path)
+            data = _top(path, shown(path, registry))
             chain.append((path, data))
             if "extends" not in data:
                 break
@@ -202,11 +202,23 @@ def _raw_chain(path: Path, registry: Registry) -> tuple[Located, list[tuple[Path
     return merged, [(file, data.get("id")) for file, data in chain]
 
 
-def _top(path: Path) -> Located:
+def shown(path: Path, registry: Registry) -> str:
+    """How messages name a ruleset file: one a plugin (or parrules) ships by its id, never by
+    the place it is installed in; any other by its path as given."""
+    resolved = path.resolve()
+    for directory in registry.ruleset_dirs:
+        try:
+            return resolved.relative_to(Path(directory).resolve()).with_suffix("").as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+def _top(path: Path, source: str) -> Located:
     """One file of a chain, its top-level keys checked."""
-    data = load_file(path)
+    data = load_file(path, source=source)
     if not isinstance(data, Located):
-        raise RulesetError("a ruleset must be a YAML mapping", path=path, line=1)
+        raise RulesetError("a ruleset must be a YAML mapping", path=source, line=1)
     unknown = set(data) - TOP_KEYS - EXTEND_KEYS
     for key in sorted(unknown):
         raise _err(data, key, f"unknown key '{key}'", hint=close_match(key, TOP_KEYS | EXTEND_KEYS))
@@ -926,7 +938,7 @@ def _load(path: Path, registry: Registry) -> Ruleset:
     precision = _int(data, "precision", 2, 0, 10)
     builder = _Builder(data, registry, precision)
     chain = tuple(i if isinstance(i, str) else data["id"] for _, i in files)
-    builder.origins = {str(f): i for (f, _), i in zip(files, chain, strict=True)}
+    builder.origins = {shown(f, registry): i for (f, _), i in zip(files, chain, strict=True)}
     nodes = builder.nodes(data["nodes"], None, None)
     maximum = builder.maximum(data, "")
     _check_sum(data, None, maximum, nodes)
@@ -1000,7 +1012,7 @@ def _uncertainty(
         indicators=indicators,
         fail=fail,
         alternatives=True,
-        base=str(Path(getattr(data, "path", None) or path).parent),
+        base=str(path.parent),
     )
 
 

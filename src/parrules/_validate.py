@@ -30,6 +30,7 @@ from ._ruleset import (
     _sources,
     load_ruleset,
     resolve,
+    shown,
 )
 from ._yaml import Located, load_file
 from .errors import InputError, ParRulesError, RulesetError, RulesetNotFoundError
@@ -135,13 +136,15 @@ class _Validator:
         current = path
         while True:
             try:
-                data = load_file(current)
+                data = load_file(current, source=shown(current, self.registry))
             except InputError as exc:
                 self.error(exc, "yaml")
                 return None
             if not isinstance(data, Located):
                 message = "a ruleset must be a YAML mapping"
-                self.findings.append(Finding(ERROR, "load", message, str(current), 1))
+                self.findings.append(
+                    Finding(ERROR, "load", message, shown(current, self.registry), 1)
+                )
                 return None
             seen.append(current.resolve())
             if "extends" not in data or len(seen) > MAX_EXTENDS:  # the loader names a long chain
@@ -606,6 +609,6 @@ def validate(
         except Exception as exc:  # a plugin's bind crashing: reported above as rule-failure
             if not any(f.check == "rule-failure" for f in checker.findings):
                 message = f"the ruleset cannot be loaded: {type(exc).__name__}: {exc}"
-                checker.findings.append(Finding(ERROR, "load", message, str(path)))
+                checker.findings.append(Finding(ERROR, "load", message, shown(path, registry)))
     unique = dict.fromkeys(checker.findings)
     return tuple(sorted(unique, key=lambda f: (f.path or "", f.line or 0)))

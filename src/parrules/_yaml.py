@@ -411,26 +411,28 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
             loader.dispose()
 
 
-def load_file(path: Path, *, limits: Limits | None = None) -> Any:
-    """Read and parse a YAML file, refusing oversized and non-UTF-8 input."""
+def load_file(path: Path, *, limits: Limits | None = None, source: str | None = None) -> Any:
+    """Read and parse a YAML file, refusing oversized and non-UTF-8 input. Errors name the file
+    ``source`` (its path by default)."""
+    source = source or str(path)
     limits = limits or current_limits()
     spent = _SHARED.get()
     left = limits.max_bytes - (spent.bytes if spent else 0)
     try:  # opened without waiting, so that a named pipe is refused rather than waited on
         with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
             if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                raise YamlError("not a regular file (a directory, a pipe, a device)", path=path)
+                raise YamlError("not a regular file (a directory, a pipe, a device)", path=source)
             data = file.read(left + 1)
     except YamlError:
         raise
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
         reason = getattr(exc, "strerror", None) or exc
-        raise YamlError(f"cannot read the file: {reason}", path=path) from None
+        raise YamlError(f"cannot read the file: {reason}", path=source) from None
     if len(data) > left:
         what = f"larger than the limit of {limits.max_bytes} bytes"
         raise YamlError(
             _together(what, spent) if spent else f"the file is {what}",
-            path=path,
+            path=source,
             hint="split it, or raise the limit (parrules.Limits)",
         )
     if spent:
@@ -441,8 +443,8 @@ def load_file(path: Path, *, limits: Limits | None = None) -> Any:
         line = data[: exc.start].count(b"\n") + 1
         raise YamlError(
             f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
-            path=path,
+            path=source,
             line=line,
             hint="save the file as UTF-8",
         ) from None
-    return load_text(text, str(path), limits=limits)
+    return load_text(text, source, limits=limits)
