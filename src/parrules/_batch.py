@@ -234,6 +234,14 @@ def _explanation_failure(card: ScoreCard) -> RuleFailure | None:
                 for lang in ("vi", "en"):
                     result.explain(lang)
                 json.dumps(jsonable(dict(outcome.inputs)))
+            except RuleFailure as exc:  # named with its unit
+                return RuleFailure(
+                    exc.detail,
+                    plugin=exc.plugin,
+                    rule=exc.rule,
+                    code=node.code,
+                    unit=card.unit.unit,
+                )
             except BaseException as exc:
                 if not contained(exc):
                     raise

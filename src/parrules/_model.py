@@ -16,6 +16,7 @@ import attrs
 from ._numbers import ZERO, canonical, canonical_or_none, fmt, fmt_percent, percent, quantize
 from ._template import format_value as format_value  # the way explanations show a value
 from ._template import render
+from .errors import RuleFailure
 
 Values = Mapping[str, Any]
 """Indicator values of one unit at one stage, already checked against their declared types."""
@@ -622,13 +623,21 @@ class NodeResult:
         values = {**dict(outcome.inputs), **dict(outcome.values)}
         values.setdefault("max", node.max)
         values.setdefault("points", self.points)
-        if self.not_applicable and outcome.reason is None:
-            reason = _NOT_APPLICABLE.get(lang)
-        elif outcome.reason is None:
-            reason = _FULL.get(lang)
-        else:
-            reason = render(outcome.reason.get(lang), values, lang)
-        formula = render(outcome.formula, values, lang) if outcome.formula else None
+        try:  # the rule's templates and values: what fails here is its plugin's failure
+            if self.not_applicable and outcome.reason is None:
+                reason = _NOT_APPLICABLE.get(lang)
+            elif outcome.reason is None:
+                reason = _FULL.get(lang)
+            else:
+                reason = render(outcome.reason.get(lang), values, lang)
+            formula = render(outcome.formula, values, lang) if outcome.formula else None
+        except Exception as exc:
+            raise RuleFailure(
+                f"its explanation cannot be written: {type(exc).__name__}: {exc}",
+                plugin=node.plugin or "?",
+                rule=node.rule or "?",
+                code=node.code,
+            ) from None
         return Explanation(
             reason=reason,
             formula=formula,

@@ -933,8 +933,9 @@ def _load(path: Path, registry: Registry) -> Ruleset:
     for key in ("id", "title", "year", "max", "nodes"):
         if key not in data:
             raise _err(data, None, f"the ruleset has no '{key}'", hint=f"add a top-level '{key}:'")
-    if not isinstance(data["id"], str) or not isinstance(data["title"], str):
-        raise _err(data, "id", "'id' and 'title' must be texts")
+    for key in ("id", "title"):  # each where it is written: in any file of the chain
+        if not isinstance(data[key], str):
+            raise _err(data, key, f"'{key}' must be a text")
     precision = _int(data, "precision", 2, 0, 10)
     builder = _Builder(data, registry, precision)
     chain = tuple(i if isinstance(i, str) else data["id"] for _, i in files)
