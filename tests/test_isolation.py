@@ -20,7 +20,7 @@ import pytest
 
 import parrules
 from parrules import Limits, Outcome, Registry, Rule, yaml_limits
-from parrules.errors import DuplicateRuleError, RuleFailure
+from parrules.errors import DuplicateRuleError, RuleFailure, UnitError
 
 from helpers import fake_distribution
 
@@ -284,6 +284,28 @@ def test_score_many_can_yield_each_error_in_place(tmp_path, workers):
         list(parrules.score_many(ruleset, units, workers=workers, chunk_size=16))
     with pytest.raises(ValueError, match="errors"):
         parrules.score_many(ruleset, units, errors="ignore")  # type: ignore[call-overload]
+
+
+def refuses_13(values: Any, name: str) -> Outcome:
+    if values[name] == 13:
+        raise UnitError("13 is not a valid value", field=name)
+    return Outcome(Decimal(1))
+
+
+def test_an_error_kept_in_place_names_its_unit_built_in_memory(tmp_path):
+    """A unit from a mapping has no file: its refusal names the unit instead, so that a log
+    of a batch's failures says whose each one is."""
+    ruleset = ruleset_with(tmp_path, refuses_13)
+    bad = {**GOOD, "unit": "Xã Sai", "indicators": {**GOOD["indicators"], "n": 13}}
+    units = [parrules.unit_from_mapping(m, ruleset) for m in (GOOD, bad)]
+    card, error = parrules.score_many(ruleset, units, errors="yield")
+    assert isinstance(card, parrules.ScoreCard)
+    assert isinstance(error, UnitError)
+    assert (error.unit, error.path, error.code, error.field) == ("Xã Sai", None, "1.1", "n")
+    assert str(error).startswith("unit 'Xã Sai', node 1.1, field 'n': stage 'final': 13 is")
+    in_file = parrules.unit_from_mapping(bad, ruleset, path="xa-sai.yaml")
+    with pytest.raises(UnitError, match=r"^xa-sai\.yaml, node 1\.1"):
+        parrules.score(ruleset, in_file)
 
 
 # Two plugins registering one rule name disable that name only.

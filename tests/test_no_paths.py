@@ -188,3 +188,47 @@ def test_an_installed_ruleset_is_named_by_its_id_in_errors(name: str, tmp_path: 
     for finding in findings:
         assert finding.path == "x/district/2023", finding
         assert not _leaks(str(finding), tmp_path), finding
+
+
+def _without_plugins() -> parrules.Registry:
+    """The built-in rules and rulesets only, as when the Lai Châu plugin is not installed."""
+    return parrules.Registry.create(entry_points=False)
+
+
+def test_an_error_in_an_installed_ruleset_names_it_by_id(tmp_path: Path) -> None:
+    """A missing plugin is reported at the installed file by ruleset id and line, by the loader
+    and by validate; the file's place on this machine is not named."""
+    registry = _without_plugins()
+    with pytest.raises(parrules.errors.UnknownRuleError) as caught:
+        parrules.load_ruleset("lai-chau/district/2023", registry=registry)
+    assert str(caught.value).startswith("lai-chau/district/2022:")
+    assert caught.value.path == "lai-chau/district/2022"
+    assert _leaks(str(caught.value), tmp_path) == []
+    (finding,) = parrules.validate("lai-chau/district/2023", registry=registry)
+    line = _line_in_2022("        rule: lai-chau.provincial-index-impact")
+    assert (finding.check, finding.path, finding.line) == ("unknown-rule", *line)
+    assert _leaks(str(finding), tmp_path) == []
+
+
+def _line_in_2022(text: str) -> tuple[str, int]:
+    lines = (PACKAGE / "rulesets" / "lai-chau" / "district" / "2022.yaml").read_text("utf-8")
+    return "lai-chau/district/2022", lines.splitlines().index(text) + 1
+
+
+def test_a_finding_in_a_parent_is_named_by_id_and_the_users_file_by_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A user's ruleset extending an installed one: what is wrong in the user's file is named by
+    the path given, what it leaves wrong in the installed parent by the parent's id."""
+    monkeypatch.chdir(tmp_path)
+    Path("child.yaml").write_text(
+        "extends: lai-chau/district/2022\nid: my/child\ntitle: Child\nyear: 2022\n"
+        "replace:\n  - {code: '6.5', title: X, max: 0.5}\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["validate", "--strict", "child.yaml"]) == 1
+    out = capsys.readouterr().out
+    assert "child.yaml:6: warning [uncited] node 6.5" in out
+    unused = r"^lai-chau/district/2022:\d+: warning \[unused-indicator\] indicator 'nha_dat_"
+    assert re.search(unused, out, re.MULTILINE)
+    assert _leaks(out, tmp_path) == []

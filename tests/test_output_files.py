@@ -109,8 +109,12 @@ def test_jsonl_with_some_units_scored_writes_them(tmp_path: Path) -> None:
 
 SLOW = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
     from parrules import cli
+
+    # Ctrl-C as in a terminal, even when the suite runs in the background (`pytest &`), where
+    # the shell starts every process with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     each = cli._each_unit
 

@@ -387,3 +387,40 @@ def test_validate_strict_on_the_command_line(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"{path}:27: warning [uncited] node 1.1: 'params.target' cites no source" in out
     assert out.endswith("1 ruleset(s): 0 error(s), 7 warning(s) (7 uncited)\n")
+
+
+def _assumed_texts(ruleset: parrules.Ruleset) -> list[tuple[str, Text]]:
+    """Every reason a ruleset gives for an assumed number: per node item, per band, top level."""
+    found: list[tuple[str, Text]] = []
+
+    def walk(nodes: tuple[parrules.Node, ...]) -> None:
+        for node in nodes:
+            found.extend((f"{node.code} {item}", text) for item, text in node.assumed.items())
+            walk(node.children)
+
+    walk(ruleset.nodes)
+    found += [(f"band {b.label}", b.assumed) for b in ruleset.classification if b.assumed]
+    return found + ([("ruleset", ruleset.assumed)] if ruleset.assumed else [])
+
+
+SHIPPED = sorted(parrules.known_ids(parrules.Registry.create()))
+
+
+@pytest.mark.parametrize("ruleset_id", SHIPPED)
+def test_every_assumption_of_a_shipped_ruleset_has_an_english_reason(ruleset_id: str) -> None:
+    """A reason written as one text is printed as is by ``--lang en``: each shipped reason is
+    given as ``{vi: …, en: …}``."""
+    texts = _assumed_texts(parrules.load_ruleset(ruleset_id))
+    assert texts
+    assert [where for where, text in texts if text.en == text.vi] == []
+
+
+EXAMPLES = sorted((Path(__file__).parents[1] / "examples").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_explain_in_english_gives_the_assumptions_in_english(example: Path, capsys) -> None:
+    assert cli.main(["explain", str(example), "--lang", "en", "--tables", "assumptions"]) == 0
+    out = capsys.readouterr().out
+    assert "giả định" not in out
+    assert "Báo cáo" not in out

@@ -95,8 +95,8 @@ def _dies(*args: Any) -> None:
     os._exit(3)
 
 
-def _dies_after_one(ruleset: Ruleset, units: Any, tasks: Any, results: Any) -> None:
-    results.send(parrules._many._score_span(ruleset, units, tasks.recv()))
+def _dies_after_one(ruleset: Ruleset, units: Any, tasks: Any, results: Any, *rest: Any) -> None:
+    results.send(parrules._many._score_span(ruleset, units, tasks.recv(), *rest))
     os._exit(3)
 
 

@@ -367,8 +367,9 @@ def test_strategies_refuse_what_they_cannot_draw() -> None:
         units("thai-nguyen/commune/2023")  # type: ignore[arg-type]
 
 
-def test_unit_error_is_rejected_not_failed() -> None:
-    """A rule that rejects some well-typed inputs with a UnitError still conforms."""
+def test_a_rule_refusing_a_valid_input_fails_accepts() -> None:
+    """A unit within the declared relations is valid: a rule that refuses some of them (here the
+    odd counts) is reported, with the smallest such input, not passed over."""
 
     def bind(p: Params) -> Evaluate:
         value = p.indicator("value", ("count",), direction=1)
@@ -381,7 +382,13 @@ def test_unit_error_is_rejected_not_failed() -> None:
 
         return evaluate
 
-    check_rule(Rule("test.even", bind), params={"value": "n"}, indicators={"n": {"type": "count"}})
+    with pytest.raises(CheckFailed, match=r"fails property 'accepts'.*odd counts") as info:
+        check_rule(
+            Rule("test.even", bind),
+            params={"value": "n"},
+            indicators={"n": {"type": "count"}},
+        )
+    assert info.value.example.endswith("inputs: n = 1")
 
 
 # The pytest plugin, as a plugin author's suite would use it.

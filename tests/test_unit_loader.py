@@ -6,6 +6,7 @@ import textwrap
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 
 import parrules
@@ -165,3 +166,51 @@ def test_withdrawing_needs_an_earlier_stage_that_gave_points(tmp_path, registry,
     assert message in str(info.value)
     assert info.value.code == "1.1"
     assert info.value.line is not None
+
+
+def test_a_stage_that_changes_nothing_shares_the_earlier_stage(registry):
+    """What a stage leaves as it was is the earlier stage's very mapping: no copy per stage."""
+    unit = parrules.load_unit(DATA / "mini-unit.yaml", registry=registry)
+    first, appraisal, final = unit.stages
+    assert appraisal.indicators is first.indicators  # the appraisal changes points only
+    assert appraisal.points is not first.points
+    assert final.indicators is appraisal.indicators
+    assert final.points is appraisal.points
+
+
+def test_equal_entries_give_equal_appraisals_and_keep_every_refusal(registry):
+    """An entry checked once is not checked again for the next unit, but an entry that differs
+    in any way (a decimal too many, a reason missing, another node) is checked in full."""
+    ruleset = parrules.load_ruleset(DATA / "mini.yaml", registry=registry)
+
+    def points(entry, **more):
+        data = {"unit": "X", "points": {"2.3": entry}, **more}
+        return parrules.unit_from_mapping(data, ruleset).stage().points["2.3"]
+
+    first = points({"points": Decimal("4.50"), "reason": "Chưa cập nhật"})
+    again = points({"points": Decimal("4.5"), "reason": "Chưa cập nhật"})
+    assert again == first
+    assert again.points == Decimal("4.5")
+    assert str(again.points) == "4.5"
+    assert points(Decimal(4), reason="Chung").reason == "Chung"
+    assert points(Decimal(4), reason="Khác").reason == "Khác"
+    with pytest.raises(UnitError, match="needs a 'reason'"):
+        points(Decimal(4))
+    with pytest.raises(UnitError, match="more decimals"):
+        points({"points": Decimal("4.12345"), "reason": "Chưa cập nhật"})
+    with pytest.raises(UnitError, match=r"both for '2' and for its sub-criterion '2\.3'"):
+        parrules.unit_from_mapping(
+            {"unit": "X", "points": {"2": 6, "2.3": Decimal("4.5")}}, ruleset
+        )
+
+
+def test_an_entry_from_a_file_keeps_its_line_after_the_same_entry_through_the_api(
+    tmp_path, registry
+):
+    ruleset = parrules.load_ruleset(DATA / "mini.yaml", registry=registry)
+    given = parrules.unit_from_mapping({"unit": "X", "points": {"2.3": Decimal("4.5")}}, ruleset)
+    assert given.stage().points["2.3"].line is None
+    path = unit_file(tmp_path, "points:\n  '2.3': 4.5\n")
+    read = parrules.load_unit(path, ruleset=ruleset)
+    assert read.stage().points["2.3"].line == 5
+    assert read.stage().points["2.3"] == attrs.evolve(given.stage().points["2.3"], line=5)

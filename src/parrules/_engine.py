@@ -46,7 +46,7 @@ def score(ruleset: Ruleset, unit: UnitInputs) -> ScoreCard:
     """Score every stage of a unit; raises ``ScoringError`` subclasses, never returns a partial
     card."""
     stages = score_stages(ruleset, unit)
-    return card(ruleset, unit, [(s.scored, s.outcomes, s.total) for s in stages])
+    return card(ruleset, unit, [(s.scored, s.kept, s.total) for s in stages])
 
 
 def score_stages(ruleset: Ruleset, unit: UnitInputs) -> list[_Scored]:
@@ -70,7 +70,8 @@ def score_stages(ruleset: Ruleset, unit: UnitInputs) -> list[_Scored]:
 
 
 Kept = tuple[tuple[Decimal | None, ...], Mapping[int, Outcome], Decimal]
-"""What a card keeps of a stage: the points rules computed, outcomes kept as such, the total."""
+"""What a card keeps of a stage: the points rules computed, the outcomes kept (see
+``StageResult``), the total."""
 
 
 def card(ruleset: Ruleset, unit: UnitInputs, stages: Sequence[Kept]) -> ScoreCard:
@@ -178,13 +179,16 @@ def plan_of(ruleset: Ruleset) -> _Plan:
 
 
 class _Scored(NamedTuple):
-    """One stage as scored; ``not_applicable`` maps each not-applicable leaf to its outcome."""
+    """One stage as scored. ``outcomes`` maps the leaves whose outcome cannot be computed again
+    from the rule alone (missing data, rescaled), ``not_applicable`` each not-applicable leaf,
+    and ``kept`` every leaf below its max or not applicable, to its outcome."""
 
     stage: Stage
     scored: tuple[Decimal | None, ...]
     outcomes: Mapping[int, Outcome]
     not_applicable: Mapping[int, Outcome]
     total: Decimal
+    kept: Mapping[int, Outcome]
 
 
 def _score_stage(
@@ -202,6 +206,7 @@ def _score_stage(
     scored: list[Decimal | None] = [None] * plan.size
     outcomes: dict[int, Outcome] = {}
     not_applicable: dict[int, Outcome] = {}
+    kept: dict[int, Outcome] = {}  # what explanations read, so that no rule runs again
     unscored: list[str] = []
     failures: list[RuleFailure] = []
     wholes = [plan.parent_at[code] for code in appraisals if code in plan.parent_at]
@@ -224,6 +229,8 @@ def _score_stage(
             points[i] = scored[i] = previous.scored[i]  # its inputs are those it had: reuse
             if i in previous.not_applicable:
                 not_applicable[i] = previous.not_applicable[i]
+            if i in previous.kept:
+                kept[i] = previous.kept[i]
             continue
         if not complete and any(name not in values for name in reads):
             outcome, value = _missing(plan, node, unit, stage)
@@ -257,6 +264,8 @@ def _score_stage(
                             value = shared.setdefault(value, value)
                         else:
                             value = shared.get(value, value)
+                        if value is not full:
+                            kept[i] = outcome
                         points[i] = scored[i] = value
                         continue
             try:
@@ -266,6 +275,8 @@ def _score_stage(
                 continue
         if outcome.not_applicable:
             not_applicable[i] = outcome
+        if outcome.not_applicable or value != full:
+            kept[i] = outcome
         points[i] = scored[i] = value
     if failures:
         first = failures[0]
@@ -301,7 +312,11 @@ def _score_stage(
     total = sum([points[k] for k in plan.top], ZERO)
     if plan.size in rescaling:
         total += _rescale(plan, plan.top, points, scored, outcomes, not_applicable)
-    return _Scored(stage, tuple(scored), outcomes or _NO_OUTCOMES, not_applicable, total)
+    if outcomes:  # the rescaled outcomes replace those the rules gave
+        kept.update(outcomes)
+    return _Scored(
+        stage, tuple(scored), outcomes or _NO_OUTCOMES, not_applicable, total, kept or _NO_OUTCOMES
+    )
 
 
 def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) -> NodeResult | None:
@@ -363,6 +378,7 @@ def _failure(exc: BaseException, node: Node, unit: UnitInputs, stage: Stage) -> 
             code=node.code,
             field=exc.field,
             hint=exc.hint,
+            unit=unit.unit,
         ) from None
     if isinstance(exc, RuleFailure):
         return exc
@@ -423,6 +439,7 @@ def _missing(plan: _Plan, node: Node, unit: UnitInputs, stage: Stage) -> tuple[O
             code=node.code,
             field="indicators",
             hint="add it under 'indicators:', or declare the node's 'missing:' policy",
+            unit=unit.unit,
         )
     outcome = Outcome(
         ZERO if policy != "full" else node.full,

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._numbers import quantize
+from ._model import shape
+from ._numbers import SHOWN, quantize
 
 if TYPE_CHECKING:
-    from ._model import ScoreCard, StageResult
+    from ._model import Ruleset, ScoreCard, StageResult
 
 SCHEMA = "parrules.scorecard/2"
 
@@ -40,11 +41,76 @@ def version() -> str:
         return "unknown"
 
 
-def card_to_dict(card: ScoreCard, lang: str = "vi") -> dict[str, Any]:
+STAGES = ("all", "final")
+"""Which stages a card's JSON holds: every stage, or the published (last) one."""
+DETAIL = ("all", "nodes", "deductions")
+"""What a card's JSON holds of each stage besides its total and class: every node's points and
+every lost point explained (``all``), the nodes alone, or the lost points alone."""
+
+
+def check_options(stages: str, detail: str) -> None:
+    if stages not in STAGES:
+        msg = f"stages must be one of {', '.join(STAGES)}, not {stages!r}"
+        raise ValueError(msg)
+    if detail not in DETAIL:
+        msg = f"detail must be one of {', '.join(DETAIL)}, not {detail!r}"
+        raise ValueError(msg)
+
+
+_TEXTS: dict[Decimal, str] = {}
+
+
+def _number(value: Decimal) -> str:
+    """``jsonable`` of a finite decimal, each value written once (equal values write the
+    same)."""
+    text = _TEXTS.get(value)
+    if text is None:
+        text = format(value.normalize(), "f") if value else "0"
+        if len(_TEXTS) < SHOWN:
+            _TEXTS[value] = text
+    return text
+
+
+class _Layout:
+    """What a card's JSON writes of the ruleset and of each node whatever the unit, in one
+    language, found once per ruleset and language."""
+
+    __slots__ = ("deducted", "nodes", "plugins")
+
+    def __init__(self, ruleset: Ruleset, lang: str) -> None:
+        self.plugins = sorted({n.plugin for n in ruleset.flat if n.plugin})
+        self.nodes = tuple(
+            (
+                n.code,
+                n.parent_code,
+                n.get_title(lang),
+                None if n.max is None else _number(n.max),
+                n.max,
+                n.bonus,
+            )
+            for n in ruleset.flat
+        )
+        self.deducted = tuple((n.owner, n.source, dict(n.assumptions(lang))) for n in ruleset.flat)
+
+
+def _layout(ruleset: Ruleset, lang: str) -> _Layout:
+    layouts = shape(ruleset).json
+    found: _Layout | None = layouts.get(lang)
+    if found is None:
+        found = layouts[lang] = _Layout(ruleset, lang)
+    return found
+
+
+def card_to_dict(
+    card: ScoreCard, lang: str = "vi", stages: str = "all", detail: str = "all"
+) -> dict[str, Any]:
+    """The card as JSON data, in one pass over what scoring kept: no node result is made but for
+    the lost points, whose explanations read the outcomes scoring kept."""
     from ._plugins import default_registry
 
+    check_options(stages, detail)
     ruleset = card.ruleset
-    used = sorted({n.plugin for n in ruleset.flat if n.plugin})
+    layout = _layout(ruleset, lang)
     versions = dict(default_registry().plugins)
     return {
         "schema": SCHEMA,
@@ -65,60 +131,90 @@ def card_to_dict(card: ScoreCard, lang: str = "vi") -> dict[str, Any]:
                 }
                 for s in ruleset.sources.values()
             },
-            "plugins": [{"name": n, "version": versions.get(n, "unknown")} for n in used],
+            "plugins": [{"name": n, "version": versions.get(n, "unknown")} for n in layout.plugins],
         },
-        "stages": [_stage(stage, card, lang) for stage in card.stages],
+        "stages": [
+            _stage(stage, card, layout, lang, detail)
+            for stage in (card.stages if stages == "all" else card.stages[-1:])
+        ],
     }
 
 
-def _stage(stage: StageResult, card: ScoreCard, lang: str) -> dict[str, Any]:
+def _stage(
+    stage: StageResult, card: ScoreCard, layout: _Layout, lang: str, detail: str
+) -> dict[str, Any]:
     places = card.ruleset.display_precision
     band = stage.classification
-    deductions = []
-    for d in stage.deductions:
-        explanation = d.result.explain(lang)
-        entry: dict[str, Any] = {
-            "code": d.code,
-            "title": d.node.get_title(lang),
-            "lost": jsonable(d.lost),
-            "reason": explanation.reason,
-            "formula": explanation.formula,
-            "inputs": {name: jsonable(value) for name, value in explanation.inputs},
-            "owner": d.node.owner,
-            "source": explanation.source,
-            "assumed": dict(explanation.assumed),
-        }
-        if d.result.appraisal is not None:
-            entry["appraisal"] = {
-                "by": explanation.by,
-                "date": jsonable(explanation.date),
-                "evidence": list(explanation.evidence),
-            }
-        if d.remedy is not None:
-            entry["remedy"] = {
-                "remedy": d.remedy.remedy,
-                "person": d.remedy.person,
-                "deadline": d.remedy.deadline,
-            }
-        deductions.append(entry)
-    return {
+    data: dict[str, Any] = {
         "stage": stage.stage,
         "total": jsonable(quantize(stage.total, places)),
         "total_exact": jsonable(stage.total),
         "max": jsonable(stage.max),
         "percent": None if stage.percent is None else jsonable(quantize(stage.percent, places)),
         "classification": band.get(lang) if band else None,
-        "nodes": [
-            {
-                "code": r.code,
-                "parent": r.node.parent_code,
-                "title": r.node.get_title(lang),
-                "max": jsonable(r.max),
-                "points": jsonable(r.points),
-                "lost": jsonable(r.lost),
-                **({"not_applicable": True} if r.not_applicable else {}),
-            }
-            for r in stage.results
-        ],
-        "deductions": deductions,
     }
+    points = stage._points()
+    kept = stage._outcomes
+    statics = layout.nodes
+    if detail != "deductions":
+        nodes = []
+        for i, value in enumerate(points):
+            if value is None:
+                continue
+            code, parent, title, top, maximum, _ = statics[i]
+            entry: dict[str, Any] = {
+                "code": code,
+                "parent": parent,
+                "title": title,
+                "max": top,
+                "points": _number(value),
+                "lost": "0" if maximum is None else _number(maximum - value),
+            }
+            outcome = kept.get(i)
+            if outcome is not None and outcome.not_applicable:
+                entry["not_applicable"] = True
+            nodes.append(entry)
+        data["nodes"] = nodes
+    if detail != "nodes":
+        data["deductions"] = [
+            _deduction(stage, layout, lang, i, points) for i in stage._lost(points)
+        ]
+    return data
+
+
+def _deduction(
+    stage: StageResult, layout: _Layout, lang: str, i: int, points: list[Decimal | None]
+) -> dict[str, Any]:
+    code, _, title, _, maximum, _ = layout.nodes[i]
+    owner, source, assumed = layout.deducted[i]
+    result = stage._direct_result(i)
+    appraisal = result.appraisal
+    outcome = None if appraisal is not None else result.outcome
+    value = points[i]
+    assert maximum is not None
+    assert value is not None
+    entry: dict[str, Any] = {
+        "code": code,
+        "title": title,
+        "lost": _number(maximum - value),
+        "reason": result._reason(lang),
+        "formula": result._formula(lang),
+        "inputs": {} if outcome is None else {n: jsonable(v) for n, v in outcome.inputs},
+        "owner": owner,
+        "source": source,
+        "assumed": dict(assumed),
+    }
+    if appraisal is not None:
+        entry["appraisal"] = {
+            "by": appraisal.by,
+            "date": jsonable(appraisal.date),
+            "evidence": list(appraisal.evidence),
+        }
+    remedy = stage.remedies.get(code)
+    if remedy is not None:
+        entry["remedy"] = {
+            "remedy": remedy.remedy,
+            "person": remedy.person,
+            "deadline": remedy.deadline,
+        }
+    return entry

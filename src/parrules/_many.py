@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import gc
 import itertools
+import json
 import multiprocessing
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Literal, overload
 
 from ._engine import Kept, card, score, score_stages
+from ._json import card_to_dict, check_options
 from ._model import Ruleset, ScoreCard, UnitInputs
 from .errors import ParRulesError
 
@@ -45,7 +47,7 @@ def score_many(
     """Score units in input order, lazily: each card is made when it is consumed, so a batch of
     any size streams through ``write_jsonl`` in flat memory. The cards are those ``score`` gives.
 
-    With ``workers`` > 1 and more than ``chunk_size`` units, ``workers`` - 1 worker processes
+    With ``workers`` > 1 and at least ``SMALL`` chunks of units, ``workers`` - 1 worker processes
     score chunks of up to ``chunk_size`` units beside this process, which scores the next chunk
     whenever the one it must give next is not back yet: the work is shared as each process can
     take it, whatever the consumer does meanwhile. The workers are forked, so that the ruleset
@@ -55,7 +57,10 @@ def score_many(
     workers. Where processes cannot be forked, or inside a daemon process, scoring stays in this
     process; a chunk whose worker has died is scored here. Until such a batch is consumed or
     closed, the garbage collector leaves alone the objects that existed when it started (unless
-    something else froze objects before).
+    something else froze objects before). A smaller batch is scored in this process: starting
+    processes and sending the results back would cost more than sharing the work gains.
+    Given to ``write_jsonl`` as it comes, the batch is written by the workers too: each sends
+    back the lines of its units rather than what makes their cards.
 
     A unit that cannot be scored raises its error as ``score`` raises it, once the cards of the
     units before it have been consumed, and the batch stops there. With ``errors="yield"`` its
@@ -72,12 +77,46 @@ def score_many(
     if workers == 1 or not _can_fork():
         return _here(ruleset, units, keep)
     if isinstance(units, Sequence):
-        return _windows(ruleset, [units], workers, chunk_size, keep)
+        return _Batch(lambda render: _windows(ruleset, [units], workers, chunk_size, keep, render))
     iterator = iter(units)
     windows = iter(lambda: list(itertools.islice(iterator, WINDOW * chunk_size)), [])
-    return _windows(ruleset, windows, workers, chunk_size, keep)
+    return _Batch(lambda render: _windows(ruleset, windows, workers, chunk_size, keep, render))
 
 
+Render = Callable[[ScoreCard], str]
+
+
+class _Batch(Iterator[Any]):
+    """The items of a batch scored in workers, made when first asked for: as cards, or, for
+    ``write_jsonl``, as the lines it writes, rendered where each unit was scored."""
+
+    def __init__(self, make: Callable[[Render | None], Iterator[Any]]) -> None:
+        self._make = make
+        self._items: Iterator[Any] | None = None
+
+    def __next__(self) -> Any:
+        if self._items is None:
+            self._items = self._make(None)
+        return next(self._items)
+
+    def lines(self, render: Render) -> Iterator[Any] | None:
+        """Each item rendered (a line), or the card to render where the unit was scored here;
+        None once the batch has started giving cards."""
+        if self._items is not None:
+            return None
+        self._items = self._make(render)
+        return self._items
+
+    def close(self) -> None:
+        """Stop the batch early: its workers end, the collector is as it was."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+
+
+SMALL = 4
+"""Chunks a batch must hold for workers to start (1,024 units by default): below it, sharing
+the work gains less than starting processes and sending the cards back costs."""
 WINDOW = 16
 """Chunks read at a time from an iterable that is not a sequence, when scoring in workers: the
 units held at once (4,096 by default), against a fork and an end of batch per window."""
@@ -88,17 +127,34 @@ AHEAD = 4
 """Chunks this process may score ahead of the cards consumed while it waits for a worker."""
 
 
-def write_jsonl(cards: Iterable[ScoreCard], stream: IO[str], lang: str = "vi") -> int:
-    """Write each card as one line of JSON (``card.to_dict(lang)``) as soon as it is made, keeping
-    none; returns the number of cards written."""
-    import json
+def write_jsonl(
+    cards: Iterable[ScoreCard],
+    stream: IO[str],
+    lang: str = "vi",
+    *,
+    stages: str = "all",
+    detail: str = "all",
+) -> int:
+    """Write each card as one line of JSON (``card.to_dict(lang, stages=..., detail=...)``) as
+    soon as it is made, keeping none; returns the number of cards written."""
+    check_options(stages, detail)
 
+    def render(card: ScoreCard) -> str:
+        return _line(card, lang, stages, detail)
+
+    items = cards.lines(render) if isinstance(cards, _Batch) else None
     count = 0
-    for one in cards:
-        stream.write(json.dumps(one.to_dict(lang), ensure_ascii=False, separators=(",", ":")))
-        stream.write("\n")
+    for one in cards if items is None else items:
+        stream.write(one if type(one) is str else render(one))
         count += 1
     return count
+
+
+def _line(card: ScoreCard, lang: str, stages: str, detail: str) -> str:
+    return _DUMP(card_to_dict(card, lang, stages, detail)) + "\n"
+
+
+_DUMP = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
 def _can_fork() -> bool:
@@ -126,9 +182,9 @@ def _one(ruleset: Ruleset, unit: UnitInputs, keep: bool) -> ScoreCard | ParRules
 
 
 Span = tuple[int, int]
-Chunk = list[list[Kept] | None]
-"""What each card of a chunk keeps, or None for a unit that failed (scored again here, to raise
-its error: errors do not cross processes)."""
+Chunk = list[list[Kept] | str | None]
+"""What each card of a chunk keeps, or its line when the worker renders, or None for a unit
+that failed (scored again here, to raise its error: errors do not cross processes)."""
 
 
 def _windows(
@@ -137,9 +193,10 @@ def _windows(
     workers: int,
     chunk_size: int,
     keep: bool,
+    render: Render | None = None,
 ) -> Iterator[Any]:
     for units in windows:
-        if len(units) <= chunk_size:  # not worth starting processes
+        if len(units) < SMALL * chunk_size:  # not worth starting processes
             yield from _here(ruleset, units, keep)
             continue
         # What exists now is not garbage: freezing it keeps the collector from scanning the units
@@ -149,7 +206,7 @@ def _windows(
             gc.freeze()
         helpers: list[_Worker] = []
         try:
-            helpers += (_Worker(ruleset, units) for _ in range(workers - 1))
+            helpers += (_Worker(ruleset, units, render) for _ in range(workers - 1))
             yield from _together(ruleset, units, helpers, chunk_size, keep)
         finally:
             for helper in helpers:
@@ -204,10 +261,17 @@ def _cards(
     ruleset: Ruleset, chunk: Sequence[UnitInputs], result: Chunk, keep: bool
 ) -> Iterator[Any]:
     for unit, stages in zip(chunk, result, strict=True):
-        yield _one(ruleset, unit, keep) if stages is None else card(ruleset, unit, stages)
+        if stages is None:
+            yield _one(ruleset, unit, keep)
+        elif type(stages) is str:
+            yield stages
+        else:
+            yield card(ruleset, unit, stages)  # type: ignore[arg-type]
 
 
-def _score_span(ruleset: Ruleset, units: Sequence[UnitInputs], span: Span) -> Chunk:
+def _score_span(
+    ruleset: Ruleset, units: Sequence[UnitInputs], span: Span, render: Render | None = None
+) -> Chunk:
     kept: Chunk = []
     for unit in units[span[0] : span[1]]:
         try:
@@ -215,7 +279,17 @@ def _score_span(ruleset: Ruleset, units: Sequence[UnitInputs], span: Span) -> Ch
         except ParRulesError:
             kept.append(None)
             continue
-        kept.append([(s.scored, s.outcomes, s.total) for s in stages])
+        if render is not None:
+            try:
+                kept.append(
+                    render(card(ruleset, unit, [(s.scored, s.kept, s.total) for s in stages]))
+                )
+            except Exception:  # rendered again here, to raise it where it belongs
+                kept.append(None)
+            continue
+        # Only what cannot be computed again, or tells a leaf not applicable, crosses the pipe:
+        # a leaf's other outcomes are computed again if its explanation is read.
+        kept.append([(s.scored, {**s.not_applicable, **s.outcomes}, s.total) for s in stages])
     return kept
 
 
@@ -223,13 +297,15 @@ class _Worker:
     """A forked process scoring the spans it is sent, in the order sent. Its results are read
     here, between chunks, so the pipe they come through is widened to hold several."""
 
-    def __init__(self, ruleset: Ruleset, units: Sequence[UnitInputs]) -> None:
+    def __init__(
+        self, ruleset: Ruleset, units: Sequence[UnitInputs], render: Render | None = None
+    ) -> None:
         context = multiprocessing.get_context("fork")
         tasks, self._tasks = context.Pipe(duplex=False)
         self._results, results = context.Pipe(duplex=False)
         _widen(results.fileno())
         self._process = context.Process(
-            target=_work, args=(ruleset, units, tasks, results), daemon=True
+            target=_work, args=(ruleset, units, tasks, results, render), daemon=True
         )
         self._process.start()
         tasks.close()  # the worker's ends: only the worker holds them now
@@ -276,7 +352,13 @@ def _widen(fd: int) -> None:
         pass  # the pipe keeps its size; the worker waits a little more
 
 
-def _work(ruleset: Ruleset, units: Sequence[UnitInputs], tasks: Any, results: Any) -> None:
+def _work(
+    ruleset: Ruleset,
+    units: Sequence[UnitInputs],
+    tasks: Any,
+    results: Any,
+    render: Render | None = None,
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupted, the parent stops its workers
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, which cleans up
     gc.freeze()  # what the worker inherited is never garbage: do not scan it
@@ -285,4 +367,4 @@ def _work(ruleset: Ruleset, units: Sequence[UnitInputs], tasks: Any, results: An
             span = tasks.recv()
         except EOFError:
             return
-        results.send(_score_span(ruleset, units, span))
+        results.send(_score_span(ruleset, units, span, render))

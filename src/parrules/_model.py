@@ -7,7 +7,7 @@ Nothing here parses files or computes scores; named constructors elsewhere build
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -306,6 +306,8 @@ class Ruleset:
     """The engine's scoring plan, made on first use."""
     _vector: Any = attrs.field(init=False, default=None, eq=False, repr=False)
     """The vectorised scoring plan (``parrules.vector``), made on first use."""
+    _shape: Any = attrs.field(init=False, default=None, eq=False, repr=False)
+    """What reading a card needs of the tree (``shape``), made on first use."""
 
     def __attrs_post_init__(self) -> None:
         flat: list[Node] = []
@@ -570,9 +572,20 @@ class NodeResult:
 
     node: Node
     points: Decimal = attrs.field(converter=canonical)
-    outcome: Outcome | None = None
+    _outcome: Outcome | None = attrs.field(default=None, eq=False)
     appraisal: Appraisal | None = None
     not_applicable: bool = False
+    _values: Values | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+    """The stage's indicators, to compute the outcome again when scoring did not keep it."""
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """What the rule computed. Scoring keeps it for a leaf below its max or not applicable;
+        for one at its max it is computed again from the stage's indicators on first use (rules
+        are pure functions of the indicators they declare)."""
+        if self._outcome is None and self._values is not None and self.node.evaluate is not None:
+            object.__setattr__(self, "_outcome", self.node.evaluate(self._values))
+        return self._outcome
 
     @property
     def code(self) -> str:
@@ -600,9 +613,8 @@ class NodeResult:
     def explain(self, lang: str = "vi") -> Explanation:
         node, outcome, appraisal = self.node, self.outcome, self.appraisal
         if appraisal is not None:
-            reason = appraisal.reason or (_FULL if self.lost <= 0 else _APPRAISED).get(lang)
             return Explanation(
-                reason=reason,
+                reason=self._reason(lang),
                 formula=None,
                 inputs=(),
                 source=node.source,
@@ -612,39 +624,61 @@ class NodeResult:
                 assumed=node.assumptions(lang),
             )
         if outcome is None:
-            parts = "; ".join(f"{c.code}" for c in node.children)
             return Explanation(
-                reason=parts,
+                reason=self._reason(lang),
                 formula=None,
                 inputs=(),
                 source=node.source,
                 assumed=node.assumptions(lang),
             )
-        values = {**dict(outcome.inputs), **dict(outcome.values)}
-        values.setdefault("max", node.max)
-        values.setdefault("points", self.points)
-        try:  # the rule's templates and values: what fails here is its plugin's failure
-            if self.not_applicable and outcome.reason is None:
-                reason = _NOT_APPLICABLE.get(lang)
-            elif outcome.reason is None:
-                reason = _FULL.get(lang)
-            else:
-                reason = render(outcome.reason.get(lang), values, lang)
-            formula = render(outcome.formula, values, lang) if outcome.formula else None
+        return Explanation(
+            reason=self._reason(lang),
+            formula=self._formula(lang),
+            inputs=outcome.inputs,
+            source=node.source,
+            assumed=node.assumptions(lang),
+        )
+
+    def _reason(self, lang: str) -> str:
+        """The reason alone, as ``explain`` gives it: filled from what the rule computed."""
+        appraisal = self.appraisal
+        if appraisal is not None:
+            return appraisal.reason or (_FULL if self.lost <= 0 else _APPRAISED).get(lang)
+        outcome = self.outcome
+        if outcome is None:
+            return "; ".join(c.code for c in self.node.children)
+        if outcome.reason is None:
+            return (_NOT_APPLICABLE if self.not_applicable else _FULL).get(lang)
+        return self._filled(outcome.reason.get(lang), outcome, lang)
+
+    def _formula(self, lang: str) -> str | None:
+        outcome = self.outcome
+        if outcome is None or not outcome.formula or self.appraisal is not None:
+            return None
+        return self._filled(outcome.formula, outcome, lang)
+
+    def _filled(self, template: str, outcome: Outcome, lang: str) -> str:
+        """A template of the rule's, filled: what fails here (the rule's templates, its values)
+        is its plugin's failure, as when it scores."""
+        try:
+            return render(template, self._fill(outcome), lang)
         except Exception as exc:
+            node = self.node
             raise RuleFailure(
                 f"its explanation cannot be written: {type(exc).__name__}: {exc}",
                 plugin=node.plugin or "?",
                 rule=node.rule or "?",
                 code=node.code,
             ) from None
-        return Explanation(
-            reason=reason,
-            formula=formula,
-            inputs=outcome.inputs,
-            source=node.source,
-            assumed=node.assumptions(lang),
-        )
+
+    def _fill(self, outcome: Outcome) -> dict[str, Any]:
+        """What a reason or formula template may name: the rule's inputs and values, the node's
+        max and its points."""
+        values = dict(outcome.inputs)
+        values.update(outcome.values)
+        values.setdefault("max", self.node.max)
+        values.setdefault("points", self.points)
+        return values
 
 
 @attrs.frozen
@@ -667,12 +701,40 @@ class Deduction:
         return self.result.node
 
     def reason(self, lang: str = "vi") -> str:
-        return self.result.explain(lang).reason
+        return self.result._reason(lang)
 
     def arithmetic(self, lang: str = "vi") -> str:
         """The loss written out, max − points = lost: ``0,5 − 0,2376 = 0,2624``."""
         r = self.result
         return f"{fmt(r.node.full, lang)} − {fmt(r.points, lang)} = {fmt(r.lost, lang)}"
+
+
+class Shape:
+    """What reading a card needs of a ruleset's tree, found once per ruleset: the positions in
+    ``flat`` of the leaves, the parents (by code; by position from the bottom up), each node's
+    max below which it has lost points, and what the JSON of a card writes of each node
+    whatever the unit (per language, made by ``parrules._json``)."""
+
+    __slots__ = ("json", "leaves", "limits", "parents", "parents_up")
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        flat, children = ruleset.flat, ruleset._children
+        self.leaves = tuple(i for i in range(len(flat)) if not children[i])
+        self.parents = frozenset(flat[i].code for i in range(len(flat)) if children[i])
+        self.parents_up = tuple(
+            (i, children[i]) for i in range(len(flat) - 1, -1, -1) if children[i]
+        )
+        self.limits = tuple(None if n.bonus else n.max for n in flat)
+        """Per node: the max below which it has lost points, None if it can lose none."""
+        self.json: dict[str, Any] = {}
+
+
+def shape(ruleset: Ruleset) -> Shape:
+    found: Shape | None = ruleset._shape
+    if found is None:
+        found = Shape(ruleset)
+        object.__setattr__(ruleset, "_shape", found)
+    return found
 
 
 @attrs.frozen
@@ -698,13 +760,19 @@ class StageResult:
     """The stage's complete inputs, which the unit holds anyway."""
     _scored: tuple[Decimal | None, ...] = attrs.field(kw_only=True, repr=False)
     """Per node of ``ruleset.flat``: a rule's (rounded) points, or None."""
-    _outcomes: Mapping[int, Outcome] = attrs.field(kw_only=True, factory=dict, repr=False)
-    """Outcomes that cannot be computed again from the rule alone (missing data, rescaled)."""
+    _outcomes: Mapping[int, Outcome] = attrs.field(kw_only=True, factory=dict, eq=False, repr=False)
+    """Per node of ``ruleset.flat``: the outcomes scoring kept, so that explaining reads them
+    rather than running the rule again: those that cannot be computed again from the rule alone
+    (missing data, rescaled), those not applicable, and, where the leaf was scored in this
+    process, those below the max. An outcome follows from the stage's indicators, so two
+    stages with the same inputs and points are equal whichever outcomes they kept."""
     _made: tuple[NodeResult | None, ...] | None = attrs.field(
         init=False, default=None, eq=False, repr=False
     )
     """Per node of ``ruleset.flat``, once made: its result, or None if it was not itemised."""
     _results: tuple[NodeResult, ...] = attrs.field(init=False, default=(), eq=False, repr=False)
+    _sums: list[Decimal | None] | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    """``_points()``, once read by ``points_of``."""
 
     @property
     def results(self) -> tuple[NodeResult, ...]:
@@ -714,26 +782,55 @@ class StageResult:
         return self._results
 
     def _make(self) -> None:
-        flat, children, ends = self._ruleset.flat, self._ruleset._children, self._ruleset._ends
+        flat = self._ruleset.flat
+        points = self._points()
         made: list[NodeResult | None] = [None] * len(flat)
-        direct = self._direct()
-        for i in direct:
+        for i in self._direct():
             made[i] = self._direct_result(i)
-        shown = [True] * len(flat)
-        for i in direct:
-            shown[i + 1 : ends[i]] = [False] * (ends[i] - i - 1)
-        for i in range(len(flat) - 1, -1, -1):  # children before their parent
-            if made[i] is None and shown[i]:
-                total = sum((made[c].points for c in children[i]), ZERO)  # type: ignore[union-attr]
-                made[i] = NodeResult(flat[i], total)
+        for i, value in enumerate(points):
+            if made[i] is None and value is not None:
+                made[i] = NodeResult(flat[i], value)
         object.__setattr__(self, "_made", tuple(made))
         object.__setattr__(self, "_results", tuple(r for r in made if r is not None))
 
-    def _direct(self) -> list[int]:
+    def _points(self) -> list[Decimal | None]:
+        """Per node of ``ruleset.flat``: its points, or None if it was not itemised; what
+        ``results`` holds, without making a result per node."""
+        ruleset = self._ruleset
+        flat, ends, found = ruleset.flat, ruleset._ends, shape(ruleset)
+        appraisals = self._inputs.points
+        points: list[Decimal | None] = list(self._scored)
+        direct = self._direct()
+        shown: list[bool] | None = None
+        if direct is not found.leaves:  # nodes scored as a whole hide what is inside them
+            shown = [True] * len(flat)
+            for i in direct:
+                shown[i + 1 : ends[i]] = [False] * (ends[i] - i - 1)
+        for i in direct:
+            if points[i] is None:
+                points[i] = appraisals[flat[i].code].points
+        for i, kids in found.parents_up:  # children before their parent
+            if points[i] is None and (shown is None or shown[i]):
+                points[i] = sum([points[k] for k in kids], ZERO)  # type: ignore[type-var]
+        return points
+
+    def _lost(self, points: Sequence[Decimal | None]) -> list[int]:
+        """Positions of the nodes scored directly and below their max (see ``deductions``)."""
+        limits = shape(self._ruleset).limits
+        return [
+            i
+            for i in self._direct()
+            if (top := limits[i]) is not None and points[i] < top  # type: ignore[operator]
+        ]
+
+    def _direct(self) -> Sequence[int]:
         """Positions of the nodes scored directly: leaves, and nodes the appraisal scored as a
         whole, but not what is inside the latter."""
-        flat, children, ends = self._ruleset.flat, self._ruleset._children, self._ruleset._ends
         appraisals = self._inputs.points
+        found = shape(self._ruleset)
+        if not any(code in found.parents for code in appraisals):
+            return found.leaves  # no node scored as a whole: every leaf
+        flat, children, ends = self._ruleset.flat, self._ruleset._children, self._ruleset._ends
         direct, i = [], 0
         while i < len(flat):
             if children[i] and flat[i].code not in appraisals:
@@ -749,15 +846,27 @@ class StageResult:
             appraisal = self._inputs.points[node.code]
             return NodeResult(node, appraisal.points, appraisal=appraisal)
         outcome = self._outcomes.get(i)
-        if outcome is None:
-            assert node.evaluate is not None
-            outcome = node.evaluate(self._inputs.indicators)
+        if outcome is None:  # a leaf at its max, or scored elsewhere: computed when read
+            return NodeResult(node, points, values=self._inputs.indicators)
         return NodeResult(node, points, outcome=outcome, not_applicable=outcome.not_applicable)
 
     @property
     def percent(self) -> Decimal | None:
         """The total as a percentage of the max (unrounded); None with no published maximum."""
         return None if self.max is None else percent(self.total, self.max)
+
+    def points_of(self, code: str) -> Decimal | None:
+        """A node's points, None where it was not itemised at this stage: read from the points
+        scoring kept, without making the node results (as ranking many units needs)."""
+        position = self._ruleset._positions.get(code)
+        if position is None:
+            self.node(code)  # raises, naming the node
+        sums = self._sums
+        if sums is None:
+            sums = self._points()
+            object.__setattr__(self, "_sums", sums)
+        value = sums[position]  # type: ignore[index]
+        return None if value is None else canonical(value)
 
     def node(self, code: str) -> NodeResult:
         result = self.get(code)
@@ -792,14 +901,16 @@ class StageResult:
         Made from the stored points, so that explaining them leaves the card as small as it was.
         """
         flat, appraisals, made = self._ruleset.flat, self._inputs.points, self._made
+        limits, scored = shape(self._ruleset).limits, self._scored
         lost = []
         for i in self._direct():
-            node, points = flat[i], self._scored[i]
-            if node.bonus or node.max is None:
+            top = limits[i]
+            if top is None:
                 continue
+            points = scored[i]
             if points is None:
-                points = appraisals[node.code].points
-            if points < node.max:
+                points = appraisals[flat[i].code].points
+            if points < top:
                 lost.append(i)
         return tuple(
             Deduction(r, self.remedies.get(r.code))
@@ -855,7 +966,13 @@ class ScoreCard:
     def deductions(self) -> tuple[Deduction, ...]:
         return self.final.deductions
 
-    def to_dict(self, lang: str = "vi") -> dict[str, Any]:
+    def to_dict(
+        self, lang: str = "vi", *, stages: str = "all", detail: str = "all"
+    ) -> dict[str, Any]:
+        """The card as JSON data (``parrules.scorecard/2``). ``stages="final"`` keeps the
+        published stage only; ``detail`` keeps every node's points and every lost point
+        explained (``all``), the nodes alone (``nodes``) or the lost points alone
+        (``deductions``)."""
         from ._json import card_to_dict
 
-        return card_to_dict(self, lang)
+        return card_to_dict(self, lang, stages, detail)

@@ -15,6 +15,9 @@ small enough that exact arithmetic on it stays fast and within the decimal conte
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
+_SMALL = tuple(Decimal(n) for n in range(1024))
+"""The whole numbers units give most, one object each: counts and points are shared, not
+copied into every unit."""
 
 
 def _show(value: object) -> str:
@@ -29,6 +32,9 @@ def check_magnitude(value: Decimal, shown: object) -> Decimal:
     if not value.is_finite():
         msg = f"{_show(shown)} is not a finite number"
         raise ValueError(msg)
+    text = str(value)  # much faster than as_tuple(): within bounds when short, no exponent
+    if len(text) <= MAX_DIGITS and "E" not in text:
+        return value
     if len(value.as_tuple().digits) > MAX_DIGITS or abs(value.adjusted()) > MAX_DIGITS:
         msg = f"{_show(shown)} has more than {MAX_DIGITS} digits"
         raise ValueError(msg)
@@ -69,6 +75,8 @@ def parse_decimal(value: object, *, percent: bool = False) -> Decimal:
     if isinstance(value, bool):
         msg = f"expected a number, got {str(value).lower()}"
         raise ValueError(msg)
+    if type(value) is int and 0 <= value < 1024:
+        return _SMALL[value]
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
@@ -88,14 +96,22 @@ def parse_decimal(value: object, *, percent: bool = False) -> Decimal:
     return check_magnitude(result, value)
 
 
+_ROUNDING = decimal.Context(prec=60, rounding=ROUND_HALF_UP)
+_EXPONENTS = {places: Decimal(1).scaleb(-places) for places in range(13)}
+
+
 def quantize(value: Decimal, places: int) -> Decimal:
     """Round half-up to ``places`` decimals, the rounding the published tables use."""
-    with decimal.localcontext() as ctx:
-        ctx.prec = 60
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    exponent = _EXPONENTS.get(places)
+    if exponent is None:
+        exponent = Decimal(1).scaleb(-places)
+    return value.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
 
 
 _WIDE = decimal.Context(prec=60)
+SHOWN = 65536
+"""Distinct values whose canonical form, and text per language, are kept once made (cards and
+explanations show a few thousand)."""
 
 
 def canonical(value: Decimal) -> Decimal:
@@ -104,6 +120,20 @@ def canonical(value: Decimal) -> Decimal:
     values print the same and ``str`` gives what the JSON writes."""
     if not value:
         return ZERO
+    if not value.is_finite():
+        return _canonical(value)
+    found = _CANONICAL.get(value)  # equal values have one canonical form: each is made once
+    if found is None:
+        found = _canonical(value)
+        if len(_CANONICAL) < SHOWN:
+            _CANONICAL[value] = found
+    return found
+
+
+_CANONICAL: dict[Decimal, Decimal] = {}
+
+
+def _canonical(value: Decimal) -> Decimal:
     if value == value.to_integral_value():
         return value.quantize(ONE, context=_WIDE)
     return value.normalize(_WIDE)
@@ -120,10 +150,25 @@ def percent(points: Decimal, maximum: Decimal) -> Decimal:
     return canonical(points * HUNDRED / maximum)
 
 
+_SHOWN: dict[str, dict[Decimal, str]] = {"vi": {}, "en": {}}
+
+
 def fmt(value: Decimal, lang: str = "vi", places: int | None = None) -> str:
     """Show a decimal: ``89,75`` in Vietnamese, ``89.75`` in English, trailing zeros trimmed."""
     if places is not None:
         value = quantize(value, places)
+    shown = _SHOWN.get(lang)
+    if shown is None or not value.is_finite():
+        return _fmt(value, lang)
+    text = shown.get(value)  # equal values show the same: each is written once
+    if text is None:
+        text = _fmt(value, lang)
+        if len(shown) < SHOWN:
+            shown[value] = text
+    return text
+
+
+def _fmt(value: Decimal, lang: str) -> str:
     text = format(value.normalize(), "f") if value != 0 else "0"
     if "." in text:
         text = text.rstrip("0").rstrip(".")

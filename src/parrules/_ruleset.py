@@ -131,6 +131,23 @@ def _shipped(registry: Registry) -> tuple[dict[str, Path], dict[str, tuple[Path,
     return {i: p for i, p in found.items() if i not in twice}, twice
 
 
+def shown(path: str | Path, registry: Registry) -> str:
+    """How messages name a file: one an installed plugin ships by its place among the installed
+    rulesets (``lai-chau/district/2022``, the ruleset's id), never by where it is installed on
+    this machine; any other file by the path it was given as."""
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, ValueError):
+        return str(path)
+    for directory in registry.ruleset_dirs:
+        try:
+            name = resolved.relative_to(Path(directory).resolve()).as_posix()
+        except (OSError, ValueError):
+            continue
+        return name if name.endswith(".cases.yaml") else name.removesuffix(".yaml")
+    return str(path)
+
+
 def resolve(ref: str | Path, registry: Registry, base: Path | None = None) -> Path:
     """The file of a ruleset given by id (``thai-nguyen/commune/2023``) or by path."""
     text = str(ref)
@@ -202,23 +219,11 @@ def _raw_chain(path: Path, registry: Registry) -> tuple[Located, list[tuple[Path
     return merged, [(file, data.get("id")) for file, data in chain]
 
 
-def shown(path: Path, registry: Registry) -> str:
-    """How messages name a ruleset file: one a plugin (or parrules) ships by its id, never by
-    the place it is installed in; any other by its path as given."""
-    resolved = path.resolve()
-    for directory in registry.ruleset_dirs:
-        try:
-            return resolved.relative_to(Path(directory).resolve()).with_suffix("").as_posix()
-        except ValueError:
-            continue
-    return str(path)
-
-
-def _top(path: Path, source: str) -> Located:
-    """One file of a chain, its top-level keys checked."""
-    data = load_file(path, source=source)
+def _top(path: Path, name: str) -> Located:
+    """One file of a chain, its top-level keys checked; ``name``: how messages name it."""
+    data = load_file(path, name=name)
     if not isinstance(data, Located):
-        raise RulesetError("a ruleset must be a YAML mapping", path=source, line=1)
+        raise RulesetError("a ruleset must be a YAML mapping", path=name, line=1)
     unknown = set(data) - TOP_KEYS - EXTEND_KEYS
     for key in sorted(unknown):
         raise _err(data, key, f"unknown key '{key}'", hint=close_match(key, TOP_KEYS | EXTEND_KEYS))

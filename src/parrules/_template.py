@@ -27,6 +27,7 @@ SPECS = {"": "as written", "%": "a fraction as a percentage: 0.4752 → 47,52%"}
 MAX_LENGTH = 2000
 """Characters in one template: a reason is a sentence."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ABSENT = object()
 
 
 class TemplateError(ValueError):
@@ -85,10 +86,17 @@ class Template:
         for literal, field, spec in self.pieces:
             out.append(literal)
             if field is not None:
-                if field not in values:
+                value = values.get(field, _ABSENT)
+                if value is _ABSENT:
                     msg = f"the template names '{{{field}}}', which the outcome does not give"
                     raise TemplateError(msg)
-                out.append(format_value(values[field], lang, spec))
+                kind = type(value)  # the usual values first, without the general dispatch
+                if kind is str:
+                    out.append(value)
+                elif kind is Decimal and not spec:
+                    out.append(fmt(value, lang))
+                else:
+                    out.append(format_value(value, lang, spec))
         return "".join(out)
 
 

@@ -7,10 +7,13 @@ import datetime as dt
 import itertools
 import re
 import unicodedata
+import weakref
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from ._model import Appraisal, Indicator, Remedy, Ruleset, Stage, UnitInputs
 from ._numbers import ONE, ZERO, parse_decimal
@@ -117,7 +120,22 @@ class _Reader:
         if not isinstance(raw, Mapping):
             raise self.error(raw, None, "'points' must be a mapping of code: points")
         result = {}
+        inner = _inner_codes(raw)
+        places = self.ruleset.precision
+        checked = _checked_entries(self.ruleset)
+
+        def at(code: str, entry: Any) -> Any:
+            """What an entry's errors name: the entry, or for points alone the code's line."""
+            return entry if isinstance(entry, Mapping) else _bare(entry, _line(raw, code))
+
         for code, entry in raw.items():
+            same = _entry_key(code, entry, default_reason)
+            if same is not None and code not in inner:
+                found = checked.get(same)
+                if found is not None:  # an entry like this one was checked: the same result
+                    line = _line(raw, code)
+                    result[code] = found if line is None else attrs.evolve(found, line=line)
+                    continue
             self.known_code(raw, code)
             node = self.ruleset.node(code)
             if entry is None:
@@ -131,66 +149,69 @@ class _Reader:
                     )
                 withdrawn[code] = raw
                 continue
-            inner = [c for c in raw if c != code and c.startswith(code + ".")]
-            if inner:
+            if code in inner:
+                first = inner[code]
                 raise self.error(
                     raw,
-                    inner[0],
-                    f"points are given both for '{code}' and for its sub-criterion '{inner[0]}'",
-                    code=inner[0],
+                    first,
+                    f"points are given both for '{code}' and for its sub-criterion '{first}'",
+                    code=first,
                     hint="give points for a node or for its sub-criteria, not both",
                 )
-            fields = entry
-            if not isinstance(entry, Mapping):
-                fields = Located({"points": entry})
-                fields.line = _line(raw, code)
-                fields.lines = {}
-            for key in sorted(set(fields) - {"points", "reason", "by", "date", "evidence"}):
-                raise self.error(
-                    fields,
-                    key,
-                    f"unknown key '{key}'",
-                    code=code,
-                    hint=close_match(key, ("points", "reason", "by", "date", "evidence")),
-                )
-            if "points" not in fields:
-                raise self.error(raw, code, "the entry has no 'points'", code=code)
+            full = isinstance(entry, Mapping)
+            if full:
+                if not entry.keys() <= _ENTRY_KEYS:
+                    key = sorted(set(entry) - _ENTRY_KEYS)[0]
+                    raise self.error(
+                        entry, key, f"unknown key '{key}'", code=code, hint=close_match(key, _ENTRY)
+                    )
+                if "points" not in entry:
+                    raise self.error(raw, code, "the entry has no 'points'", code=code)
+                given, reason = entry["points"], entry.get("reason")
+            else:
+                given, reason = entry, None
             try:
-                points = parse_decimal(fields["points"])
+                points = parse_decimal(given)
             except ValueError as exc:
-                raise self.error(fields, "points", str(exc), code=code) from None
-            places = self.ruleset.precision
-            exponent = points.normalize().as_tuple().exponent
-            if isinstance(exponent, int) and exponent < -places:
+                raise self.error(at(code, entry), "points", str(exc), code=code) from None
+            if type(given) is not int and _decimals(points) > places:
                 raise self.error(
-                    fields,
+                    at(code, entry),
                     "points",
-                    f"{_show(fields['points'])} has more decimals than the ruleset keeps "
+                    f"{_show(given)} has more decimals than the ruleset keeps "
                     f"({places}, its 'precision')",
                     code=code,
                     hint=f"give them to {places} decimals, as the appraisal decided them",
                 )
-            for key in ("reason", "by"):
-                if fields.get(key) is not None and not isinstance(fields[key], str):
-                    raise self.error(fields, key, f"'{key}' must be a text", code=code)
+            if full:
+                for key in ("reason", "by"):
+                    if entry.get(key) is not None and not isinstance(entry[key], str):
+                        raise self.error(entry, key, f"'{key}' must be a text", code=code)
             if node.max is None:
                 if points < node.floor:
-                    raise self.error(fields, "points", f"{points} is below {node.floor}", code=code)
+                    message = f"{points} is below {node.floor}"
+                    raise self.error(at(code, entry), "points", message, code=code)
             elif not node.floor <= points <= node.max:
-                raise self.error(
-                    fields, "points", f"{points} is outside {node.floor}–{node.max}", code=code
-                )
-            reason = fields.get("reason")
+                message = f"{points} is outside {node.floor}–{node.max}"
+                raise self.error(at(code, entry), "points", message, code=code)
             if not (isinstance(reason, str) and reason.strip()):
                 reason = default_reason
             if node.max is not None and points < node.max and reason is None:
                 raise self.error(
-                    fields,
+                    at(code, entry),
                     "points",
                     f"{points} of {node.max} needs a 'reason'",
                     code=code,
                     hint="say why the points were lost, here or once for the stage ('reason:')",
                 )
+            if not full or entry.keys() <= _PLAIN_ENTRY:
+                appraisal = Appraisal(points, reason)
+                if same is not None and len(checked) < _CHECKED:
+                    checked[same] = appraisal
+                line = _line(raw, code)
+                result[code] = appraisal if line is None else attrs.evolve(appraisal, line=line)
+                continue
+            fields = entry
             when = fields.get("date")
             if when is not None:
                 try:
@@ -252,6 +273,78 @@ class _Reader:
                 raise self.error(raw, code, shape, code=code)
             result[code] = Remedy(entry.get("remedy"), entry.get("person"), deadline)
         return result
+
+
+_ENTRY = ("points", "reason", "by", "date", "evidence")
+_ENTRY_KEYS = frozenset(_ENTRY)
+_PLAIN_ENTRY = frozenset(("points", "reason"))
+
+
+def _decimals(number: Decimal) -> int:
+    """Decimal places ``number`` needs: ``0.50`` one, ``100`` none."""
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < 0:
+        exponent = number.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _bare(points: Any, line: int | None) -> Located:
+    """An entry written as its points alone, as the mapping it stands for."""
+    fields = Located({"points": points})
+    fields.line = line
+    fields.lines = {}
+    return fields
+
+
+_CHECKED = 4096
+"""Entries remembered per ruleset (see ``_checked_entries``)."""
+_ENTRIES: dict[int, dict[tuple[Any, ...], Appraisal]] = {}
+
+
+def _checked_entries(ruleset: Ruleset) -> dict[tuple[Any, ...], Appraisal]:
+    """The appraisals of the plain entries (points alone, or with a reason) already checked
+    against ``ruleset``, by ``_entry_key``: units give the same few points for a node again and
+    again, so each such entry is checked once per ruleset, and units share its appraisal (a
+    frozen value) instead of holding one each. Forgotten with the ruleset."""
+    found = _ENTRIES.get(id(ruleset))
+    if found is None:
+        found = _ENTRIES[id(ruleset)] = {}
+        weakref.finalize(ruleset, _ENTRIES.pop, id(ruleset), None)
+    return found
+
+
+def _entry_key(code: str, entry: Any, default_reason: str | None) -> tuple[Any, ...] | None:
+    """What the appraisal of a plain entry depends on, or None for any other entry. Equal
+    numbers give equal appraisals (``0.50`` and ``0.5`` alike), but a whole number and a
+    decimal are told apart, and only finite numbers are remembered."""
+    kind = type(entry)
+    reason = None
+    if kind is dict or kind is Located:
+        if not entry.keys() <= _PLAIN_ENTRY:
+            return None
+        reason = entry.get("reason")
+        if reason is not None and type(reason) is not str:
+            return None
+        entry = entry.get("points")
+        kind = type(entry)
+    if kind is int or (kind is Decimal and entry.is_finite()):
+        return (code, kind, entry, reason, default_reason)
+    return None
+
+
+def _inner_codes(raw: Mapping[str, Any]) -> dict[str, str]:
+    """Each code of ``raw`` that has a sub-criterion in ``raw`` too, with the first of them
+    (in the order written): each code's ancestors looked up, not every pair of codes compared."""
+    inner: dict[str, str] = {}
+    for code in raw:
+        if "." not in code:
+            continue
+        parent = code.rpartition(".")[0]
+        while parent:
+            if parent in raw:
+                inner.setdefault(parent, code)
+            parent = parent.rpartition(".")[0]
+    return inner
 
 
 def to_date(value: Any) -> dt.date:
@@ -430,7 +523,8 @@ def _checked(value: Any, depth: int) -> Any:
                 raise _Refused(f"the key {_show(key)} is not a text", hint)
             if name in result:
                 raise _Refused(f"the key '{name}' is given twice (once Unicode-normalised)")
-            if type(item) in _PLAIN:
+            kind = type(item)
+            if kind in _PLAIN or (kind is str and item.isascii() and item.isprintable()):
                 result[name] = item
                 continue
             try:
@@ -514,26 +608,30 @@ def unit_from_mapping(
                 raise reader.error(raw_stages, name_, "a stage is {indicators: …, points: …}")
             for key in sorted(set(layer) - STAGE_KEYS):
                 raise reader.error(layer, key, f"unknown key '{key}' in stage '{name_}'")
+            # What a stage does not change is the previous stage's very mapping: the unit stays
+            # small, and the engine sees at once that nothing changed.
             previous = stages[-1]
-            lines[name_] = {**lines[previous.name], **_lines(layer.get("indicators"))}
+            changed_lines = _lines(layer.get("indicators"))
+            before = lines[previous.name]
+            lines[name_] = {**before, **changed_lines} if changed_lines else before
             withdrawn: dict[str, Any] = {}
             layered = reader.points(layer.get("points"), reader.reason(layer), withdrawn)
-            points = {**previous.points, **layered}
-            for code, raw_points in withdrawn.items():
-                if points.pop(code, None) is None:
-                    raise reader.error(
-                        raw_points,
-                        code,
-                        f"stage '{name_}' withdraws points for '{code}' that no earlier stage gave",
-                        code=code,
-                    )
-            stages.append(
-                Stage(
-                    name_,
-                    {**previous.indicators, **reader.indicators(layer.get("indicators"), name_)},
-                    points,
-                )
-            )
+            given: Mapping[str, Appraisal] = previous.points
+            if layered or withdrawn:
+                points = {**previous.points, **layered}
+                for code, raw_points in withdrawn.items():
+                    if points.pop(code, None) is None:
+                        raise reader.error(
+                            raw_points,
+                            code,
+                            f"stage '{name_}' withdraws points for '{code}' that no earlier "
+                            "stage gave",
+                            code=code,
+                        )
+                given = points
+            changed = reader.indicators(layer.get("indicators"), name_)
+            values = {**previous.indicators, **changed} if changed else previous.indicators
+            stages.append(Stage(name_, values, given))
     return UnitInputs(
         unit=name,
         year=year,

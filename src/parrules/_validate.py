@@ -136,15 +136,14 @@ class _Validator:
         current = path
         while True:
             try:
-                data = load_file(current, source=shown(current, self.registry))
+                data = load_file(current, name=shown(current, self.registry))
             except InputError as exc:
                 self.error(exc, "yaml")
                 return None
             if not isinstance(data, Located):
                 message = "a ruleset must be a YAML mapping"
-                self.findings.append(
-                    Finding(ERROR, "load", message, shown(current, self.registry), 1)
-                )
+                where = shown(current, self.registry)
+                self.findings.append(Finding(ERROR, "load", message, where, 1))
                 return None
             seen.append(current.resolve())
             if "extends" not in data or len(seen) > MAX_EXTENDS:  # the loader names a long chain

@@ -414,28 +414,28 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
             loader.dispose()
 
 
-def load_file(path: Path, *, limits: Limits | None = None, source: str | None = None) -> Any:
-    """Read and parse a YAML file, refusing oversized and non-UTF-8 input. Errors name the file
-    ``source`` (its path by default)."""
-    source = source or str(path)
+def load_file(path: Path, *, limits: Limits | None = None, name: str | None = None) -> Any:
+    """Read and parse a YAML file, refusing oversized and non-UTF-8 input. ``name`` is how
+    errors and the parsed mappings name the file (default: its path)."""
+    shown = name or str(path)
     limits = limits or current_limits()
     spent = _SHARED.get()
     left = limits.max_bytes - (spent.bytes if spent else 0)
     try:  # opened without waiting, so that a named pipe is refused rather than waited on
         with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
             if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                raise YamlError("not a regular file (a directory, a pipe, a device)", path=source)
+                raise YamlError("not a regular file (a directory, a pipe, a device)", path=shown)
             data = file.read(left + 1)
     except YamlError:
         raise
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
         reason = getattr(exc, "strerror", None) or exc
-        raise YamlError(f"cannot read the file: {reason}", path=source) from None
+        raise YamlError(f"cannot read the file: {reason}", path=shown) from None
     if len(data) > left:
         what = f"larger than the limit of {limits.max_bytes} bytes"
         raise YamlError(
             _together(what, spent) if spent else f"the file is {what}",
-            path=source,
+            path=shown,
             hint="split it, or raise the limit (parrules.Limits)",
         )
     if spent:
@@ -446,8 +446,8 @@ def load_file(path: Path, *, limits: Limits | None = None, source: str | None = 
         line = data[: exc.start].count(b"\n") + 1
         raise YamlError(
             f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
-            path=source,
+            path=shown,
             line=line,
             hint="save the file as UTF-8",
         ) from None
-    return load_text(text, source, limits=limits)
+    return load_text(text, shown, limits=limits)

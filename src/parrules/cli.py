@@ -24,6 +24,7 @@ from tabulate import tabulate
 from . import __version__, report
 from ._batch import Loaded, UnitResult, _load, score_batch, score_loaded, unit_key
 from ._engine import score
+from ._json import DETAIL, STAGES
 from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
@@ -342,6 +343,14 @@ def _cmd_score(args: argparse.Namespace, registry: Registry, explain: bool) -> i
     )
     names = _tables_arg(args.tables, CARD_TABLES, default)
     kind = _format(args, CARD_FORMATS)
+    if (args.stages != "all" or args.detail != "all") and (
+        kind not in ("json", "jsonl") or args.tables
+    ):
+        _error("--stages and --detail shape the score cards: give --format json or jsonl")
+        raise Failed
+    if args.stages == "final" and args.stage:
+        _error("--stages final keeps each unit's last stage: give it or --stage, not both")
+        raise Failed
     if kind == "jsonl":
         return _score_lines(args, registry)
     if (args.previous or args.peers) and (kind not in DOCUMENT_FORMATS or args.tables):
@@ -481,10 +490,11 @@ def _archive(files: Sequence[tuple[str, bytes]], kind: str) -> bytes:
 
 
 def _card_dict(card: ScoreCard, args: argparse.Namespace) -> dict[str, Any]:
-    """The card as JSON data, with only the stage asked for (a unit without it fails)."""
+    """The card as JSON data, with only the stage asked for (a unit without it fails), or the
+    final stage alone (``--stages final``), and the detail asked for (``--detail``)."""
     if args.stage:
         card.stage(args.stage)
-    data = card.to_dict(args.lang)
+    data = card.to_dict(args.lang, stages=args.stages, detail=args.detail)
     if args.stage:
         data["stages"] = [s for s in data["stages"] if s["stage"] == args.stage]
     return data
@@ -1161,6 +1171,19 @@ def make_parser() -> argparse.ArgumentParser:
         )
         cmd.add_argument("--stage", help=stage_help)
         cmd.add_argument(
+            "--stages",
+            choices=STAGES,
+            default="all",
+            help="json/jsonl: every stage of each card (default), or the final one only",
+        )
+        cmd.add_argument(
+            "--detail",
+            choices=DETAIL,
+            default="all",
+            help="json/jsonl: every node's points and every lost point explained (default), "
+            "the nodes only, or the lost points only",
+        )
+        cmd.add_argument(
             "--tables", metavar="LIST", help=f"comma-separated, from: {', '.join(CARD_TABLES)}"
         )
         cmd.add_argument(
@@ -1287,7 +1310,10 @@ def make_parser() -> argparse.ArgumentParser:
         help="also list every number a reader sees that cites no source and is not assumed; "
         "fail on warnings too",
     )
-    text = "print the JSON Schema of score cards (score --format json) or rankings"
+    text = (
+        "print the JSON Schema of score cards (score --format json), rankings (rank --format "
+        "json) or uncertainty results (uncertainty --format json)"
+    )
     cmd = sub.add_parser("schema", help=text, description=text, parents=[common, write])
     cmd.add_argument("name", choices=SCHEMAS, help="the document the schema describes")
     text = (

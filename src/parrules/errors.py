@@ -4,7 +4,7 @@ Every error a user can cause or meet is a ``ParRulesError``; the built-in mix-in
 ``except ValueError`` / ``except LookupError`` working::
 
     ParRulesError(Exception)
-    ├── InputError(ParRulesError, ValueError)        .path .line .code .field .hint
+    ├── InputError(ParRulesError, ValueError)        .path .line .code .field .hint .unit
     │   ├── YamlError                                 unreadable, unsafe or oversized YAML
     │   ├── RulesetError                              an invalid ruleset
     │   │   └── UnknownRuleError(RulesetError, LookupError)
@@ -21,6 +21,9 @@ Every error a user can cause or meet is a ``ParRulesError``; the built-in mix-in
         └── RuleFailure                               a rule failed; .plugin .rule .others
 
 Messages say what went wrong, where (``file:line``, node code, field) and what to do, on one line.
+A file is named as it was given; a ruleset an installed plugin ships is named by its id
+(``lai-chau/district/2022:300``), never by where it is installed, so a message reads the same from
+any installation.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ class ParRulesError(Exception):
 
 
 class InputError(ParRulesError, ValueError):
-    """Bad input data, located in a file."""
+    """Bad input data, located in a file; a unit built in memory (no file) is named by ``unit``
+    instead, so that an error kept in place in a batch still says whose it is."""
 
     def __init__(
         self,
@@ -46,6 +50,7 @@ class InputError(ParRulesError, ValueError):
         code: str | None = None,
         field: str | None = None,
         hint: str | None = None,
+        unit: str | None = None,
     ) -> None:
         self.message = message
         self.path = str(path) if path is not None else None
@@ -53,12 +58,15 @@ class InputError(ParRulesError, ValueError):
         self.code = code
         self.field = field
         self.hint = hint
+        self.unit = unit
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
         where = []
         if self.path:
             where.append(f"{self.path}:{self.line}" if self.line else self.path)
+        elif self.unit:
+            where.append(f"unit '{self.unit}'")
         if self.code:
             where.append(f"node {self.code}")
         if self.field:

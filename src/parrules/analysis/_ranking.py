@@ -76,13 +76,16 @@ class RankEntry:
         return self.result.classification
 
     def field(self, code: str) -> Decimal:
-        return self.result.node(code).points
+        points = self.result.points_of(code)
+        if points is None:
+            self.result.node(code)  # raises: not itemised at this stage
+        assert points is not None
+        return points
 
     def points(self, code: str) -> Decimal | None:
         """The points of any node, None where the unit does not list it (a sub-criterion of a
         node the appraisal scored as a whole)."""
-        result = self.result.get(code)
-        return None if result is None else result.points
+        return self.result.points_of(code)
 
 
 @attrs.frozen
@@ -167,7 +170,7 @@ def rank(
     fields = tuple(
         FieldAverage(
             node.code,
-            sum((r.node(node.code).points for _, r in results), ZERO) / count,
+            sum((r.points_of(node.code) or ZERO for _, r in results), ZERO) / count,
             node.max,
         )
         for node in ruleset.nodes

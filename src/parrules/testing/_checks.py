@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 import attrs
 import hypothesis
-from hypothesis import HealthCheck, Phase, given, reject
+from hypothesis import HealthCheck, Phase, given
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -189,8 +189,6 @@ class _RuleChecker:
         leaf, needs = self.leaf, self.needs
         inputs = data.draw(indicator_values(leaf.indicators, needs, self.reads), label="inputs")
         outcome = self.check(inputs)
-        if outcome is None:
-            reject()
         self.monotone(data.draw, inputs, outcome)
         if needs.ordered:
             broken = data.draw(st.sampled_from(needs.ordered), label="relation broken")
@@ -215,12 +213,17 @@ class _RuleChecker:
         )
         self.fail("refuses", message, values)
 
-    def run(self, values: Mapping[str, Any], evaluate: Evaluate | None = None) -> Outcome | None:
-        """The outcome, or None when the rule rejects the input as a ParRulesError."""
+    def run(self, values: Mapping[str, Any], evaluate: Evaluate | None = None) -> Outcome:
+        """The outcome of a valid input (every declared relation holds): refusing it is a bug
+        of the rule, or a relation it does not declare."""
         try:
             outcome = (evaluate or self.evaluate)(copy.deepcopy(dict(values)))
-        except ParRulesError:
-            return None
+        except ParRulesError as exc:
+            message = (
+                f"refused it: {type(exc).__name__}: {exc} (score it, or declare the relation "
+                "it breaks with p.part_of, p.not_after or p.same_unit)"
+            )
+            self.fail("accepts", message, values)
         except Exception as exc:
             message = f"raised {type(exc).__name__}: {exc}"
             self.fail("exceptions", message + " (raise parrules.errors.UnitError instead)", values)
@@ -230,10 +233,8 @@ class _RuleChecker:
             self.fail("outcome", f"returned points {outcome.points!r}", values)
         return outcome
 
-    def check(self, values: Mapping[str, Any]) -> Outcome | None:
+    def check(self, values: Mapping[str, Any]) -> Outcome:
         outcome = self.run(values)
-        if outcome is None:
-            return None
         others = [(self.run(values), "a second call")]
         if self.rebind is not None:
             others.append((self.run(values, self.rebind()), "a second binding"))
@@ -288,9 +289,7 @@ class _RuleChecker:
                 more = {**base, name: events}
                 self._step(direction, f"one more '{kind}' in '{name}'", base, more, outcome)
                 continue
-            runs: list[tuple[Any, Mapping[str, Any], Outcome | None]] = [
-                (base[name], base, outcome)
-            ]
+            runs: list[tuple[Any, Mapping[str, Any], Outcome]] = [(base[name], base, outcome)]
             for value in self._others(draw, name, base):
                 changed = {**base, name: value}
                 runs.append((value, changed, self.check(changed)))
@@ -319,13 +318,13 @@ class _RuleChecker:
         change: str,
         low: Mapping[str, Any],
         high: Mapping[str, Any],
-        low_out: Outcome | None,
+        low_out: Outcome,
         high_out: Outcome | None = None,
     ) -> None:
         """Fail when going from ``low`` to ``high`` moves the points against ``direction``."""
         if high_out is None:
             high_out = self.run(high)
-        if low_out is None or high_out is None or low_out.not_applicable:
+        if low_out.not_applicable:
             return
         if high_out.not_applicable:
             return
@@ -547,8 +546,8 @@ def check_ruleset(ruleset: Ruleset, *, settings: hypothesis.settings | None = No
     def run(unit: Any) -> None:
         try:
             card = score(ruleset, unit)
-        except InputError:
-            reject()
+        except InputError as exc:  # the unit is valid: every relation its rules declare holds
+            _fail_unit(ruleset, "accepts", f"refused it: {type(exc).__name__}: {exc}", unit)
         except ParRulesError as exc:
             _fail_unit(ruleset, "exceptions", f"{type(exc).__name__}: {exc}", unit)
         except Exception as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 PROPERTIES = {
     "params": "the rule accepts valid params",
     "exceptions": "on well-typed input nothing escapes but ParRulesError",
+    "accepts": "input where every relation the rule declares holds is scored, never refused",
     "outcome": "the rule returns a parrules.Outcome with finite Decimal points",
     "deterministic": "the same input gives the same outcome, bound once or twice",
     "bounds": "floor ≤ points ≤ max",

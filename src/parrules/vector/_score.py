@@ -277,7 +277,7 @@ class _Scoring:
         unit, stage = self.columns.unit(row), self.columns.stage(row)
         scored = _score_stage(plan_of(self.ruleset), unit, stage, None)
         single = attrs.evolve(unit, stages=(stage,))
-        final = card(self.ruleset, single, [(scored.scored, scored.outcomes, scored.total)]).final
+        final = card(self.ruleset, single, [(scored.scored, scored.kept, scored.total)]).final
         found: list[int | None] = [None] * len(self.ruleset.flat)
         for r in final.results:
             found[self.ruleset._positions[r.code]] = self.digits(r.points)
