@@ -202,6 +202,30 @@ def test_an_error_is_one_line_and_the_rest_is_still_done(
     assert "Traceback" not in err
 
 
+def test_appraised_points_left_out_are_named_once_with_where_to_give_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unit = (DATA / "mini-unit.yaml").read_text("utf-8").split("points:")[0]
+    path = tmp_path / "thieu.yaml"
+    path.write_text(unit.replace("ruleset: mini.yaml", f"ruleset: {DATA / 'mini.yaml'}"), "utf-8")
+    small = tmp_path / "nho.yaml"  # no documents, which a CSV file cannot hold
+    small.write_text(
+        "id: test/nho/2023\ntitle: Nhỏ\nyear: 2023\nmax: 2\n"
+        "indicators: {co: {label: Có kế hoạch, type: bool}}\n"
+        "nodes:\n  - {code: '1', title: Kế hoạch, max: 1, rule: check, params: {all_of: [co]}}\n"
+        "  - {code: '2', title: Trang thông tin, max: 1}\n",
+        "utf-8",
+    )
+    sheet = tmp_path / "thieu.csv"
+    sheet.write_text(f"unit;ruleset;co;2\nXã B;{small};có;\n", "utf-8")
+    for given, where in ((path, str(path)), (sheet, f"{sheet}, sheet 'thieu', row 2")):
+        code, _, err = run(capsys, "score", str(given))
+        assert code == 1
+        assert err.startswith(f"parrules: {where}: stage 'final' gives no points for the")
+        assert err.count(str(given)) == 1
+    assert "in their columns of a sheet" in err
+
+
 def test_debug_shows_the_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--debug", "template", "no/such/ruleset")
     assert code == 1

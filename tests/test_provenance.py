@@ -3,6 +3,9 @@ that name the file and line where the offending text is."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import textwrap
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +14,7 @@ import pytest
 
 import parrules
 from parrules import cli
-from parrules._model import Text
+from parrules._model import Text, assumed_items
 from parrules.errors import RulesetError
 
 BASE = """\
@@ -424,3 +427,110 @@ def test_explain_in_english_gives_the_assumptions_in_english(example: Path, caps
     out = capsys.readouterr().out
     assert "giả định" not in out
     assert "Báo cáo" not in out
+
+
+def _csv_rows(capsys, *args: str) -> list[list[str]]:
+    assert cli.main([*args, "--format", "csv"]) == 0
+    text = capsys.readouterr().out.removeprefix("\ufeff")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_the_card_marks_every_assumed_number_it_shows(example: Path, capsys) -> None:
+    """Each criterion whose maximum or parameters no source states is marked on the score card,
+    and so is the class when an edge is assumed; the JSON card gives the reasons."""
+    ruleset = parrules.load_ruleset(parrules.load_unit(example).ruleset)
+    assumed = {n.code: n for n in ruleset.flat if n.assumed}
+    bands = {b.label: b.assumed.vi for b in ruleset.classification if b.assumed}
+    head, *rows = _csv_rows(capsys, "explain", str(example), "--tables", "card")
+    if not assumed and not bands:
+        assert "Giả định" not in head
+        return
+    assert head[-1] == "Giả định"
+    marks = {row[1]: row[-1] for row in rows if row[1]}
+    assert {code for code, mark in marks.items() if mark} == set(assumed)
+    for code, node in assumed.items():
+        assert marks[code] == "giả định: " + assumed_items(node.assumed)
+    (klass,) = [row for row in rows if row[2] == "Xếp loại"] or [None]
+    if klass is not None:
+        assert (klass[-1] == "giả định: mốc xếp loại") == bool(bands)
+    assert cli.main(["explain", str(example), "--format", "json"]) == 0
+    card = json.loads(capsys.readouterr().out)
+    for stage in card["stages"]:
+        nodes = {n["code"]: n.get("assumed", {}) for n in stage["nodes"]}
+        assert {c: a for c, a in nodes.items() if a} == {
+            c: dict(n.assumptions()) for c, n in assumed.items() if c in nodes
+        }
+        edges = stage["classification_assumed"]
+        assert set(edges) <= set(bands)
+        assert bool(edges) == bool(bands and stage["classification"] is not None)
+
+
+def test_a_class_on_assumed_edges_is_marked_in_the_ranking(capsys) -> None:
+    units = sorted(str(p) for p in (EXAMPLES[0].parents[1] / "soc-trang").rglob("*.yaml"))
+    assert len(units) == 10
+    assert cli.main(["rank", *units]) == 0
+    assert "\nXếp loại (giả định: mốc xếp loại)\n" in capsys.readouterr().out
+
+
+def test_a_programme_review_names_its_stages_for_what_they_hold(capsys) -> None:
+    """Đak Pơ's top level is what the report's data give and its appraisal stage the report's
+    own verdicts: neither is shown as a self-assessment or an appraisal."""
+    example = str(EXAMPLES[0].parents[1] / "gia-lai" / "dak-po-2020.yaml")
+    for lang, computed, verdict, usual in (
+        ("vi", "Kiểm tra theo số liệu của báo cáo", "Kết luận của báo cáo", "Tự đánh giá"),
+        ("en", "Check from the report's data", "The report's verdict", "Self-assessment"),
+    ):
+        assert cli.main(["explain", example, "--lang", lang, "--width", "0"]) == 0
+        out = capsys.readouterr().out
+        assert f"({computed})" in out
+        assert f"({verdict}, Phụ lục 8)" in out
+        assert usual not in out
+
+
+@pytest.mark.parametrize(
+    ("labels", "line", "message"),
+    [
+        ("{selff: Kiểm tra}", 1, "unknown stage 'selff' (did you mean 'self'?)"),
+        ("{self: ''}", 1, "'stage_labels.self' needs"),
+        ("[self]", 1, "'stage_labels' maps a stage"),
+    ],
+)
+def test_stage_labels_are_checked(tmp_path, registry, labels, line, message) -> None:
+    with pytest.raises(RulesetError) as caught:
+        load(write(tmp_path, f"stage_labels: {labels}\n" + BASE, "r.yaml"), registry)
+    assert caught.value.line == line
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("ruleset_id", SHIPPED)
+def test_every_general_assumption_of_a_shipped_ruleset_is_in_both_languages(ruleset_id) -> None:
+    assumptions = parrules.load_ruleset(ruleset_id).assumptions
+    assert assumptions
+    assert [a.text for a in assumptions if a.get("en") == a.get("vi")] == []
+
+
+def test_a_general_assumption_is_written_in_one_text_or_in_both_languages(tmp_path, registry):
+    both = "{vi: Cấu trúc theo báo cáo., en: The structure follows the report.}"
+    body = BASE.replace("  - text: Cấu trúc theo báo cáo.", f"  - text: {both}")
+    rs = load(write(tmp_path, body, "r.yaml"), registry)
+    (general,) = rs.assumptions
+    assert (general.get("vi"), general.get("en")) == (
+        "Cấu trúc theo báo cáo.",
+        "The structure follows the report.",
+    )
+    (one,) = load(write(tmp_path, BASE, "base.yaml"), registry).assumptions
+    assert one.get("en") == one.get("vi") == "Cấu trúc theo báo cáo."
+
+
+def test_the_report_gives_the_general_assumptions_in_its_language(tmp_path) -> None:
+    example = str(EXAMPLES[0].parents[1] / "lai-chau" / "tam-duong-2023.yaml")
+    for lang, own, other in (
+        ("vi", "Báo cáo không nêu bộ chỉ số", "The report names no criteria set"),
+        ("en", "The report names no criteria set", "Báo cáo không nêu bộ chỉ số"),
+    ):
+        target = tmp_path / f"{lang}.html"
+        assert cli.main(["explain", example, "--lang", lang, "-o", str(target)]) == 0
+        text = target.read_text(encoding="utf-8")
+        assert own in text
+        assert other not in text

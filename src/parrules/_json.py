@@ -12,7 +12,7 @@ from ._model import shape
 from ._numbers import SHOWN, quantize
 
 if TYPE_CHECKING:
-    from ._model import Ruleset, ScoreCard, StageResult
+    from ._model import Band, Ruleset, ScoreCard, StageResult
 
 SCHEMA = "parrules.scorecard/2"
 
@@ -140,6 +140,14 @@ def card_to_dict(
     }
 
 
+def _edges_assumed(ruleset: Ruleset, band: Band | None, lang: str) -> dict[str, str]:
+    """The class edges no source states that a class rests on, by band: its own edge and the
+    next one up (the total stays below it)."""
+    bands = ruleset.classification
+    i = bands.index(band) if band is not None else len(bands)
+    return {b.get(lang): b.assumed.get(lang) for b in bands[max(i - 1, 0) : i + 1] if b.assumed}
+
+
 def _stage(
     stage: StageResult, card: ScoreCard, layout: _Layout, lang: str, detail: str
 ) -> dict[str, Any]:
@@ -152,6 +160,7 @@ def _stage(
         "max": jsonable(stage.max),
         "percent": None if stage.percent is None else jsonable(quantize(stage.percent, places)),
         "classification": band.get(lang) if band else None,
+        "classification_assumed": _edges_assumed(card.ruleset, band, lang),
     }
     points = stage._points()
     kept = stage._outcomes
@@ -173,6 +182,9 @@ def _stage(
             outcome = kept.get(i)
             if outcome is not None and outcome.not_applicable:
                 entry["not_applicable"] = True
+            assumed = layout.deducted[i][2]
+            if assumed:
+                entry["assumed"] = assumed
             nodes.append(entry)
         data["nodes"] = nodes
     if detail != "nodes":

@@ -13,6 +13,7 @@ from .._model import (
     Ruleset,
     ScoreCard,
     assumed_items,
+    assumed_mark,
     assumption_marks,
     assumption_notes,
     format_value,
@@ -34,7 +35,10 @@ _TITLE_WRAP = 48
 _TEXT_WRAP = 36
 
 
-def _stage_label(stage: str, lang: str) -> str:
+def _stage_label(stage: str, lang: str, ruleset: Ruleset) -> str:
+    own = ruleset.stage_labels.get(stage)
+    if own is not None:
+        return own.get(lang)
     return labels(lang).get(stage, stage) if stage in ("self", "appraisal", "final") else stage
 
 
@@ -45,49 +49,63 @@ def _points(result: NodeResult | None) -> Cell:
 
 
 def card_table(card: ScoreCard, lang: str = "vi") -> Table:
-    """Score card by stage, like a report's annex: every node, max, points per stage, owner."""
+    """Score card by stage, like a report's annex: every node, max, points per stage, owner;
+    and, when the ruleset assumes any of them, what of each node (its maximum, a rule's
+    parameter) or of the classification (its edges) no source states."""
     t = labels(lang)
-    places = card.ruleset.display_precision
+    ruleset = card.ruleset
+    places = ruleset.display_precision
     stages = card.stages
+    marks = [assumed_mark(node.assumed, lang) for node in ruleset.flat]
+    bands = assumed_mark(["classification"] if classification_assumed(ruleset) else [], lang)
+    shown = any(marks) or bands is not None
     rows = []
-    for index, node in enumerate(card.ruleset.flat):
+    for index, (node, mark) in enumerate(zip(ruleset.flat, marks, strict=True)):
         owner = node.owner if not (node.children and "." not in node.code) else None
         rows.append(
             Row(
-                (
+                _marked(
+                    shown,
                     index + 1,
                     node.code,
                     node.get_title(lang),
                     node.max,
                     *(_points(s.get(node.code)) for s in stages),
                     owner,
+                    mark,
                 ),
                 "field" if "." not in node.code else "normal",
             )
         )
     rows.append(
         Row(
-            (
+            _marked(
+                shown,
                 None,
                 None,
                 t["total"],
-                card.ruleset.max,
+                ruleset.max,
                 *(Num(s.total, places=places) for s in stages),
+                None,
                 None,
             ),
             "total",
         )
     )
-    if card.ruleset.classification:
+    if ruleset.classification:
         classes = [s.classification.get(lang) if s.classification else None for s in stages]
-        rows.append(Row((None, None, t["class"], None, *classes, None), "total"))
-    columns = (
+        rows.append(
+            Row(_marked(shown, None, None, t["class"], None, *classes, None, bands), "total")
+        )
+    columns = _marked(
+        shown,
         Column(t["no"], "number"),
         Column(t["code"]),
         Column(t["title"], wrap=_TITLE_WRAP),
         Column(t["max"], "number"),
-        *(Column(_stage_label(s.stage, lang), "number") for s in stages),
+        *(Column(_stage_label(s.stage, lang, ruleset), "number") for s in stages),
         Column(t["owner"], wrap=24),
+        Column(t["assumption"], wrap=24),
     )
     table = Table(
         t["card"],
@@ -99,6 +117,12 @@ def card_table(card: ScoreCard, lang: str = "vi") -> Table:
 
 
 _T = TypeVar("_T")
+
+
+def classification_assumed(ruleset: Ruleset) -> bool:
+    """Whether a class edge is one no source states: a class rests on its own edge and on the
+    next one up, so one assumed edge marks every class."""
+    return any(band.assumed is not None for band in ruleset.classification)
 
 
 def _marked(shown: bool, *cells: _T) -> tuple[_T, ...]:
@@ -154,7 +178,9 @@ def register_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") 
         Column(t["person"], wrap=20),
         Column(t["assumption"], wrap=24),
     )
-    title = t["register_title"].format(unit=card.unit.unit, stage=_stage_label(result.stage, lang))
+    title = t["register_title"].format(
+        unit=card.unit.unit, stage=_stage_label(result.stage, lang, card.ruleset)
+    )
     return Table(t["register"], title, columns, tuple(rows))
 
 
@@ -202,7 +228,9 @@ def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -
         Column(t["source"], wrap=32),
         Column(t["assumption"], wrap=24),
     )
-    title = t["details_title"].format(unit=card.unit.unit, stage=_stage_label(result.stage, lang))
+    title = t["details_title"].format(
+        unit=card.unit.unit, stage=_stage_label(result.stage, lang, card.ruleset)
+    )
     return Table(t["details"], title, columns, tuple(rows))
 
 
@@ -222,7 +250,7 @@ def assumptions_table(card: ScoreCard, stage: str | None = None, lang: str = "vi
         Column(t["assumed_why"], wrap=60),
     )
     title = t["assumptions_title"].format(
-        unit=card.unit.unit, stage=_stage_label(result.stage, lang)
+        unit=card.unit.unit, stage=_stage_label(result.stage, lang, card.ruleset)
     )
     return Table(t["assumptions"], title, columns, rows)
 
@@ -278,7 +306,7 @@ def stage_diff_table(card: ScoreCard, changes: Sequence[StageChange], lang: str 
             result = change.results[i]
             if result is not None and result.scored_directly:
                 reason = result.explain(lang).reason
-                reasons.append(f"{_stage_label(stages[i], lang)}: {reason}")
+                reasons.append(f"{_stage_label(stages[i], lang, card.ruleset)}: {reason}")
         rows.append(
             Row(
                 (
@@ -308,7 +336,7 @@ def stage_diff_table(card: ScoreCard, changes: Sequence[StageChange], lang: str 
         Column(t["code"]),
         Column(t["title"], wrap=_TITLE_WRAP - 8),
         Column(t["max"], "number"),
-        *(Column(_stage_label(s, lang), "number") for s in stages),
+        *(Column(_stage_label(s, lang, card.ruleset), "number") for s in stages),
         Column(t["stage_reasons"], wrap=_TEXT_WRAP + 4),
     )
     table = Table(t["stages"], t["stages_title"].format(unit=card.unit.unit), columns, tuple(rows))
@@ -322,8 +350,10 @@ def _side_label(comparison: Comparison, lang: str) -> tuple[str, str]:
         return t["year"].format(year=a.year), t["year"].format(year=b.year)
     if a.unit != b.unit:
         return a.unit, b.unit
-    return _stage_label(comparison.before_stage.stage, lang), _stage_label(
-        comparison.after_stage.stage, lang
+    ruleset = comparison.before.ruleset
+    return (
+        _stage_label(comparison.before_stage.stage, lang, ruleset),
+        _stage_label(comparison.after_stage.stage, lang, ruleset),
     )
 
 
@@ -423,6 +453,10 @@ def comparison_tables(
     return points, percents
 
 
+def _with_mark(text: str, mark: str | None) -> str:
+    return f"{text}; {mark}" if mark else text
+
+
 def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[Table, Table]:
     """Ranks with classes, the points of each node down to ``depth`` (1: the fields), the
     average and ``Tỷ lệ %`` rows; units per class."""
@@ -470,13 +504,20 @@ def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[
             "total",
         )
     )
-    title = ruleset.title + (f" ({_stage_label(ranking.stage, lang)})" if ranking.stage else "")
+    title = ruleset.title + (
+        f" ({_stage_label(ranking.stage, lang, ruleset)})" if ranking.stage else ""
+    )
     notes = tuple(
-        t["legend"].format(code=f.code, title=f.get_title(lang), max=fmt(f.max, lang))
-        if f.max is not None
-        else t["legend_unpublished"].format(code=f.code, title=f.get_title(lang))
+        _with_mark(
+            t["legend"].format(code=f.code, title=f.get_title(lang), max=fmt(f.max, lang))
+            if f.max is not None
+            else t["legend_unpublished"].format(code=f.code, title=f.get_title(lang)),
+            assumed_mark([item for item in f.assumed if item == "max"], lang),
+        )
         for f in fields
     )
+    if classification_assumed(ruleset):
+        notes += (f"{t['class']} ({assumed_mark(['classification'], lang)})",)
     table = Table(
         t["ranking"],
         t["ranking_title"].format(ruleset=title),
@@ -595,7 +636,7 @@ def goals_table(
         before = [found[i] for _, found in earlier]
         reasons = [why(v)] if why(v) else []
         reasons += [
-            f"{_stage_label(stage, lang)}: {why(e)}"
+            f"{_stage_label(stage, lang, card.ruleset)}: {why(e)}"
             for (stage, _), e in zip(earlier, before, strict=True)
             if e.verdict != v.verdict and why(e)
         ]
@@ -604,7 +645,9 @@ def goals_table(
             Row((v.result.code, v.result.node.get_title(lang), *cells, "; ".join(reasons) or None))
         )
     shown = [s for s, _ in earlier] + ([card.stages[-1].stage] if earlier else [])
-    heads = [f"{t['verdict']} ({_stage_label(s, lang)})" for s in shown] or [t["verdict"]]
+    heads = [f"{t['verdict']} ({_stage_label(s, lang, card.ruleset)})" for s in shown] or [
+        t["verdict"]
+    ]
     columns = (
         Column(t["code"]),
         Column(t["goal"], wrap=_TITLE_WRAP),
