@@ -6,12 +6,18 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 
 import parrules
 from parrules import Registry, Ruleset
 
 from helpers import ruleset_text
+
+# No time limit per example: the suite checks results, not speed (benchmarks/ measures that), and
+# on a loaded machine Hypothesis's default 200 ms deadline fails tests that are correct.
+hypothesis.settings.register_profile("parrules-suite", deadline=None)
+hypothesis.settings.load_profile("parrules-suite")
 
 
 @pytest.fixture(scope="session")

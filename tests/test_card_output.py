@@ -136,29 +136,50 @@ def test_cards_scored_in_workers_write_the_same_json(registry: parrules.Registry
     ]
 
 
-def test_explaining_and_writing_a_card_run_no_rule_again(registry: parrules.Registry) -> None:
+def test_writing_cards_as_they_are_scored_runs_no_rule_again(
+    registry: parrules.Registry,
+) -> None:
+    """Cards written at once keep the outcomes of their lost points: writing every reason and
+    formula costs no rule call beyond those scoring made. A card held for later keeps only its
+    points, and runs a lost point's rule again when it is first explained."""
     from test_score_many import batch
 
     ruleset = parrules.load_ruleset(Path(__file__).parent / "data" / "mini.yaml", registry=registry)
-    cards = [parrules.score(ruleset, u) for u in batch(ruleset, 60)]
-    expected = [(c.to_dict(), [d.reason() for s in c.stages for d in s.deductions]) for c in cards]
-    cards = [parrules.score(ruleset, c.unit) for c in cards]
+    made = batch(ruleset, 60)
+    calls = [0]
+    rules = {node: node.evaluate for node in ruleset.leaves if node.evaluate is not None}
 
-    def again(values: Any) -> Any:
-        raise AssertionError("a rule ran again")
+    def counted(evaluate: Any) -> Any:
+        def run(values: Any) -> Any:
+            calls[0] += 1
+            return evaluate(values)
 
-    rules = {node: node.evaluate for node in ruleset.leaves}
+        return run
+
+    def count(work: Any) -> int:
+        calls[0] = 0
+        work()
+        return calls[0]
+
     try:
-        for node in rules:
-            object.__setattr__(node, "evaluate", again)
-        written = [
-            (c.to_dict(), [d.reason() for s in c.stages for d in s.deductions]) for c in cards
-        ]
+        for node, evaluate in rules.items():
+            object.__setattr__(node, "evaluate", counted(evaluate))
+        object.__setattr__(ruleset, "_plan", None)  # the scoring plan binds them anew
+        scoring = count(lambda: list(parrules.score_many(ruleset, made)))
+        writing = count(
+            lambda: parrules.write_jsonl(parrules.score_many(ruleset, made), io.StringIO())
+        )
+        held = list(parrules.score_many(ruleset, made))
+        explaining = count(
+            lambda: [d.reason() for c in held for s in c.stages for d in s.deductions]
+        )
     finally:
         for node, evaluate in rules.items():
             object.__setattr__(node, "evaluate", evaluate)
-    assert written == expected
-    assert sum(len(r) for _, r in written) > 60
+        object.__setattr__(ruleset, "_plan", None)
+    assert scoring > 0
+    assert writing == scoring
+    assert explaining > 0
 
 
 def test_stages_and_detail_shape_the_card(registry: parrules.Registry) -> None:

@@ -236,7 +236,7 @@ def test_missing_data_is_not_computable(tmp_path: Path) -> None:
     data["ruleset"] = ruleset.id  # the copy changed above, not the file the unit names
     card = parrules.score(ruleset, parrules.unit_from_mapping(data, ruleset))
     why = {u.result.code: u.reason("en") for u in parrules.plan(card).unplanned}
-    assert why["3.1"] == "Missing data: htx_moi"
+    assert why["3.1"] == "Missing data: Số hợp tác xã thành lập mới"  # the label, not the name
 
 
 def test_to_dict_is_json(fixture: tuple[ScoreCard, Plan]) -> None:

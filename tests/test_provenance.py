@@ -471,3 +471,74 @@ def test_a_class_on_assumed_edges_is_marked_in_the_ranking(capsys) -> None:
     assert len(units) == 10
     assert cli.main(["rank", *units]) == 0
     assert "\nXếp loại (giả định: mốc xếp loại)\n" in capsys.readouterr().out
+
+
+def test_a_programme_review_names_its_stages_for_what_they_hold(capsys) -> None:
+    """Đak Pơ's top level is what the report's data give and its appraisal stage the report's
+    own verdicts: neither is shown as a self-assessment or an appraisal."""
+    example = str(EXAMPLES[0].parents[1] / "gia-lai" / "dak-po-2020.yaml")
+    for lang, computed, verdict, usual in (
+        ("vi", "Kiểm tra theo số liệu của báo cáo", "Kết luận của báo cáo", "Tự đánh giá"),
+        ("en", "Check from the report's data", "The report's verdict", "Self-assessment"),
+    ):
+        assert cli.main(["explain", example, "--lang", lang, "--width", "0"]) == 0
+        out = capsys.readouterr().out
+        assert f"({computed})" in out
+        assert f"({verdict}, Phụ lục 8)" in out
+        assert usual not in out
+
+
+@pytest.mark.parametrize(
+    ("labels", "line", "message"),
+    [
+        ("{selff: Kiểm tra}", 1, "unknown stage 'selff' (did you mean 'self'?)"),
+        ("{self: ''}", 1, "'stage_labels.self' needs"),
+        ("[self]", 1, "'stage_labels' maps a stage"),
+    ],
+)
+def test_stage_labels_are_checked(tmp_path, registry, labels, line, message) -> None:
+    with pytest.raises(RulesetError) as caught:
+        load(write(tmp_path, f"stage_labels: {labels}\n" + BASE, "r.yaml"), registry)
+    assert caught.value.line == line
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("ruleset_id", SHIPPED)
+def test_every_general_assumption_of_a_shipped_ruleset_is_in_both_languages(ruleset_id) -> None:
+    assumptions = parrules.load_ruleset(ruleset_id).assumptions
+    assert assumptions
+    assert [a.text for a in assumptions if a.get("en") == a.get("vi")] == []
+
+
+def test_a_general_assumption_is_written_in_one_text_or_in_both_languages(tmp_path, registry):
+    both = "{vi: Cấu trúc theo báo cáo., en: The structure follows the report.}"
+    body = BASE.replace("  - text: Cấu trúc theo báo cáo.", f"  - text: {both}")
+    rs = load(write(tmp_path, body, "r.yaml"), registry)
+    (general,) = rs.assumptions
+    assert (general.get("vi"), general.get("en")) == (
+        "Cấu trúc theo báo cáo.",
+        "The structure follows the report.",
+    )
+    (one,) = load(write(tmp_path, BASE, "base.yaml"), registry).assumptions
+    assert one.get("en") == one.get("vi") == "Cấu trúc theo báo cáo."
+
+
+def test_the_report_gives_the_general_assumptions_in_its_language(tmp_path) -> None:
+    example = str(EXAMPLES[0].parents[1] / "lai-chau" / "tam-duong-2023.yaml")
+    for lang, own, other in (
+        ("vi", "Báo cáo không nêu bộ chỉ số", "The report names no criteria set"),
+        ("en", "The report names no criteria set", "Báo cáo không nêu bộ chỉ số"),
+    ):
+        target = tmp_path / f"{lang}.html"
+        assert cli.main(["explain", example, "--lang", lang, "-o", str(target)]) == 0
+        text = target.read_text(encoding="utf-8")
+        assert own in text
+        assert other not in text
+
+
+def test_the_ranking_json_gives_the_assumed_class_edges(capsys) -> None:
+    units = sorted(str(p) for p in (EXAMPLES[0].parents[1] / "soc-trang").rglob("*.yaml"))
+    assert cli.main(["rank", *units, "--format", "json"]) == 0
+    edges = json.loads(capsys.readouterr().out)["classification_assumed"]
+    assert list(edges) == ["Rất tốt", "Tốt", "Khá"]
+    assert all("không được báo cáo nêu" in why for why in edges.values())

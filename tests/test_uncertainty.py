@@ -5,6 +5,8 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import math
+import random
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -86,8 +88,18 @@ def make_units(ruleset: Ruleset, rows: Sequence[tuple[str, str, str, int]]) -> l
 ROWS = [("Xã An", "60", "20", 20), ("Xã Bình", "61", "19.5", 18), ("Xã Cường", "59.5", "20.5", 19)]
 
 
-def test_no_declared_variation_collapses_to_the_published_result() -> None:
-    units = [parrules.load_unit(p) for p in sorted(EXAMPLES.glob("soc-trang/*/*.yaml"))]
+def shipped_examples() -> dict[str, list[UnitInputs]]:
+    """Every shipped example, grouped by the ruleset it is scored with."""
+    groups: dict[str, list[UnitInputs]] = {}
+    for path in sorted(EXAMPLES.glob("**/*.yaml")):
+        unit = parrules.load_unit(path)
+        groups.setdefault(str(unit.ruleset), []).append(unit)
+    return groups
+
+
+@pytest.mark.parametrize("group", sorted(shipped_examples()))
+def test_no_declared_variation_collapses_to_the_published_result(group: str) -> None:
+    units = shipped_examples()[group]
     result = uncertainty(units, draws=40, workers=1)
     assert result.sources == ()
     published = parrules.rank([parrules.score(result.ruleset, u) for u in units])
@@ -95,7 +107,10 @@ def test_no_declared_variation_collapses_to_the_published_result() -> None:
     for entry, u in zip(published, result, strict=True):
         assert u.median == u.low == u.high == entry.total
         assert u.median_rank == u.rank_low == u.rank_high == entry.rank
-        assert dict(u.classes)[entry.classification.label] == 1
+        if entry.classification is None:  # a programme that classifies nothing
+            assert u.classes == ()
+        else:
+            assert dict(u.classes)[entry.classification.label] == 1
         inside = [a <= entry.rank <= b for a, b in result.rank_bands]
         assert list(u.rank_bands) == [Decimal(int(i)) for i in inside]
         assert u.drivers == ()
@@ -156,6 +171,56 @@ def test_rank_probabilities_of_a_survey_sample_match_a_binomial_simulation(
         assert abs(got - p) < 4.5 * error, (u.unit, got, p)
 
 
+CLOSE = [
+    ("Xã An", "60", "20", 20),
+    ("Xã Bình", "60", "19.6", 20),
+    ("Xã Cường", "59.5", "20.5", 20),
+    ("Xã Dũng", "60", "20", 19),
+    ("Xã Đông", "61", "18.4", 20),
+]
+
+
+def every_rank_by_hand(
+    fixed: Sequence[Decimal], survey: Sequence[Decimal], se: float, draws: int
+) -> list[list[float]]:
+    """P(rank r) for every unit and rank, written apart from the library in plain Python: the
+    survey points of each unit drawn from a normal around the published ones, to the
+    hundredth, kept within 0–30; ties share the best rank (1, 2, 2, 4)."""
+    generator = random.Random(20240601)
+    count = len(fixed)
+    seen = [[0] * count for _ in range(count)]
+    for _ in range(draws):
+        totals = [
+            f + min(max(Decimal(round(generator.gauss(float(v), se), 2)), Decimal(0)), Decimal(30))
+            for f, v in zip(fixed, survey, strict=True)
+        ]
+        for unit, total in enumerate(totals):
+            seen[unit][sum(1 for other in totals if other > total)] += 1
+    return [[k / draws for k in row] for row in seen]
+
+
+def test_every_rank_probability_matches_a_simulation_written_by_hand(tmp_path: Path) -> None:
+    """With a known survey error, the probability of each unit at each rank is the one a
+    separate simulation finds, within Monte-Carlo error."""
+    extra = {"uncertainty": {"sources": [{"node": "2", "survey": {"se": "0.8"}}]}}
+    ruleset = parrules.load_ruleset(write_ruleset(tmp_path, **extra))
+    units = make_units(ruleset, CLOSE)
+    draws, by_hand = 4000, 20_000
+    bands = [(r, r) for r in range(1, len(units) + 1)]
+    result = uncertainty(units, ruleset, draws=draws, seed=5, rank_bands=bands, workers=1)
+    got = {u.unit: [float(p) for p in u.rank_bands] for u in result}
+    pairs = zip(units, CLOSE, strict=True)
+    fixed = [parrules.score(ruleset, u).total - Decimal(r[2]) for u, r in pairs]
+    expected = every_rank_by_hand(fixed, [Decimal(r[2]) for r in CLOSE], 0.8, by_hand)
+    for (name, *_), row in zip(CLOSE, expected, strict=True):
+        assert sum(got[name]) == pytest.approx(1)
+        for rank, p in enumerate(row, start=1):
+            error = math.sqrt(p * (1 - p) * (1 / draws + 1 / by_hand)) + 1e-4
+            assert abs(got[name][rank - 1] - p) < 4.5 * error, (name, rank, got[name], row)
+    # the test means something: every unit has at least two likely ranks
+    assert all(sorted(row)[-2] > 0.05 for row in expected)
+
+
 def dumped(result: Any) -> str:
     return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
 
@@ -207,6 +272,42 @@ def test_sensitivity_names_the_source_that_moves_the_rank(tmp_path: Path) -> Non
         first, total = shares["indicator dung_han"]
         assert abs(first) < Decimal("0.05")
         assert total < Decimal("0.25")
+
+
+def test_sensitivity_estimates_come_with_their_error_and_are_shown_within_0_and_100(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With one source, whatever moves a rank is that source: its true total-order share is
+    1. At few draws the estimates scatter around it, above 1 too; each comes with a standard
+    error that covers the scatter, and a reader sees the share within 0–100% with a note."""
+    extra = {"uncertainty": {"sources": [{"node": "2", "survey": {"se": "0.8"}}]}}
+    ruleset = parrules.load_ruleset(write_ruleset(tmp_path, **extra))
+    units = make_units(ruleset, CLOSE)
+    result = uncertainty(units, ruleset, draws=300, seed=2, workers=1)
+    totals = [
+        (total, error)
+        for u in result
+        for (_, _, total), (_, _, error) in zip(u.drivers, u.driver_errors, strict=True)
+    ]
+    assert any(total > 1 for total, _ in totals)  # the case a reader must not see as 103%
+    for total, error in totals:
+        assert 0 < error < Decimal("0.2")
+        assert abs(total - 1) < 4 * error
+    data = result.to_dict()
+    jsonschema.validate(json.loads(json.dumps(data)), parrules.json_schema("uncertainty"))
+    first = data["units"][0]["drivers"]["node 2"]
+    assert set(first) == {"first_order", "total_order", "first_order_se", "total_order_se"}
+    # the command's table: shares within 0–100%, and the note says why and how precise
+    files = unit_files(tmp_path, CLOSE)
+    argv = ["uncertainty", *files, "--draws", "300", "--seed", "2", "--workers", "1"]
+    assert cli.main([*argv, "--tables", "sensitivity", "--width", "0"]) == 0
+    shown = capsys.readouterr().out
+    shares = [Decimal(x.replace(",", ".")) for x in re.findall(r"(-?[\d,]+)%", shown)]
+    assert len(shares) > 2 * len(CLOSE)
+    assert all(0 <= x <= 100 for x in shares)
+    clipped = sum(1 for u in result for _, *pair in u.drivers for x in pair if not 0 <= x <= 1)
+    assert f"được ghi là 0% hoặc 100% ({clipped} ô)" in shown
+    assert "sai số chuẩn lớn nhất" in shown
 
 
 def test_between_two_stages(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import attrs
 from ._deadline import OutOfTime, contained, time_bound
 from ._engine import score
 from ._json import jsonable
-from ._many import score_many
+from ._many import _Batch, score_many
 from ._model import Ruleset, ScoreCard, UnitInputs
 from ._plugins import Registry, default_registry
 from ._ruleset import load_ruleset
@@ -26,7 +26,6 @@ from ._units import read_unit_file, ruleset_file_of, unit_from_mapping
 from ._yaml import current_limits
 from .errors import (
     DuplicateUnitError,
-    InputError,
     ParRulesError,
     RuleFailure,
     ScoringError,
@@ -59,9 +58,8 @@ class UnitResult:
         if self.error is None:
             return ""
         text = str(self.error)
-        if isinstance(self.error, InputError) and self.error.path == self.path:
-            return text
-        return text if text.startswith(f"{self.path}: ") else f"{self.path}: {text}"
+        named = text.startswith((f"{self.path}:", f"{self.path},"))
+        return text if named else f"{self.path}: {text}"
 
 
 @attrs.frozen
@@ -145,7 +143,8 @@ def score_loaded(
     for indexes in groups.values():
         ruleset = cast("Loaded", entries[indexes[0]])[2]
         units = [cast("Loaded", entries[i])[1] for i in indexes]
-        for i, scored in zip(indexes, _cards(ruleset, units, workers), strict=True):
+        cards = _cards(ruleset, units, workers, explain=render is not None)
+        for i, scored in zip(indexes, cards, strict=True):
             where = cast("Loaded", entries[i])[0]
             step()
             if isinstance(scored, ParRulesError):
@@ -160,14 +159,17 @@ def score_loaded(
 
 
 def _cards(
-    ruleset: Ruleset, units: Sequence[UnitInputs], workers: int
+    ruleset: Ruleset, units: Sequence[UnitInputs], workers: int, explain: bool = False
 ) -> Iterator[ScoreCard | ParRulesError]:
     """The card of each unit, or the error that stopped it. ``score_many`` raises at a unit that
-    fails: its error takes that unit's place and the units after it are scored again."""
+    fails: its error takes that unit's place and the units after it are scored again. With
+    ``explain``, each card keeps what explains its lost points, to be rendered at once."""
     start = 0
     while start < len(units):
         try:
-            for card in score_many(ruleset, units[start:], workers=workers):
+            batch = score_many(ruleset, units[start:], workers=workers)
+            made = batch.explained() if explain and isinstance(batch, _Batch) else None
+            for card in batch if made is None else made:
                 start += 1
                 yield card
         except ParRulesError as exc:
@@ -242,6 +244,14 @@ def _explanation_failure(card: ScoreCard) -> RuleFailure | None:
                 for lang in ("vi", "en"):
                     result.explain(lang)
                 json.dumps(jsonable(dict(outcome.inputs)))
+            except RuleFailure as exc:  # named with its unit
+                return RuleFailure(
+                    exc.detail,
+                    plugin=exc.plugin,
+                    rule=exc.rule,
+                    code=node.code,
+                    unit=card.unit.unit,
+                )
             except BaseException as exc:
                 if not contained(exc):
                     raise

@@ -45,11 +45,17 @@ _NO_OUTCOMES: Mapping[int, Outcome] = {}
 def score(ruleset: Ruleset, unit: UnitInputs) -> ScoreCard:
     """Score every stage of a unit; raises ``ScoringError`` subclasses, never returns a partial
     card."""
-    stages = score_stages(ruleset, unit)
+    return explained(ruleset, unit, False)
+
+
+def explained(ruleset: Ruleset, unit: UnitInputs, explain: bool) -> ScoreCard:
+    """``score``; with ``explain``, the card keeps what the rules computed for every lost point,
+    for a card about to be explained (see ``StageResult``)."""
+    stages = score_stages(ruleset, unit, explain)
     return card(ruleset, unit, [(s.scored, s.kept, s.total) for s in stages])
 
 
-def score_stages(ruleset: Ruleset, unit: UnitInputs) -> list[_Scored]:
+def score_stages(ruleset: Ruleset, unit: UnitInputs, explain: bool = False) -> list[_Scored]:
     """What a card keeps of each stage, as ``score`` computes it."""
     if unit.ruleset != ruleset.id:
         msg = f"the unit is for ruleset '{unit.ruleset}', not '{ruleset.id}'"
@@ -61,7 +67,7 @@ def score_stages(ruleset: Ruleset, unit: UnitInputs) -> list[_Scored]:
     try:
         with time_bound(seconds):
             for stage in unit.stages:
-                previous = _score_stage(plan, unit, stage, previous, seconds)
+                previous = _score_stage(plan, unit, stage, previous, seconds, explain)
                 stages.append(previous)
     except OutOfTime:  # outside any rule: the engine's own work on a huge unit
         msg = f"scoring took longer than {seconds:g} s"
@@ -76,6 +82,7 @@ Kept = tuple[tuple[Decimal | None, ...], Mapping[int, Outcome], Decimal]
 
 def card(ruleset: Ruleset, unit: UnitInputs, stages: Sequence[Kept]) -> ScoreCard:
     """The score card of a unit from what was kept of its stages."""
+    texts: dict[tuple[Any, ...], Any] = {}  # shared by its stages
     return ScoreCard(
         unit=unit,
         ruleset=ruleset,
@@ -90,6 +97,7 @@ def card(ruleset: Ruleset, unit: UnitInputs, stages: Sequence[Kept]) -> ScoreCar
                 inputs=stage,
                 scored=scored,
                 outcomes=outcomes or _NO_OUTCOMES,
+                texts=texts,
             )
             for stage, (scored, outcomes, total) in zip(unit.stages, stages, strict=True)
         ),
@@ -181,7 +189,8 @@ def plan_of(ruleset: Ruleset) -> _Plan:
 class _Scored(NamedTuple):
     """One stage as scored. ``outcomes`` maps the leaves whose outcome cannot be computed again
     from the rule alone (missing data, rescaled), ``not_applicable`` each not-applicable leaf,
-    and ``kept`` every leaf below its max or not applicable, to its outcome."""
+    and ``kept`` both and, when scored to be explained, every leaf below its max, to its
+    outcome."""
 
     stage: Stage
     scored: tuple[Decimal | None, ...]
@@ -192,7 +201,12 @@ class _Scored(NamedTuple):
 
 
 def _score_stage(
-    plan: _Plan, unit: UnitInputs, stage: Stage, previous: _Scored | None, seconds: float = 0
+    plan: _Plan,
+    unit: UnitInputs,
+    stage: Stage,
+    previous: _Scored | None,
+    seconds: float = 0,
+    explain: bool = False,
 ) -> _Scored:
     values, appraisals = stage.indicators, stage.points
     dirty: set[int] = set()  # the leaves whose inputs changed since the previous stage
@@ -206,7 +220,7 @@ def _score_stage(
     scored: list[Decimal | None] = [None] * plan.size
     outcomes: dict[int, Outcome] = {}
     not_applicable: dict[int, Outcome] = {}
-    kept: dict[int, Outcome] = {}  # what explanations read, so that no rule runs again
+    kept: dict[int, Outcome] = {}  # what explanations read instead of running a rule again
     unscored: list[str] = []
     failures: list[RuleFailure] = []
     wholes = [plan.parent_at[code] for code in appraisals if code in plan.parent_at]
@@ -264,7 +278,7 @@ def _score_stage(
                             value = shared.setdefault(value, value)
                         else:
                             value = shared.get(value, value)
-                        if value is not full:
+                        if explain and value is not full:
                             kept[i] = outcome
                         points[i] = scored[i] = value
                         continue
@@ -275,7 +289,7 @@ def _score_stage(
                 continue
         if outcome.not_applicable:
             not_applicable[i] = outcome
-        if outcome.not_applicable or value != full:
+        if outcome.not_applicable or (explain and value != full):
             kept[i] = outcome
         points[i] = scored[i] = value
     if failures:

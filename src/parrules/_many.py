@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Literal, overload
 
-from ._engine import Kept, card, score, score_stages
+from ._engine import Kept, card, explained, score_stages
 from ._json import card_to_dict, check_options
 from ._model import Ruleset, ScoreCard, UnitInputs
 from .errors import ParRulesError
@@ -75,36 +75,50 @@ def score_many(
         raise ValueError(msg)
     keep = errors == "yield"
     if workers == 1 or not _can_fork():
-        return _here(ruleset, units, keep)
+        return _Batch(lambda render, explain: _here(ruleset, units, keep, explain))
     if isinstance(units, Sequence):
-        return _Batch(lambda render: _windows(ruleset, [units], workers, chunk_size, keep, render))
-    iterator = iter(units)
-    windows = iter(lambda: list(itertools.islice(iterator, WINDOW * chunk_size)), [])
-    return _Batch(lambda render: _windows(ruleset, windows, workers, chunk_size, keep, render))
+        windows: Iterable[Sequence[UnitInputs]] = [units]
+    else:
+        iterator = iter(units)
+        windows = iter(lambda: list(itertools.islice(iterator, WINDOW * chunk_size)), [])
+    return _Batch(
+        lambda render, explain: _windows(
+            ruleset, windows, workers, chunk_size, keep, render, explain
+        )
+    )
 
 
 Render = Callable[[ScoreCard], str]
 
 
 class _Batch(Iterator[Any]):
-    """The items of a batch scored in workers, made when first asked for: as cards, or, for
-    ``write_jsonl``, as the lines it writes, rendered where each unit was scored."""
+    """The items of a batch, made when first asked for: cards, or, for a consumer that writes
+    each card at once, cards that keep what explains them (``explained``) or the lines
+    themselves, rendered by the worker that scored the unit (``lines``)."""
 
-    def __init__(self, make: Callable[[Render | None], Iterator[Any]]) -> None:
+    def __init__(self, make: Callable[[Render | None, bool], Iterator[Any]]) -> None:
         self._make = make
         self._items: Iterator[Any] | None = None
 
     def __next__(self) -> Any:
         if self._items is None:
-            self._items = self._make(None)
+            self._items = self._make(None, False)
         return next(self._items)
 
-    def lines(self, render: Render) -> Iterator[Any] | None:
-        """Each item rendered (a line), or the card to render where the unit was scored here;
-        None once the batch has started giving cards."""
+    def explained(self) -> Iterator[Any] | None:
+        """The cards, each keeping the outcomes of its lost points (to be written at once, then
+        dropped); None once the batch has started giving cards."""
         if self._items is not None:
             return None
-        self._items = self._make(render)
+        self._items = self._make(None, True)
+        return self._items
+
+    def lines(self, render: Render) -> Iterator[Any] | None:
+        """Each item rendered (a line) by the worker that scored it, or the card (as
+        ``explained`` gives it) to render here; None once the batch has started giving cards."""
+        if self._items is not None:
+            return None
+        self._items = self._make(render, True)
         return self._items
 
     def close(self) -> None:
@@ -164,19 +178,23 @@ def _can_fork() -> bool:
     )
 
 
-def _here(ruleset: Ruleset, units: Iterable[UnitInputs], keep: bool) -> Iterator[Any]:
+def _here(
+    ruleset: Ruleset, units: Iterable[UnitInputs], keep: bool, explain: bool = False
+) -> Iterator[Any]:
     # No pause of the garbage collector: a card holds a handful of container objects, and
     # pausing it was measured to gain nothing (benchmarks/README.md).
     for unit in units:
-        yield _one(ruleset, unit, keep)
+        yield _one(ruleset, unit, keep, explain)
 
 
-def _one(ruleset: Ruleset, unit: UnitInputs, keep: bool) -> ScoreCard | ParRulesError:
+def _one(
+    ruleset: Ruleset, unit: UnitInputs, keep: bool, explain: bool = False
+) -> ScoreCard | ParRulesError:
     """The unit's card; its error raised, or returned when errors are kept in place."""
     if not keep:
-        return score(ruleset, unit)
+        return explained(ruleset, unit, explain)
     try:
-        return score(ruleset, unit)
+        return explained(ruleset, unit, explain)
     except ParRulesError as exc:
         return exc
 
@@ -194,10 +212,11 @@ def _windows(
     chunk_size: int,
     keep: bool,
     render: Render | None = None,
+    explain: bool = False,
 ) -> Iterator[Any]:
     for units in windows:
         if len(units) < SMALL * chunk_size:  # not worth starting processes
-            yield from _here(ruleset, units, keep)
+            yield from _here(ruleset, units, keep, explain)
             continue
         # What exists now is not garbage: freezing it keeps the collector from scanning the units
         # while the cards come in, and from touching (so copying) the workers' shared pages.
@@ -207,7 +226,7 @@ def _windows(
         helpers: list[_Worker] = []
         try:
             helpers += (_Worker(ruleset, units, render) for _ in range(workers - 1))
-            yield from _together(ruleset, units, helpers, chunk_size, keep)
+            yield from _together(ruleset, units, helpers, chunk_size, keep, explain)
         finally:
             for helper in helpers:
                 helper.stop()
@@ -221,6 +240,7 @@ def _together(
     helpers: list[_Worker],
     chunk_size: int,
     keep: bool,
+    explain: bool = False,
 ) -> Iterator[Any]:
     """The cards in input order, of chunks scored by the workers and, while it waits, here."""
     spans = deque(_spans(len(units), chunk_size, len(helpers) + 1))
@@ -233,18 +253,18 @@ def _together(
                 taken.append((span, helper))
         if not taken:  # every worker has died
             span = spans.popleft()
-            taken.append((span, _score_span(ruleset, units, span)))
+            taken.append((span, _score_span(ruleset, units, span, explain=explain)))
         (start, stop), by = taken[0]
         waiting = isinstance(by, _Worker) and not by.ready()
         if waiting and spans and sum(not isinstance(b, _Worker) for _, b in taken) < AHEAD:
             span = spans.popleft()
-            taken.append((span, _score_span(ruleset, units, span)))
+            taken.append((span, _score_span(ruleset, units, span, explain=explain)))
             continue
         taken.popleft()
         chunk = by.receive() if isinstance(by, _Worker) else by
         if chunk is None:  # the worker died: score its chunk here
-            chunk = _score_span(ruleset, units, (start, stop))
-        yield from _cards(ruleset, units[start:stop], chunk, keep)
+            chunk = _score_span(ruleset, units, (start, stop), explain=explain)
+        yield from _cards(ruleset, units[start:stop], chunk, keep, explain)
 
 
 def _spans(count: int, chunk_size: int, processes: int) -> Iterator[Span]:
@@ -258,11 +278,11 @@ def _spans(count: int, chunk_size: int, processes: int) -> Iterator[Span]:
 
 
 def _cards(
-    ruleset: Ruleset, chunk: Sequence[UnitInputs], result: Chunk, keep: bool
+    ruleset: Ruleset, chunk: Sequence[UnitInputs], result: Chunk, keep: bool, explain: bool
 ) -> Iterator[Any]:
     for unit, stages in zip(chunk, result, strict=True):
         if stages is None:
-            yield _one(ruleset, unit, keep)
+            yield _one(ruleset, unit, keep, explain)
         elif type(stages) is str:
             yield stages
         else:
@@ -270,12 +290,19 @@ def _cards(
 
 
 def _score_span(
-    ruleset: Ruleset, units: Sequence[UnitInputs], span: Span, render: Render | None = None
+    ruleset: Ruleset,
+    units: Sequence[UnitInputs],
+    span: Span,
+    render: Render | None = None,
+    explain: bool = False,
 ) -> Chunk:
+    """What makes the card of each unit of a span, or its line with ``render``. The outcomes of
+    lost points are kept with ``render`` or ``explain``; a worker gives neither, so that only
+    points and the outcomes that cannot be computed again cross the pipe."""
     kept: Chunk = []
     for unit in units[span[0] : span[1]]:
         try:
-            stages = score_stages(ruleset, unit)
+            stages = score_stages(ruleset, unit, explain or render is not None)
         except ParRulesError:
             kept.append(None)
             continue
@@ -287,9 +314,7 @@ def _score_span(
             except Exception:  # rendered again here, to raise it where it belongs
                 kept.append(None)
             continue
-        # Only what cannot be computed again, or tells a leaf not applicable, crosses the pipe:
-        # a leaf's other outcomes are computed again if its explanation is read.
-        kept.append([(s.scored, {**s.not_applicable, **s.outcomes}, s.total) for s in stages])
+        kept.append([(s.scored, s.kept, s.total) for s in stages])
     return kept
 
 

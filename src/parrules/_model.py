@@ -16,6 +16,7 @@ import attrs
 from ._numbers import ZERO, canonical, canonical_or_none, fmt, fmt_percent, percent, quantize
 from ._template import format_value as format_value  # the way explanations show a value
 from ._template import render
+from .errors import RuleFailure
 
 Values = Mapping[str, Any]
 """Indicator values of one unit at one stage, already checked against their declared types."""
@@ -153,6 +154,10 @@ class Assumption:
 
     text: str
     cite: tuple[Citation, ...] = ()
+    text_en: str | None = None
+
+    def get(self, lang: str = "vi") -> str:
+        return self.text_en if lang == "en" and self.text_en else self.text
 
 
 RELATIONS = ("part_of", "not_after", "same_unit")
@@ -293,6 +298,9 @@ class Ruleset:
     """Declared sources of variation and alternative rulesets (``parrules.Uncertainty``)."""
     tables: tuple[str, ...] = ()
     """The tables ``score`` and ``explain`` print by default (``tables:``); empty: the usual."""
+    stage_labels: Mapping[str, Text] = attrs.field(factory=dict, eq=False)
+    """How reports name a stage (``stage_labels:``), where the usual names would misstate what
+    it holds; a stage not named here keeps its usual name."""
     flat: tuple[Node, ...] = attrs.field(init=False, eq=False, repr=False)
     _by_code: Mapping[str, Node] = attrs.field(init=False, eq=False, repr=False)
     _positions: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False)
@@ -505,20 +513,44 @@ class Explanation:
 _ASSUMED_ITEMS = {
     "max": Text("điểm tối đa", "maximum"),
     "params": Text("các tham số", "parameters"),
-    "param": Text("tham số '{key}'", "parameter '{key}'"),
     "classification": Text("mốc xếp loại", "class edges"),
 }
+_PARAM_WORDS = {
+    "all_of": Text("các điều kiện cùng phải đạt", "the conditions all required"),
+    "answers": Text("các câu trả lời", "the answers"),
+    "any_of": Text("các điều kiện chỉ cần đạt một", "the conditions one of which suffices"),
+    "bands": Text("các mức điểm", "the score bands"),
+    "date": Text("hạn gửi", "the due date"),
+    "deduction": Text("mức trừ", "the deduction"),
+    "deductions": Text("các mức trừ", "the deductions"),
+    "direction": Text("chiều so sánh", "the direction"),
+    "floor": Text("mức sàn", "the floor"),
+    "late": Text("mức trừ khi gửi muộn", "the deduction when late"),
+    "missing": Text("mức trừ khi không gửi", "the deduction when missing"),
+    "otherwise": Text("điểm khi không đạt", "the points otherwise"),
+    "points": Text("điểm", "the points"),
+    "severity": Text("mức trừ theo từng loại", "the deduction per kind"),
+    "target": Text("chỉ tiêu", "the target"),
+    "weights": Text("trọng số các câu trả lời", "the weights of the answers"),
+    "zero_denominator": Text(
+        "điểm khi không phát sinh trường hợp nào", "the points when no case arose"
+    ),
+}
+"""Words for the params of the built-in rules a ruleset may assume; any other param is named
+by its key."""
 ASSUMED = Text("giả định", "assumption")
 
 
 def assumed_items(items: Iterable[str], lang: str = "vi") -> str:
-    """What is assumed, in words: ``điểm tối đa, tham số 'bands'``."""
+    """What is assumed, in words: ``điểm tối đa, tham số: các mức điểm``."""
     words = []
     for item in items:
         if item in _ASSUMED_ITEMS:
             words.append(_ASSUMED_ITEMS[item].get(lang))
-        else:
-            words.append(_ASSUMED_ITEMS["param"].get(lang).format(key=item.partition(".")[2]))
+            continue
+        key = item.partition(".")[2]
+        word = _PARAM_WORDS[key].get(lang) if key in _PARAM_WORDS else f"'{key}'"
+        words.append(Text("tham số: ", "parameter: ").get(lang) + word)
     return ", ".join(words)
 
 
@@ -533,7 +565,7 @@ class AssumptionNote:
     text: str
 
     def mark(self, lang: str = "vi") -> str:
-        """The mark beside a lost point: ``giả định (1): điểm tối đa, tham số 'bands'``."""
+        """The mark beside a lost point: ``giả định (1): điểm tối đa, tham số: các mức điểm``."""
         return f"{ASSUMED.get(lang)} ({self.number}): {assumed_items(self.items, lang)}"
 
 
@@ -584,12 +616,18 @@ class NodeResult:
     not_applicable: bool = False
     _values: Values | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
     """The stage's indicators, to compute the outcome again when scoring did not keep it."""
+    _texts: dict[tuple[Any, ...], Any] | None = attrs.field(
+        default=None, kw_only=True, eq=False, repr=False
+    )
+    """The texts already written for the card's lost points (see ``StageResult``), by
+    ``_key``: a leaf whose outcome is the same in several stages is explained once."""
+    _key: tuple[Any, ...] = attrs.field(default=(), kw_only=True, eq=False, repr=False)
 
     @property
     def outcome(self) -> Outcome | None:
-        """What the rule computed. Scoring keeps it for a leaf below its max or not applicable;
-        for one at its max it is computed again from the stage's indicators on first use (rules
-        are pure functions of the indicators they declare)."""
+        """What the rule computed: as scoring kept it (see ``StageResult``), or computed again
+        from the stage's indicators on first use (rules are pure functions of the indicators
+        they declare)."""
         if self._outcome is None and self._values is not None and self.node.evaluate is not None:
             object.__setattr__(self, "_outcome", self.node.evaluate(self._values))
         return self._outcome
@@ -638,9 +676,10 @@ class NodeResult:
                 source=node.source,
                 assumed=node.assumptions(lang),
             )
+        reason, formula = self._said(lang)
         return Explanation(
-            reason=self._reason(lang),
-            formula=self._formula(lang),
+            reason=reason,
+            formula=formula,
             inputs=outcome.inputs,
             source=node.source,
             assumed=node.assumptions(lang),
@@ -648,6 +687,16 @@ class NodeResult:
 
     def _reason(self, lang: str) -> str:
         """The reason alone, as ``explain`` gives it: filled from what the rule computed."""
+        texts = self._texts
+        if texts is None:
+            return self._write_reason(lang)
+        key = ("reason", lang, *self._key)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = self._write_reason(lang)
+        return text
+
+    def _write_reason(self, lang: str) -> str:
         appraisal = self.appraisal
         if appraisal is not None:
             return appraisal.reason or (_FULL if self.lost <= 0 else _APPRAISED).get(lang)
@@ -656,22 +705,68 @@ class NodeResult:
             return "; ".join(c.code for c in self.node.children)
         if outcome.reason is None:
             return (_NOT_APPLICABLE if self.not_applicable else _FULL).get(lang)
-        return render(outcome.reason.get(lang), self._fill(outcome), lang)
+        return _rule_text(self.node, outcome.reason.get(lang), self._fill(outcome), lang)
 
-    def _formula(self, lang: str) -> str | None:
-        outcome = self.outcome
-        if outcome is None or not outcome.formula or self.appraisal is not None:
-            return None
-        return render(outcome.formula, self._fill(outcome), lang)
+    def _said(self, lang: str) -> tuple[str, str | None]:
+        """The reason and the formula, as ``explain`` gives them, filled at once."""
+        texts = self._texts
+        if texts is None:
+            return self._write(lang)
+        key = ("said", lang, *self._key)
+        said: tuple[str, str | None] | None = texts.get(key)
+        if said is None:
+            said = texts[key] = self._write(lang)
+        return said
+
+    def _write(self, lang: str) -> tuple[str, str | None]:
+        outcome = None if self.appraisal is not None else self.outcome
+        if outcome is None:
+            return self._write_reason(lang), None
+        return written(self.node, self.points, outcome, self.not_applicable, lang)
 
     def _fill(self, outcome: Outcome) -> dict[str, Any]:
-        """What a reason or formula template may name: the rule's inputs and values, the node's
-        max and its points."""
-        values = dict(outcome.inputs)
-        values.update(outcome.values)
-        values.setdefault("max", self.node.max)
-        values.setdefault("points", self.points)
-        return values
+        return _fill(self.node, self.points, outcome)
+
+
+def _fill(node: Node, points: Decimal, outcome: Outcome) -> dict[str, Any]:
+    """What a reason or formula template may name: the rule's inputs and values, the node's max
+    and its points."""
+    values = dict(outcome.inputs)
+    values.update(outcome.values)
+    values.setdefault("max", node.max)
+    values.setdefault("points", points)
+    return values
+
+
+def written(
+    node: Node, points: Decimal, outcome: Outcome, not_applicable: bool, lang: str
+) -> tuple[str, str | None]:
+    """A rule's outcome in words, as ``NodeResult.explain`` gives it: the reason and the formula
+    as applied."""
+    if not outcome.formula:
+        if outcome.reason is None:
+            return (_NOT_APPLICABLE if not_applicable else _FULL).get(lang), None
+        return _rule_text(node, outcome.reason.get(lang), _fill(node, points, outcome), lang), None
+    values = _fill(node, points, outcome)
+    if outcome.reason is None:
+        reason = (_NOT_APPLICABLE if not_applicable else _FULL).get(lang)
+    else:
+        reason = _rule_text(node, outcome.reason.get(lang), values, lang)
+    return reason, _rule_text(node, outcome.formula, values, lang)
+
+
+def _rule_text(node: Node, template: str, values: Mapping[str, Any], lang: str) -> str:
+    """A template of a rule's, filled: what fails here (the rule's templates, its values) is its
+    plugin's failure, as when it scores."""
+    try:
+        return render(template, values, lang)
+    except Exception as exc:
+        raise RuleFailure(
+            f"its explanation cannot be written: {type(exc).__name__}: {exc}",
+            plugin=node.plugin or "?",
+            rule=node.rule or "?",
+            code=node.code,
+        ) from None
 
 
 @attrs.frozen
@@ -754,16 +849,26 @@ class StageResult:
     _scored: tuple[Decimal | None, ...] = attrs.field(kw_only=True, repr=False)
     """Per node of ``ruleset.flat``: a rule's (rounded) points, or None."""
     _outcomes: Mapping[int, Outcome] = attrs.field(kw_only=True, factory=dict, eq=False, repr=False)
-    """Per node of ``ruleset.flat``: the outcomes scoring kept, so that explaining reads them
-    rather than running the rule again: those that cannot be computed again from the rule alone
-    (missing data, rescaled), those not applicable, and, where the leaf was scored in this
-    process, those below the max. An outcome follows from the stage's indicators, so two
-    stages with the same inputs and points are equal whichever outcomes they kept."""
+    """Per node of ``ruleset.flat``: the outcomes scoring kept, so that reading them runs no
+    rule again: those that cannot be computed again from the rule alone (missing data,
+    rescaled) and those not applicable, always; those below the max when the card was scored
+    to be written at once (``write_jsonl``, the command line). A card held for later keeps no
+    more: its outcomes would hold memory and keep the garbage collector busy while a batch
+    is scored (``benchmarks/README.md``), so a lost point's rule runs again when it is first
+    explained. An outcome follows from the stage's indicators, so two stages with the same
+    inputs and points are equal whichever outcomes they kept."""
     _made: tuple[NodeResult | None, ...] | None = attrs.field(
         init=False, default=None, eq=False, repr=False
     )
     """Per node of ``ruleset.flat``, once made: its result, or None if it was not itemised."""
     _results: tuple[NodeResult, ...] = attrs.field(init=False, default=(), eq=False, repr=False)
+    _texts: dict[tuple[Any, ...], Any] = attrs.field(
+        kw_only=True, factory=dict, eq=False, repr=False
+    )
+    """The reasons and formulas written for the card's lost points, one mapping shared by the
+    card's stages: keyed by the leaf's position and the very objects its text comes from (the
+    outcome kept, or the values its rule reads), which the card holds, so that a lost point the
+    same in several stages is explained once."""
     _sums: list[Decimal | None] | None = attrs.field(init=False, default=None, eq=False, repr=False)
     """``_points()``, once read by ``points_of``."""
 
@@ -840,8 +945,22 @@ class StageResult:
             return NodeResult(node, appraisal.points, appraisal=appraisal)
         outcome = self._outcomes.get(i)
         if outcome is None:  # a leaf at its max, or scored elsewhere: computed when read
-            return NodeResult(node, points, values=self._inputs.indicators)
-        return NodeResult(node, points, outcome=outcome, not_applicable=outcome.not_applicable)
+            values = self._inputs.indicators
+            return NodeResult(
+                node,
+                points,
+                values=values,
+                texts=self._texts,
+                key=(i, *[id(values[name]) for name in node.reads]),
+            )
+        return NodeResult(
+            node,
+            points,
+            outcome=outcome,
+            not_applicable=outcome.not_applicable,
+            texts=self._texts,
+            key=(i, id(outcome)),
+        )
 
     @property
     def percent(self) -> Decimal | None:

@@ -50,6 +50,7 @@ TOP_KEYS = {
     "nodes",
     "uncertainty",
     "tables",
+    "stage_labels",
 }
 CARD_TABLES = (
     "card",
@@ -186,7 +187,7 @@ def _raw_chain(path: Path, registry: Registry) -> tuple[Located, list[tuple[Path
     within the limits of one file, together."""
     chain: list[tuple[Path, Located]] = []
     seen: list[Path] = []
-    with one_file_limits(path):
+    with one_file_limits(shown(path, registry)):
         while True:
             resolved = path.resolve()
             if resolved in seen:
@@ -876,7 +877,7 @@ def _assumptions(data: Located, sources: Mapping[str, Source]) -> tuple[Assumpti
         if isinstance(entry, str):
             result.append(Assumption(entry))
             continue
-        if not isinstance(entry, Located) or not isinstance(entry.get("text"), str):
+        if not isinstance(entry, Located) or "text" not in entry:
             raise _err(data, "assumptions", "each assumption is a text or {text, cite}")
         if "code" in entry:
             raise _err(
@@ -892,7 +893,9 @@ def _assumptions(data: Located, sources: Mapping[str, Source]) -> tuple[Assumpti
                 f"unknown key '{key}' in an assumption",
                 hint=_RENAMED.get(key) or "an assumption is {text, cite}",
             )
-        result.append(Assumption(entry["text"], _citations(entry, sources)))
+        text = _text(entry, "text", entry["text"])
+        english = text.en if text.en != text.vi else None
+        result.append(Assumption(text.vi, _citations(entry, sources), english))
     return tuple(result)
 
 
@@ -938,8 +941,9 @@ def _load(path: Path, registry: Registry) -> Ruleset:
     for key in ("id", "title", "year", "max", "nodes"):
         if key not in data:
             raise _err(data, None, f"the ruleset has no '{key}'", hint=f"add a top-level '{key}:'")
-    if not isinstance(data["id"], str) or not isinstance(data["title"], str):
-        raise _err(data, "id", "'id' and 'title' must be texts")
+    for key in ("id", "title"):  # each where it is written: in any file of the chain
+        if not isinstance(data[key], str):
+            raise _err(data, key, f"'{key}' must be a text")
     precision = _int(data, "precision", 2, 0, 10)
     builder = _Builder(data, registry, precision)
     chain = tuple(i if isinstance(i, str) else data["id"] for _, i in files)
@@ -985,7 +989,30 @@ def _load(path: Path, registry: Registry) -> Ruleset:
         digest=digest.hexdigest(),
         uncertainty=uncertainty,
         tables=tuple(tables),
+        stage_labels=_stage_labels(data),
     )
+
+
+STAGE_NAMES = ("self", "appraisal", "final")
+
+
+def _stage_labels(data: Located) -> dict[str, Text]:
+    """``stage_labels:``: what a stage holds, where it is not a self-assessment, an appraisal
+    and a final score (a programme review: the check computed from the report's data, and the
+    report's own verdict)."""
+    raw = data.get("stage_labels")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Located) or not raw:
+        message = "'stage_labels' maps a stage (self, appraisal, final) to its label"
+        raise _err(data, "stage_labels", message)
+    result = {}
+    for stage, label in raw.items():
+        if stage not in STAGE_NAMES:
+            hint = close_match(str(stage), STAGE_NAMES) or "self, appraisal or final"
+            raise _err(raw, stage, f"unknown stage '{stage}'", field="stage_labels", hint=hint)
+        result[stage] = _text(raw, stage, label, field=f"stage_labels.{stage}")
+    return result
 
 
 def _uncertainty(
@@ -1017,7 +1044,7 @@ def _uncertainty(
         indicators=indicators,
         fail=fail,
         alternatives=True,
-        base=str(Path(getattr(data, "path", None) or path).parent),
+        base=str(path.parent),
     )
 
 

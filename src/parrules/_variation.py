@@ -54,11 +54,13 @@ class Variation:
         """What the source varies, the same for every unit: ``node 9``, ``indicator x``."""
         return f"node {self.node}" if self.node is not None else f"indicator {self.indicator}"
 
-    def describe(self, lang: str = "vi") -> str:
-        """The source as a reader sees it: ``9: khảo sát, n = 300``."""
+    def describe(self, lang: str = "vi", target: str | None = None) -> str:
+        """The source as a reader sees it: ``9: khảo sát, n = 300``; ``target`` names what it
+        varies (by default the node's code or the indicator's name)."""
         if self.label:
             return self.label
-        target = self.node if self.node is not None else self.indicator
+        if target is None:
+            target = self.node if self.node is not None else self.indicator
         if self.kind == "survey":
             word = "khảo sát" if lang == "vi" else "survey"
             size = f"n = {self.n}" if self.n is not None else f"se = {fmt(self.se or ZERO, lang)}"

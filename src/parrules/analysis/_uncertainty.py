@@ -60,7 +60,8 @@ class UnitUncertainty:
     ``classes`` and ``rank_bands`` are probabilities (shares of the draws); ``drivers`` gives,
     per source, the first-order and the total-order share of the rank's variance (Sobol
     indices: the source alone, and the source with its interactions; estimates, so a little
-    below 0 or above 1 when a share is near there; 0 when the rank never moves).
+    below 0 or above 1 when a share is near there; 0 when the rank never moves), and
+    ``driver_errors`` the standard error of each estimate, in the same order.
     """
 
     unit: str
@@ -76,6 +77,7 @@ class UnitUncertainty:
     classes: tuple[tuple[str, Decimal], ...]
     rank_bands: tuple[Decimal, ...]
     drivers: tuple[tuple[str, Decimal, Decimal], ...] = ()
+    driver_errors: tuple[tuple[str, Decimal, Decimal], ...] = ()
 
     @property
     def driver(self) -> str | None:
@@ -430,8 +432,12 @@ def _draw(
             low[row] = _ceiling(min(a, b), decimals)
             high[row] = _digits(max(a, b), decimals, floor=True)
     same = all(s is None or s == first for s in sources)
-    target = f"{first.node or first.indicator}"
-    description = Text(first.describe("vi"), first.describe("en")) if same else Text(target, target)
+    target = (
+        Text(declared.label, declared.get_label("en")) if declared else Text(str(node), str(node))
+    )
+    description = (
+        Text(first.describe("vi", target.vi), first.describe("en", target.en)) if same else target
+    )
     return _Draw(
         key=key,
         description=description,
@@ -678,23 +684,44 @@ def _share(part: int, whole: int) -> Decimal:
     return Decimal(part) / Decimal(whole) if whole else Decimal(0)
 
 
-def _sobol(first: Ints, second: Ints, mixed: Ints) -> tuple[Decimal, Decimal]:
-    """First-order and total-order indices of one source for one unit's rank, exactly from
-    whole numbers: ``first`` and ``second`` are two independent sets of draws, ``mixed`` the
-    second with the source taken from the first. First order (Saltelli et al. 2010, the first
-    set centred on the mean of both): the mean of (first − mean) × (mixed − second) over the
-    variance; total order (Jansen 1999): half the mean of (second − mixed)² over the variance.
-    0 when the rank never moves."""
+def _sobol(first: Ints, second: Ints, mixed: Ints) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """First-order and total-order indices of one source for one unit's rank, and their
+    standard errors, exactly from whole numbers: ``first`` and ``second`` are two independent
+    sets of draws, ``mixed`` the second with the source taken from the first. First order
+    (Saltelli et al. 2010, the first set centred on the mean of both): the mean of
+    (first − mean) × (mixed − second) over the variance; total order (Jansen 1999): half the
+    mean of (second − mixed)² over the variance. Each standard error is that of the mean of its
+    terms (the central limit theorem), over the variance. All 0 when the rank never moves."""
     a, b, c = ([int(v) for v in x] for x in (first, second, mixed))
     count = len(a)
-    mean = Fraction(sum(a) + sum(b), 2 * count)
-    variance = Fraction(sum(v * v for v in a) + sum(v * v for v in b), 2 * count) - mean**2
+    whole = sum(a) + sum(b)
+    variance = (
+        Fraction(sum(v * v for v in a) + sum(v * v for v in b), 2 * count)
+        - Fraction(whole, 2 * count) ** 2
+    )
     if variance == 0:
-        return Decimal(0), Decimal(0)
+        return Decimal(0), Decimal(0), Decimal(0), Decimal(0)
     shift = [z - y for y, z in zip(b, c, strict=True)]
-    main = (sum(x * d for x, d in zip(a, shift, strict=True)) - mean * sum(shift)) / count
-    total = Fraction(sum(d * d for d in shift), 2 * count)
-    return _decimal(main / variance), _decimal(total / variance)
+    # Whole-number terms: 2·count × (first − mean) × shift, and 2 × half the squared shift.
+    main = [(2 * count * x - whole) * d for x, d in zip(a, shift, strict=True)]
+    total = [d * d for d in shift]
+    first_order = Fraction(sum(main), 2 * count * count) / variance
+    total_order = Fraction(sum(total), 2 * count) / variance
+    return (
+        _decimal(first_order),
+        _decimal(total_order),
+        _error(main, 2 * count, variance),
+        _error(total, 2, variance),
+    )
+
+
+def _error(terms: Sequence[int], scale: int, variance: Fraction) -> Decimal:
+    """The standard error of the mean of ``terms`` / ``scale``, over ``variance``."""
+    count = len(terms)
+    if count < 2:
+        return Decimal(0)
+    spread = Fraction(count * sum(t * t for t in terms) - sum(terms) ** 2, count * (count - 1))
+    return (_decimal(spread / count) / _decimal(variance * variance * scale * scale)).sqrt()
 
 
 def _decimal(value: Fraction) -> Decimal:
@@ -753,11 +780,11 @@ def _summarise(
         unit_totals, unit_ranks = totals[None][:, column], every[:, column]
         low, high = _bounds(unit_totals, level)
         rank_low, rank_high = _bounds(unit_ranks, level)
-        drivers = tuple(
-            (key, *_sobol(unit_ranks, ranks[SECOND][:, column], ranks[key][:, column]))
+        indices = [
+            (key, _sobol(unit_ranks, ranks[SECOND][:, column], ranks[key][:, column]))
             for key in keys
             if key in ranks
-        )
+        ]
         rows.append(
             UnitUncertainty(
                 unit=unit.unit,
@@ -778,7 +805,8 @@ def _summarise(
                     _share(int(((unit_ranks >= a) & (unit_ranks <= b)).sum()), draws)
                     for a, b in bands
                 ),
-                drivers=drivers,
+                drivers=tuple((key, i[0], i[1]) for key, i in indices),
+                driver_errors=tuple((key, i[2], i[3]) for key, i in indices),
             )
         )
     by_rank = {id(e.card): i for i, e in enumerate(published)}

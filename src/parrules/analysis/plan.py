@@ -175,10 +175,12 @@ class Unplanned:
 
     result: NodeResult
     why: Text
-    names: str = ""
+    names: tuple[Indicator, ...] = ()
+    """The indicators the reason names, shown by their labels."""
 
     def reason(self, lang: str = "vi") -> str:
-        return self.why.get(lang).format(names=self.names, rule=self.result.node.rule)
+        names = ", ".join(i.get_label(lang) for i in self.names)
+        return self.why.get(lang).format(names=names, rule=self.result.node.rule)
 
 
 @attrs.frozen
@@ -587,9 +589,9 @@ def _plan_leaf(card: ScoreCard, result: NodeResult) -> tuple[list[Step], Unplann
     if result.appraisal is not None or node.evaluate is None:
         return [], Unplanned(result, WHY_APPRAISED)
     values = card.unit.stages[-1].indicators
-    missing = [name for name in node.reads if name not in values]
+    missing = tuple(card.ruleset.indicators[n] for n in node.reads if n not in values)
     if missing:
-        return [], Unplanned(result, WHY_MISSING, ", ".join(missing))
+        return [], Unplanned(result, WHY_MISSING, missing)
     if not node.levers:
         return [], Unplanned(result, WHY_NO_LEVER)
     probe = _Probe(card, result)
@@ -630,7 +632,7 @@ def _plan_leaf(card: ScoreCard, result: NodeResult) -> tuple[list[Step], Unplann
             options.append((FULL, together))
     steps = [s for option in options if (s := _verified(card, probe, *option)) is not None]
     if not steps:
-        names = ", ".join(probe.indicator(n).label for n, _ in node.levers)
+        names = tuple(probe.indicator(n) for n, _ in node.levers)
         return [], Unplanned(result, WHY_NOTHING, names)
     return steps, None
 

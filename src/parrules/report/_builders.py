@@ -35,7 +35,10 @@ _TITLE_WRAP = 48
 _TEXT_WRAP = 36
 
 
-def _stage_label(stage: str, lang: str) -> str:
+def _stage_label(stage: str, lang: str, ruleset: Ruleset) -> str:
+    own = ruleset.stage_labels.get(stage)
+    if own is not None:
+        return own.get(lang)
     return labels(lang).get(stage, stage) if stage in ("self", "appraisal", "final") else stage
 
 
@@ -100,7 +103,7 @@ def card_table(card: ScoreCard, lang: str = "vi") -> Table:
         Column(t["code"]),
         Column(t["title"], wrap=_TITLE_WRAP),
         Column(t["max"], "number"),
-        *(Column(_stage_label(s.stage, lang), "number") for s in stages),
+        *(Column(_stage_label(s.stage, lang, ruleset), "number") for s in stages),
         Column(t["owner"], wrap=24),
         Column(t["assumption"], wrap=24),
     )
@@ -175,7 +178,9 @@ def register_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") 
         Column(t["person"], wrap=20),
         Column(t["assumption"], wrap=24),
     )
-    title = t["register_title"].format(unit=card.unit.unit, stage=_stage_label(result.stage, lang))
+    title = t["register_title"].format(
+        unit=card.unit.unit, stage=_stage_label(result.stage, lang, card.ruleset)
+    )
     return Table(t["register"], title, columns, tuple(rows))
 
 
@@ -223,7 +228,9 @@ def details_table(card: ScoreCard, stage: str | None = None, lang: str = "vi") -
         Column(t["source"], wrap=32),
         Column(t["assumption"], wrap=24),
     )
-    title = t["details_title"].format(unit=card.unit.unit, stage=_stage_label(result.stage, lang))
+    title = t["details_title"].format(
+        unit=card.unit.unit, stage=_stage_label(result.stage, lang, card.ruleset)
+    )
     return Table(t["details"], title, columns, tuple(rows))
 
 
@@ -243,7 +250,7 @@ def assumptions_table(card: ScoreCard, stage: str | None = None, lang: str = "vi
         Column(t["assumed_why"], wrap=60),
     )
     title = t["assumptions_title"].format(
-        unit=card.unit.unit, stage=_stage_label(result.stage, lang)
+        unit=card.unit.unit, stage=_stage_label(result.stage, lang, card.ruleset)
     )
     return Table(t["assumptions"], title, columns, rows)
 
@@ -299,7 +306,7 @@ def stage_diff_table(card: ScoreCard, changes: Sequence[StageChange], lang: str 
             result = change.results[i]
             if result is not None and result.scored_directly:
                 reason = result.explain(lang).reason
-                reasons.append(f"{_stage_label(stages[i], lang)}: {reason}")
+                reasons.append(f"{_stage_label(stages[i], lang, card.ruleset)}: {reason}")
         rows.append(
             Row(
                 (
@@ -329,7 +336,7 @@ def stage_diff_table(card: ScoreCard, changes: Sequence[StageChange], lang: str 
         Column(t["code"]),
         Column(t["title"], wrap=_TITLE_WRAP - 8),
         Column(t["max"], "number"),
-        *(Column(_stage_label(s, lang), "number") for s in stages),
+        *(Column(_stage_label(s, lang, card.ruleset), "number") for s in stages),
         Column(t["stage_reasons"], wrap=_TEXT_WRAP + 4),
     )
     table = Table(t["stages"], t["stages_title"].format(unit=card.unit.unit), columns, tuple(rows))
@@ -343,8 +350,10 @@ def _side_label(comparison: Comparison, lang: str) -> tuple[str, str]:
         return t["year"].format(year=a.year), t["year"].format(year=b.year)
     if a.unit != b.unit:
         return a.unit, b.unit
-    return _stage_label(comparison.before_stage.stage, lang), _stage_label(
-        comparison.after_stage.stage, lang
+    ruleset = comparison.before.ruleset
+    return (
+        _stage_label(comparison.before_stage.stage, lang, ruleset),
+        _stage_label(comparison.after_stage.stage, lang, ruleset),
     )
 
 
@@ -495,7 +504,9 @@ def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[
             "total",
         )
     )
-    title = ruleset.title + (f" ({_stage_label(ranking.stage, lang)})" if ranking.stage else "")
+    title = ruleset.title + (
+        f" ({_stage_label(ranking.stage, lang, ruleset)})" if ranking.stage else ""
+    )
     notes = tuple(
         _with_mark(
             t["legend"].format(code=f.code, title=f.get_title(lang), max=fmt(f.max, lang))
@@ -625,7 +636,7 @@ def goals_table(
         before = [found[i] for _, found in earlier]
         reasons = [why(v)] if why(v) else []
         reasons += [
-            f"{_stage_label(stage, lang)}: {why(e)}"
+            f"{_stage_label(stage, lang, card.ruleset)}: {why(e)}"
             for (stage, _), e in zip(earlier, before, strict=True)
             if e.verdict != v.verdict and why(e)
         ]
@@ -634,7 +645,9 @@ def goals_table(
             Row((v.result.code, v.result.node.get_title(lang), *cells, "; ".join(reasons) or None))
         )
     shown = [s for s, _ in earlier] + ([card.stages[-1].stage] if earlier else [])
-    heads = [f"{t['verdict']} ({_stage_label(s, lang)})" for s in shown] or [t["verdict"]]
+    heads = [f"{t['verdict']} ({_stage_label(s, lang, card.ruleset)})" for s in shown] or [
+        t["verdict"]
+    ]
     columns = (
         Column(t["code"]),
         Column(t["goal"], wrap=_TITLE_WRAP),

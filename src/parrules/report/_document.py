@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .._model import ScoreCard, assumed_mark
-from .._numbers import fmt
+from .._numbers import fmt, fmt_fixed
 from ..analysis import Comparison, Ranking
 from ._builders import (
     assumptions_table,
@@ -204,12 +204,16 @@ def unit_report(
     result = card.stage(stage)
     places = ruleset.display_precision
     maximum = ruleset.max
-    total = fmt(result.total, lang, places)
+    total = fmt_fixed(result.total, lang, places)
     facts: list[tuple[str, str]] = [
         (
             t["total"],
             f"{total}/{fmt(maximum, lang)}"
-            + (f" ({fmt(result.percent, lang, places)}%)" if result.percent is not None else "")
+            + (
+                f" ({fmt_fixed(result.percent, lang, places)}%)"
+                if result.percent is not None
+                else ""
+            )
             if maximum is not None
             else total,
         )
@@ -228,8 +232,8 @@ def unit_report(
                 t["change_from"].format(year=comparison.before.unit.year),
                 t["change_text"].format(
                     change=("+" if change is not None and change > 0 else "")
-                    + (fmt(change, lang, places) if change is not None else "—"),
-                    before=fmt(before.total, lang, places),
+                    + (fmt_fixed(change, lang, places) if change is not None else "—"),
+                    before=fmt_fixed(before.total, lang, places),
                     after=total,
                 ),
             )
@@ -238,8 +242,9 @@ def unit_report(
         facts.append(
             (
                 t["stages"],
-                "; ".join(
-                    f"{t.get(s.stage, s.stage)}: {fmt(s.total, lang, places)}" for s in card.stages
+                "; ".join(  # at the precision of the score table: 97,50, not 97,5
+                    f"{t.get(s.stage, s.stage)}: {fmt_fixed(s.total, lang, places)}"
+                    for s in card.stages
                 ),
             )
         )
@@ -248,7 +253,12 @@ def unit_report(
         (
             t["lost"],
             t["lost_text"].format(
-                lost=fmt(sum((d.lost for d in lost), Decimal(0)), lang), count=len(lost)
+                lost=fmt_fixed(  # as the register's total shows it: its column's decimals
+                    sum((d.lost for d in lost), Decimal(0)),
+                    lang,
+                    max((decimals(d.lost) for d in lost), default=0),
+                ),
+                count=len(lost),
             ),
         )
     )
@@ -340,7 +350,7 @@ def _sources(card: ScoreCard, stage: str | None, lang: str) -> Section:
     if ruleset.legal:
         blocks.append(Paragraph(t["legal"].format(legal=ruleset.legal)))
     general = [
-        a.text + (f" ({'; '.join(str(c) for c in a.cite)})" if a.cite else "")
+        a.get(lang) + (f" ({'; '.join(str(c) for c in a.cite)})" if a.cite else "")
         for a in ruleset.assumptions
     ]
     if general:
@@ -365,12 +375,16 @@ def ranking_report(ranking: Ranking, lang: str = "vi", depth: int = 1) -> Docume
         (t["units"], str(len(ranking))),
         (
             t["average"],
-            fmt(average.points, lang, places)
-            + (f" ({fmt(average.percent, lang, places)}%)" if average.percent is not None else ""),
+            fmt_fixed(average.points, lang, places)
+            + (
+                f" ({fmt_fixed(average.percent, lang, places)}%)"
+                if average.percent is not None
+                else ""
+            ),
         ),
     ]
     best = ranking.entries[0]
-    facts.append((t["first"], f"{best.unit} ({fmt(best.total, lang, places)})"))
+    facts.append((t["first"], f"{best.unit} ({fmt_fixed(best.total, lang, places)})"))
     notes = tuple(Paragraph(n) for n in table.notes)
     sections = (
         Section(

@@ -40,13 +40,13 @@ class _Writer:
         docx = _docx()
         from docx.enum.section import WD_ORIENT
         from docx.enum.table import WD_TABLE_ALIGNMENT
-        from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
         from docx.shared import Mm, Pt, RGBColor
 
         self.Mm, self.Pt, self.qn, self.OxmlElement = Mm, Pt, qn, OxmlElement
-        self.align, self.brk, self.orient = WD_ALIGN_PARAGRAPH, WD_BREAK, WD_ORIENT
+        self.align, self.orient = WD_ALIGN_PARAGRAPH, WD_ORIENT
         self.table_align = WD_TABLE_ALIGNMENT
         self.doc = doc
         self.t = doc.labels
@@ -393,17 +393,27 @@ class _Writer:
         self._text(b, t["signature"], italic=True, size=13, align="center", after=48)
         self._text(b, t["signer_name"], bold=True, size=13, align="center", after=0)
 
+    def _end_of_page(self) -> None:
+        """The spacer after a table that ends a page's content, made 1 pt high: at full height
+        it may spill onto a page of its own, left blank."""
+        last = self.word.paragraphs[-1]
+        if not last.text:
+            last.paragraph_format.line_spacing = self.Pt(1)
+            last.paragraph_format.space_after = self.Pt(0)
+
     def annex(self, number_: int, section: Section, landscape: bool) -> bool:
-        """An annex on a new page (a new section when its orientation changes)."""
+        """An annex on a new page (a new section when its orientation changes). Its heading
+        starts the page: an empty paragraph holding a page break would itself fall on a new
+        page after a full one, and leave that page blank."""
         from docx.enum.section import WD_SECTION
 
-        if section.landscape != landscape:
+        self._end_of_page()
+        turn = section.landscape != landscape
+        if turn:
             new = self.word.add_section(WD_SECTION.NEW_PAGE)
             self._page(new, section.landscape)
-        else:
-            self.word.add_paragraph().add_run().add_break(self.brk.PAGE)
         t = self.t
-        self._text(
+        heading = self._text(
             self.word,
             t["annex"].format(n=ROMAN[(number_ - 1) % len(ROMAN)]),
             bold=True,
@@ -411,6 +421,7 @@ class _Writer:
             align="center",
             after=0,
         )
+        heading.paragraph_format.page_break_before = not turn
         self._text(self.word, section.title, bold=True, size=13, align="center", after=0)
         self._text(self.word, t["annex_of"], italic=True, size=13, align="center", after=12)
         self.section("", section.blocks)
@@ -424,6 +435,7 @@ class _Writer:
         landscape = False
         for n, section in enumerate(self.doc.annexes, start=1):
             landscape = self.annex(n, section, landscape)
+        self._end_of_page()
         buffer = io.BytesIO()
         self.word.save(buffer)
         return _stable(buffer.getvalue())

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .._json import jsonable
-from .._numbers import HUNDRED, fmt, fmt_fixed, quantize
+from .._numbers import HUNDRED, ONE, ZERO, fmt, fmt_fixed, quantize
 from ..errors import ParRulesError
 from ._chart import CHART_FORMATS, INERT, _pyplot, _short, save
 from ._table import Column, Num, Row, Table
@@ -54,6 +54,11 @@ _LABELS = {
         "description": "Mô tả",
         "units": "Số đơn vị",
         "alternatives_source": "Bộ tham số khác",
+        "sensitivity_note": (
+            "Các tỷ lệ là ước lượng từ {draws} lần rút (sai số chuẩn lớn nhất {error} điểm phần "
+            "trăm); ước lượng dưới 0% hoặc trên 100% được ghi là 0% hoặc 100% ({clipped} ô). "
+            "Nhiều lần rút hơn cho sai số nhỏ hơn."
+        ),
         "notes": (
             "{draws} lần rút, hạt giống {seed}; khoảng là {level} ở giữa các lần rút; điểm được "
             "tính chính xác (số thập phân) trong mỗi lần rút."
@@ -109,6 +114,11 @@ _LABELS = {
         "description": "Description",
         "units": "Units",
         "alternatives_source": "Alternative parameter sets",
+        "sensitivity_note": (
+            "The shares are estimates from {draws} draws (largest standard error {error} "
+            "percentage points); an estimate below 0% or above 100% is shown as 0% or 100% "
+            "({clipped} cells). More draws give smaller errors."
+        ),
         "notes": (
             "{draws} draws, seed {seed}; intervals hold the central {level} of the draws; every "
             "draw is scored exactly (in decimals)."
@@ -155,6 +165,18 @@ def band_label(first: int, last: int, lang: str = "vi") -> str:
     """``Hạng 1–3``, or ``Hạng 4`` for a band of one rank."""
     word = "Hạng" if lang != "en" else ("Rank" if first == last else "Ranks")
     return f"{word} {first}" if first == last else f"{word} {first}–{last}"
+
+
+def _source_target(result: UncertaintyResult, key: str, lang: str) -> str:
+    """What a source varies, in words: a node's code and title, an indicator's label."""
+    kind, _, name = key.partition(" ")
+    if key == "alternatives":
+        return _t(lang)["alternatives"]
+    if kind == "node" and result.ruleset.has_node(name):
+        return f"{name}. {result.ruleset.node(name).get_title(lang)}"
+    if kind == "indicator" and name in result.ruleset.indicators:
+        return result.ruleset.indicators[name].get_label(lang)
+    return key
 
 
 def _source_name(result: UncertaintyResult, key: str | None, lang: str) -> str | None:
@@ -251,10 +273,23 @@ def uncertainty_tables(
                     (
                         u.rank,
                         u.unit,
-                        *(_percent(x) for _, first, total in u.drivers for x in (first, total)),
+                        *(
+                            _percent(min(max(x, ZERO), ONE))
+                            for _, first, total in u.drivers
+                            for x in (first, total)
+                        ),
                     )
                 )
                 for u in result
+            )
+            shares = [x for u in result for _, *pair in u.drivers for x in pair]
+            error = max(
+                (x for u in result for _, *pair in u.driver_errors for x in pair), default=ZERO
+            )
+            note = t["sensitivity_note"].format(
+                draws=result.draws,
+                error=fmt_fixed(error * HUNDRED, lang, 1),
+                clipped=sum(1 for x in shares if not ZERO <= x <= ONE),
             )
             columns = (
                 Column(t["rank"], "number"),
@@ -266,7 +301,7 @@ def uncertainty_tables(
                 ),
             )
             title = t["sensitivity_title"].format(ruleset=ruleset)
-            tables.append(Table(t["sensitivity"], title, columns, rows))
+            tables.append(Table(t["sensitivity"], title, columns, rows, (note,)))
         elif name == "alternatives" and result.alternatives:
             rows = tuple(
                 Row(
@@ -302,7 +337,7 @@ def uncertainty_tables(
             rows = tuple(
                 Row(
                     (
-                        s.key,
+                        _source_target(result, s.key, lang),
                         _source_name(result, s.key, lang) or s.key,
                         s.units,
                     )
@@ -353,8 +388,15 @@ def uncertainty_to_dict(result: UncertaintyResult, lang: str = "vi") -> dict[str
                 "classes": {label: _share(p) for label, p in u.classes},
                 "rank_bands": [_share(p) for p in u.rank_bands],
                 "drivers": {
-                    key: {"first_order": _share(first), "total_order": _share(total)}
-                    for key, first, total in u.drivers
+                    key: {
+                        "first_order": _share(first),
+                        "total_order": _share(total),
+                        "first_order_se": _share(first_se),
+                        "total_order_se": _share(total_se),
+                    }
+                    for (key, first, total), (_, first_se, total_se) in zip(
+                        u.drivers, u.driver_errors, strict=True
+                    )
                 },
                 "driver": u.driver,
             }
