@@ -515,8 +515,8 @@ _PLAIN = frozenset({int, bool, float, Decimal, type(None), dt.date, dt.datetime}
 
 
 def _as_written(text: str) -> bool:
-    """Nothing hidden (see ``_text``), no line break to make uniform, and already NFC."""
-    return text.isprintable() and (text.isascii() or unicodedata.is_normalized("NFC", text))
+    """Printable ASCII: nothing hidden (see ``_text``), no line break to make uniform, NFC."""
+    return text.isascii() and text.isprintable()
 
 
 def _checked(value: Any, depth: int) -> Any:
