@@ -189,6 +189,13 @@ class Hand:
             total += value
         return points, records, total
 
+    def edges_assumed(self, total: Decimal) -> dict[str, str]:
+        """The assumed edges of the class reached and of the one above it, with why."""
+        shown = total.quantize(self.shown, ROUND_HALF_UP)
+        bands = self.ruleset.classification
+        here = next((i for i, b in enumerate(bands) if shown >= b.min), len(bands))
+        return {b.label: b.assumed.vi for b in bands[max(here - 1, 0) : here + 1] if b.assumed}
+
     def classify(self, total: Decimal) -> str | None:
         shown = total.quantize(self.shown, ROUND_HALF_UP)
         for low, label in self.bands:
@@ -237,6 +244,8 @@ class Hand:
             record = records.get(code)
             if record is not None and record[0] in ("not_applicable", "rescaled"):
                 entry["not_applicable"] = True
+            if assumed:
+                entry["assumed"] = dict(assumed)
             nodes.append(entry)
             node = self.ruleset.node(code)
             if node.children or node.bonus or lost <= 0:
@@ -272,6 +281,7 @@ class Hand:
             "max": js(maximum),
             "percent": js(percent),
             "classification": self.classify(total),
+            "classification_assumed": self.edges_assumed(total),
             "nodes": nodes,
             "deductions": deductions,
         }

@@ -88,6 +88,7 @@ def test_ranking_validates_and_says_what_the_issue_asks(
         "units",
         "average",
         "classification_counts",
+        "classification_assumed",
     ]
     assert document["units"][1] == {
         "unit": "Xã Ân Phú",

@@ -534,3 +534,11 @@ def test_the_report_gives_the_general_assumptions_in_its_language(tmp_path) -> N
         text = target.read_text(encoding="utf-8")
         assert own in text
         assert other not in text
+
+
+def test_the_ranking_json_gives_the_assumed_class_edges(capsys) -> None:
+    units = sorted(str(p) for p in (EXAMPLES[0].parents[1] / "soc-trang").rglob("*.yaml"))
+    assert cli.main(["rank", *units, "--format", "json"]) == 0
+    edges = json.loads(capsys.readouterr().out)["classification_assumed"]
+    assert list(edges) == ["Rất tốt", "Tốt", "Khá"]
+    assert all("không được báo cáo nêu" in why for why in edges.values())

@@ -82,7 +82,7 @@ Kept = tuple[tuple[Decimal | None, ...], Mapping[int, Outcome], Decimal]
 
 def card(ruleset: Ruleset, unit: UnitInputs, stages: Sequence[Kept]) -> ScoreCard:
     """The score card of a unit from what was kept of its stages."""
-    texts: dict[tuple[Any, ...], str | None] = {}  # shared by its stages
+    texts: dict[tuple[Any, ...], Any] = {}  # shared by its stages
     return ScoreCard(
         unit=unit,
         ruleset=ruleset,

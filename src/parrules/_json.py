@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._model import shape
+from ._model import shape, written
 from ._numbers import SHOWN, quantize
 
 if TYPE_CHECKING:
@@ -110,6 +110,8 @@ def card_to_dict(
 
     check_options(stages, detail)
     ruleset = card.ruleset
+    several = stages == "all" and len(card.stages) > 1
+    memo = card.stages[0]._texts if several else None
     layout = _layout(ruleset, lang)
     versions = dict(default_registry().plugins)
     return {
@@ -134,7 +136,7 @@ def card_to_dict(
             "plugins": [{"name": n, "version": versions.get(n, "unknown")} for n in layout.plugins],
         },
         "stages": [
-            _stage(stage, card, layout, lang, detail)
+            _stage(stage, card, layout, lang, detail, memo)
             for stage in (card.stages if stages == "all" else card.stages[-1:])
         ],
     }
@@ -149,7 +151,12 @@ def _edges_assumed(ruleset: Ruleset, band: Band | None, lang: str) -> dict[str, 
 
 
 def _stage(
-    stage: StageResult, card: ScoreCard, layout: _Layout, lang: str, detail: str
+    stage: StageResult,
+    card: ScoreCard,
+    layout: _Layout,
+    lang: str,
+    detail: str,
+    memo: dict[tuple[Any, ...], Any] | None,
 ) -> dict[str, Any]:
     places = card.ruleset.display_precision
     band = stage.classification
@@ -184,33 +191,53 @@ def _stage(
                 entry["not_applicable"] = True
             assumed = layout.deducted[i][2]
             if assumed:
-                entry["assumed"] = assumed
+                entry["assumed"] = dict(assumed)
             nodes.append(entry)
         data["nodes"] = nodes
     if detail != "nodes":
         data["deductions"] = [
-            _deduction(stage, layout, lang, i, points) for i in stage._lost(points)
+            _deduction(stage, layout, lang, i, points, memo) for i in stage._lost(points)
         ]
     return data
 
 
 def _deduction(
-    stage: StageResult, layout: _Layout, lang: str, i: int, points: list[Decimal | None]
+    stage: StageResult,
+    layout: _Layout,
+    lang: str,
+    i: int,
+    points: list[Decimal | None],
+    memo: dict[tuple[Any, ...], Any] | None,
 ) -> dict[str, Any]:
+    """A lost point as JSON. ``memo``: the texts the card's stages share, where several stages
+    are written (one stage has nothing to share them with)."""
     code, _, title, _, maximum, _ = layout.nodes[i]
     owner, source, assumed = layout.deducted[i]
-    result = stage._direct_result(i)
-    appraisal = result.appraisal
-    outcome = None if appraisal is not None else result.outcome
     value = points[i]
     assert maximum is not None
     assert value is not None
+    outcome = stage._outcomes.get(i)
+    appraisal = None
+    if stage._scored[i] is not None and outcome is not None:  # kept: no node result needed
+        key = ("said", lang, i, id(outcome))
+        said = memo.get(key) if memo is not None else None
+        if said is None:
+            node = stage._ruleset.flat[i]
+            said = written(node, value, outcome, outcome.not_applicable, lang)
+            if memo is not None:
+                memo[key] = said
+        reason, formula = said
+    else:
+        result = stage._direct_result(i)
+        reason, formula = result._said(lang)
+        appraisal = result.appraisal
+        outcome = None if appraisal is not None else result.outcome
     entry: dict[str, Any] = {
         "code": code,
         "title": title,
         "lost": _number(maximum - value),
-        "reason": result._reason(lang),
-        "formula": result._formula(lang),
+        "reason": reason,
+        "formula": formula,
         "inputs": {} if outcome is None else {n: jsonable(v) for n, v in outcome.inputs},
         "owner": owner,
         "source": source,

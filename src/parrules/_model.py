@@ -615,7 +615,7 @@ class NodeResult:
     not_applicable: bool = False
     _values: Values | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
     """The stage's indicators, to compute the outcome again when scoring did not keep it."""
-    _texts: dict[tuple[Any, ...], str | None] | None = attrs.field(
+    _texts: dict[tuple[Any, ...], Any] | None = attrs.field(
         default=None, kw_only=True, eq=False, repr=False
     )
     """The texts already written for the card's lost points (see ``StageResult``), by
@@ -675,9 +675,10 @@ class NodeResult:
                 source=node.source,
                 assumed=node.assumptions(lang),
             )
+        reason, formula = self._said(lang)
         return Explanation(
-            reason=self._reason(lang),
-            formula=self._formula(lang),
+            reason=reason,
+            formula=formula,
             inputs=outcome.inputs,
             source=node.source,
             assumed=node.assumptions(lang),
@@ -705,29 +706,52 @@ class NodeResult:
             return (_NOT_APPLICABLE if self.not_applicable else _FULL).get(lang)
         return render(outcome.reason.get(lang), self._fill(outcome), lang)
 
-    def _formula(self, lang: str) -> str | None:
+    def _said(self, lang: str) -> tuple[str, str | None]:
+        """The reason and the formula, as ``explain`` gives them, filled at once."""
         texts = self._texts
         if texts is None:
-            return self._write_formula(lang)
-        key = ("formula", lang, *self._key)
-        if key not in texts:
-            texts[key] = self._write_formula(lang)
-        return texts[key]
+            return self._write(lang)
+        key = ("said", lang, *self._key)
+        said: tuple[str, str | None] | None = texts.get(key)
+        if said is None:
+            said = texts[key] = self._write(lang)
+        return said
 
-    def _write_formula(self, lang: str) -> str | None:
-        outcome = self.outcome
-        if outcome is None or not outcome.formula or self.appraisal is not None:
-            return None
-        return render(outcome.formula, self._fill(outcome), lang)
+    def _write(self, lang: str) -> tuple[str, str | None]:
+        outcome = None if self.appraisal is not None else self.outcome
+        if outcome is None:
+            return self._write_reason(lang), None
+        return written(self.node, self.points, outcome, self.not_applicable, lang)
 
     def _fill(self, outcome: Outcome) -> dict[str, Any]:
-        """What a reason or formula template may name: the rule's inputs and values, the node's
-        max and its points."""
-        values = dict(outcome.inputs)
-        values.update(outcome.values)
-        values.setdefault("max", self.node.max)
-        values.setdefault("points", self.points)
-        return values
+        return _fill(self.node, self.points, outcome)
+
+
+def _fill(node: Node, points: Decimal, outcome: Outcome) -> dict[str, Any]:
+    """What a reason or formula template may name: the rule's inputs and values, the node's max
+    and its points."""
+    values = dict(outcome.inputs)
+    values.update(outcome.values)
+    values.setdefault("max", node.max)
+    values.setdefault("points", points)
+    return values
+
+
+def written(
+    node: Node, points: Decimal, outcome: Outcome, not_applicable: bool, lang: str
+) -> tuple[str, str | None]:
+    """A rule's outcome in words, as ``NodeResult.explain`` gives it: the reason and the formula
+    as applied."""
+    if not outcome.formula:
+        if outcome.reason is None:
+            return (_NOT_APPLICABLE if not_applicable else _FULL).get(lang), None
+        return render(outcome.reason.get(lang), _fill(node, points, outcome), lang), None
+    values = _fill(node, points, outcome)
+    if outcome.reason is None:
+        reason = (_NOT_APPLICABLE if not_applicable else _FULL).get(lang)
+    else:
+        reason = render(outcome.reason.get(lang), values, lang)
+    return reason, render(outcome.formula, values, lang)
 
 
 @attrs.frozen
@@ -823,7 +847,7 @@ class StageResult:
     )
     """Per node of ``ruleset.flat``, once made: its result, or None if it was not itemised."""
     _results: tuple[NodeResult, ...] = attrs.field(init=False, default=(), eq=False, repr=False)
-    _texts: dict[tuple[Any, ...], str | None] = attrs.field(
+    _texts: dict[tuple[Any, ...], Any] = attrs.field(
         kw_only=True, factory=dict, eq=False, repr=False
     )
     """The reasons and formulas written for the card's lost points, one mapping shared by the

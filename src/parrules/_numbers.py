@@ -109,7 +109,7 @@ def quantize(value: Decimal, places: int) -> Decimal:
 
 
 _WIDE = decimal.Context(prec=60)
-SHOWN = 65536
+SHOWN = 8192
 """Distinct values whose canonical form, and text per language, are kept once made (cards and
 explanations show a few thousand)."""
 

@@ -55,4 +55,9 @@ def ranking_to_dict(ranking: Ranking, lang: str = "vi", depth: int = 1) -> dict[
         "classification_counts": {
             band.get(lang): count for band, count in ranking.classification_counts
         },
+        "classification_assumed": {
+            band.get(lang): band.assumed.get(lang)
+            for band in ranking.ruleset.classification
+            if band.assumed is not None
+        },
     }
