@@ -73,30 +73,32 @@ def main() -> None:
         if "api" in sections:
             run["api"] = [api_paths(synthetic, "b", n, args.reps) for n in sizes]
             run["api"].append(api_paths(tn, "a", TN_UNITS, args.reps))
-            progress("api")
+            progress("api", run["api"])
         if "json" in sections:
             run["json"] = [json_paths(synthetic, "b", n, args.reps) for n in sizes if n <= KEEP_ALL]
             run["json"].append(json_paths(tn, "a", TN_UNITS, args.reps))
-            progress("json")
+            progress("json", run["json"])
         if "workers" in sections:
             run["workers"] = [workers(synthetic, n, args.reps) for n in sizes if n <= KEEP_ALL]
-            progress("workers")
+            progress("workers", run["workers"])
         if "memory" in sections:
             run["memory"] = [memory(synthetic, "b"), memory(tn, "a")]
-            progress("memory")
+            progress("memory", run["memory"])
         if "cli" in sections:
             run["cli"] = command_line(tn, Path(tmp), args.reps)
-            progress("cli")
+            progress("cli", run["cli"])
         if "rank" in sections:
             run["rank"] = rank_command(tn, Path(tmp), args.reps)
-            progress("rank")
+            progress("rank", run["rank"])
     report["machine"]["load_average_after"] = os.getloadavg()
     report["seconds"] = round(time.perf_counter() - started, 1)
     write(report)
 
 
-def progress(section: str) -> None:
+def progress(section: str, figures: Any) -> None:
+    """A section done: its figures go to stderr at once, so that a run stopped later keeps them."""
     print(f"{section} done, load average {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    print(json.dumps(figures, ensure_ascii=False), file=sys.stderr, flush=True)
 
 
 def machine() -> dict[str, Any]:
@@ -357,6 +359,22 @@ def memory(ruleset: Ruleset, name: str, n: int = 500) -> dict[str, Any]:
 # The command line: whole processes ------------------------------------------------------------
 
 
+def run_interleaved(
+    commands: dict[str, list[str]], reps: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU seconds of each command, ``reps`` times, the order rotating."""
+    walls: dict[str, list[float]] = {k: [] for k in commands}
+    cpus: dict[str, list[float]] = {k: [] for k in commands}
+    order = list(commands)
+    for rep in range(reps):
+        turn = rep % len(order)
+        for key in order[turn:] + order[:turn]:
+            seconds, cpu = run_command(commands[key])
+            walls[key].append(seconds)
+            cpus[key].append(cpu)
+    return walls, cpus
+
+
 def run_command(command: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds (user + system, of the process and what it waited for)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -401,15 +419,7 @@ def command_line(ruleset: Ruleset, tmp: Path, reps: int) -> dict[str, Any]:
         checked(command)
     if Path(out).read_text("utf-8") != Path(out + ".script").read_text("utf-8"):
         raise SystemExit("parrules score --format jsonl writes other lines than the script")
-    walls: dict[str, list[float]] = {k: [] for k in commands}
-    cpus: dict[str, list[float]] = {k: [] for k in commands}
-    order = list(commands)
-    for rep in range(reps):
-        turn = rep % len(order)
-        for key in order[turn:] + order[:turn]:
-            seconds, cpu = run_command(commands[key])
-            walls[key].append(seconds)
-            cpus[key].append(cpu)
+    walls, cpus = run_interleaved(commands, reps)
     result: dict[str, Any] = {
         "files": FILES,
         "wall": {k: med(walls, k) for k in walls},
@@ -438,15 +448,7 @@ def rank_command(ruleset: Ruleset, tmp: Path, reps: int) -> dict[str, Any]:
     for command in commands.values():  # once, to check they run and warm the caches
         checked(command)
     check_sheet(sheet)
-    walls: dict[str, list[float]] = {k: [] for k in commands}
-    cpus: dict[str, list[float]] = {k: [] for k in commands}
-    order = list(commands)
-    for rep in range(reps):
-        turn = rep % len(order)
-        for key in order[turn:] + order[:turn]:
-            seconds, cpu = run_command(commands[key])
-            walls[key].append(seconds)
-            cpus[key].append(cpu)
+    walls, cpus = run_interleaved(commands, reps)
     _, units = rank_sheet.read(sheet)
     reader = interleaved(
         {

@@ -238,6 +238,11 @@ def test_the_default_limits_bound_the_time_of_the_worst_document():
 
 HIDDEN = st.characters(
     whitelist_categories=("Cc", "Cf", "Cs", "Zl", "Zp"), blacklist_characters="\n"
+) | st.sampled_from(  # printable to Python, yet shown as nothing; noncharacters
+    [
+        *("\u034f", "\u115f", "\u1160", "\u17b4", "\u180b", "\u3164", "\ufe0f", "\uffa0"),
+        *("\U000e0041", "\U000e0100", "\ufdd0", "\ufffe", "\uffff", "\U0001ffff", "\U0010fffe"),
+    ]
 )
 MARK = "ZZMARKZZ"
 
@@ -273,7 +278,10 @@ def with_hidden(document: Any, draw: Any) -> tuple[str, int]:
     text = str(old)[:where] + draw(HIDDEN) + str(old)[where:]
     dumped = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=10**6)
     line = dumped[: dumped.index(MARK)].count("\n") + 1
-    if draw(st.booleans()) and unicodedata.category(text[where]) == "Cf":
+    typed = (
+        unicodedata.category(text[where]) in ("Cf", "Lo", "Mn") or text[where] in "\x85\u2028\u2029"
+    )
+    if draw(st.booleans()) and typed:
         written = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'  # typed in
     else:
         written = json.dumps(text)  # as an escape: "\u200b", "\u001b", "\t"
@@ -441,3 +449,34 @@ def test_the_worst_chains_are_refused_within_the_bounds(tmp_path, files, adds, d
     [line] = run.stderr.splitlines()
     assert message in line
     assert str(tmp_path / "chain") in line
+
+
+# A broken file anywhere in a chain is the one the error names, whatever the chain's length.
+
+BREAKS = {
+    "title": "title: [Một]\n",
+    "id": "id: [t]\n",
+    "year": "year: hai\n",
+    "max": "max: [1]\n",
+    "unknown key": "titel: Một\n",
+    "indicators": "indicators: [a]\n",
+    "sources": "sources: [a]\n",
+    "add": "add: [1]\n",
+    "hidden": 'title: "M\\u200bột"\n',
+}
+
+
+@settings(FUZZ, max_examples=60)
+@given(files=st.integers(2, 16), data=st.data(), kind=st.sampled_from(sorted(BREAKS)))
+def test_an_error_in_a_chain_names_the_file_it_is_in(files, data, kind):
+    folder = WORKDIR / f"broken{next(_names)}"
+    top = write_chain(folder, files, 1, False)
+    broken = folder / f"c{data.draw(st.integers(1, files - 1))}.yaml"
+    text = broken.read_text(encoding="utf-8")
+    broken.write_text(text.replace("id: t/", BREAKS[kind] + "id: t/", 1), encoding="utf-8")
+    if kind == "id":  # the id written twice: the first one is the broken one
+        broken.write_text(text.replace("id: t/c", "id: [t]\nx: t/c", 1), encoding="utf-8")
+    with pytest.raises((RulesetError, YamlError)) as info:
+        parrules.load_ruleset(top, registry=REGISTRY)
+    assert info.value.path == str(broken), (kind, str(info.value))
+    assert info.value.line is not None

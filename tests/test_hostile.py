@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import parrules
 from parrules import Limits, Registry, yaml_limits
@@ -573,3 +575,18 @@ def test_a_mapping_nested_too_deep_is_refused(registry):
     looped["x"] = looped
     with pytest.raises(UnitError, match="nesting deeper than 64 levels"):
         parrules.unit_from_mapping({**UNIT, "remedies": looped}, ruleset)
+
+
+@given(length=st.integers(1, 600), letter=st.sampled_from(["A", "ệ", "Xã ", "𝔸"]))
+@settings(max_examples=40, deadline=None)
+def test_a_unit_name_longer_than_a_name_is_refused(length, letter, registry):
+    """A name is a cell, a heading and a sheet name in every report: at most 255 characters."""
+    ruleset = parrules.load_ruleset(HOSTILE.parent / "data" / "mini.yaml", registry=registry)
+    name = (letter * length)[:length].strip() or "A"
+    data = {**UNIT, "unit": name}
+    if len(name) <= 255:
+        assert parrules.unit_from_mapping(data, ruleset).unit == name
+        return
+    with pytest.raises(UnitError) as info:
+        parrules.unit_from_mapping(data, ruleset, path="u.yaml")
+    assert f"field 'unit': the unit's name is {len(name):,} characters long" in str(info.value)

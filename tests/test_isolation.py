@@ -131,6 +131,43 @@ def test_values_a_rule_reads_compare_and_serialise_as_plain_values(tmp_path):
     assert pickle.loads(pickle.dumps(unit)).stage().indicators == values
 
 
+# An explanation a rule makes impossible to write fails through the API as through the CLI: a
+# RuleFailure naming the plugin, the rule and the node, never the formatter's own error.
+
+
+def _both(template: str) -> parrules.Text:
+    return parrules.Text(template, template)
+
+
+BROKEN_OUTCOMES: dict[str, dict[str, Any]] = {
+    "attribute in its reason": {"reason": _both("{x.__class__}"), "values": (("x", 1),)},
+    "index in its reason": {"reason": _both("{x[0]}"), "values": (("x", [1]),)},
+    "a width in its formula": {"formula": "{x:>1500000000}", "values": (("x", 1),)},
+    "a field it does not give": {"reason": _both("{missing}")},
+    "a brace": {"reason": _both("{")},
+    "a value that cannot be shown": {
+        "reason": _both("{x}"),
+        "values": (("x", SimpleNamespace(get=None)),),
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_OUTCOMES))
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_an_explanation_a_rule_breaks_is_its_failure_through_the_api(tmp_path, name, lang):
+    def broken(values: Any, _: str) -> Outcome:
+        return Outcome(Decimal(0), **BROKEN_OUTCOMES[name])
+
+    ruleset = ruleset_with(tmp_path, broken)
+    card = parrules.score(ruleset, parrules.unit_from_mapping(GOOD, ruleset))
+    with pytest.raises(RuleFailure) as info:
+        card.to_dict(lang)
+    failure = info.value
+    assert (failure.plugin, failure.rule, failure.code) == ("plugin_faulty", "test.faulty", "1.1")
+    assert "its explanation cannot be written" in str(failure)
+    assert card.node("1.2").explain(lang).reason  # the other nodes explain themselves
+
+
 # Leaving the process from a rule is a failure of that rule, not the end of the run.
 
 

@@ -152,6 +152,44 @@ def test_the_shipped_examples_rest_on_assumptions() -> None:
     assert marked > 0
 
 
+# An installed ruleset is named in errors by its id and line, never by where it is installed: a
+# generator of broken rulesets, each shipped from a directory that looks like an installation.
+BREAKAGES = {
+    "unknown top key": ("max: 10\n", "max: 10\nmaxx: 1\n"),
+    "a max that is not a number": ("    max: 4\n", "    max: bốn\n"),
+    "unknown rule": ("rule: check", "rule: chekc"),
+    "bad params": ("params: {all_of: [co_ke_hoach]}", "params: {all_of: [khong_co]}"),
+    "YAML syntax": ("nodes:\n", "nodes: [\n"),
+    "a hidden character": ("title: Chỉ đạo điều hành", 'title: "Chỉ đạo\\u200b"'),
+    "a missing parent": ("id: test/mini/2023\n", "id: test/mini/2023\nextends: khong/co/2023\n"),
+    "a list where a number is": ("precision: 4", "precision: [4]"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BREAKAGES))
+def test_an_installed_ruleset_is_named_by_its_id_in_errors(name: str, tmp_path: Path) -> None:
+    installed = tmp_path / "lib" / "site-packages" / "parrules_x" / "rulesets"
+    folder = installed / "x" / "district"
+    folder.mkdir(parents=True)
+    old, new = BREAKAGES[name]
+    text = (ROOT / "tests" / "data" / "mini.yaml").read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, new).replace("id: test/mini/2023", "id: x/district/2023")
+    (folder / "2023.yaml").write_text(text, encoding="utf-8")
+    builtin = parrules.Registry.create(entry_points=False)
+    registry = parrules.Registry(builtin.rules, (installed,))
+    with pytest.raises(parrules.ParRulesError) as caught:
+        parrules.load_ruleset("x/district/2023", registry=registry)
+    message = str(caught.value)
+    assert re.match(r"x/district/2023:\d+", message), message
+    assert not _leaks(message, tmp_path), message
+    findings = parrules.validate("x/district/2023", registry=registry)
+    assert findings
+    for finding in findings:
+        assert finding.path == "x/district/2023", finding
+        assert not _leaks(str(finding), tmp_path), finding
+
+
 def _without_plugins() -> parrules.Registry:
     """The built-in rules and rulesets only, as when the Lai Châu plugin is not installed."""
     return parrules.Registry.create(entry_points=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -159,9 +160,9 @@ def test_a_run_stopped_by_a_signal_removes_its_temporary_file(
     assert target.read_text() == "old\n"
 
 
-def test_a_run_killed_outright_leaves_only_a_hidden_temporary_file(tmp_path: Path) -> None:
+def test_a_run_killed_outright_leaves_a_temporary_file_the_next_run_removes(tmp_path: Path) -> None:
     """What the documentation says of kill -9: the target is untouched and one hidden file,
-    named after it, is left beside it."""
+    named after it and the process, is left beside it until a run writes the target again."""
     target = tmp_path / "out.jsonl"
     target.write_text("old\n")
     process = subprocess.Popen(
@@ -174,8 +175,16 @@ def test_a_run_killed_outright_leaves_only_a_hidden_temporary_file(tmp_path: Pat
     process.kill()
     process.wait(timeout=60)
     (left,) = leftovers(tmp_path)
-    assert left.startswith(".out.jsonl.")
+    assert left.startswith(f".out.jsonl.{socket.gethostname().replace('.', '-')}.{process.pid}.")
     assert target.read_text() == "old\n"
+    # The next run writing the same file removes it; a live writer's, or another file's, stays.
+    alive = tmp_path / f".out.jsonl.{socket.gethostname().replace('.', '-')}.{os.getpid()}.x.tmp"
+    alive.write_text("")
+    other = tmp_path / f".other.jsonl.{socket.gethostname().replace('.', '-')}.{process.pid}.x.tmp"
+    other.write_text("")
+    assert main(["score", str(UNIT), "--format", "jsonl", "-o", str(target)]) == 0
+    assert leftovers(tmp_path) == sorted([alive.name, other.name])
+    assert target.read_text().startswith("{")
 
 
 def test_an_input_is_never_the_output(

@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parrules._grids import SheetLimits, read_grids
-from parrules._sheets import SheetError, read_sheet
+from parrules._sheets import read_sheet
 from parrules.cli import main
-from parrules.errors import DuplicateUnitError, ParRulesError, UnitError
+from parrules.errors import DuplicateUnitError, ParRulesError, SheetError, UnitError
 
 RULESET = Path(__file__).parent / "data" / "reports" / "sheet.yaml"
 SETTINGS = settings(
@@ -192,6 +192,19 @@ def test_a_unit_in_a_sheet_and_in_a_unit_file_is_refused_in_both(
     assert (
         f"{unit}, field 'unit': the unit 'xã a' (2023) is also in {sheet}, sheet 'xa', row 2" in err
     )
+
+
+@pytest.mark.parametrize("kind", ["text", "json", "jsonl", "xlsx"])
+def test_a_sheet_error_names_the_sheet_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    sheet = csv_file(tmp_path / "xa.csv", [values("Xã A"), values("Xã A"), values("Xã B")])
+    assert main(["score", str(sheet), "--format", kind, "-o", str(tmp_path / "out")]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        assert line.startswith(f"parrules: {sheet}, sheet 'xa', row ")
+        assert line.count(str(sheet)) == 1
 
 
 @given(
@@ -472,6 +485,19 @@ def test_limits_on_rows_cells_and_size_are_located_errors(tmp_path: Path) -> Non
         list(read_grids(book, SheetLimits(max_rows=3)))
     with pytest.raises(UnitError, match="decompresses to more than 2,000 bytes of XML"):
         list(read_grids(book, SheetLimits(max_xml_bytes=2_000)))
+
+
+@given(rows=st.integers(1024, 3000))
+@settings(SETTINGS, max_examples=5)
+def test_reading_a_sheet_is_bounded_in_time(tmp_path: Path, rows: int) -> None:
+    """Processor time, checked every 1,024 CSV rows and every 64 KiB of XML."""
+    path = csv_file(tmp_path / "xa.csv", [values(f"Xã {i}") for i in range(rows)])
+    with pytest.raises(SheetError, match=r"sheet 'xa', row 1024: reading the file took more"):
+        list(read_grids(path, SheetLimits(max_seconds=0)))
+    assert len(next(read_grids(path, SheetLimits())).rows) == rows + 1
+    book = xlsx(tmp_path, book_bytes([("Xã", [HEADER, xlsx_row()], "visible")]))
+    with pytest.raises(UnitError, match="more than 0 s of processor time"):
+        list(read_grids(book, SheetLimits(max_seconds=0)))
 
 
 def test_a_zip_of_many_parts_is_refused_before_it_is_listed(tmp_path: Path) -> None:

@@ -26,7 +26,6 @@ from ._units import read_unit_file, ruleset_file_of, unit_from_mapping
 from ._yaml import current_limits
 from .errors import (
     DuplicateUnitError,
-    InputError,
     ParRulesError,
     RuleFailure,
     ScoringError,
@@ -59,9 +58,8 @@ class UnitResult:
         if self.error is None:
             return ""
         text = str(self.error)
-        if isinstance(self.error, InputError) and self.error.path == self.path:
-            return text
-        return text if text.startswith(f"{self.path}: ") else f"{self.path}: {text}"
+        named = text.startswith((f"{self.path}:", f"{self.path},"))
+        return text if named else f"{self.path}: {text}"
 
 
 @attrs.frozen
@@ -240,6 +238,14 @@ def _explanation_failure(card: ScoreCard) -> RuleFailure | None:
                 for lang in ("vi", "en"):
                     result.explain(lang)
                 json.dumps(jsonable(dict(outcome.inputs)))
+            except RuleFailure as exc:  # named with its unit
+                return RuleFailure(
+                    exc.detail,
+                    plugin=exc.plugin,
+                    rule=exc.rule,
+                    code=node.code,
+                    unit=card.unit.unit,
+                )
             except BaseException as exc:
                 if not contained(exc):
                     raise

@@ -22,6 +22,7 @@ import math
 import posixpath
 import re
 import struct
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -32,7 +33,7 @@ from xml.parsers import expat
 
 import attrs
 
-from .errors import UnitError
+from .errors import SheetError, UnitError, column_letter
 
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384
@@ -58,49 +59,10 @@ class SheetLimits:
     """Cells holding a value (and shared strings), over all sheets."""
     max_cell_chars: int = 32_767
     """Characters in one cell: the most a spreadsheet cell holds."""
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet column name of a 1-based index: 1 → A, 27 → AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-class SheetError(UnitError):
-    """A spreadsheet, or a sheet, row or cell of it, that cannot be read."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: str | Path,
-        sheet: str | None = None,
-        row: int | None = None,
-        column: int | None = None,
-        header: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        self.sheet = sheet
-        self.row = row
-        self.column = column
-        self.header = header
-        super().__init__(message, path=path, line=row, hint=hint)
-
-    def __str__(self) -> str:
-        where = str(self.path)
-        if self.sheet is not None:
-            where += f", sheet '{self.sheet}'"
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column is not None:
-            where += f", column {column_letter(self.column)}"
-            if self.header:
-                where += f" ({self.header})"
-        text = f"{where}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+    max_seconds: float = 10.0
+    """Processor time to read the file: a real batch takes a fraction of a second, a file within
+    the other bounds whose XML is mostly empty elements could take half a minute. Processor
+    time, not the clock, so that a busy machine does not refuse a file another would read."""
 
 
 @attrs.frozen
@@ -167,6 +129,18 @@ class _Count:
         self.limits = limits
         self.rows = 0
         self.cells = 0
+        self.deadline = time.process_time() + limits.max_seconds
+
+    def tick(self, sheet: str | None, row: int | None = None) -> None:
+        """Refuse the file once reading it has taken longer than its time bound."""
+        if time.process_time() > self.deadline:
+            raise SheetError(
+                f"reading the file took more than {self.limits.max_seconds:g} s of processor time",
+                path=self.path,
+                sheet=sheet,
+                row=row,
+                hint="split it into several files, or save it again in the spreadsheet",
+            )
 
     def row(self, sheet: str, number: int) -> None:
         self.rows += 1
@@ -225,6 +199,8 @@ def _csv(path: Path, limits: SheetLimits) -> Grid:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         for number, record in enumerate(reader, start=1):
+            if not number % 1024:
+                count.tick(name, number)
             if len(record) > MAX_COLUMN:
                 raise SheetError(
                     f"more than {MAX_COLUMN:,} columns, the most a spreadsheet has",
@@ -383,7 +359,8 @@ class _Workbook:
         where = f"the part '{info.filename}'"
         try:
             with self.archive.open(info) as stream:
-                while chunk := stream.read(1 << 20):
+                while chunk := stream.read(1 << 16):
+                    self.count.tick(sheet)
                     self.budget -= len(chunk)
                     if self.budget < 0:
                         raise self.error(

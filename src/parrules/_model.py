@@ -16,6 +16,7 @@ import attrs
 from ._numbers import ZERO, canonical, canonical_or_none, fmt, fmt_percent, percent, quantize
 from ._template import format_value as format_value  # the way explanations show a value
 from ._template import render
+from .errors import RuleFailure
 
 Values = Mapping[str, Any]
 """Indicator values of one unit at one stage, already checked against their declared types."""
@@ -704,7 +705,7 @@ class NodeResult:
             return "; ".join(c.code for c in self.node.children)
         if outcome.reason is None:
             return (_NOT_APPLICABLE if self.not_applicable else _FULL).get(lang)
-        return render(outcome.reason.get(lang), self._fill(outcome), lang)
+        return _rule_text(self.node, outcome.reason.get(lang), self._fill(outcome), lang)
 
     def _said(self, lang: str) -> tuple[str, str | None]:
         """The reason and the formula, as ``explain`` gives them, filled at once."""
@@ -745,13 +746,27 @@ def written(
     if not outcome.formula:
         if outcome.reason is None:
             return (_NOT_APPLICABLE if not_applicable else _FULL).get(lang), None
-        return render(outcome.reason.get(lang), _fill(node, points, outcome), lang), None
+        return _rule_text(node, outcome.reason.get(lang), _fill(node, points, outcome), lang), None
     values = _fill(node, points, outcome)
     if outcome.reason is None:
         reason = (_NOT_APPLICABLE if not_applicable else _FULL).get(lang)
     else:
-        reason = render(outcome.reason.get(lang), values, lang)
-    return reason, render(outcome.formula, values, lang)
+        reason = _rule_text(node, outcome.reason.get(lang), values, lang)
+    return reason, _rule_text(node, outcome.formula, values, lang)
+
+
+def _rule_text(node: Node, template: str, values: Mapping[str, Any], lang: str) -> str:
+    """A template of a rule's, filled: what fails here (the rule's templates, its values) is its
+    plugin's failure, as when it scores."""
+    try:
+        return render(template, values, lang)
+    except Exception as exc:
+        raise RuleFailure(
+            f"its explanation cannot be written: {type(exc).__name__}: {exc}",
+            plugin=node.plugin or "?",
+            rule=node.rule or "?",
+            code=node.code,
+        ) from None
 
 
 @attrs.frozen

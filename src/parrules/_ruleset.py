@@ -187,7 +187,7 @@ def _raw_chain(path: Path, registry: Registry) -> tuple[Located, list[tuple[Path
     within the limits of one file, together."""
     chain: list[tuple[Path, Located]] = []
     seen: list[Path] = []
-    with one_file_limits(path):
+    with one_file_limits(shown(path, registry)):
         while True:
             resolved = path.resolve()
             if resolved in seen:
@@ -941,8 +941,9 @@ def _load(path: Path, registry: Registry) -> Ruleset:
     for key in ("id", "title", "year", "max", "nodes"):
         if key not in data:
             raise _err(data, None, f"the ruleset has no '{key}'", hint=f"add a top-level '{key}:'")
-    if not isinstance(data["id"], str) or not isinstance(data["title"], str):
-        raise _err(data, "id", "'id' and 'title' must be texts")
+    for key in ("id", "title"):  # each where it is written: in any file of the chain
+        if not isinstance(data[key], str):
+            raise _err(data, key, f"'{key}' must be a text")
     precision = _int(data, "precision", 2, 0, 10)
     builder = _Builder(data, registry, precision)
     chain = tuple(i if isinstance(i, str) else data["id"] for _, i in files)
@@ -1043,7 +1044,7 @@ def _uncertainty(
         indicators=indicators,
         fail=fail,
         alternatives=True,
-        base=str(Path(getattr(data, "path", None) or path).parent),
+        base=str(path.parent),
     )
 
 

@@ -27,13 +27,21 @@ from typing import Any
 import attrs
 
 from ._batch import unit_key
-from ._grids import Grid, Problem, Row, SheetError, SheetLimits, column_letter, read_grids
+from ._grids import Grid, Problem, Row, SheetLimits, read_grids
 from ._model import Indicator, Node, Ruleset, UnitInputs
 from ._numbers import fmt, parse_decimal
 from ._plugins import Registry, default_registry
 from ._ruleset import load_ruleset, resolve
 from ._units import convert, to_date, unit_from_mapping
-from .errors import DuplicateUnitError, InputError, ParRulesError, UnitError, close_match
+from .errors import (
+    DuplicateUnitError,
+    InputError,
+    ParRulesError,
+    SheetError,
+    UnitError,
+    close_match,
+    column_letter,
+)
 
 SHEET_SUFFIXES = (".csv", ".xlsx")
 

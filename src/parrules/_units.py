@@ -35,6 +35,9 @@ UNIT_KEYS = {
     "uncertainty",
 }
 STAGE_KEYS = {"indicators", "points", "reason"}
+MAX_NAME = 255
+"""Characters in a unit's name: the longest commune name with its district and province is
+under 100, and a name is a cell, a heading and a sheet name in every report."""
 STAGES = ("appraisal", "final")
 _DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 _ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
@@ -554,6 +557,9 @@ def unit_from_mapping(
     name = data.get("unit", "")
     if not isinstance(name, str) or ("unit" in data and not name.strip()) or "\n" in name:
         raise reader.error(data, "unit", "'unit' must be the unit's name, as a text on one line")
+    if len(name) > MAX_NAME:
+        msg = f"the unit's name is {len(name):,} characters long, more than {MAX_NAME}"
+        raise reader.error(data, "unit", msg, hint="give the unit's name, not a description")
     named = data.get("ruleset", ruleset.id)
     if named != ruleset.id and not _same_file(named, Path(path or "unit"), ruleset.path):
         raise reader.error(

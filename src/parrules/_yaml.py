@@ -275,7 +275,7 @@ _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
 _COMMENT_AFTER_INDICATOR = re.compile(r"[|>][-+0-9]*#")
-_RAW_REFUSED = re.compile("[\t\ufeff]")
+_RAW_REFUSED = re.compile("[\t\ufeff\x85\u2028\u2029]")
 
 # YAML 1.2 core schema, minus exponents and leading zeros: a plain scalar is a number only when
 # it is written as one the way a person reads it. Everything else is text.
@@ -359,12 +359,15 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
             f"the text is longer than the limit of {limits.max_bytes} characters", path=source
         )
     found = _RAW_REFUSED.search(text, 1 if text.startswith("\ufeff") else 0)
-    if found is not None:  # libyaml and the Python parser read both differently
-        tab = found.group() == "\t"
+    if found is not None:  # libyaml and the Python parser read these differently; the Python
+        tab = found.group() == "\t"  # parser counts U+0085, U+2028, U+2029 as line breaks
+        bom = found.group() == "\ufeff"
         raise YamlError(
             "a tab character: YAML is indented and separated with spaces"
             if tab
-            else "a byte-order mark (U+FEFF) inside the text",
+            else "a byte-order mark (U+FEFF) inside the text"
+            if bom
+            else f"the character {hidden_character(found.group())} is not allowed",
             path=source,
             line=text.count("\n", 0, found.start()) + 1,
             hint="replace each tab with spaces" if tab else HINT,

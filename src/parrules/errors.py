@@ -11,7 +11,8 @@ Every error a user can cause or meet is a ``ParRulesError``; the built-in mix-in
     │   ├── RulesetNotFoundError(InputError, LookupError)
     │   └── UnitError                                 an invalid unit file or value
     │       ├── UnknownNameError(UnitError, LookupError)   an undeclared indicator or code
-    │       └── DuplicateUnitError                    one unit in several files of a batch
+    │       ├── DuplicateUnitError                    one unit in several files of a batch
+    │       └── SheetError                            .sheet .row .column: a spreadsheet's cell
     ├── OutputError(ParRulesError)                    .path: not a file a report may replace
     ├── PluginError(ParRulesError)                    .plugin
     │   └── DuplicateRuleError(PluginError)           .rule .plugins .where
@@ -101,6 +102,40 @@ class UnknownNameError(UnitError, LookupError):
 class DuplicateUnitError(UnitError):
     """The same unit (same name once normalised, year and ruleset) in several files of a batch:
     none of them is scored, since which one is right cannot be told."""
+
+
+class SheetError(UnitError):
+    """A spreadsheet, or a sheet, row or cell of it, that cannot be read."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: int | None = None,
+        header: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+        self.header = header
+        super().__init__(message, path=path, line=row, hint=hint)
+
+    def __str__(self) -> str:
+        where = str(self.path)
+        if self.sheet is not None:
+            where += f", sheet '{self.sheet}'"
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column {column_letter(self.column)}"
+            if self.header:
+                where += f" ({self.header})"
+        text = f"{where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
 
 
 class OutputError(ParRulesError):
@@ -210,3 +245,12 @@ def close_match(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest candidate, for misspelt names."""
     found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"did you mean '{found[0]}'?" if found else None
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column name of a 1-based index: 1 → A, 27 → AA."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

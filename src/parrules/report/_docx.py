@@ -393,12 +393,21 @@ class _Writer:
         self._text(b, t["signature"], italic=True, size=13, align="center", after=48)
         self._text(b, t["signer_name"], bold=True, size=13, align="center", after=0)
 
+    def _end_of_page(self) -> None:
+        """The spacer after a table that ends a page's content, made 1 pt high: at full height
+        it may spill onto a page of its own, left blank."""
+        last = self.word.paragraphs[-1]
+        if not last.text:
+            last.paragraph_format.line_spacing = self.Pt(1)
+            last.paragraph_format.space_after = self.Pt(0)
+
     def annex(self, number_: int, section: Section, landscape: bool) -> bool:
         """An annex on a new page (a new section when its orientation changes). Its heading
         starts the page: an empty paragraph holding a page break would itself fall on a new
         page after a full one, and leave that page blank."""
         from docx.enum.section import WD_SECTION
 
+        self._end_of_page()
         turn = section.landscape != landscape
         if turn:
             new = self.word.add_section(WD_SECTION.NEW_PAGE)
@@ -426,6 +435,7 @@ class _Writer:
         landscape = False
         for n, section in enumerate(self.doc.annexes, start=1):
             landscape = self.annex(n, section, landscape)
+        self._end_of_page()
         buffer = io.BytesIO()
         self.word.save(buffer)
         return _stable(buffer.getvalue())

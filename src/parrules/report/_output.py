@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -33,8 +34,9 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
 def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
     """A stream to a temporary file beside ``path``, renamed over ``path`` when the block ends;
     on any failure (an exception in the block, Ctrl-C, or a termination the command line turns
-    into an exception) the temporary file is removed and ``path`` is left untouched. Output
-    written as it is made (JSON Lines) reaches ``path`` whole or not at all.
+    into an exception) the temporary file is removed and ``path`` is left untouched; one that a
+    killed run (``kill -9``) left is removed by the next run writing ``path``. Output written as
+    it is made (JSON Lines) reaches ``path`` whole or not at all.
 
     ``path`` must be a new path or a regular file, whose permissions (and owner, where the process
     may set it) the new file keeps. A symbolic link, a directory, a named pipe or a device (such
@@ -43,8 +45,10 @@ def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
     """
     target = Path(path)
     kept = check_output(target)
+    prefix = _prefix(target)
+    _remove_left_behind(target, prefix)
     handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        dir=target.parent, prefix=f"{prefix}{os.getpid()}.", suffix=".tmp"
     )
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -63,6 +67,35 @@ def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _prefix(target: Path) -> str:
+    """How the temporary files of ``target`` begin: hidden, and naming the machine, so that
+    ``.FILE.<machine>.<process>.<random>.tmp`` says which process wrote it, and where."""
+    return f".{target.name}.{socket.gethostname().replace('.', '-')}."
+
+
+def _remove_left_behind(target: Path, prefix: str) -> None:
+    """Remove what a run killed while writing ``target`` on this machine left (``kill -9``
+    cannot be caught): a temporary file of ``target`` whose process no longer exists."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            if not entry.name.startswith(prefix) or not entry.name.endswith(".tmp"):
+                continue
+            pid = entry.name[len(prefix) :].split(".", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, and belongs to another user
+        return True
+    return True
 
 
 def check_output(path: str | Path) -> os.stat_result | None:
