@@ -194,6 +194,36 @@ def test_a_broken_ruleset_is_reported_for_each_unit_and_read_once(tmp_path, regi
     assert len(reads) == 1
 
 
+def test_a_ruleset_named_from_one_folder_is_resolved_once(tmp_path, registry, monkeypatch):
+    """2,000 unit files naming one ruleset: it is looked up once per folder, not once a file;
+    a ruleset that cannot be found is still named in each unit file, on its line."""
+    (tmp_path / "r.yaml").write_text(RULESET, encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "r.yaml").write_text(RULESET, encoding="utf-8")
+    paths = []
+    for i, folder in enumerate((tmp_path, tmp_path, other, other, tmp_path)):
+        paths.append(folder / f"u{i}.yaml")
+        paths[-1].write_text(unit_text(i), encoding="utf-8")
+    for i in (5, 6):
+        paths.append(tmp_path / f"u{i}.yaml")
+        paths[-1].write_text(unit_text(i).replace("r.yaml", "gone.yaml"), encoding="utf-8")
+    looked_up = []
+    real = parrules._batch.ruleset_file_of
+    monkeypatch.setattr(
+        parrules._batch,
+        "ruleset_file_of",
+        lambda data, path, registry: looked_up.append(path.name) or real(data, path, registry),
+    )
+    batch = score_batch(paths, registry=registry)
+    assert looked_up == ["u0.yaml", "u2.yaml", "u5.yaml", "u6.yaml"]
+    assert [r.ok for r in batch.results] == [True] * 5 + [False] * 2
+    assert len({id(r.card.ruleset) for r in batch.results if r.card}) == 2
+    for result in batch.failures:
+        assert isinstance(result.error, UnknownNameError)
+        assert (result.error.path, result.error.line) == (result.path, 3)
+
+
 def test_a_unit_in_two_files_under_two_normalisations_is_a_duplicate(tmp_path, registry):
     (tmp_path / "r.yaml").write_text(RULESET, encoding="utf-8")
     names = {

@@ -604,3 +604,40 @@ def test_a_document_without_its_due_date_is_an_error_of_its_cell(tmp_path: Path)
     assert [str(e) for e in unit.errors] == [
         f"{path}, sheet 'Văn bản', row 2, column E (Hạn): the due date is empty"
     ]
+
+
+def test_headings_are_read_once_per_sheet_and_each_row_as_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each heading is resolved once for the sheet, not once a row; a cell that repeats an
+    earlier one reads the same, and one that cannot be read is refused in every row."""
+    from parrules import _sheets
+
+    calls: list[str] = []
+    real = _sheets._Columns._key
+    monkeypatch.setattr(_sheets._Columns, "_key", lambda self, h: calls.append(h) or real(self, h))
+    many = [row(unit=f"Xã {i}") for i in range(40)]
+    many += [row(unit="Xã 40", p14="1,5"), row(unit="Xã 41", p14="1,5"), row(unit="Xã 42")]
+    rows = rows_of(write_csv(tmp_path / "xa.csv", many))
+    assert len(calls) == len(set(calls)) <= len(HEADER)
+    assert [bool(r.errors) for r in rows] == [False] * 40 + [True, True, False]
+    for bad in rows[40:42]:
+        assert "column J (1.4): 1,5 is outside 0–1" in str(bad.errors[0])
+    alone = rows_of(write_csv(tmp_path / "one.csv", [row(unit="Xã 0")]))[0].unit
+    assert rows[0].unit is not None
+    assert alone is not None
+    assert rows[0].unit.stages == alone.stages
+
+
+def test_rank_looks_up_a_sheets_ruleset_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from parrules import cli
+
+    path = write_csv(tmp_path / "xa.csv", [row(unit=f"Xã {i}") for i in range(5)])
+    loads: list[object] = []
+    real = cli.load_ruleset
+    monkeypatch.setattr(cli, "load_ruleset", lambda ref, **kw: loads.append(ref) or real(ref, **kw))
+    assert cli.main(["rank", str(path)]) == 0
+    assert len(loads) == 1
+    assert capsys.readouterr().out.count("Xã ") >= 5

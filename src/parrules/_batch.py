@@ -99,7 +99,7 @@ def score_batch(
     of each ruleset are scored by ``score_many`` in that many processes; the results are the same.
     """
     registry = registry or default_registry()
-    rulesets: dict[Path, Ruleset | ParRulesError] = {}
+    rulesets: Rulesets = {}
     loaded: list[tuple[str, tuple[UnitInputs, Ruleset] | ParRulesError]] = []
     for raw_path in paths:
         path = Path(raw_path)
@@ -177,18 +177,24 @@ def _cards(
             yield exc
 
 
-def _load(
-    path: Path, registry: Registry, rulesets: dict[Path, Ruleset | ParRulesError]
-) -> tuple[UnitInputs, Ruleset]:
+Rulesets = dict[Path | tuple[str, str], Ruleset | ParRulesError]
+"""The rulesets of a batch, each loaded once: by file, and by what a unit file names and the
+folder it is in (so that a ruleset named again from the same folder is not resolved again)."""
+
+
+def _load(path: Path, registry: Registry, rulesets: Rulesets) -> tuple[UnitInputs, Ruleset]:
     data = read_unit_file(path)
-    file = ruleset_file_of(data, path, registry)
-    key = file.resolve()
-    if key not in rulesets:
-        try:
-            rulesets[key] = load_ruleset(file, registry=registry)
-        except ParRulesError as exc:
-            rulesets[key] = exc
-    ruleset = rulesets[key]
+    named = (data["ruleset"], str(path.parent))
+    ruleset = rulesets.get(named)
+    if ruleset is None:
+        file = ruleset_file_of(data, path, registry)
+        key = file.resolve()
+        if key not in rulesets:
+            try:
+                rulesets[key] = load_ruleset(file, registry=registry)
+            except ParRulesError as exc:
+                rulesets[key] = exc
+        ruleset = rulesets[named] = rulesets[key]
     if isinstance(ruleset, ParRulesError):
         raise ruleset
     return unit_from_mapping(data, ruleset, path=str(path)), ruleset

@@ -146,8 +146,8 @@ class _Count:
         self.rows += 1
         self._check(self.rows, self.limits.max_rows, "rows", sheet, number)
 
-    def cell(self, sheet: str, number: int) -> None:
-        self.cells += 1
+    def cell(self, sheet: str, number: int, cells: int = 1) -> None:
+        self.cells += cells
         self._check(self.cells, self.limits.max_cells, "cells", sheet, number)
 
     def _check(self, count: int, limit: int, what: str, sheet: str, number: int) -> None:
@@ -209,13 +209,16 @@ def _csv(path: Path, limits: SheetLimits) -> Grid:
                     row=number,
                 )
             cells: dict[int, str | Problem] = {}
+            left = limits.max_cells - count.cells  # counted a row at a time, refused where passed
             for column, value in enumerate(record):
                 if len(value) > limits.max_cell_chars:
                     count.too_long(name, number, column + 1)
                 if value.strip():
-                    count.cell(name, number)
+                    if len(cells) == left:
+                        count.cell(name, number, left + 1)
                     cells[column] = _checked(value)
             if cells:
+                count.cell(name, number, len(cells))
                 count.row(name, number)
                 rows.append((number, cells))
     except csv.Error as exc:

@@ -16,10 +16,11 @@ workbook, hidden or not) is refused; an empty cell is a missing value and follow
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,49 @@ class _Columns:
         return close_match(text, known)
 
 
+class _Read(dict[int, _Key]):
+    """The columns of one sheet of units that ``ruleset`` reads, in order, each with what it
+    holds, worked out once per sheet; and each cell's text read once per value (a sheet gives
+    the same few points and answers over and over)."""
+
+    def __init__(self, ruleset: Ruleset, layout: _Layout, columns: _Columns) -> None:
+        self.skip = frozenset(layout.meta.values())
+        for col, header in sorted(layout.headers.items()):
+            key = columns.key(header) if header and col not in self.skip else None
+            if key is not None:
+                self[col] = key
+        counts = collections.Counter(self.values())
+        self.shared = frozenset(col for col, key in self.items() if counts[key] > 1)
+        """The columns whose key another column has too."""
+        self.ruleset = ruleset
+        self.cells: dict[tuple[str, str, Any], Any] = {}
+
+    def value(self, name: str, cell: Any) -> Any:
+        indicator = self.ruleset.indicators[name]
+        return self._once(("indicator", name, cell), lambda: _cell(indicator, cell))
+
+    def points(self, code: str, cell: Any) -> Decimal:
+        node = self.ruleset.node(code)
+        value: Decimal = self._once(("points", code, cell), lambda: _points(node, cell))
+        return value
+
+    def _once(self, key: tuple[str, str, Any], read: Callable[[], Any]) -> Any:
+        """``read()``, kept for a text cell when what it gives cannot be changed."""
+        if type(key[2]) is not str:
+            return read()
+        found = self.cells.get(key)
+        if found is None:
+            found = read()
+            if type(found) in _KEPT and len(self.cells) < _CELLS:
+                self.cells[key] = found
+        return found
+
+
+_KEPT = frozenset({Decimal, bool, str, dt.date})
+_CELLS = 65536
+"""Cell texts remembered per sheet and ruleset, with their values."""
+
+
 def _labels(indicator: Indicator) -> Iterator[str]:
     for label in (indicator.label, indicator.label_en):
         if label:
@@ -320,6 +364,7 @@ class _FileReader:
         self.strict = strict
         self.rulesets: dict[str, Ruleset] = {}
         self.columns: dict[str, _Columns] = {}
+        self.read: dict[tuple[int, str], _Read] = {}
         self.rows: list[SheetRow] = []
         self.warnings: list[tuple[int, str]] = []  # (sheet's place in the file, warning)
         self.order: dict[str, int] = {}
@@ -553,6 +598,15 @@ class _FileReader:
             self.columns[ruleset.id] = _Columns(ruleset)
         return self.columns[ruleset.id]
 
+    def _read(self, layout: _Layout, ruleset: Ruleset) -> _Read:
+        """What each column of a sheet of units holds for ``ruleset``, worked out once."""
+        found = self.read.get((id(layout), ruleset.id))
+        if found is None:
+            columns = self._columns(ruleset)
+            found = _Read(ruleset, layout, columns)
+            self.read[(id(layout), ruleset.id)] = found
+        return found
+
     def units(self, layout: _Layout) -> None:
         unread: dict[str, set[int]] = {}
         for number, cells in layout.grid.rows[1:]:
@@ -600,12 +654,10 @@ class _FileReader:
         except InputError as exc:
             errors.append(self.error(layout, number, meta["ruleset"], exc.message, exc.hint))
             return failed()
-        columns = self._columns(ruleset)
+        read = self._read(layout, ruleset)
         if ruleset.id not in unread:
             unread[ruleset.id] = {
-                col
-                for col, header in layout.headers.items()
-                if col not in meta.values() and columns.key(header) is None
+                col for col in layout.headers if col not in meta.values() and col not in read
             }
         data: dict[str, Any] = {"unit": _text(unit or ""), "ruleset": ruleset.id}
         if year is not None:
@@ -614,31 +666,33 @@ class _FileReader:
             except ValueError as exc:
                 errors.append(self.error(layout, number, meta["year"], str(exc)))
         indicators: dict[str, Any] = {}
-        points: dict[str, dict[str, Any]] = {}
+        points: dict[str, Any] = {}
         points_col: dict[str, int] = {}
         reasons: dict[str, tuple[int, str]] = {}
         seen: dict[_Key, int] = {}
-        for col, cell in sorted(cells.items()):
-            if col in meta.values() or _empty(cell):
-                continue
-            header = layout.headers.get(col, "")
-            key = columns.key(header) if header else None
-            if key is None:
+        skip = read.skip
+        for col in sorted(cells.keys() - read.keys() - skip):  # a value in a column not read
+            if not _empty(cells[col]):
                 unread[ruleset.id].add(col)
+        for col, key in read.items():
+            cell = cells.get(col)
+            if cell is None or _empty(cell):
                 continue
-            if key in seen:
-                first = column_letter(seen[key] + 1)
-                errors.append(self.error(layout, number, col, f"the same value as column {first}"))
-                continue
-            seen[key] = col
+            if col in read.shared:
+                if key in seen:
+                    first = column_letter(seen[key] + 1)
+                    message = f"the same value as column {first}"
+                    errors.append(self.error(layout, number, col, message))
+                    continue
+                seen[key] = col
             if isinstance(cell, Problem):
                 errors.append(self.error(layout, number, col, cell.message, cell.hint))
                 continue
             try:
                 if key.kind == "indicator":
-                    indicators[key.name] = _cell(ruleset.indicators[key.name], cell)
+                    indicators[key.name] = read.value(key.name, cell)
                 elif key.kind == "points":
-                    points[key.name] = {"points": _points(ruleset.node(key.name), cell)}
+                    points[key.name] = read.points(key.name, cell)
                     points_col[key.name] = col
                 elif key.kind == "reason":
                     reasons[key.name] = (col, _text(cell))
@@ -651,10 +705,10 @@ class _FileReader:
                     self.error(layout, number, col, f"a reason for {code} without its points")
                 )
             else:
-                points[code]["reason"] = reason
+                points[code] = {"points": points[code], "reason": reason}
         for code, entry in points.items():
             node = ruleset.node(code)
-            if node.max is None or entry["points"] >= node.max or "reason" in entry:
+            if node.max is None or isinstance(entry, dict) or entry >= node.max:
                 continue
             if default is None:
                 errors.append(
@@ -662,7 +716,7 @@ class _FileReader:
                         layout,
                         number,
                         points_col[code],
-                        f"{fmt(entry['points'])} of {fmt(node.max)} needs a reason",
+                        f"{fmt(entry)} of {fmt(node.max)} needs a reason",
                         f"add a column 'Lý do {code}', or 'Lý do' for every point of the row",
                     )
                 )

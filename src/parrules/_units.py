@@ -13,8 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from ._model import Appraisal, Indicator, Remedy, Ruleset, Stage, UnitInputs
 from ._numbers import ONE, ZERO, parse_decimal
 from ._plugins import Registry
@@ -128,13 +126,19 @@ class _Reader:
             """What an entry's errors name: the entry, or for points alone the code's line."""
             return entry if isinstance(entry, Mapping) else _bare(entry, _line(raw, code))
 
+        located = raw if isinstance(raw, Located) else None
         for code, entry in raw.items():
-            same = _entry_key(code, entry, default_reason)
+            kind = type(entry)
+            if kind is Decimal or kind is int:  # points alone, as most entries are written
+                finite = kind is int or entry.is_finite()
+                same = (code, kind, entry, None, default_reason) if finite else None
+            else:
+                same = _entry_key(code, entry, default_reason)
             if same is not None and code not in inner:
                 found = checked.get(same)
                 if found is not None:  # an entry like this one was checked: the same result
-                    line = _line(raw, code)
-                    result[code] = found if line is None else attrs.evolve(found, line=line)
+                    line = None if located is None else located.line_of(code)
+                    result[code] = found if line is None else _at(found, line)
                     continue
             self.known_code(raw, code)
             node = self.ruleset.node(code)
@@ -209,7 +213,7 @@ class _Reader:
                 if same is not None and len(checked) < _CHECKED:
                     checked[same] = appraisal
                 line = _line(raw, code)
-                result[code] = appraisal if line is None else attrs.evolve(appraisal, line=line)
+                result[code] = appraisal if line is None else _at(appraisal, line)
                 continue
             fields = entry
             when = fields.get("date")
@@ -313,6 +317,11 @@ def _checked_entries(ruleset: Ruleset) -> dict[tuple[Any, ...], Appraisal]:
     return found
 
 
+def _at(appraisal: Appraisal, line: int) -> Appraisal:
+    """A plain entry's appraisal, written on ``line`` of a file."""
+    return Appraisal(appraisal.points, appraisal.reason, line=line)
+
+
 def _entry_key(code: str, entry: Any, default_reason: str | None) -> tuple[Any, ...] | None:
     """What the appraisal of a plain entry depends on, or None for any other entry. Equal
     numbers give equal appraisals (``0.50`` and ``0.5`` alike), but a whole number and a
@@ -337,14 +346,26 @@ def _inner_codes(raw: Mapping[str, Any]) -> dict[str, str]:
     (in the order written): each code's ancestors looked up, not every pair of codes compared."""
     inner: dict[str, str] = {}
     for code in raw:
-        if "." not in code:
-            continue
-        parent = code.rpartition(".")[0]
-        while parent:
+        parents = _ANCESTORS.get(code)
+        for parent in _ancestors(code) if parents is None else parents:
             if parent in raw:
                 inner.setdefault(parent, code)
-            parent = parent.rpartition(".")[0]
     return inner
+
+
+_ANCESTORS: dict[str, tuple[str, ...]] = {}
+"""The codes above a code, by the code's text (``1.2.3``: ``1.2``, ``1``)."""
+
+
+def _ancestors(code: str) -> tuple[str, ...]:
+    found = []
+    parent = code.rpartition(".")[0]
+    while parent:
+        found.append(parent)
+        parent = parent.rpartition(".")[0]
+    if len(code) <= 32 and len(_ANCESTORS) < 65536:
+        _ANCESTORS[code] = tuple(found)
+    return tuple(found)
 
 
 def to_date(value: Any) -> dt.date:
@@ -493,6 +514,11 @@ class _Refused(Exception):
 _PLAIN = frozenset({int, bool, float, Decimal, type(None), dt.date, dt.datetime})
 
 
+def _as_written(text: str) -> bool:
+    """Printable ASCII: nothing hidden (see ``_text``), no line break to make uniform, NFC."""
+    return text.isascii() and text.isprintable()
+
+
 def _checked(value: Any, depth: int) -> Any:
     """A value given through the API, checked as the YAML loader checks a file's: every key a
     text, every text NFC without a hidden character (see ``_text``), no key twice once
@@ -502,7 +528,7 @@ def _checked(value: Any, depth: int) -> Any:
     if kind in _PLAIN or kind is Located:
         return value
     if kind is str:
-        if value.isascii() and value.isprintable():
+        if _as_written(value):
             return value
         text = value.replace("\r\n", "\n").replace("\r", "\n")  # a sheet cell's line breaks
         hidden = hidden_character(text)
@@ -524,7 +550,7 @@ def _checked(value: Any, depth: int) -> Any:
             if name in result:
                 raise _Refused(f"the key '{name}' is given twice (once Unicode-normalised)")
             kind = type(item)
-            if kind in _PLAIN or (kind is str and item.isascii() and item.isprintable()):
+            if kind in _PLAIN or (kind is str and _as_written(item)):
                 result[name] = item
                 continue
             try:

@@ -219,33 +219,92 @@ class _Checks(Composer, SafeConstructor, Resolver):
                 "leave a space before the '#'",
             )
 
+    def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+        """The tag of a node. A plain scalar's depends on its text alone: the texts a file
+        repeats (``true``, ``1``, codes) are resolved once."""
+        if kind is not yaml.ScalarNode or not implicit[0]:
+            return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        tag = _RESOLVED.get(value)
+        if tag is None:
+            tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+            if len(value) <= 32 and len(_RESOLVED) < 4096:
+                _RESOLVED[value] = tag
+        return tag
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """The value of a node. Aliases are refused, so every document is a tree: the
+        bookkeeping PyYAML's constructor does for shared and recursive values is not needed."""
+        kind = type(node)
+        if kind is yaml.MappingNode:
+            return self.construct_mapping(node)
+        if kind is yaml.SequenceNode:
+            return [self.construct_object(item) for item in node.value]
+        constructor = self.yaml_constructors.get(node.tag)
+        if constructor is None:
+            return _refuse(self, node.tag, node)
+        return constructor(self, node)
+
+    def measure(self, root: Any) -> None:
+        """Count a document composed in C against the limits, as ``compose_node`` counts the
+        nodes it composes; beyond them, ``_Beyond`` (the document is then composed again event
+        by event, to say where)."""
+        stack = [(root, 0)]
+        nodes, most, deepest = self._nodes, self.limits.max_nodes, self.limits.max_depth
+        while stack:
+            node, depth = stack.pop()
+            nodes += 1
+            if nodes > most or depth >= deepest:
+                raise _Beyond
+            kind = type(node)
+            if kind is yaml.MappingNode:
+                for key, value in node.value:
+                    stack.append((key, depth + 1))
+                    stack.append((value, depth + 1))
+            elif kind is yaml.SequenceNode:
+                stack.extend((item, depth + 1) for item in node.value)
+        self._nodes = nodes
+
     def construct_mapping(self, node: Any, deep: bool = False) -> Located:  # type: ignore[override]
         if not isinstance(node, yaml.MappingNode):
             raise self.error("expected a mapping", node.start_mark)
         result = Located()
         result.path = self.source
         result.line = node.start_mark.line + 1
-        result.lines = {}
+        lines: dict[str, int] = {}
+        result.lines = lines
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                raise self.error("YAML merge keys (<<) are not accepted", key_node.start_mark)
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag in (_INT, _FLOAT):
-                key: Any = key_node.value  # codes like 1.1 written without quotes stay as written
+            tag = key_node.tag
+            if tag == _STR and type(key_node) is yaml.ScalarNode and _plain_text(key_node.value):
+                key: Any = key_node.value
             else:
-                key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                shown = "a list or a mapping" if isinstance(key, list | dict) else repr(key)
-                raise self.error(f"mapping keys must be text, got {shown}", key_node.start_mark)
-            key = unicodedata.normalize("NFC", key)
+                if tag == _MERGE:
+                    raise self.error("YAML merge keys (<<) are not accepted", key_node.start_mark)
+                if isinstance(key_node, yaml.ScalarNode) and tag in (_INT, _FLOAT):
+                    key = key_node.value  # codes like 1.1 written without quotes stay as written
+                else:
+                    key = self.construct_object(key_node)
+                if not isinstance(key, str):
+                    shown = "a list or a mapping" if isinstance(key, list | dict) else repr(key)
+                    message = f"mapping keys must be text, got {shown}"
+                    raise self.error(message, key_node.start_mark)
+                key = unicodedata.normalize("NFC", key)
             if key in result:
                 raise self.error(
-                    f"duplicate key '{key}' (first on line {result.lines[key]})",
+                    f"duplicate key '{key}' (first on line {lines[key]})",
                     key_node.start_mark,
                     "remove one of them: a second value would silently replace the first",
                 )
-            result[key] = self.construct_object(value_node, deep=True)
-            result.lines[key] = key_node.start_mark.line + 1
+            result[key] = self.construct_object(value_node)
+            lines[key] = key_node.start_mark.line + 1
         return result
+
+
+_RESOLVED: dict[str, str] = {}
+"""Plain scalars' tags by their text (see ``_Checks.resolve``)."""
+
+
+class _Beyond(Exception):
+    """A document composed in C is beyond the limits."""
 
 
 class _PyLoader(_Checks, _PyEvents):
@@ -263,6 +322,10 @@ try:
             CParser.__init__(self, stream)
             self.init_checks()
 
+        def compose_in_c(self) -> Any:
+            """The nodes of the whole document, composed by libyaml (``CSafeLoader``'s way)."""
+            return CParser.get_single_node(self)
+
     _Loader = _CLoader
 except ImportError:  # PyYAML built without libyaml: the same events, parsed in Python
     pass
@@ -274,8 +337,14 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
+_STR = "tag:yaml.org,2002:str"
 _COMMENT_AFTER_INDICATOR = re.compile(r"[|>][-+0-9]*#")
 _RAW_REFUSED = re.compile("[\t\ufeff\x85\u2028\u2029]")
+_LEADING_ZERO = re.compile("[-+]?0[0-9]")
+_COMPOSED_IN_PYTHON = re.compile(r"[&*!?]|" + _COMMENT_AFTER_INDICATOR.pattern)
+"""What only composing event by event checks (anchors, aliases, tags, and what
+``_same_for_both_parsers`` refuses) can only be written with one of these: a text without any
+is composed in C, with the same result."""
 
 # YAML 1.2 core schema, minus exponents and leading zeros: a plain scalar is a number only when
 # it is written as one the way a person reads it. Everything else is text.
@@ -307,7 +376,7 @@ def _construct_float(loader: _Checks, node: yaml.ScalarNode) -> Decimal:
     text = node.value
     if text.lower().lstrip("+-") in (".inf", ".nan"):
         raise loader.error(f"'{text}' is not a finite number", node.start_mark)
-    if re.match(r"[-+]?0[0-9]", text):
+    if _LEADING_ZERO.match(text):
         raise loader.error(f"'{text}' starts with a 0", node.start_mark, "write it without the 0")
     try:
         return check_magnitude(Decimal(text), text)
@@ -323,8 +392,15 @@ def _construct_date(loader: _Checks, node: yaml.ScalarNode) -> dt.date:
         raise loader.error(f"'{node.value}' is not a real date", node.start_mark) from None
 
 
+def _plain_text(text: str) -> bool:
+    """Printable ASCII: no hidden character, and already NFC."""
+    return text.isascii() and text.isprintable()
+
+
 def _construct_str(loader: _Checks, node: yaml.ScalarNode) -> str:
-    text = loader.construct_scalar(node)
+    text: str = node.value
+    if _plain_text(text):
+        return text
     hidden = hidden_character(text)
     if hidden is not None:  # written as an escape ("\e", "\0") or typed in
         raise loader.error(f"the character {hidden} is not allowed", node.start_mark, HINT)
@@ -345,7 +421,7 @@ _Checks.yaml_constructors = {
     _INT: _construct_int,
     _FLOAT: _construct_float,
     _TIMESTAMP: _construct_date,
-    "tag:yaml.org,2002:str": _construct_str,
+    _STR: _construct_str,
     "tag:yaml.org,2002:map": _construct_mapping,
 }
 _Checks.yaml_multi_constructors = {"": _refuse}
@@ -372,6 +448,15 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
             line=text.count("\n", 0, found.start()) + 1,
             hint="replace each tab with spaces" if tab else HINT,
         )
+    if hasattr(_Loader, "compose_in_c") and not _COMPOSED_IN_PYTHON.search(text):
+        try:
+            return _load(text, source, limits, in_c=True)
+        except (YamlError, yaml.YAMLError, _Beyond):
+            pass  # refused: composed again event by event, which says where and why
+    return _load(text, source, limits, in_c=False)
+
+
+def _load(text: str, source: str | None, limits: Limits, *, in_c: bool) -> Any:
     loader: _Checks | None = None
     spent = _SHARED.get()
     try:
@@ -380,11 +465,16 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
         loader.text = text
         loader.limits = limits
         loader._nodes = spent.nodes if spent else 0
-        data = loader.get_single_data()
+        if in_c:
+            node = loader.compose_in_c()  # type: ignore[attr-defined]
+            loader.measure(node)
+            data = None if node is None else loader.construct_document(node)
+        else:
+            data = loader.get_single_data()
         if spent:
             spent.nodes = loader._nodes
         return data
-    except YamlError:
+    except (YamlError, _Beyond):
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -22,7 +22,7 @@ import attrs
 from tabulate import tabulate
 
 from . import __version__, report
-from ._batch import Loaded, UnitResult, _load, score_batch, score_loaded, unit_key
+from ._batch import Loaded, Rulesets, UnitResult, _load, score_batch, score_loaded, unit_key
 from ._engine import score
 from ._json import DETAIL, STAGES
 from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
@@ -134,6 +134,7 @@ def _load_cards(
         return ""
 
     results: list[UnitResult] = []
+    rulesets: Rulesets = {}
     try:
         batch = score_batch(
             files, registry=registry, render=render, progress=progress.step, workers=workers
@@ -143,7 +144,8 @@ def _load_cards(
             if not is_sheet(path):
                 results.append(next(scored))
                 continue
-            loaded = [_row(r.unit, registry) for r in sheets.pop(path, ()) if r.unit is not None]
+            given = (r.unit for r in sheets.pop(path, ()) if r.unit is not None)
+            loaded = [_row(unit, registry, rulesets) for unit in given]
             results += score_loaded(loaded, workers, render, progress.step)
     finally:
         progress.close()
@@ -191,13 +193,21 @@ def _refuse_repeated(results: list[UnitResult]) -> list[UnitResult]:
     return results
 
 
-def _row(unit: UnitInputs, registry: Registry) -> UnitResult | Loaded:
-    """A unit read from a sheet, with its ruleset, to score under the same guard as unit files."""
+def _row(unit: UnitInputs, registry: Registry, rulesets: Rulesets) -> UnitResult | Loaded:
+    """A unit read from a sheet, with its ruleset, to score under the same guard as unit files.
+    The ruleset is looked up once for all the rows that name it (``rulesets``)."""
     where = unit.path or unit.unit
-    try:
-        return where, unit, load_ruleset(unit.ruleset_path or unit.ruleset, registry=registry)
-    except ParRulesError as exc:
-        return UnitResult(where, error=exc)
+    ref = unit.ruleset_path or unit.ruleset
+    ruleset = rulesets.get((ref, ""))
+    if ruleset is None:
+        try:
+            ruleset = load_ruleset(ref, registry=registry)
+        except ParRulesError as exc:
+            ruleset = exc
+        rulesets[(ref, "")] = ruleset
+    if isinstance(ruleset, ParRulesError):
+        return UnitResult(where, error=ruleset)
+    return where, unit, ruleset
 
 
 def _format(args: argparse.Namespace, allowed: Sequence[str] = report.FORMATS) -> str:
@@ -564,7 +574,7 @@ def _each_loaded(
     """Every unit file and every row of every sheet, loaded, in the order given. A unit already
     met in an earlier file or row (see ``unit_key``) is an error where it is met again: the first
     one may already be written."""
-    rulesets: dict[Path, Ruleset | ParRulesError] = {}
+    rulesets: Rulesets = {}
     seen: dict[tuple[str, int, str], str] = {}
     for path in paths:
         if is_sheet(path):
@@ -579,7 +589,7 @@ def _each_loaded(
                 yield from (UnitResult(path, error=error) for error in row.errors)
                 if row.unit is not None:
                     where = row.unit.path or row.unit.unit
-                    yield _unless_seen(seen, where, row.unit) or _row(row.unit, registry)
+                    yield _unless_seen(seen, where, row.unit) or _row(row.unit, registry, rulesets)
             continue
         try:
             unit, ruleset = _load(Path(path), registry, rulesets)
