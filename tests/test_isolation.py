@@ -411,16 +411,18 @@ def test_two_plugins_with_one_rule_name_disable_only_what_uses_it(tmp_path):
     assert "'tinh.same' is registered by both 'fake-one' and 'fake-two'" in line
 
 
-def test_a_rule_that_exits_costs_only_its_unit_on_the_command_line(tmp_path):
+def _beside_a_good_unit(tmp_path, rule, body, distribution, entry_point):
+    """Score a unit whose only node runs ``rule`` (returning ``body``) beside a good unit, and
+    the good unit alone, through the command line of a site with that plugin installed."""
     site = tmp_path / "site"
-    module = SITE_PLUGIN.format(name="tinh.exit").replace(
-        "return lambda values: parrules.Outcome(Decimal(1))",
-        "import sys\n    return lambda values: sys.exit(0)",
+    module = SITE_PLUGIN.format(name=rule).replace(
+        "return lambda values: parrules.Outcome(Decimal(1))", body
     )
-    fake_distribution(site, "fake-exit-rule", "exiter = fake_exit_rule", module)
+    fake_distribution(site, distribution, entry_point, module)
     (tmp_path / "r.yaml").write_text(
-        "id: t/exit/2023\ntitle: T\nyear: 2023\nmax: 1\nindicators: {n: {label: N, type: number}}\n"
-        'nodes: [{code: "1", title: A, max: 1, rule: tinh.exit, params: {value: n}}]\n',
+        f"id: t/x/2023\ntitle: T\nyear: 2023\nmax: 1\n"
+        "indicators: {n: {label: N, type: number}}\n"
+        f'nodes: [{{code: "1", title: A, max: 1, rule: {rule}, params: {{value: n}}}}]\n',
         encoding="utf-8",
     )
     (tmp_path / "u.yaml").write_text(
@@ -429,6 +431,17 @@ def test_a_rule_that_exits_costs_only_its_unit_on_the_command_line(tmp_path):
     good = ROOT / "examples" / "thai-nguyen" / "binh-thanh-2023.yaml"
     alone = run_cli(site, "score", str(good), cwd=tmp_path)
     both = run_cli(site, "score", str(tmp_path / "u.yaml"), str(good), cwd=tmp_path)
+    return alone, both
+
+
+def test_a_rule_that_exits_costs_only_its_unit_on_the_command_line(tmp_path):
+    alone, both = _beside_a_good_unit(
+        tmp_path,
+        "tinh.exit",
+        "import sys\n    return lambda values: sys.exit(0)",
+        "fake-exit-rule",
+        "exiter = fake_exit_rule",
+    )
     assert both.returncode == 1
     assert both.stdout == alone.stdout  # the good unit's card, unchanged
     [line] = both.stderr.splitlines()
@@ -438,24 +451,13 @@ def test_a_rule_that_exits_costs_only_its_unit_on_the_command_line(tmp_path):
 
 def test_a_rule_that_never_returns_costs_only_its_unit_on_the_command_line(tmp_path):
     """With the default bound (5 s), through the command line, beside a good unit."""
-    site = tmp_path / "site"
-    module = SITE_PLUGIN.format(name="tinh.sleep").replace(
-        "return lambda values: parrules.Outcome(Decimal(1))",
+    alone, both = _beside_a_good_unit(
+        tmp_path,
+        "tinh.sleep",
         "import time\n    return lambda values: time.sleep(3600)",
+        "fake-sleep",
+        "sleeper = fake_sleep",
     )
-    fake_distribution(site, "fake-sleep", "sleeper = fake_sleep", module)
-    (tmp_path / "r.yaml").write_text(
-        "id: t/sleep/2023\ntitle: T\nyear: 2023\nmax: 1\n"
-        "indicators: {n: {label: N, type: number}}\n"
-        'nodes: [{code: "1", title: A, max: 1, rule: tinh.sleep, params: {value: n}}]\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "u.yaml").write_text(
-        "unit: Xã A\nyear: 2023\nruleset: r.yaml\nindicators: {n: 1}\n", encoding="utf-8"
-    )
-    good = ROOT / "examples" / "thai-nguyen" / "binh-thanh-2023.yaml"
-    alone = run_cli(site, "score", str(good), cwd=tmp_path)
-    both = run_cli(site, "score", str(tmp_path / "u.yaml"), str(good), cwd=tmp_path)
     assert both.returncode == 1
     assert both.stdout == alone.stdout
     [line] = both.stderr.splitlines()
