@@ -126,7 +126,8 @@ def test_tam_duong_appraised_and_survey_are_not_computable(
     why = {u.result.code: u.reason("en") for u in result.unplanned}
     # 7.3.3 is given as an appraisal (the report gives no figures): not computable.
     assert "appraisal" in why["7.3.3"]
-    assert "survey" in why["8.1"]
+    # 8.1 reads a survey score the unit cannot change: named by its label, not the rule's id.
+    assert why["8.1"] == "Computed from Survey points, which the unit cannot change itself"
     assert not {"7.3.6", "7.3.7", "8.9"} & set(why)
 
 
@@ -218,7 +219,7 @@ def test_not_computable_says_why(fixture: tuple[ScoreCard, Plan]) -> None:
     why = {u.result.code: u.reason() for u in result.unplanned}
     assert set(why) == {"3.3", "3.4"}
     assert "thẩm định" in why["3.4"]
-    assert "survey" in why["3.3"]
+    assert why["3.3"] == "Tính từ Điểm khảo sát, chỉ tiêu đơn vị không tự thay đổi được"
 
 
 def test_missing_data_is_not_computable(tmp_path: Path) -> None:

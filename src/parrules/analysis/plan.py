@@ -72,8 +72,11 @@ WHY_APPRAISED = Text(
 )
 WHY_MISSING = Text("Thiếu số liệu: {names}", "Missing data: {names}")
 WHY_NO_LEVER = Text(
-    "Quy tắc '{rule}' không có chỉ tiêu nào đơn vị tự thay đổi được",
-    "Rule '{rule}' reads no indicator the unit can change",
+    "Tính từ {names}, chỉ tiêu đơn vị không tự thay đổi được",
+    "Computed from {names}, which the unit cannot change itself",
+)
+WHY_NO_INPUT = Text(
+    "Tiêu chí không tính từ chỉ tiêu nào", "The criterion is computed from no indicator"
 )
 WHY_NOTHING = Text(
     "Không thay đổi nào của {names} khôi phục được điểm",
@@ -180,7 +183,7 @@ class Unplanned:
 
     def reason(self, lang: str = "vi") -> str:
         names = ", ".join(i.get_label(lang) for i in self.names)
-        return self.why.get(lang).format(names=names, rule=self.result.node.rule)
+        return self.why.get(lang).format(names=names)
 
 
 @attrs.frozen
@@ -593,7 +596,8 @@ def _plan_leaf(card: ScoreCard, result: NodeResult) -> tuple[list[Step], Unplann
     if missing:
         return [], Unplanned(result, WHY_MISSING, missing)
     if not node.levers:
-        return [], Unplanned(result, WHY_NO_LEVER)
+        read = tuple(card.ruleset.indicators[n] for n in node.reads)
+        return [], Unplanned(result, WHY_NO_LEVER if read else WHY_NO_INPUT, read)
     probe = _Probe(card, result)
     levers: list[_Lever] = []
     flags: list[tuple[str, int]] = []
