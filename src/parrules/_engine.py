@@ -111,7 +111,9 @@ class _Plan:
     __slots__ = (
         "ends",
         "exponent",
+        "ancestors",
         "indicators",
+        "leaf_at",
         "leaves",
         "nodes",
         "parent_at",
@@ -144,6 +146,7 @@ class _Plan:
         )
         """Per leaf: its position, code, node, rule, indicators, the bounds within which points
         may be rounded, and its max rounded (the full points, shared by every card)."""
+        self.leaf_at = {leaf[1]: leaf for leaf in self.leaves}
         self.reads = frozenset(name for n in flat if n.evaluate is not None for name in n.reads)
         readers: dict[str, set[int]] = {}
         for i, node in enumerate(flat):
@@ -153,6 +156,12 @@ class _Plan:
         """The leaves reading each indicator."""
         self.parents = tuple((i, children[i]) for i in range(len(flat) - 1, -1, -1) if children[i])
         self.parent_at = {flat[i].code: i for i, _ in self.parents}
+        ancestors: list[tuple[int, ...]] = [()] * len(flat)
+        for i, kids in reversed(self.parents):  # parents before their children
+            for k in kids:
+                ancestors[k] = (i, *ancestors[i])
+        self.ancestors = tuple(ancestors)
+        """Per node: the positions of the parents above it, nearest first."""
         self.top = tuple(ruleset._positions[n.code] for n in ruleset.nodes)
         self.rescaling = frozenset(
             i
@@ -198,6 +207,9 @@ class _Scored(NamedTuple):
     not_applicable: Mapping[int, Outcome]
     total: Decimal
     kept: Mapping[int, Outcome]
+    points: tuple[Any, ...] | None = None
+    """Every node's points, when no node was scored as a whole: what a later stage that changes
+    a few inputs starts from (see ``_later_stage``)."""
 
 
 def _score_stage(
@@ -214,6 +226,10 @@ def _score_stage(
         changed = _changed(values, previous.stage.indicators)
         if not changed and _same(appraisals, previous.stage.points):
             return previous._replace(stage=stage)  # nothing changed: share the previous stage
+        if previous.points is not None:
+            later = _later_stage(plan, stage, previous, changed, explain)
+            if later is not None:
+                return later
         dirty = set().union(*(plan.readers.get(name, ()) for name in changed))
         dirty.update(previous.outcomes)
     points: list[Any] = [None] * plan.size
@@ -330,7 +346,99 @@ def _score_stage(
     if outcomes:  # the rescaled outcomes replace those the rules gave
         kept.update(outcomes)
     return _Scored(
-        stage, tuple(scored), outcomes or _NO_OUTCOMES, not_applicable, total, kept or _NO_OUTCOMES
+        stage,
+        tuple(scored),
+        outcomes or _NO_OUTCOMES,
+        not_applicable,
+        total,
+        kept or _NO_OUTCOMES,
+        None if wholes else tuple(points),
+    )
+
+
+def _later_stage(
+    plan: _Plan, stage: Stage, previous: _Scored, changed: list[str], explain: bool
+) -> _Scored | None:
+    """A stage that changes a few inputs of the previous one, from the previous stage's points:
+    only the leaves whose inputs changed are scored again, and only their parents summed again,
+    so that a self-assessment, its appraisal and the final stage cost about one stage. Anything
+    but the plain case (a rule not applicable, missing data, failing or out of bounds; a node
+    scored as a whole; a rescaled sibling) returns None, and ``_score_stage`` scores the whole
+    stage, giving the same points and refusals either way."""
+    if previous.outcomes or previous.not_applicable:
+        return None
+    values, appraisals = stage.indicators, stage.points
+    points, scored = list(previous.points or ()), list(previous.scored)
+    kept = dict(previous.kept)
+    touched: set[int] = set()
+    dirty: list[tuple[Any, ...]] = []
+    for code in _changed(appraisals, previous.stage.points):
+        leaf = plan.leaf_at.get(code)
+        if leaf is None:  # a node scored as a whole, or a code scoring does not know
+            return None
+        appraisal = appraisals.get(code)
+        if appraisal is None:
+            dirty.append(leaf)
+            continue
+        i = leaf[0]
+        points[i], scored[i] = appraisal.points, None
+        kept.pop(i, None)
+        touched.add(i)
+    nodes, leaf_at = plan.nodes, plan.leaf_at
+    for name in changed:
+        for i in plan.readers.get(name, ()):
+            code = nodes[i].code
+            if code not in appraisals:
+                leaf = leaf_at.get(code)
+                if leaf is None:
+                    return None
+                dirty.append(leaf)
+    exponent, zero, shared = plan.exponent, plan.zero, plan.shared
+    for i, _, node, evaluate, reads, (low, high), full in dirty:
+        if i in touched:
+            continue
+        if evaluate is None or any(name not in values for name in reads):
+            return None
+        try:
+            outcome = evaluate(values)
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # scored again by the whole stage, which reports it
+            return None
+        if type(outcome) is not Outcome or outcome.not_applicable:
+            return None
+        value = outcome.points
+        if type(value) is not Decimal or not value.is_finite() or not low <= value <= high:
+            return None
+        value = value.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
+        if not node.floor <= value <= full:
+            return None
+        if value == full:
+            value = full
+        elif not value and not value.is_signed():
+            value = zero
+        elif len(shared) < SHARED:
+            value = shared.setdefault(value, value)
+        else:
+            value = shared.get(value, value)
+        kept.pop(i, None)
+        if explain and value is not full:
+            kept[i] = outcome
+        points[i] = scored[i] = value
+        touched.add(i)
+    above = {a for i in touched for a in plan.ancestors[i]}
+    for i, kids in plan.parents:  # children before their parent
+        if i in above:
+            points[i] = sum([points[k] for k in kids], ZERO)
+    total = sum([points[k] for k in plan.top], ZERO)
+    return _Scored(
+        stage,
+        tuple(scored),
+        _NO_OUTCOMES,
+        _NO_OUTCOMES,
+        total,
+        kept or _NO_OUTCOMES,
+        tuple(points),
     )
 
 
