@@ -109,9 +109,9 @@ class _Plan:
     parents from the bottom up."""
 
     __slots__ = (
+        "ancestors",
         "ends",
         "exponent",
-        "ancestors",
         "indicators",
         "leaf_at",
         "leaves",
