@@ -19,6 +19,11 @@ SCHEMA = "parrules.scorecard/2"
 
 def jsonable(value: Any) -> Any:
     """Plain JSON values; decimals become strings so that nothing is lost to floats."""
+    kind = type(value)
+    if kind is Decimal and value.is_finite():
+        return _number(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value else "0"
     if isinstance(value, dt.date):
