@@ -283,6 +283,19 @@ def test_rank_prints_ranks_average_and_counts(capsys: pytest.CaptureFixture[str]
     assert [u["rank"] for u in json.loads(out)["units"]] == [1, 2, 2, 3, 4, 4]
 
 
+def test_rank_of_a_ruleset_without_classes_shows_no_class(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    dak_po = str(Path(__file__).parents[1] / "examples" / "gia-lai" / "dak-po-2020.yaml")
+    code, out, err = run(capsys, "rank", dak_po)
+    assert (code, err) == (0, "")
+    assert "Huyện Đak Pơ" in out
+    assert "Xếp loại" not in out  # neither a class column nor a table of units per class
+    code, out, err = run(capsys, "rank", dak_po, "--tables", "classes")
+    assert (code, out) == (2, "")
+    assert "has no classes" in err
+
+
 def test_rank_of_different_rulesets_fails(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "rank", MINI, *COMMUNES)
     assert code == 1

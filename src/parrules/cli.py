@@ -637,7 +637,11 @@ def _cmd_rank(args: argparse.Namespace, registry: Registry) -> int:
         doc = report.ranking_report(ranking, args.lang, depth=args.depth)
         _emit(args, report.docx_report(doc) if kind == "docx" else report.html_report([doc]))
     else:
-        names = _tables_arg(args.tables, RANK_TABLES, RANK_TABLES)
+        classes = bool(ranking.ruleset.classification)
+        names = _tables_arg(args.tables, RANK_TABLES, RANK_TABLES if classes else ("ranking",))
+        if "classes" in names and not classes:
+            _error(f"ruleset '{ranking.ruleset.id}' has no classes: there is no 'classes' table")
+            return EXIT_USAGE
         built = report.ranking_tables(ranking, args.lang, depth=args.depth)
         tables = dict(zip(RANK_TABLES, built, strict=True))
         _emit(args, _render(args, [tables[name] for name in names], kind))

@@ -459,9 +459,11 @@ def _with_mark(text: str, mark: str | None) -> str:
 
 def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[Table, Table]:
     """Ranks with classes, the points of each node down to ``depth`` (1: the fields), the
-    average and ``Tỷ lệ %`` rows; units per class."""
+    average and ``Tỷ lệ %`` rows; units per class. A ruleset without classes has no class
+    column (its table of units per class counts them all as one)."""
     t = labels(lang)
     ruleset: Ruleset = ranking.ruleset
+    classes = bool(ruleset.classification)
     places = ruleset.display_precision
     averages = ranking.nodes(depth)
     fields = [ruleset.node(a.code) for a in averages]
@@ -473,7 +475,7 @@ def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[
                 *(e.points(f.code) for f in fields),
                 Num(e.total, places=places),
                 _percent(e.percent, places),
-                e.classification.get(lang) if e.classification else None,
+                *([e.classification.get(lang) if e.classification else None] if classes else []),
             )
         )
         for e in ranking
@@ -486,7 +488,7 @@ def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[
                 *(Num(a.points, places=places) for a in averages),
                 Num(ranking.average.points, places=places),
                 None,
-                None,
+                *([None] if classes else []),
             ),
             "total",
         )
@@ -499,7 +501,7 @@ def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[
                 *(_percent(a.percent, places) for a in averages),
                 _percent(ranking.average.percent, places),
                 None,
-                None,
+                *([None] if classes else []),
             ),
             "total",
         )
@@ -527,7 +529,7 @@ def ranking_tables(ranking: Ranking, lang: str = "vi", depth: int = 1) -> tuple[
             *(Column(f.code, "number") for f in fields),
             Column(t["total"], "number"),
             Column(t["percent"], "percent", places=places),
-            Column(t["class"]),
+            *([Column(t["class"])] if classes else []),
         ),
         tuple(rows),
         notes,

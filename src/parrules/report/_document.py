@@ -392,7 +392,7 @@ def ranking_report(ranking: Ranking, lang: str = "vi", depth: int = 1) -> Docume
             (
                 Paragraph(t["doc_rank_intro"].format(count=len(ranking), ruleset=ruleset.title)),
                 Facts(tuple(facts)),
-                counts,
+                *([counts] if ruleset.classification else []),
             ),
         ),
     )
