@@ -183,7 +183,11 @@ def _version_of(plugin: object) -> str:
 
     module = getattr(plugin, "__name__", type(plugin).__module__)
     top = module.partition(".")[0]
-    for dist in [top, *_distributions().get(top, [])]:
+    try:  # most plugins are distributions of their module's name: no need to map every one
+        return importlib.metadata.version(top)
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    for dist in _distributions().get(top, []):
         try:
             return importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:

@@ -16,7 +16,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import attrs
 from tabulate import tabulate
@@ -33,9 +33,10 @@ from ._schemas import SCHEMAS, schema_text
 from ._sheets import SheetRow, is_sheet, read_sheet, template
 from ._units import load_unit
 from .analysis import by_department, compare, goal_verdicts, indicator_trends, rank, stage_diff
-from .analysis.diff import diff_rulesets
-from .analysis.plan import METHOD, Plan, plan
 from .errors import DuplicateUnitError, ParRulesError, RulesetNotFoundError, one_line
+
+if TYPE_CHECKING:  # plans and ruleset diffs are imported by the commands that make them
+    from .analysis.plan import Plan
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MIN_WIDTH = 40
@@ -915,6 +916,8 @@ def _formula(explanation: Explanation) -> str:
 def _plan_tables(result: Plan, lang: str) -> list[report.Table | str]:
     """A plan as the tables and lines it is read in: the steps, the check of each, what cannot
     be computed, the target, the assumptions."""
+    from .analysis.plan import METHOD
+
     t, p = LABELS[lang], PLAN_LABELS[lang]
     card = result.card
     band, maximum = card.classification, card.ruleset.max
@@ -1051,6 +1054,8 @@ def _plan_text(result: Plan, lang: str, width: int | None) -> str:
 
 
 def _cmd_plan(args: argparse.Namespace, registry: Registry) -> int:
+    from .analysis.plan import plan
+
     def card_of(path: str) -> ScoreCard:
         unit = load_unit(path, registry=registry)
         return score(load_ruleset(unit.ruleset_path or unit.ruleset, registry=registry), unit)
@@ -1074,6 +1079,8 @@ def _cmd_plan(args: argparse.Namespace, registry: Registry) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace, registry: Registry) -> int:
+    from .analysis.diff import diff_rulesets
+
     a = load_ruleset(args.a, registry=registry)
     b = load_ruleset(args.b, registry=registry)
     result = diff_rulesets(a, b)
