@@ -244,7 +244,7 @@ def _score_stage(
     for i in wholes:
         hidden.update(range(i + 1, plan.ends[i]))
     complete = values.keys() >= plan.reads  # no indicator a rule reads is missing
-    exponent, zero, shared = plan.exponent, plan.zero, plan.shared
+    exponent = plan.exponent
     for i, code, node, evaluate, reads, (low, high), full in plan.leaves:
         appraisal = appraisals.get(code)
         if appraisal is not None:
@@ -280,24 +280,13 @@ def _score_stage(
                     ) from None
                 failures.append(_failure(exc, node, unit, stage))
                 continue
-            # The common case inline; anything else goes through the full checks of `_checked`.
-            if type(outcome) is Outcome and not outcome.not_applicable:
-                value = outcome.points
-                if type(value) is Decimal and value.is_finite() and low <= value <= high:
-                    value = value.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
-                    if node.floor <= value <= full:
-                        if value == full:  # the same value, written the same: share it
-                            value = full
-                        elif not value and not value.is_signed():
-                            value = zero
-                        elif len(shared) < SHARED:
-                            value = shared.setdefault(value, value)
-                        else:
-                            value = shared.get(value, value)
-                        if explain and value is not full:
-                            kept[i] = outcome
-                        points[i] = scored[i] = value
-                        continue
+            # The common case first; anything else goes through the full checks of `_checked`.
+            plain = _plain(plan, node, outcome, low, high, full)
+            if plain is not None:
+                if explain and plain is not full:
+                    kept[i] = outcome
+                points[i] = scored[i] = plain
+                continue
             try:
                 outcome, value = _checked(node, unit, outcome, exponent)
             except RuleFailure as failure:
@@ -393,7 +382,6 @@ def _later_stage(
                 if leaf is None:
                     return None
                 dirty.append(leaf)
-    exponent, zero, shared = plan.exponent, plan.zero, plan.shared
     for i, _, node, evaluate, reads, (low, high), full in dirty:
         if i in touched:
             continue
@@ -405,22 +393,9 @@ def _later_stage(
             raise
         except BaseException:  # scored again by the whole stage, which reports it
             return None
-        if type(outcome) is not Outcome or outcome.not_applicable:
+        value = _plain(plan, node, outcome, low, high, full)
+        if value is None:
             return None
-        value = outcome.points
-        if type(value) is not Decimal or not value.is_finite() or not low <= value <= high:
-            return None
-        value = value.quantize(exponent, ROUND_HALF_UP, _ROUNDING)
-        if not node.floor <= value <= full:
-            return None
-        if value == full:
-            value = full
-        elif not value and not value.is_signed():
-            value = zero
-        elif len(shared) < SHARED:
-            value = shared.setdefault(value, value)
-        else:
-            value = shared.get(value, value)
         kept.pop(i, None)
         if explain and value is not full:
             kept[i] = outcome
@@ -440,6 +415,29 @@ def _later_stage(
         kept or _NO_OUTCOMES,
         tuple(points),
     )
+
+
+def _plain(
+    plan: _Plan, node: Node, outcome: object, low: Decimal, high: Decimal, full: Decimal
+) -> Decimal | None:
+    """The points of a plain outcome (applicable, a finite ``Decimal`` within the leaf's
+    bounds), rounded and as the object equal points share; None for anything else."""
+    if type(outcome) is not Outcome or outcome.not_applicable:
+        return None
+    value = outcome.points
+    if type(value) is not Decimal or not value.is_finite() or not low <= value <= high:
+        return None
+    value = value.quantize(plan.exponent, ROUND_HALF_UP, _ROUNDING)
+    if not node.floor <= value <= full:
+        return None
+    if value == full:  # the same value, written the same: share it
+        return full
+    if not value and not value.is_signed():
+        return plan.zero
+    shared = plan.shared
+    if len(shared) < SHARED:
+        return shared.setdefault(value, value)
+    return shared.get(value, value)
 
 
 def _score_leaf(ruleset: Ruleset, unit: UnitInputs, stage: Stage, node: Node) -> NodeResult | None:
