@@ -359,10 +359,11 @@ def _later_stage(
     values, appraisals = stage.indicators, stage.points
     points, scored = list(previous.points or ()), list(previous.scored)
     kept = dict(previous.kept)
+    nodes, leaf_at = plan.nodes, plan.leaf_at
     touched: set[int] = set()
     dirty: list[tuple[Any, ...]] = []
     for code in _changed(appraisals, previous.stage.points):
-        leaf = plan.leaf_at.get(code)
+        leaf = leaf_at.get(code)
         if leaf is None:  # a node scored as a whole, or a code scoring does not know
             return None
         appraisal = appraisals.get(code)
@@ -373,7 +374,6 @@ def _later_stage(
         points[i], scored[i] = appraisal.points, None
         kept.pop(i, None)
         touched.add(i)
-    nodes, leaf_at = plan.nodes, plan.leaf_at
     for name in changed:
         for i in plan.readers.get(name, ()):
             code = nodes[i].code
