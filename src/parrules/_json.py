@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._model import shape, written
+from ._model import appraised_reason, shape, written
 from ._numbers import SHOWN, quantize
 
 if TYPE_CHECKING:
@@ -232,11 +232,13 @@ def _deduction(
             if memo is not None:
                 memo[key] = said
         reason, formula = said
+    elif stage._scored[i] is None:  # points the appraisal gave
+        appraisal = stage._inputs.points[code]
+        reason, formula = appraised_reason(appraisal, maximum - value, lang), None
     else:
         result = stage._direct_result(i)
         reason, formula = result._said(lang)
-        appraisal = result.appraisal
-        outcome = None if appraisal is not None else result.outcome
+        outcome = result.outcome
     entry: dict[str, Any] = {
         "code": code,
         "title": title,

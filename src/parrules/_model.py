@@ -699,7 +699,7 @@ class NodeResult:
     def _write_reason(self, lang: str) -> str:
         appraisal = self.appraisal
         if appraisal is not None:
-            return appraisal.reason or (_FULL if self.lost <= 0 else _APPRAISED).get(lang)
+            return appraised_reason(appraisal, self.lost, lang)
         outcome = self.outcome
         if outcome is None:
             return "; ".join(c.code for c in self.node.children)
@@ -726,6 +726,11 @@ class NodeResult:
 
     def _fill(self, outcome: Outcome) -> dict[str, Any]:
         return _fill(self.node, self.points, outcome)
+
+
+def appraised_reason(appraisal: Appraisal, lost: Decimal, lang: str) -> str:
+    """The reason for points the appraisal gave: its own, or what giving them means."""
+    return appraisal.reason or (_FULL if lost <= 0 else _APPRAISED).get(lang)
 
 
 def _fill(node: Node, points: Decimal, outcome: Outcome) -> dict[str, Any]:
@@ -926,7 +931,7 @@ class StageResult:
         whole, but not what is inside the latter."""
         appraisals = self._inputs.points
         found = shape(self._ruleset)
-        if not any(code in found.parents for code in appraisals):
+        if found.parents.isdisjoint(appraisals):
             return found.leaves  # no node scored as a whole: every leaf
         flat, children, ends = self._ruleset.flat, self._ruleset._children, self._ruleset._ends
         direct, i = [], 0
