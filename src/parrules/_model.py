@@ -416,20 +416,23 @@ def read_only(value: Any) -> Any:
     already is returned as it is (the very object, so that stages can share it)."""
     kind = type(value)
     if kind is dict:
-        return ReadOnly({k: read_only(v) for k, v in value.items()})
+        return ReadOnly({k: read_only(v) if type(v) in _NESTED else v for k, v in value.items()})
     if kind is list:
-        return tuple(read_only(v) for v in value)
-    if kind is tuple and any(type(v) in (dict, list, tuple) for v in value):
+        return tuple(read_only(v) if type(v) in _NESTED else v for v in value)
+    if kind is tuple and any(type(v) in _NESTED for v in value):
         frozen = tuple(read_only(v) for v in value)
         return value if all(a is b for a, b in zip(frozen, value, strict=True)) else frozen
     return value
 
 
+_NESTED = frozenset({dict, list, tuple})
+"""What ``read_only`` looks inside: any other value is returned as it is."""
+
+
 def _read_only_values(values: Values) -> Values:
     if type(values) is ReadOnly:
         return values
-    nested = (dict, list, tuple)
-    return ReadOnly({k: read_only(v) if type(v) in nested else v for k, v in values.items()})
+    return ReadOnly({k: read_only(v) if type(v) in _NESTED else v for k, v in values.items()})
 
 
 @attrs.frozen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import re
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 _PLAIN = re.compile(r"[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)")
@@ -187,4 +188,22 @@ def fmt_fixed(value: Decimal, lang: str = "vi", places: int = 2) -> str:
 
 def fmt_percent(value: Decimal, lang: str = "vi", places: int = 2) -> str:
     """A fraction (0.934) shown as a percentage (``93,4%``)."""
-    return fmt(value * HUNDRED, lang, places) + "%"
+    shown = _PERCENT.get(lang) if places == 2 else None
+    if shown is None or not value.is_finite():
+        return fmt(value * HUNDRED, lang, places) + "%"
+    text = shown.get(value)  # as ``fmt``: each value written once
+    if text is None:
+        text = fmt(value * HUNDRED, lang, places) + "%"
+        if len(shown) < SHOWN:
+            shown[value] = text
+    return text
+
+
+_PERCENT: dict[str, dict[Decimal, str]] = {"vi": {}, "en": {}}
+_NONE: dict[Decimal, str] = {}
+
+
+def shown_texts(lang: str) -> tuple[Mapping[Decimal, str], Mapping[Decimal, str]]:
+    """The texts ``fmt`` and ``fmt_percent`` have written in ``lang``, to read before calling
+    them where many values are shown: a value not among them is written by calling them."""
+    return _SHOWN.get(lang, _NONE), _PERCENT.get(lang, _NONE)

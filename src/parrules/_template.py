@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from ._numbers import fmt, fmt_percent
+from ._numbers import fmt, fmt_percent, shown_texts
 
 SPECS = {"": "as written", "%": "a fraction as a percentage: 0.4752 → 47,52%"}
 """The format specs a template may use."""
@@ -48,6 +48,21 @@ class Template:
     pieces: tuple[tuple[str, str | None, str], ...] = attrs.field(repr=False)
     """(literal text, field name or None, format spec), as ``string.Formatter.parse`` splits
     them."""
+    _pattern: str = attrs.field(init=False, repr=False, eq=False)
+    """The literal text with ``{}`` for each field (and its braces doubled): what ``render``
+    fills at once with the values' texts, which ``str.format`` only places."""
+    _slots: tuple[tuple[str, str], ...] = attrs.field(init=False, repr=False, eq=False)
+
+    @_pattern.default
+    def _join(self) -> str:
+        return "".join(
+            literal.replace("{", "{{").replace("}", "}}") + ("" if field is None else "{}")
+            for literal, field, _ in self.pieces
+        )
+
+    @_slots.default
+    def _fields(self) -> tuple[tuple[str, str], ...]:
+        return tuple((field, spec) for _, field, spec in self.pieces if field is not None)
 
     @classmethod
     def parse(cls, text: str) -> Template:
@@ -82,22 +97,24 @@ class Template:
                 raise TemplateError(f"unknown field '{{{field}}}'", hint)
 
     def render(self, values: Mapping[str, Any], lang: str = "vi") -> str:
-        out = []
-        for literal, field, spec in self.pieces:
-            out.append(literal)
-            if field is not None:
-                value = values.get(field, _ABSENT)
-                if value is _ABSENT:
-                    msg = f"the template names '{{{field}}}', which the outcome does not give"
-                    raise TemplateError(msg)
-                kind = type(value)  # the usual values first, without the general dispatch
-                if kind is str:
-                    out.append(value)
-                elif kind is Decimal and not spec:
-                    out.append(fmt(value, lang))
-                else:
-                    out.append(format_value(value, lang, spec))
-        return "".join(out)
+        shown, percents = shown_texts(lang)
+        texts = []
+        for field, spec in self._slots:
+            value = values.get(field, _ABSENT)
+            kind = type(value)  # the usual values first, without the general dispatch
+            if kind is Decimal:
+                text = (percents if spec == "%" else shown).get(value)
+                if text is None:
+                    text = fmt_percent(value, lang) if spec == "%" else fmt(value, lang)
+            elif kind is str:
+                text = value
+            elif value is _ABSENT:
+                msg = f"the template names '{{{field}}}', which the outcome does not give"
+                raise TemplateError(msg)
+            else:
+                text = format_value(value, lang, spec)
+            texts.append(text)
+        return self._pattern.format(*texts)
 
 
 def _check_field(field: str, spec: str, conversion: str | None) -> None:

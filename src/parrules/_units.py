@@ -519,6 +519,12 @@ def _as_written(text: str) -> bool:
     return text.isascii() and text.isprintable()
 
 
+SHORT, KEPT = 100, 4096
+_TEXTS: dict[str, str] = {}
+"""Short texts ``_checked`` let through, as it gives them: the names of items, answers and
+events come back unit after unit."""
+
+
 def _checked(value: Any, depth: int) -> Any:
     """A value given through the API, checked as the YAML loader checks a file's: every key a
     text, every text NFC without a hidden character (see ``_text``), no key twice once
@@ -530,11 +536,17 @@ def _checked(value: Any, depth: int) -> Any:
     if kind is str:
         if _as_written(value):
             return value
+        found = _TEXTS.get(value)
+        if found is not None:
+            return found
         text = value.replace("\r\n", "\n").replace("\r", "\n")  # a sheet cell's line breaks
         hidden = hidden_character(text)
         if hidden is not None:
             raise _Refused(f"the character {hidden} is not allowed", TEXT_HINT)
-        return unicodedata.normalize("NFC", text)
+        text = unicodedata.normalize("NFC", text)
+        if len(value) <= SHORT and len(_TEXTS) < KEPT:
+            _TEXTS[value] = text
+        return text
     if depth <= 0:
         raise _Refused(f"nesting deeper than {current_limits().max_depth} levels")
     if isinstance(value, Mapping):
