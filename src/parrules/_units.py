@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ._model import Appraisal, Indicator, Remedy, Ruleset, Stage, UnitInputs
+from ._model import Appraisal, Indicator, ReadOnly, Remedy, Ruleset, Stage, UnitInputs
 from ._numbers import ONE, ZERO, parse_decimal
 from ._plugins import Registry
 from ._text import HINT as TEXT_HINT
@@ -462,7 +462,7 @@ def convert(indicator: Indicator, value: Any) -> Any:
             if result[str(key)] < 0:
                 msg = f"'{key}': counts and shares cannot be negative"
                 raise ValueError(msg)
-        return result
+        return ReadOnly(result)  # as a stage holds it: not copied again
     if kind == "items":
         if value is not None and not isinstance(value, list | tuple):
             msg = "expected a list of items, each {name, due, sent}"
@@ -477,12 +477,16 @@ def convert(indicator: Indicator, value: Any) -> Any:
     raise ValueError(msg)
 
 
-def _item(index: int, entry: Any) -> dict[str, Any]:
-    if not isinstance(entry, Mapping) or "name" not in entry or "due" not in entry:
+_ITEM_KEYS = frozenset({"name", "due", "dated", "sent", "received"})
+
+
+def _item(index: int, entry: Any) -> Mapping[str, Any]:
+    mapping = type(entry) is dict or isinstance(entry, Mapping)
+    if not mapping or "name" not in entry or "due" not in entry:
         msg = f"item {index + 1} must have at least 'name' and 'due'"
         raise ValueError(msg)
-    unknown = set(entry) - {"name", "due", "dated", "sent", "received"}
-    if unknown:
+    if not _ITEM_KEYS.issuperset(entry):
+        unknown = set(entry) - _ITEM_KEYS
         msg = f"item {index + 1} has unknown keys: {', '.join(sorted(unknown))}"
         raise ValueError(msg)
     if not isinstance(entry["name"], str) or not entry["name"].strip():
@@ -501,7 +505,7 @@ def _item(index: int, entry: Any) -> dict[str, Any]:
         if item[later] < item[earlier]:
             msg = f"item '{item['name']}': '{later}' ({item[later]}) is before '{earlier}'"
             raise ValueError(msg)
-    return item
+    return ReadOnly(item)
 
 
 class _Refused(Exception):
@@ -549,7 +553,7 @@ def _checked(value: Any, depth: int) -> Any:
         return text
     if depth <= 0:
         raise _Refused(f"nesting deeper than {current_limits().max_depth} levels")
-    if isinstance(value, Mapping):
+    if kind is dict or isinstance(value, Mapping):
         result: dict[str, Any] = {}
         for key, item in value.items():
             if type(key) is str and key.isascii() and key.isprintable():
@@ -562,8 +566,11 @@ def _checked(value: Any, depth: int) -> Any:
             if name in result:
                 raise _Refused(f"the key '{name}' is given twice (once Unicode-normalised)")
             kind = type(item)
-            if kind in _PLAIN or (kind is str and _as_written(item)):
+            if kind in _PLAIN or (kind is str and item.isascii() and item.isprintable()):
                 result[name] = item
+                continue
+            if kind is str and (found := _TEXTS.get(item)) is not None:
+                result[name] = found
                 continue
             try:
                 result[name] = _checked(item, depth - 1)
@@ -571,7 +578,7 @@ def _checked(value: Any, depth: int) -> Any:
                 refused.keys.append(name)
                 raise
         return result
-    if isinstance(value, list | tuple):
+    if kind is list or isinstance(value, list | tuple):
         return [_checked(item, depth - 1) for item in value]
     return value
 
