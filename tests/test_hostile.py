@@ -536,6 +536,10 @@ UNIT = {"unit": "Xã A", "indicators": {"co_ke_hoach": True}, "points": {"2.3": 
         ({"unit": "Xã A\nTổng: 100"}, "'unit' must be the unit's name, as a text on one line"),
         ({"unit": "Xã \x1b[2JA"}, "the character U+001B (a control character)"),
         ({"points": {"2.3": {"points": 4, "reason": "a\u202eb"}}}, "field 'points.2.3.reason'"),
+        (
+            {"stages": {"appraisal": {"points": {"2.3": {"points": 4, "reason": "a\u200bb"}}}}},
+            "field 'stages.appraisal.points.2.3.reason': the character U+200B",
+        ),
         ({"ruleset": "thai-nguyen/commune/2023"}, "names the ruleset 'thai-nguyen/commune/2023'"),
         ({"ruleset": "khac.yaml"}, "but is scored with 'test/mini/2023'"),
         ({"ruleset": 5}, "field 'ruleset': the unit names the ruleset 5"),
@@ -547,6 +551,21 @@ def test_the_api_refuses_what_a_file_could_not_say(change, fragment, registry):
     with pytest.raises(UnitError) as info:
         parrules.unit_from_mapping({**UNIT, **change}, ruleset)
     assert fragment in str(info.value)
+
+
+def test_an_entry_seen_before_does_not_let_a_hidden_character_through(registry):
+    """Appraised entries are checked on first sight and remembered: a hidden character makes
+    another entry, checked and refused; the same text in NFD is the NFC one's appraisal."""
+    ruleset = parrules.load_ruleset(HOSTILE.parent / "data" / "mini.yaml", registry=registry)
+    seen = {**UNIT, "points": {"2.3": {"points": 4, "reason": "Thiếu hồ sơ"}}}
+    first = parrules.unit_from_mapping(seen, ruleset).stage().points["2.3"]
+    hostile = {**UNIT, "points": {"2.3": {"points": 4, "reason": "Thiếu\u202e hồ sơ"}}}
+    with pytest.raises(UnitError) as info:
+        parrules.unit_from_mapping(hostile, ruleset)
+    assert "field 'points.2.3.reason': the character U+202E" in str(info.value)
+    nfd = unicodedata.normalize("NFD", "Thiếu hồ sơ")
+    again = {**UNIT, "points": {"2.3": {"points": 4, "reason": nfd}}}
+    assert parrules.unit_from_mapping(again, ruleset).stage().points["2.3"] == first
 
 
 def test_the_api_normalises_text_as_the_loader_does(registry):

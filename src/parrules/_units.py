@@ -104,15 +104,31 @@ class _Reader:
             raise self.error(data, key, "'reason' must be a text: why the points were lost")
         return reason.strip() if reason else None
 
+    def checked(
+        self, value: Any, depth: int, where: tuple[str, ...] = (), shape: Any = None
+    ) -> Any:
+        """``_checked``, its refusal naming the field ``where`` and the keys below it."""
+        try:
+            return _checked(value, depth, shape)
+        except _Refused as refused:
+            field = ".".join([*where, *reversed(refused.keys)]) or None
+            raise UnitError(
+                refused.message, path=self.path, field=field, hint=refused.hint
+            ) from None
+
     def points(
         self,
         raw: Any,
         default_reason: str | None = None,
         withdrawn: dict[str, Any] | None = None,
+        *,
+        where: tuple[str, ...] = ("points",),
+        depth: int = 0,
     ) -> dict[str, Appraisal]:
         """``points:`` entries; one without a reason of its own takes ``default_reason``. With
         ``withdrawn`` (a later stage), an entry ``null`` withdraws an earlier stage's points for
-        that code: it is added to ``withdrawn``, with where it is written."""
+        that code: it is added to ``withdrawn``, with where it is written. Entries given through
+        the API are checked here (``_checked``, ``depth`` deep) unless one like it was seen."""
         if raw is None:
             return {}
         if not isinstance(raw, Mapping):
@@ -140,6 +156,9 @@ class _Reader:
                     line = None if located is None else located.line_of(code)
                     result[code] = found if line is None else _at(found, line)
                     continue
+            if located is None and kind not in _PLAIN:  # given through the API: check it now
+                entry = self.checked(entry, depth, (*where, code))
+                same = _entry_key(code, entry, default_reason)
             self.known_code(raw, code)
             node = self.ruleset.node(code)
             if entry is None:
@@ -529,11 +548,20 @@ _TEXTS: dict[str, str] = {}
 events come back unit after unit."""
 
 
-def _checked(value: Any, depth: int) -> Any:
+_KEYS = "keys"
+"""A ``shape`` for ``_checked``: a mapping whose keys are checked and whose values are left as
+given, for the reader to check on first sight (see ``_Reader.points``)."""
+_UNIT = {"points": _KEYS, "stages": {"*": {"points": _KEYS}}}
+"""The shape of a unit's mapping: its appraised points are checked entry by entry by the
+reader, which has seen most entries before."""
+
+
+def _checked(value: Any, depth: int, shape: Any = None) -> Any:
     """A value given through the API, checked as the YAML loader checks a file's: every key a
     text, every text NFC without a hidden character (see ``_text``), no key twice once
     normalised, nesting at most ``depth`` deep. What the loader read (``Located``) is already
-    checked."""
+    checked. ``shape`` names the mappings whose values are left to the reader (``_KEYS``), by
+    key (``*``: any key)."""
     kind = type(value)
     if kind in _PLAIN or kind is Located:
         return value
@@ -565,6 +593,9 @@ def _checked(value: Any, depth: int) -> Any:
                 raise _Refused(f"the key {_show(key)} is not a text", hint)
             if name in result:
                 raise _Refused(f"the key '{name}' is given twice (once Unicode-normalised)")
+            if shape is _KEYS:
+                result[name] = item
+                continue
             kind = type(item)
             if kind in _PLAIN or (kind is str and item.isascii() and item.isprintable()):
                 result[name] = item
@@ -572,8 +603,9 @@ def _checked(value: Any, depth: int) -> Any:
             if kind is str and (found := _TEXTS.get(item)) is not None:
                 result[name] = found
                 continue
+            inner = None if shape is None else shape.get(name, shape.get("*"))
             try:
-                result[name] = _checked(item, depth - 1)
+                result[name] = _checked(item, depth - 1, inner)
             except _Refused as refused:
                 refused.keys.append(name)
                 raise
@@ -589,14 +621,11 @@ def unit_from_mapping(
     """Check a unit's mapping against its ruleset and layer its stages. A mapping built in
     Python is checked as a file's would be (keys are texts, no hidden characters); a
     ``ruleset:`` in it must name the ruleset given."""
-    try:
-        data = _checked(data, current_limits().max_depth)
-    except _Refused as refused:
-        field = ".".join(reversed(refused.keys)) or None
-        raise UnitError(refused.message, path=path, field=field, hint=refused.hint) from None
+    depth = current_limits().max_depth
+    reader = _Reader(ruleset, path)
+    data = reader.checked(data, depth, (), _UNIT)
     if not isinstance(data, Mapping):
         raise UnitError("a unit is a mapping of unit, year, indicators, …", path=path)
-    reader = _Reader(ruleset, path)
     for key in sorted(set(data) - UNIT_KEYS):
         raise reader.error(data, key, f"unknown key '{key}'", hint=close_match(key, UNIT_KEYS))
     name = data.get("unit", "")
@@ -626,7 +655,9 @@ def unit_from_mapping(
         if data.get(key) is not None and not isinstance(data[key], Mapping):
             raise reader.error(data, key, f"'{key}' must be a mapping (key: value lines)")
     indicators = reader.indicators(data.get("indicators"), "indicators")
-    points = reader.points(data.get("points"), reader.reason(data))
+    points = reader.points(
+        data.get("points"), reader.reason(data), where=("points",), depth=depth - 2
+    )
     raw_stages = data.get("stages")
     stages: list[Stage] = []
     lines = {"self": _lines(data.get("indicators"))}
@@ -660,7 +691,13 @@ def unit_from_mapping(
             before = lines[previous.name]
             lines[name_] = {**before, **changed_lines} if changed_lines else before
             withdrawn: dict[str, Any] = {}
-            layered = reader.points(layer.get("points"), reader.reason(layer), withdrawn)
+            layered = reader.points(
+                layer.get("points"),
+                reader.reason(layer),
+                withdrawn,
+                where=("stages", name_, "points"),
+                depth=depth - 4,
+            )
             given: Mapping[str, Appraisal] = previous.points
             if layered or withdrawn:
                 points = {**previous.points, **layered}
