@@ -540,6 +540,11 @@ UNIT = {"unit": "Xã A", "indicators": {"co_ke_hoach": True}, "points": {"2.3": 
             {"stages": {"appraisal": {"points": {"2.3": {"points": 4, "reason": "a\u200bb"}}}}},
             "field 'stages.appraisal.points.2.3.reason': the character U+200B",
         ),
+        (
+            {"stages": {"final": {"indicators": {"ky_luat": {"khiển\u200b_trách": 1}}}}},
+            "field 'stages.final.indicators.ky_luat': the character U+200B",
+        ),
+        ({"indicators": {"ky_luat\u200b": 1}}, "field 'indicators': the character U+200B"),
         ({"ruleset": "thai-nguyen/commune/2023"}, "names the ruleset 'thai-nguyen/commune/2023'"),
         ({"ruleset": "khac.yaml"}, "but is scored with 'test/mini/2023'"),
         ({"ruleset": 5}, "field 'ruleset': the unit names the ruleset 5"),

@@ -64,14 +64,24 @@ class _Reader:
     ) -> UnitError:
         return cls(message, path=self.path, line=_line(data, key), code=code, field=key, hint=hint)
 
-    def indicators(self, raw: Any, where: str) -> dict[str, Any]:
+    def indicators(
+        self, raw: Any, where: str, *, path: tuple[str, ...] = ("indicators",), depth: int = 0
+    ) -> dict[str, Any]:
+        """The values of ``indicators:``, converted to their declared types. Values given through
+        the API are checked here (``_checked``, ``depth`` deep), unless seen at a glance to be
+        what checking gives back."""
         if raw is None:
             return {}
         if not isinstance(raw, Mapping):
             raise self.error(raw, None, f"'{where}' must be a mapping of indicator: value")
         declared = self.ruleset.indicators
+        given = not isinstance(raw, Located)
         values = {}
         for name, value in raw.items():
+            if name not in declared and given:  # a name not declared: is it a text at all?
+                self.checked(raw, depth + 1, path, _KEYS)
+            if given and type(value) not in _PLAIN and not _as_given(value, depth):
+                value = self.checked(value, depth, (*path, name))
             if name not in declared:
                 raise self.error(
                     raw,
@@ -133,6 +143,10 @@ class _Reader:
             return {}
         if not isinstance(raw, Mapping):
             raise self.error(raw, None, "'points' must be a mapping of code: points")
+        located = raw if isinstance(raw, Located) else None
+        keys = located is not None  # checked already?
+        if not keys and not all(type(code) is str for code in raw):
+            self.checked(raw, depth + 1, where, _KEYS)  # refuses the first that is no text
         result = {}
         inner = _inner_codes(raw)
         places = self.ruleset.precision
@@ -142,7 +156,6 @@ class _Reader:
             """What an entry's errors name: the entry, or for points alone the code's line."""
             return entry if isinstance(entry, Mapping) else _bare(entry, _line(raw, code))
 
-        located = raw if isinstance(raw, Located) else None
         for code, entry in raw.items():
             kind = type(entry)
             if kind is Decimal or kind is int:  # points alone, as most entries are written
@@ -156,7 +169,10 @@ class _Reader:
                     line = None if located is None else located.line_of(code)
                     result[code] = found if line is None else _at(found, line)
                     continue
-            if located is None and kind not in _PLAIN:  # given through the API: check it now
+            if not keys:  # given through the API, and not seen before: its keys checked once
+                self.checked(raw, depth + 1, where, _KEYS)
+                keys = True
+            if located is None and kind not in _PLAIN:  # and this entry now
                 entry = self.checked(entry, depth, (*where, code))
                 same = _entry_key(code, entry, default_reason)
             self.known_code(raw, code)
@@ -390,6 +406,8 @@ def _ancestors(code: str) -> tuple[str, ...]:
 def to_date(value: Any) -> dt.date:
     """A date written ``2023-05-25`` (a YAML date) or ``"25/05/2023"``; impossible dates
     (31/02/2023) are refused, never moved to the next valid day."""
+    if type(value) is dt.date:
+        return value
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -419,6 +437,8 @@ def _show(value: Any) -> str:
 
 def _count(value: Any) -> Decimal:
     number = parse_decimal(value)
+    if type(value) is int and number >= 0:  # a whole number as written
+        return number
     if number < 0 or number != number.to_integral_value():
         msg = f"{_show(value)} is not a count (a whole number, 0 or more)"
         raise ValueError(msg)
@@ -548,20 +568,48 @@ _TEXTS: dict[str, str] = {}
 events come back unit after unit."""
 
 
-_KEYS = "keys"
-"""A ``shape`` for ``_checked``: a mapping whose keys are checked and whose values are left as
-given, for the reader to check on first sight (see ``_Reader.points``)."""
-_UNIT = {"points": _KEYS, "stages": {"*": {"points": _KEYS}}}
-"""The shape of a unit's mapping: its appraised points are checked entry by entry by the
-reader, which has seen most entries before."""
+_KEYS, _RAW = "keys", "raw"
+"""``shape``s for ``_checked``: a mapping whose keys alone are checked, and one left as given
+(after the check of its depth), whose keys and values the reader checks as it reads them."""
+_UNIT = {
+    "indicators": _RAW,
+    "points": _RAW,
+    "stages": {"*": {"indicators": _RAW, "points": _RAW}},
+}
+"""The shape of a unit's mapping: its indicators and appraised points are checked by the
+reader, which tells most of them at a glance (declared names, ``_as_given``) or has seen them
+before (``_checked_entries``)."""
+
+
+def _as_given(value: Any, depth: int) -> bool:
+    """Whether ``_checked(value, depth)`` gives ``value`` back as it is, told at a glance for
+    the usual values: numbers and dates, texts as written (or already checked), and mappings of
+    them by plain keys and lists of those, nested no deeper than ``depth``."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if kind is str:
+        return bool(value.isascii() and value.isprintable()) or _TEXTS.get(value) == value
+    if depth <= 0:
+        return False
+    if kind is dict:
+        for key, item in value.items():
+            if not (type(key) is str and key.isascii() and key.isprintable()):
+                return False
+            if type(item) not in _PLAIN and not _as_given(item, depth - 1):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(_as_given(item, depth - 1) for item in value)
+    return False
 
 
 def _checked(value: Any, depth: int, shape: Any = None) -> Any:
     """A value given through the API, checked as the YAML loader checks a file's: every key a
     text, every text NFC without a hidden character (see ``_text``), no key twice once
     normalised, nesting at most ``depth`` deep. What the loader read (``Located``) is already
-    checked. ``shape`` names the mappings whose values are left to the reader (``_KEYS``), by
-    key (``*``: any key)."""
+    checked. ``shape`` names the mappings left to the reader (``_KEYS``, ``_RAW``), by key
+    (``*``: any key)."""
     kind = type(value)
     if kind in _PLAIN or kind is Located:
         return value
@@ -582,6 +630,8 @@ def _checked(value: Any, depth: int, shape: Any = None) -> Any:
     if depth <= 0:
         raise _Refused(f"nesting deeper than {current_limits().max_depth} levels")
     if kind is dict or isinstance(value, Mapping):
+        if shape is _RAW:
+            return value
         result: dict[str, Any] = {}
         for key, item in value.items():
             if type(key) is str and key.isascii() and key.isprintable():
@@ -654,7 +704,7 @@ def unit_from_mapping(
     for key in ("indicators", "points", "remedies", "stages"):
         if data.get(key) is not None and not isinstance(data[key], Mapping):
             raise reader.error(data, key, f"'{key}' must be a mapping (key: value lines)")
-    indicators = reader.indicators(data.get("indicators"), "indicators")
+    indicators = reader.indicators(data.get("indicators"), "indicators", depth=depth - 2)
     points = reader.points(
         data.get("points"), reader.reason(data), where=("points",), depth=depth - 2
     )
@@ -711,7 +761,12 @@ def unit_from_mapping(
                             code=code,
                         )
                 given = points
-            changed = reader.indicators(layer.get("indicators"), name_)
+            changed = reader.indicators(
+                layer.get("indicators"),
+                name_,
+                path=("stages", name_, "indicators"),
+                depth=depth - 4,
+            )
             values = {**previous.indicators, **changed} if changed else previous.indicators
             stages.append(Stage(name_, values, given))
     return UnitInputs(
