@@ -241,3 +241,30 @@ def test_workers_reach_score_many(
     monkeypatch.setattr(_batch, "score_many", spy)
     run(capsys, "score", *many_units[:10], "--workers", "4")
     assert asked == [4]
+
+
+def test_workers_write_the_lines_of_the_units_they_score(
+    capsys: pytest.CaptureFixture[str], many_units: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON Lines need no card kept: the workers render what they score; formats that are
+    built from the cards take them back."""
+    from parrules import _many
+
+    asked: list[str] = []
+    lines, explained = _many._Batch.lines, _many._Batch.explained
+
+    def spy_lines(self: Any, render: Any) -> Any:
+        asked.append("lines")
+        return lines(self, render)
+
+    def spy_explained(self: Any) -> Any:
+        asked.append("cards")
+        return explained(self)
+
+    monkeypatch.setattr(_many._Batch, "lines", spy_lines)
+    monkeypatch.setattr(_many._Batch, "explained", spy_explained)
+    run(capsys, "score", "--format", "jsonl", *many_units, "--workers", "2")
+    assert set(asked) == {"lines"}
+    asked.clear()
+    run(capsys, "score", "--format", "json", *many_units, "--workers", "2")
+    assert set(asked) == {"cards"}

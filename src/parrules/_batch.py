@@ -128,10 +128,13 @@ def score_loaded(
     workers: int = 1,
     render: Render | None = None,
     progress: Callable[[], None] | None = None,
+    *,
+    cards: bool = True,
 ) -> list[UnitResult]:
     """The result of each entry in order: an error already found is kept, a loaded unit is
     scored (by ``score_many`` in ``workers`` processes for the units of each ruleset) and
-    rendered here."""
+    rendered. Without ``cards``, only the output is needed: a unit scored by a worker is
+    rendered there too, and its result has no card."""
     step = progress or (lambda: None)
     results: list[UnitResult | None] = [e if isinstance(e, UnitResult) else None for e in entries]
     groups: dict[int, list[int]] = {}
@@ -143,12 +146,16 @@ def score_loaded(
     for indexes in groups.values():
         ruleset = cast("Loaded", entries[indexes[0]])[2]
         units = [cast("Loaded", entries[i])[1] for i in indexes]
-        cards = _cards(ruleset, units, workers, explain=render is not None)
-        for i, scored in zip(indexes, cards, strict=True):
+        lines = None if cards or render is None else _bounded(render)
+        made = _cards(ruleset, units, workers, explain=render is not None, lines=lines)
+        for i, scored in zip(indexes, made, strict=True):
             where = cast("Loaded", entries[i])[0]
             step()
             if isinstance(scored, ParRulesError):
                 results[i] = UnitResult(where, error=scored)
+                continue
+            if isinstance(scored, str):  # rendered by the worker that scored it
+                results[i] = UnitResult(where, output=scored)
                 continue
             try:
                 output = None if render is None else _render(scored, render)
@@ -159,16 +166,23 @@ def score_loaded(
 
 
 def _cards(
-    ruleset: Ruleset, units: Sequence[UnitInputs], workers: int, explain: bool = False
-) -> Iterator[ScoreCard | ParRulesError]:
+    ruleset: Ruleset,
+    units: Sequence[UnitInputs],
+    workers: int,
+    explain: bool = False,
+    lines: Render | None = None,
+) -> Iterator[ScoreCard | ParRulesError | str]:
     """The card of each unit, or the error that stopped it. ``score_many`` raises at a unit that
     fails: its error takes that unit's place and the units after it are scored again. With
-    ``explain``, each card keeps what explains its lost points, to be rendered at once."""
+    ``explain``, each card keeps what explains its lost points, to be rendered at once; with
+    ``lines``, a unit scored by a worker is rendered there, and its line given instead."""
     start = 0
     while start < len(units):
         try:
             batch = score_many(ruleset, units[start:], workers=workers)
-            made = batch.explained() if explain and isinstance(batch, _Batch) else None
+            made = None
+            if isinstance(batch, _Batch):
+                made = batch.lines(lines) if lines else batch.explained() if explain else None
             for card in batch if made is None else made:
                 start += 1
                 yield card
@@ -206,6 +220,12 @@ def _score_one(path: str, unit: UnitInputs, ruleset: Ruleset, render: Render | N
         return UnitResult(path, card, output=None if render is None else _render(card, render))
     except ParRulesError as exc:
         return UnitResult(path, error=exc)
+
+
+def _bounded(render: Render) -> Render:
+    """``render`` as ``_render`` applies it, for a worker: a unit it fails is scored and
+    rendered again here, to give its error in place."""
+    return lambda card: _render(card, render)
 
 
 def _render(card: ScoreCard, render: Render) -> str:

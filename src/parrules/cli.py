@@ -560,9 +560,9 @@ def _each_unit(
     for entry in _each_loaded(paths, registry, strict):
         pending.append(entry)
         if workers == 1 or len(pending) >= WINDOW:
-            yield from score_loaded(pending, workers, render)
+            yield from score_loaded(pending, workers, render, cards=False)
             pending = []
-    yield from score_loaded(pending, workers, render)
+    yield from score_loaded(pending, workers, render, cards=False)
 
 
 WINDOW = 4096
