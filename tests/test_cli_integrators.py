@@ -4,6 +4,7 @@ file, rulesets that cannot load, ``rank --depth``, ``--workers``."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -244,14 +245,18 @@ def test_workers_reach_score_many(
 
 
 def test_workers_write_the_lines_of_the_units_they_score(
-    capsys: pytest.CaptureFixture[str], many_units: list[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
+    many_units: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    """JSON Lines need no card kept: the workers render what they score; formats that are
-    built from the cards take them back."""
-    from parrules import _many
+    """JSON Lines need no card kept: the workers read the unit files, and score and render what
+    they read; the rows of a sheet are rendered by the workers that score them. Formats that
+    are built from the cards take them back."""
+    from parrules import _batch, _many
 
     asked: list[str] = []
-    lines, explained = _many._Batch.lines, _many._Batch.explained
+    lines, explained, files = _many._Batch.lines, _many._Batch.explained, _batch.render_files
 
     def spy_lines(self: Any, render: Any) -> Any:
         asked.append("lines")
@@ -261,10 +266,61 @@ def test_workers_write_the_lines_of_the_units_they_score(
         asked.append("cards")
         return explained(self)
 
+    def spy_files(paths: Any, *args: Any) -> Any:
+        asked.append(f"{len(paths)} files")
+        return files(paths, *args)
+
     monkeypatch.setattr(_many._Batch, "lines", spy_lines)
     monkeypatch.setattr(_many._Batch, "explained", spy_explained)
-    run(capsys, "score", "--format", "jsonl", *many_units, "--workers", "2")
-    assert set(asked) == {"lines"}
+    monkeypatch.setattr(cli, "render_files", spy_files)
+    (tmp_path / "r.yaml").write_text(WORKERS_RULESET, encoding="utf-8")
+    rows = "".join(f"Xã {i:03},2024,r.yaml,{i % 7},7\n" for i in range(300))
+    sheet = tmp_path / "xa.csv"
+    sheet.write_text("unit,year,ruleset,dung_han,ho_so\n" + rows, encoding="utf-8")
+    run(capsys, "score", "--format", "jsonl", str(sheet), "--workers", "2")
+    assert asked == ["lines"]
+    asked.clear()
+    run(capsys, "score", "--format", "jsonl", *many_units[:100], "--workers", "2")
+    assert asked == ["100 files"]
     asked.clear()
     run(capsys, "score", "--format", "json", *many_units, "--workers", "2")
     assert set(asked) == {"cards"}
+
+
+def test_unit_files_read_by_workers_give_the_same_lines_and_refusals(
+    capsys: pytest.CaptureFixture[str], many_units: list[str], tmp_path: Path
+) -> None:
+    """With ``--workers``, JSON Lines of unit files are read, scored and written by the workers:
+    a unit met again, a file that cannot be read and a sheet between the files come out as
+    from one process, in the order given."""
+    again = tmp_path / "again.yaml"
+    again.write_text(Path(many_units[7]).read_text(encoding="utf-8"), encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("unit: [\n", encoding="utf-8")
+    sheet = tmp_path / "xa.csv"
+    sheet.write_text("unit,year,ruleset,dung_han,ho_so\nXã Bảng,2024,r.yaml,3,7\n", "utf-8")
+    argv = [*many_units[:100], str(again), str(broken), str(sheet), *many_units[100:]]
+    alone = run(capsys, "score", "--format", "jsonl", *argv)
+    assert run(capsys, "score", "--format", "jsonl", *argv, "--workers", "2") == alone
+    code, out, err = alone
+    assert code == 1
+    assert "again.yaml, field 'unit': the unit 'Xã 007' (2024) is already in" in err
+    assert "broken.yaml" in err
+    assert out.count("\n") == 300  # the files, less the impossible unit, and the sheet's row
+
+
+def test_a_worker_that_dies_leaves_its_files_to_the_calling_process(
+    capsys: pytest.CaptureFixture[str], many_units: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parrules import _batch
+
+    real, here = _batch._render, os.getpid()
+
+    def dies(card: Any, render: Any) -> str:
+        if card.unit.unit == "Xã 100" and os.getpid() != here:
+            os._exit(1)
+        return real(card, render)
+
+    alone = run(capsys, "score", "--format", "jsonl", *many_units)
+    monkeypatch.setattr(_batch, "_render", dies)
+    assert run(capsys, "score", "--format", "jsonl", *many_units, "--workers", "2") == alone

@@ -16,7 +16,7 @@ from typing import cast
 import attrs
 
 from ._deadline import OutOfTime, contained, time_bound
-from ._engine import score
+from ._engine import explained, score
 from ._json import jsonable
 from ._many import _Batch, score_many
 from ._model import Ruleset, ScoreCard, UnitInputs
@@ -220,6 +220,69 @@ def _score_one(path: str, unit: UnitInputs, ruleset: Ruleset, render: Render | N
         return UnitResult(path, card, output=None if render is None else _render(card, render))
     except ParRulesError as exc:
         return UnitResult(path, error=exc)
+
+
+FileLine = tuple[tuple[str, int, str], str, int, str]
+"""What a worker gives back for a unit file: its unit's key (``unit_key``), name and year,
+and its card rendered."""
+SMALL_FILES = 64
+"""Unit files a run must hold for ``render_files`` to start processes: below it, starting them
+(and loading the ruleset in each) costs more than sharing the work gains."""
+
+
+def render_files(
+    paths: Sequence[str], registry: Registry, render: Render, workers: int
+) -> Iterator[FileLine | None]:
+    """For each unit file, in order: what ``workers`` processes that read, score and render it
+    give back, or None where any of that failed (the caller reads the file again, to give its
+    error in place), and for every file left when a worker dies. Only the lines come back:
+    a file costs the calling process no more than writing its line."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start,
+        initargs=(registry, render),
+    )
+    given = 0
+    try:
+        for line in pool.map(_file_line, paths, chunksize=16):
+            given += 1
+            yield line
+    except BrokenProcessPool:
+        yield from (None for _ in paths[given:])
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+_WORK: tuple[Registry, Render, Rulesets] | None = None
+"""What a worker of ``render_files`` reads files with: the registry, the renderer and the
+rulesets it has loaded."""
+
+
+def _start(registry: Registry, render: Render) -> None:
+    global _WORK
+    import gc
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupted, the caller stops its workers
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the caller's handler, which cleans up
+    gc.freeze()  # what the worker inherited is never garbage: do not scan it
+    _WORK = (registry, render, {})
+
+
+def _file_line(path: str) -> FileLine | None:
+    assert _WORK is not None
+    registry, render, rulesets = _WORK
+    try:
+        unit, ruleset = _load(Path(path), registry, rulesets)
+        line = _render(explained(ruleset, unit, True), render)
+    except Exception:  # read again by the caller, which gives the error in place
+        return None
+    return unit_key(unit), unit.unit, unit.year, line
 
 
 def _bounded(render: Render) -> Render:

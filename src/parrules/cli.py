@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -22,7 +23,18 @@ import attrs
 from tabulate import tabulate
 
 from . import __version__, report
-from ._batch import Loaded, Rulesets, UnitResult, _load, score_batch, score_loaded, unit_key
+from ._batch import (
+    SMALL_FILES,
+    FileLine,
+    Loaded,
+    Rulesets,
+    UnitResult,
+    _load,
+    render_files,
+    score_batch,
+    score_loaded,
+    unit_key,
+)
 from ._engine import score
 from ._json import DETAIL, STAGES
 from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
@@ -557,7 +569,7 @@ def _each_unit(
     """Every unit file and every row of every sheet, scored and rendered in the order given:
     one at a time, or with ``workers`` > 1 a window of units at a time."""
     pending: list[UnitResult | Loaded] = []
-    for entry in _each_loaded(paths, registry, strict):
+    for entry in _each_loaded(paths, registry, strict, render if workers > 1 else None, workers):
         pending.append(entry)
         if workers == 1 or len(pending) >= WINDOW:
             yield from score_loaded(pending, workers, render, cards=False)
@@ -570,14 +582,30 @@ WINDOW = 4096
 
 
 def _each_loaded(
-    paths: Sequence[str], registry: Registry, strict: bool
+    paths: Sequence[str],
+    registry: Registry,
+    strict: bool,
+    render: Callable[[ScoreCard], str] | None = None,
+    workers: int = 1,
 ) -> Iterator[UnitResult | Loaded]:
     """Every unit file and every row of every sheet, loaded, in the order given. A unit already
     met in an earlier file or row (see ``unit_key``) is an error where it is met again: the first
-    one may already be written."""
+    one may already be written. With ``render``, a run of unit files is read, scored and
+    rendered by ``workers`` processes (``render_files``): each comes as its result, with
+    its output."""
     rulesets: Rulesets = {}
     seen: dict[tuple[str, int, str], str] = {}
-    for path in paths:
+    rendered: Iterator[FileLine | None] = iter(())
+    for k, path in enumerate(paths):
+        if render is not None and not is_sheet(path) and (k == 0 or is_sheet(paths[k - 1])):
+            run = list(itertools.takewhile(lambda p: not is_sheet(p), paths[k:]))
+            if len(run) >= SMALL_FILES:
+                rendered = render_files(run, registry, render, workers)
+        done = next(rendered, None) if not is_sheet(path) else None
+        if done is not None:
+            key, name, year, line = done
+            yield _unless_seen(seen, path, key, name, year) or UnitResult(path, output=line)
+            continue
         if is_sheet(path):
             try:
                 sheet = read_sheet(path, registry=registry, strict=strict)
@@ -590,26 +618,35 @@ def _each_loaded(
                 yield from (UnitResult(path, error=error) for error in row.errors)
                 if row.unit is not None:
                     where = row.unit.path or row.unit.unit
-                    yield _unless_seen(seen, where, row.unit) or _row(row.unit, registry, rulesets)
+                    yield _unless_seen(seen, where, *_named(row.unit)) or _row(
+                        row.unit, registry, rulesets
+                    )
             continue
         try:
             unit, ruleset = _load(Path(path), registry, rulesets)
         except ParRulesError as exc:
             yield UnitResult(path, error=exc)
             continue
-        yield _unless_seen(seen, path, unit) or (path, unit, ruleset)
+        yield _unless_seen(seen, path, *_named(unit)) or (path, unit, ruleset)
+
+
+def _named(unit: UnitInputs) -> tuple[tuple[str, int, str], str, int]:
+    return unit_key(unit), unit.unit, unit.year
 
 
 def _unless_seen(
-    seen: dict[tuple[str, int, str], str], where: str, unit: UnitInputs
+    seen: dict[tuple[str, int, str], str],
+    where: str,
+    key: tuple[str, int, str],
+    name: str,
+    year: int,
 ) -> UnitResult | None:
-    key = unit_key(unit)
     if key not in seen:
         seen[key] = where
         return None
     first = seen[key]
     error = DuplicateUnitError(
-        f"the unit '{unit.unit}' ({unit.year}) is already in {first}; this one is not scored",
+        f"the unit '{name}' ({year}) is already in {first}; this one is not scored",
         path=where,
         field="unit",
         hint="keep one file per unit",
