@@ -148,6 +148,31 @@ def test_a_stage_is_scored_as_if_alone(mini: Ruleset, monkeypatch: pytest.Monkey
     assert any(s is not None for s in taken)  # the short way was taken
 
 
+def test_deductions_read_first_are_those_of_the_node_results(mini: Ruleset) -> None:
+    """A card's deductions make their node results only when these are read: before or after
+    ``results`` are made, they are equal, with the same codes, losses, remedies and reasons,
+    and a reason is the one its result explains."""
+    remedy = {"2.3": {"remedy": "Bổ sung hồ sơ", "person": "Chủ tịch", "deadline": "30/06/2024"}}
+    for k in range(40):
+        data = {**unit_data(k), "remedies": remedy} if k % 2 else unit_data(k)
+        unit = parrules.unit_from_mapping(data, mini)
+        first, later = parrules.score(mini, unit), parrules.score(mini, unit)
+        for stage in later.stages:
+            assert stage.results  # every node result made before the deductions are read
+        for lazy, eager in zip(first.stages, later.stages, strict=True):
+            texts = [
+                (d.code, d.lost, d.remedy, d.reason("vi"), d.reason("en")) for d in lazy.deductions
+            ]
+            assert texts == [
+                (d.code, d.lost, d.remedy, d.reason("vi"), d.reason("en")) for d in eager.deductions
+            ]
+            assert lazy.deductions == eager.deductions
+            assert [d.reason("en") for d in lazy.deductions] == [
+                d.result.explain("en").reason for d in lazy.deductions
+            ]
+        assert any(d.remedy for d in first.deductions) == bool(k % 2 and first.node("2.3").lost)
+
+
 def test_write_jsonl_writes_one_card_per_line(mini: Ruleset) -> None:
     units = batch(mini, 25)
     stream = io.StringIO()

@@ -703,12 +703,7 @@ class NodeResult:
         appraisal = self.appraisal
         if appraisal is not None:
             return appraised_reason(appraisal, self.lost, lang)
-        outcome = self.outcome
-        if outcome is None:
-            return "; ".join(c.code for c in self.node.children)
-        if outcome.reason is None:
-            return (_NOT_APPLICABLE if self.not_applicable else _FULL).get(lang)
-        return _rule_text(self.node, outcome.reason.get(lang), self._fill(outcome), lang)
+        return reason_of(self.node, self.points, self.outcome, self.not_applicable, lang)
 
     def _said(self, lang: str) -> tuple[str, str | None]:
         """The reason and the formula, as ``explain`` gives them, filled at once."""
@@ -729,6 +724,17 @@ class NodeResult:
 
     def _fill(self, outcome: Outcome) -> dict[str, Any]:
         return _fill(self.node, self.points, outcome)
+
+
+def reason_of(
+    node: Node, points: Decimal, outcome: Outcome | None, not_applicable: bool, lang: str
+) -> str:
+    """The reason for points a rule computed, as ``NodeResult.explain`` gives it."""
+    if outcome is None:
+        return "; ".join(c.code for c in node.children)
+    if outcome.reason is None:
+        return (_NOT_APPLICABLE if not_applicable else _FULL).get(lang)
+    return _rule_text(node, outcome.reason.get(lang), _fill(node, points, outcome), lang)
 
 
 def appraised_reason(appraisal: Appraisal, lost: Decimal, lang: str) -> str:
@@ -777,16 +783,45 @@ def _rule_text(node: Node, template: str, values: Mapping[str, Any], lang: str) 
         ) from None
 
 
-@attrs.frozen
-class Deduction:
-    """A leaf that lost points, with everything the lost-points register shows."""
+_set = object.__setattr__
 
-    result: NodeResult
+
+@attrs.frozen(eq=False, repr=False)
+class Deduction:
+    """A leaf that lost points, with everything the lost-points register shows.
+
+    A card's deductions are made from the points scoring kept, and each makes the node result
+    behind it (``result``) when that is first read: reading the reasons of many cards then
+    makes one small object per lost point, and writes each text once per card (see
+    ``StageResult``). Two deductions are equal when their results and remedies are."""
+
+    _result: NodeResult
     remedy: Remedy | None = None
+    _stage: StageResult | None = attrs.field(init=False, default=None)
+    _at: int = attrs.field(init=False, default=0)
+
+    @classmethod
+    def _of(cls, stage: StageResult, at: int, remedy: Remedy | None) -> Deduction:
+        """The deduction of the node at position ``at`` of ``stage``, its result not made."""
+        made = object.__new__(cls)
+        _set(made, "_result", None)
+        _set(made, "remedy", remedy)
+        _set(made, "_stage", stage)
+        _set(made, "_at", at)
+        return made
+
+    @property
+    def result(self) -> NodeResult:
+        found = self._result
+        if found is None:
+            assert self._stage is not None
+            found = self._stage._direct_result(self._at)
+            object.__setattr__(self, "_result", found)
+        return found
 
     @property
     def code(self) -> str:
-        return self.result.code
+        return self.node.code
 
     @property
     def lost(self) -> Decimal:
@@ -794,10 +829,25 @@ class Deduction:
 
     @property
     def node(self) -> Node:
-        return self.result.node
+        stage = self._stage
+        return self.result.node if stage is None else stage._ruleset.flat[self._at]
 
     def reason(self, lang: str = "vi") -> str:
-        return self.result._reason(lang)
+        stage = self._stage
+        if stage is None or self._result is not None:
+            return self.result._reason(lang)
+        return stage._reason(self._at, lang)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Deduction:
+            return NotImplemented
+        return (self.result, self.remedy) == (other.result, other.remedy)
+
+    def __hash__(self) -> int:
+        return hash((self.result, self.remedy))
+
+    def __repr__(self) -> str:
+        return f"Deduction(result={self.result!r}, remedy={self.remedy!r})"
 
     def arithmetic(self, lang: str = "vi") -> str:
         """The loss written out, max − points = lost: ``0,5 − 0,2376 = 0,2624``."""
@@ -946,6 +996,31 @@ class StageResult:
             i = ends[i]
         return direct
 
+    def _reason(self, i: int, lang: str) -> str:
+        """The reason of the lost point at position ``i``, as its node result gives it: read from
+        the texts the card has written, without making the result again."""
+        node, points = self._ruleset.flat[i], self._scored[i]
+        if points is None:
+            appraisal = self._inputs.points[node.code]
+            return appraised_reason(
+                appraisal, ZERO if node.max is None else node.max - appraisal.points, lang
+            )
+        outcome = self._outcomes.get(i)
+        values = self._inputs.indicators
+        if outcome is None:
+            key: tuple[Any, ...] = ("reason", lang, i, *[id(values[name]) for name in node.reads])
+        else:
+            key = ("reason", lang, i, id(outcome))
+        texts = self._texts
+        text: str | None = texts.get(key)
+        if text is None:  # as the node result would write it (see ``_direct_result``)
+            kept = outcome is not None
+            if outcome is None and node.evaluate is not None:
+                outcome = node.evaluate(values)
+            applicable = not (kept and outcome is not None and outcome.not_applicable)
+            text = texts[key] = reason_of(node, canonical(points), outcome, not applicable, lang)
+        return text
+
     def _direct_result(self, i: int) -> NodeResult:
         node, points = self._ruleset.flat[i], self._scored[i]
         if points is None:
@@ -1032,11 +1107,14 @@ class StageResult:
                 points = appraisals[flat[i].code].points
             if points < top:
                 lost.append(i)
-        return tuple(
-            Deduction(r, self.remedies.get(r.code))
-            for r in (made[i] if made else self._direct_result(i) for i in lost)
-            if r is not None
-        )
+        remedies = self.remedies
+        if made:
+            return tuple(
+                Deduction(r, remedies.get(r.code)) for i in lost if (r := made[i]) is not None
+            )
+        if remedies:
+            return tuple(Deduction._of(self, i, remedies.get(flat[i].code)) for i in lost)
+        return tuple(Deduction._of(self, i, None) for i in lost)
 
 
 @attrs.frozen
