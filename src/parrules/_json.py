@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._model import appraised_reason, shape, written
+from ._model import ReadOnly, appraised_reason, shape, written
 from ._numbers import SHOWN, quantize
 
 if TYPE_CHECKING:
@@ -24,6 +24,12 @@ def jsonable(value: Any) -> Any:
         return _number(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
+    if kind is ReadOnly or kind is dict:  # the usual values first, without the general checks
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is tuple or kind is list:
+        return [jsonable(v) for v in value]
+    if kind is dt.date:
+        return value.isoformat()
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value else "0"
     if isinstance(value, dt.date):
