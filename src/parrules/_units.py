@@ -94,7 +94,7 @@ class _Reader:
                 values[name] = convert(declared[name], value)
             except ValueError as exc:
                 raise self.error(raw, name, str(exc)) from None
-        return values
+        return ReadOnly(values)  # what ``convert`` gives is read-only: not copied again
 
     def known_code(self, raw: Any, code: str) -> None:
         if not self.ruleset.has_node(code):
@@ -593,15 +593,24 @@ def _as_given(value: Any, depth: int) -> bool:
     if depth <= 0:
         return False
     if kind is dict:
-        for key, item in value.items():
-            if not (type(key) is str and key.isascii() and key.isprintable()):
-                return False
+        if not _PLAIN_KEYS.issuperset(value):
+            for key in value:
+                if not (type(key) is str and key.isascii() and key.isprintable()):
+                    return False
+                if len(_PLAIN_KEYS) < KEPT:
+                    _PLAIN_KEYS.add(key)
+        for item in value.values():
             if type(item) not in _PLAIN and not _as_given(item, depth - 1):
                 return False
         return True
     if kind is list or kind is tuple:
         return all(_as_given(item, depth - 1) for item in value)
     return False
+
+
+_PLAIN_KEYS: set[str] = set()
+"""Keys ``_as_given`` found written in plain text: the names of answers, events and items come
+back unit after unit."""
 
 
 def _checked(value: Any, depth: int, shape: Any = None) -> Any:
@@ -767,7 +776,9 @@ def unit_from_mapping(
                 path=("stages", name_, "indicators"),
                 depth=depth - 4,
             )
-            values = {**previous.indicators, **changed} if changed else previous.indicators
+            values = (
+                ReadOnly({**previous.indicators, **changed}) if changed else previous.indicators
+            )
             stages.append(Stage(name_, values, given))
     return UnitInputs(
         unit=name,
