@@ -783,9 +783,6 @@ def _rule_text(node: Node, template: str, values: Mapping[str, Any], lang: str) 
         ) from None
 
 
-_set = object.__setattr__
-
-
 @attrs.frozen(eq=False, repr=False)
 class Deduction:
     """A leaf that lost points, with everything the lost-points register shows.
@@ -804,10 +801,10 @@ class Deduction:
     def _of(cls, stage: StageResult, at: int, remedy: Remedy | None) -> Deduction:
         """The deduction of the node at position ``at`` of ``stage``, its result not made."""
         made = object.__new__(cls)
-        _set(made, "_result", None)
-        _set(made, "remedy", remedy)
-        _set(made, "_stage", stage)
-        _set(made, "_at", at)
+        object.__setattr__(made, "_result", None)
+        object.__setattr__(made, "remedy", remedy)
+        object.__setattr__(made, "_stage", stage)
+        object.__setattr__(made, "_at", at)
         return made
 
     @property
@@ -1014,11 +1011,10 @@ class StageResult:
         texts = self._texts
         text: str | None = texts.get(key)
         if text is None:  # as the node result would write it (see ``_direct_result``)
-            kept = outcome is not None
+            not_applicable = outcome is not None and outcome.not_applicable
             if outcome is None and node.evaluate is not None:
                 outcome = node.evaluate(values)
-            applicable = not (kept and outcome is not None and outcome.not_applicable)
-            text = texts[key] = reason_of(node, canonical(points), outcome, not applicable, lang)
+            text = texts[key] = reason_of(node, canonical(points), outcome, not_applicable, lang)
         return text
 
     def _direct_result(self, i: int) -> NodeResult:
@@ -1112,9 +1108,9 @@ class StageResult:
             return tuple(
                 Deduction(r, remedies.get(r.code)) for i in lost if (r := made[i]) is not None
             )
-        if remedies:
-            return tuple(Deduction._of(self, i, remedies.get(flat[i].code)) for i in lost)
-        return tuple(Deduction._of(self, i, None) for i in lost)
+        return tuple(
+            Deduction._of(self, i, remedies.get(flat[i].code) if remedies else None) for i in lost
+        )
 
 
 @attrs.frozen

@@ -102,7 +102,7 @@ class Template:
         for field, spec in self._slots:
             value = values.get(field, _ABSENT)
             kind = type(value)  # the usual values first, without the general dispatch
-            if kind is Decimal:
+            if kind is Decimal and value.is_finite():
                 text = (percents if spec == "%" else shown).get(value)
                 if text is None:
                     text = fmt_percent(value, lang) if spec == "%" else fmt(value, lang)
