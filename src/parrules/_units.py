@@ -144,9 +144,8 @@ class _Reader:
         if not isinstance(raw, Mapping):
             raise self.error(raw, None, "'points' must be a mapping of code: points")
         located = raw if isinstance(raw, Located) else None
-        keys = located is not None  # checked already?
-        if not keys and not all(type(code) is str for code in raw):
-            self.checked(raw, depth + 1, where, _KEYS)  # refuses the first that is no text
+        if located is None and not _plain_keys(raw):  # given through the API: check its codes
+            self.checked(raw, depth + 1, where, _KEYS)
         result = {}
         inner = _inner_codes(raw)
         places = self.ruleset.precision
@@ -169,10 +168,7 @@ class _Reader:
                     line = None if located is None else located.line_of(code)
                     result[code] = found if line is None else _at(found, line)
                     continue
-            if not keys:  # given through the API, and not seen before: its keys checked once
-                self.checked(raw, depth + 1, where, _KEYS)
-                keys = True
-            if located is None and kind not in _PLAIN:  # and this entry now
+            if located is None and kind not in _PLAIN:  # given through the API: check it now
                 entry = self.checked(entry, depth, (*where, code))
                 same = _entry_key(code, entry, default_reason)
             self.known_code(raw, code)
@@ -593,12 +589,8 @@ def _as_given(value: Any, depth: int) -> bool:
     if depth <= 0:
         return False
     if kind is dict:
-        if not _PLAIN_KEYS.issuperset(value):
-            for key in value:
-                if not (type(key) is str and key.isascii() and key.isprintable()):
-                    return False
-                if len(_PLAIN_KEYS) < KEPT:
-                    _PLAIN_KEYS.add(key)
+        if not _plain_keys(value):
+            return False
         for item in value.values():
             if type(item) not in _PLAIN and not _as_given(item, depth - 1):
                 return False
@@ -608,8 +600,20 @@ def _as_given(value: Any, depth: int) -> bool:
     return False
 
 
+def _plain_keys(mapping: Mapping[Any, Any]) -> bool:
+    """Whether every key is a text in plain ASCII, which ``_checked`` lets through as it is."""
+    if _PLAIN_KEYS.issuperset(mapping):
+        return True
+    for key in mapping:
+        if not (type(key) is str and key.isascii() and key.isprintable()):
+            return False
+        if len(_PLAIN_KEYS) < KEPT:
+            _PLAIN_KEYS.add(key)
+    return True
+
+
 _PLAIN_KEYS: set[str] = set()
-"""Keys ``_as_given`` found written in plain text: the names of answers, events and items come
+"""Keys found written in plain text: codes and the names of answers, events and items come
 back unit after unit."""
 
 
