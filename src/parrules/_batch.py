@@ -225,7 +225,7 @@ def _score_one(path: str, unit: UnitInputs, ruleset: Ruleset, render: Render | N
 FileLine = tuple[tuple[str, int, str], str, int, str]
 """What a worker gives back for a unit file: its unit's key (``unit_key``), name and year,
 and its card rendered."""
-SMALL_FILES = 64
+SMALL_FILES = 100
 """Unit files a run must hold for ``render_files`` to start processes: below it, starting them
 (and loading the ruleset in each) costs more than sharing the work gains."""
 
