@@ -324,3 +324,19 @@ def test_a_worker_that_dies_leaves_its_files_to_the_calling_process(
     alone = run(capsys, "score", "--format", "jsonl", *many_units)
     monkeypatch.setattr(_batch, "_render", dies)
     assert run(capsys, "score", "--format", "jsonl", *many_units, "--workers", "2") == alone
+
+
+def test_where_processes_cannot_be_forked_the_files_are_read_here(
+    capsys: pytest.CaptureFixture[str], many_units: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent import futures
+
+    from parrules import _batch, _many
+
+    alone = run(capsys, "score", "--format", "jsonl", *many_units)
+    monkeypatch.setattr(_batch, "_can_fork", lambda: False)
+    monkeypatch.setattr(_many, "_can_fork", lambda: False)
+    started: list[int] = []
+    monkeypatch.setattr(futures, "ProcessPoolExecutor", lambda *a, **k: started.append(1))
+    assert run(capsys, "score", "--format", "jsonl", *many_units, "--workers", "2") == alone
+    assert started == []

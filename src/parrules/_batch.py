@@ -18,7 +18,7 @@ import attrs
 from ._deadline import OutOfTime, contained, time_bound
 from ._engine import explained, score
 from ._json import jsonable
-from ._many import _Batch, score_many
+from ._many import _Batch, _can_fork, score_many
 from ._model import Ruleset, ScoreCard, UnitInputs
 from ._plugins import Registry, default_registry
 from ._ruleset import load_ruleset
@@ -236,11 +236,15 @@ def render_files(
     """For each unit file, in order: what ``workers`` processes that read, score and render it
     give back, or None where any of that failed (the caller reads the file again, to give its
     error in place), and for every file left when a worker dies. Only the lines come back:
-    a file costs the calling process no more than writing its line."""
+    a file costs the calling process no more than writing its line. Where processes cannot be
+    forked, or inside a daemon process, every file is left to the caller."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    if not _can_fork():
+        yield from (None for _ in paths)
+        return
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
