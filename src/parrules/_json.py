@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+import json
+from collections.abc import Container, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._model import ReadOnly, appraised_reason, shape, written
-from ._numbers import SHOWN, quantize
+from ._model import ReadOnly, appraised_reason, keep, shape, written
+from ._numbers import SHOWN, ZERO, quantize
 
 if TYPE_CHECKING:
     from ._model import Band, Ruleset, ScoreCard, StageResult
@@ -84,9 +85,10 @@ def _number(value: Decimal) -> str:
 
 class _Layout:
     """What a card's JSON writes of the ruleset and of each node whatever the unit, in one
-    language, found once per ruleset and language."""
+    language, found once per ruleset and language: for a line of JSON, each node's entry is
+    written around its points from text made here (``nodes``)."""
 
-    __slots__ = ("deducted", "nodes", "plugins")
+    __slots__ = ("count", "deducted", "known", "nodes", "plugins", "provenance", "texts")
 
     def __init__(self, ruleset: Ruleset, lang: str) -> None:
         self.plugins = sorted({n.plugin for n in ruleset.flat if n.plugin})
@@ -102,6 +104,27 @@ class _Layout:
             for n in ruleset.flat
         )
         self.deducted = tuple((n.owner, n.source, dict(n.assumptions(lang))) for n in ruleset.flat)
+        self.texts = tuple(_node_text(self, i) for i in range(len(ruleset.flat)))
+        """Per node: the text of its entry before its points, and after its loss (applicable,
+        and not applicable), so that writing an entry writes two numbers."""
+        self.known: tuple[dict[Decimal, str], ...] = tuple({} for _ in ruleset.flat)
+        """Per node: its whole entry by its points, once written (applicable), ``count`` in all,
+        at most ``SHOWN``."""
+        self.count = 0
+        self.provenance: str | None = None
+        """The provenance as text, once written."""
+
+
+def _node_text(layout: _Layout, i: int) -> tuple[str, str, str]:
+    entry = _node(layout, i, ZERO, False)
+    before = _DUMP({k: entry.pop(k) for k in ("code", "parent", "title", "max")})
+    del entry["points"], entry["lost"]
+    after, after_na = _DUMP(entry), _DUMP({"not_applicable": True, **entry})
+    return (
+        before[:-1] + ',"points":"',
+        "}" if after == "{}" else "," + after[1:],
+        "," + after_na[1:],
+    )
 
 
 def _layout(ruleset: Ruleset, lang: str) -> _Layout:
@@ -112,45 +135,90 @@ def _layout(ruleset: Ruleset, lang: str) -> _Layout:
     return found
 
 
+_DUMP = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+
+
 def card_to_dict(
     card: ScoreCard, lang: str = "vi", stages: str = "all", detail: str = "all"
 ) -> dict[str, Any]:
     """The card as JSON data, in one pass over what scoring kept: no node result is made but for
     the lost points, whose explanations read the outcomes scoring kept."""
-    from ._plugins import default_registry
+    check_options(stages, detail)
+    layout = _layout(card.ruleset, lang)
+    return {
+        **_head(card),
+        "provenance": _provenance(card.ruleset, layout),
+        "stages": [_stage(s, card, layout, lang, detail) for s in _chosen(card, stages)],
+    }
 
+
+def card_to_line(
+    card: ScoreCard,
+    lang: str = "vi",
+    stages: str = "all",
+    detail: str = "all",
+    only: str | None = None,
+) -> str:
+    """``card_to_dict`` as one line of compact JSON, without a newline: the very text
+    ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` gives of it, written from text
+    each ruleset's nodes and provenance have once per language (a card's JSON is mostly its
+    nodes). ``only``: the stage of that name alone, among those ``stages`` chooses."""
     check_options(stages, detail)
     ruleset = card.ruleset
-    several = stages == "all" and len(card.stages) > 1
-    memo = card.stages[0]._texts if several else None
     layout = _layout(ruleset, lang)
-    versions = dict(default_registry().plugins)
+    if layout.provenance is None:
+        layout.provenance = _DUMP(_provenance(ruleset, layout))
+    parts = [_DUMP(_head(card))[:-1], ',"provenance":', layout.provenance, ',"stages":[']
+    for stage in _chosen(card, stages):
+        if only is not None and stage.stage != only:
+            continue
+        if parts[-1] != ',"stages":[':
+            parts.append(",")
+        parts.append(_DUMP(_summary(stage, card, lang))[:-1])
+        points = stage._points()
+        if detail != "deductions":
+            parts += (',"nodes":[', ",".join(_node_texts(stage, layout, points)), "]")
+        if detail != "nodes":
+            lost = [_deduction(stage, layout, lang, i, points) for i in stage._lost(points)]
+            parts += (',"deductions":', _DUMP(lost))
+        parts.append("}")
+    parts.append("]}")
+    return "".join(parts)
+
+
+def _head(card: ScoreCard) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "unit": card.unit.unit,
         "year": card.unit.year,
-        "ruleset": ruleset.id,
-        "provenance": {
-            "parrules": version(),
-            "ruleset_digest": f"sha256:{ruleset.digest}",
-            "rulesets": list(ruleset.chain),
-            "sources": {
-                s.id: {
-                    "kind": s.kind,
-                    "title": s.title,
-                    "number": s.number,
-                    "date": s.date,
-                    "issuer": s.issuer,
-                }
-                for s in ruleset.sources.values()
-            },
-            "plugins": [{"name": n, "version": versions.get(n, "unknown")} for n in layout.plugins],
-        },
-        "stages": [
-            _stage(stage, card, layout, lang, detail, memo)
-            for stage in (card.stages if stages == "all" else card.stages[-1:])
-        ],
+        "ruleset": card.ruleset.id,
     }
+
+
+def _provenance(ruleset: Ruleset, layout: _Layout) -> dict[str, Any]:
+    from ._plugins import default_registry
+
+    versions = dict(default_registry().plugins)
+    return {
+        "parrules": version(),
+        "ruleset_digest": f"sha256:{ruleset.digest}",
+        "rulesets": list(ruleset.chain),
+        "sources": {
+            s.id: {
+                "kind": s.kind,
+                "title": s.title,
+                "number": s.number,
+                "date": s.date,
+                "issuer": s.issuer,
+            }
+            for s in ruleset.sources.values()
+        },
+        "plugins": [{"name": n, "version": versions.get(n, "unknown")} for n in layout.plugins],
+    }
+
+
+def _chosen(card: ScoreCard, stages: str) -> tuple[StageResult, ...]:
+    return card.stages if stages == "all" else card.stages[-1:]
 
 
 def _edges_assumed(ruleset: Ruleset, band: Band | None, lang: str) -> dict[str, str]:
@@ -161,17 +229,10 @@ def _edges_assumed(ruleset: Ruleset, band: Band | None, lang: str) -> dict[str, 
     return {b.get(lang): b.assumed.get(lang) for b in bands[max(i - 1, 0) : i + 1] if b.assumed}
 
 
-def _stage(
-    stage: StageResult,
-    card: ScoreCard,
-    layout: _Layout,
-    lang: str,
-    detail: str,
-    memo: dict[tuple[Any, ...], Any] | None,
-) -> dict[str, Any]:
+def _summary(stage: StageResult, card: ScoreCard, lang: str) -> dict[str, Any]:
     places = card.ruleset.display_precision
     band = stage.classification
-    data: dict[str, Any] = {
+    return {
         "stage": stage.stage,
         "total": jsonable(quantize(stage.total, places)),
         "total_exact": jsonable(stage.total),
@@ -180,36 +241,68 @@ def _stage(
         "classification": band.get(lang) if band else None,
         "classification_assumed": _edges_assumed(card.ruleset, band, lang),
     }
+
+
+def _stage(
+    stage: StageResult, card: ScoreCard, layout: _Layout, lang: str, detail: str
+) -> dict[str, Any]:
+    data = _summary(stage, card, lang)
     points = stage._points()
-    kept = stage._outcomes
-    statics = layout.nodes
     if detail != "deductions":
-        nodes = []
-        for i, value in enumerate(points):
-            if value is None:
-                continue
-            code, parent, title, top, maximum, _ = statics[i]
-            entry: dict[str, Any] = {
-                "code": code,
-                "parent": parent,
-                "title": title,
-                "max": top,
-                "points": _number(value),
-                "lost": "0" if maximum is None else _number(maximum - value),
-            }
-            outcome = kept.get(i)
-            if outcome is not None and outcome.not_applicable:
-                entry["not_applicable"] = True
-            assumed = layout.deducted[i][2]
-            if assumed:
-                entry["assumed"] = dict(assumed)
-            nodes.append(entry)
-        data["nodes"] = nodes
+        na = _not_applicable(stage)
+        data["nodes"] = [
+            _node(layout, i, value, i in na) for i, value in enumerate(points) if value is not None
+        ]
     if detail != "nodes":
         data["deductions"] = [
-            _deduction(stage, layout, lang, i, points, memo) for i in stage._lost(points)
+            _deduction(stage, layout, lang, i, points) for i in stage._lost(points)
         ]
     return data
+
+
+def _not_applicable(stage: StageResult) -> Container[int]:
+    kept = stage._outcomes
+    return {i for i, o in kept.items() if o.not_applicable} if kept else ()
+
+
+def _node(layout: _Layout, i: int, value: Decimal, not_applicable: bool) -> dict[str, Any]:
+    code, parent, title, top, maximum, _ = layout.nodes[i]
+    entry: dict[str, Any] = {
+        "code": code,
+        "parent": parent,
+        "title": title,
+        "max": top,
+        "points": _number(value),
+        "lost": "0" if maximum is None else _number(maximum - value),
+    }
+    if not_applicable:
+        entry["not_applicable"] = True
+    assumed = layout.deducted[i][2]
+    if assumed:
+        entry["assumed"] = dict(assumed)
+    return entry
+
+
+def _node_texts(stage: StageResult, layout: _Layout, points: list[Decimal | None]) -> list[str]:
+    """``_node`` of each node with points, as text: its points and loss (numbers, which JSON
+    writes as they are) between the texts the layout has of it."""
+    na, texts, nodes, known = _not_applicable(stage), layout.texts, layout.nodes, layout.known
+    written = []
+    for i, value in enumerate(points):
+        if value is None:
+            continue
+        text = known[i].get(value)
+        if text is None or i in na:
+            before, after, after_na = texts[i]
+            maximum = nodes[i][4]
+            lost = "0" if maximum is None else _number(maximum - value)
+            end = after_na if i in na else after
+            text = f'{before}{_number(value)}","lost":"{lost}"{end}'
+            if layout.count < SHOWN and i not in na:
+                known[i][value] = text
+                layout.count += 1
+        written.append(text)
+    return written
 
 
 def _deduction(
@@ -218,10 +311,9 @@ def _deduction(
     lang: str,
     i: int,
     points: list[Decimal | None],
-    memo: dict[tuple[Any, ...], Any] | None,
 ) -> dict[str, Any]:
-    """A lost point as JSON. ``memo``: the texts the card's stages share, where several stages
-    are written (one stage has nothing to share them with)."""
+    """A lost point as JSON: its texts written once for every card with the same values (see
+    ``StageResult._memo``)."""
     code, _, title, _, maximum, _ = layout.nodes[i]
     owner, source, assumed = layout.deducted[i]
     value = points[i]
@@ -229,18 +321,16 @@ def _deduction(
     assert value is not None
     outcome = stage._outcomes.get(i)
     appraisal = None
-    if stage._scored[i] is not None and outcome is not None:  # kept: no node result needed
-        key = ("said", lang, i, id(outcome))
-        said = memo.get(key) if memo is not None else None
-        if said is None:
-            node = stage._ruleset.flat[i]
-            said = written(node, value, outcome, outcome.not_applicable, lang)
-            if memo is not None:
-                memo[key] = said
-        reason, formula = said
-    elif stage._scored[i] is None:  # points the appraisal gave
+    if stage._scored[i] is None:  # points the appraisal gave
         appraisal = stage._inputs.points[code]
         reason, formula = appraised_reason(appraisal, maximum - value, lang), None
+    elif outcome is not None:  # kept: no node result needed
+        node = stage._ruleset.flat[i]
+        memo, key = stage._memo(i, node, outcome, "said", lang)
+        said = memo.get(key)
+        if said is None:
+            said = keep(memo, key, written(node, value, outcome, outcome.not_applicable, lang))
+        reason, formula = said
     else:
         result = stage._direct_result(i)
         reason, formula = result._said(lang)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-import json
 import multiprocessing
 import signal
 from collections import deque
@@ -13,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Literal, overload
 
 from ._engine import Kept, card, explained, score_stages
-from ._json import card_to_dict, check_options
+from ._json import card_to_line, check_options
 from ._model import Ruleset, ScoreCard, UnitInputs
 from .errors import ParRulesError
 
@@ -165,10 +164,7 @@ def write_jsonl(
 
 
 def _line(card: ScoreCard, lang: str, stages: str, detail: str) -> str:
-    return _DUMP(card_to_dict(card, lang, stages, detail)) + "\n"
-
-
-_DUMP = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+    return card_to_line(card, lang, stages, detail) + "\n"
 
 
 def _can_fork() -> bool:

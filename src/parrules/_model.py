@@ -694,9 +694,9 @@ class NodeResult:
         if texts is None:
             return self._write_reason(lang)
         key = ("reason", lang, *self._key)
-        text = texts.get(key)
+        text: str | None = texts.get(key)
         if text is None:
-            text = texts[key] = self._write_reason(lang)
+            text = keep(texts, key, self._write_reason(lang))
         return text
 
     def _write_reason(self, lang: str) -> str:
@@ -713,7 +713,7 @@ class NodeResult:
         key = ("said", lang, *self._key)
         said: tuple[str, str | None] | None = texts.get(key)
         if said is None:
-            said = texts[key] = self._write(lang)
+            said = keep(texts, key, self._write(lang))
         return said
 
     def _write(self, lang: str) -> tuple[str, str | None]:
@@ -858,7 +858,7 @@ class Shape:
     max below which it has lost points, and what the JSON of a card writes of each node
     whatever the unit (per language, made by ``parrules._json``)."""
 
-    __slots__ = ("json", "leaves", "limits", "parents", "parents_up")
+    __slots__ = ("by_value", "json", "leaves", "limits", "parents", "parents_up", "said")
 
     def __init__(self, ruleset: Ruleset) -> None:
         flat, children = ruleset.flat, ruleset._children
@@ -870,6 +870,30 @@ class Shape:
         self.limits = tuple(None if n.bonus else n.max for n in flat)
         """Per node: the max below which it has lost points, None if it can lose none."""
         self.json: dict[str, Any] = {}
+        self.said: dict[tuple[Any, ...], Any] = {}
+        self.by_value = tuple(
+            all(ruleset.indicators[name].type in _SCALAR for name in n.reads) for n in flat
+        )
+        """Per node: whether the values its rule reads are single values (a number, a date...),
+        by which its texts are kept in ``said``; the others (events, items) are kept per card."""
+        """The texts (and outcomes) written for lost points, by the leaf and the values its
+        rule read, for every card of the ruleset: rules are pure functions of the indicators
+        they declare, so the same values are explained the same (see ``StageResult._memo``).
+        At most ``SAID`` kept."""
+
+
+_SCALAR = frozenset({"count", "number", "ratio", "bool", "date", "choice", "text"})
+_ABSENT = object()
+SAID = 16_384
+"""Texts of lost points a ruleset keeps for its cards (see ``Shape.said``): bounded, like the
+texts of numbers, so that a long batch of distinct values does not grow memory."""
+
+
+def keep(memo: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> Any:
+    """``value``, kept in ``memo`` while it holds fewer than ``SAID`` entries."""
+    if len(memo) < SAID:
+        memo[key] = value
+    return value
 
 
 def shape(ruleset: Ruleset) -> Shape:
@@ -920,10 +944,11 @@ class StageResult:
     _texts: dict[tuple[Any, ...], Any] = attrs.field(
         kw_only=True, factory=dict, eq=False, repr=False
     )
-    """The reasons and formulas written for the card's lost points, one mapping shared by the
-    card's stages: keyed by the leaf's position and the very objects its text comes from (the
-    outcome kept, or the values its rule reads), which the card holds, so that a lost point the
-    same in several stages is explained once."""
+    """The reasons and formulas written for the card's lost points that the ruleset's cards
+    cannot share (see ``_memo``), one mapping shared by the card's stages: keyed by the leaf's
+    position and the very objects its text comes from (the outcome kept, or the values its rule
+    reads), which the card holds, so that a lost point the same in several stages is explained
+    once."""
     _sums: list[Decimal | None] | None = attrs.field(init=False, default=None, eq=False, repr=False)
     """``_points()``, once read by ``points_of``."""
 
@@ -1003,19 +1028,36 @@ class StageResult:
                 appraisal, ZERO if node.max is None else node.max - appraisal.points, lang
             )
         outcome = self._outcomes.get(i)
-        values = self._inputs.indicators
-        if outcome is None:
-            key: tuple[Any, ...] = ("reason", lang, i, *[id(values[name]) for name in node.reads])
-        else:
-            key = ("reason", lang, i, id(outcome))
-        texts = self._texts
-        text: str | None = texts.get(key)
+        memo, key = self._memo(i, node, outcome, "reason", lang)
+        text: str | None = memo.get(key)
         if text is None:  # as the node result would write it (see ``_direct_result``)
             not_applicable = outcome is not None and outcome.not_applicable
             if outcome is None and node.evaluate is not None:
-                outcome = node.evaluate(values)
-            text = texts[key] = reason_of(node, canonical(points), outcome, not_applicable, lang)
+                outcome = node.evaluate(self._inputs.indicators)
+            text = reason_of(node, canonical(points), outcome, not_applicable, lang)
+            keep(memo, key, text)
         return text
+
+    def _memo(
+        self, i: int, node: Node, outcome: Outcome | None, *kind: str
+    ) -> tuple[dict[tuple[Any, ...], Any], tuple[Any, ...]]:
+        """Where the texts of the leaf at ``i`` are kept, and under which key (after ``kind``):
+        by the values its rule read, for every card of the ruleset, where its outcome follows
+        from them alone (none missing, not rescaled) and they can be hashed; otherwise in this
+        card, by the very objects it was computed from."""
+        values = self._inputs.indicators
+        found = shape(self._ruleset)
+        if found.by_value[i] and (outcome is None or not outcome.not_applicable):
+            key = (*kind, i, *[values.get(name, _ABSENT) for name in node.reads])
+            try:
+                hash(key)
+            except TypeError:  # a value of another type than declared, given through the API
+                pass
+            else:
+                return found.said, key
+        if outcome is None:
+            return self._texts, (*kind, i, *[id(values[name]) for name in node.reads])
+        return self._texts, (*kind, i, id(outcome))
 
     def _direct_result(self, i: int) -> NodeResult:
         node, points = self._ruleset.flat[i], self._scored[i]
@@ -1023,22 +1065,16 @@ class StageResult:
             appraisal = self._inputs.points[node.code]
             return NodeResult(node, appraisal.points, appraisal=appraisal)
         outcome = self._outcomes.get(i)
+        texts, key = self._memo(i, node, outcome)
         if outcome is None:  # a leaf at its max, or scored elsewhere: computed when read
-            values = self._inputs.indicators
-            return NodeResult(
-                node,
-                points,
-                values=values,
-                texts=self._texts,
-                key=(i, *[id(values[name]) for name in node.reads]),
-            )
+            return NodeResult(node, points, values=self._inputs.indicators, texts=texts, key=key)
         return NodeResult(
             node,
             points,
             outcome=outcome,
             not_applicable=outcome.not_applicable,
-            texts=self._texts,
-            key=(i, id(outcome)),
+            texts=texts,
+            key=key,
         )
 
     @property

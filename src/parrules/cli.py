@@ -36,7 +36,7 @@ from ._batch import (
     unit_key,
 )
 from ._engine import score
-from ._json import DETAIL, STAGES
+from ._json import DETAIL, STAGES, card_to_line
 from ._model import Explanation, Ruleset, ScoreCard, UnitInputs, assumed_items, assumption_marks
 from ._numbers import fmt
 from ._plugins import Registry, default_registry
@@ -532,7 +532,9 @@ def _score_lines(args: argparse.Namespace, registry: Registry) -> int:
             raise Failed
 
     def line(card: ScoreCard) -> str:
-        return json.dumps(_card_dict(card, args), ensure_ascii=False, separators=(",", ":"))
+        if args.stage:
+            card.stage(args.stage)  # a unit without it fails
+        return card_to_line(card, args.lang, args.stages, args.detail, only=args.stage)
 
     def write_all(write: Callable[[str], Any]) -> tuple[bool, int]:
         failed, written = False, 0
