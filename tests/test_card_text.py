@@ -4,17 +4,21 @@ kept by the values their rules read: both must give exactly what the card alone 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import attrs
 import pytest
 
 import parrules
-from parrules import Ruleset, ScoreCard
+from parrules import Outcome, Registry, Rule, Ruleset, ScoreCard, Text
 from parrules._json import DETAIL, STAGES, card_to_line
 from parrules._model import shape
 from test_score_many import batch, unit_data
+
+from helpers import ruleset_text
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
@@ -123,15 +127,56 @@ def test_texts_kept_by_value_are_those_of_the_card_alone(
     assert len({t for card in alone for t in card}) > 20  # varied reasons
 
 
-def test_a_value_of_another_type_than_declared_is_explained_in_its_card(
-    mini_ruleset: Ruleset,
+@pytest.mark.parametrize(("before", "odd"), [(False, 0), (False, {})])
+def test_a_value_of_another_type_than_declared_is_explained_as_itself(
+    mini_ruleset: Ruleset, before: Any, odd: Any
 ) -> None:
-    """Values given through the API are not converted: one that cannot be hashed is still
-    explained (by the card alone), as its rule reads it."""
+    """Values given through the API are not converted: one of another type than declared is
+    explained as its rule reads it, not as an equal value of the declared type was before it;
+    one that cannot be hashed is explained too."""
     unit = batch(mini_ruleset, 1)[0]
     stage = unit.stages[0]
-    odd = attrs.evolve(stage, indicators={**stage.indicators, "co_ke_hoach": {}})
-    card = parrules.score(mini_ruleset, attrs.evolve(unit, stages=(odd,)))
-    lost = {d.code: d for d in card.deductions}
-    assert lost["1.1"].reason("en") == lost["1.1"].result.explain("en").reason
-    assert json.loads(card_to_line(card))["stages"][0]["deductions"][0]["code"] == "1.1"
+
+    def scored(value: Any) -> ScoreCard:
+        given = attrs.evolve(stage, indicators={**stage.indicators, "co_ke_hoach": value})
+        return parrules.score(mini_ruleset, attrs.evolve(unit, stages=(given,)))
+
+    said = shape(mini_ruleset).said
+    said.clear()
+    alone = texts(scored(odd))
+    said.clear()
+    texts(scored(before))
+    assert texts(scored(odd)) == alone
+    assert json.loads(card_to_line(scored(odd)))["unit"] == unit.unit
+
+
+def bind_shown(p: parrules.Params) -> Any:
+    """No points, and a reason that shows the value as the rule reads it."""
+    name = p.indicator("value", ("bool",))
+
+    def evaluate(values: Any) -> Outcome:
+        return Outcome(Decimal(0), Text("Giá trị {v}", "Value {v}"), None, (("v", values[name]),))
+
+    return evaluate
+
+
+SHOWN = SimpleNamespace(
+    __name__="plugin_shown",
+    parrules_rules=parrules.hookimpl(lambda: [Rule("shown", bind_shown, "0", ("value",))]),
+)
+
+
+def test_equal_values_of_other_types_are_explained_each_as_itself(tmp_path: Path) -> None:
+    """1 == True, but a rule may show them differently: a text kept for one is not the
+    other's."""
+    path = tmp_path / "shown.yaml"
+    path.write_text(
+        ruleset_text("shown", {"value": "co"}, {"co": {"label": "Có", "type": "bool"}}), "utf-8"
+    )
+    registry = Registry.create(plugins=[SHOWN], entry_points=False)
+    ruleset = parrules.load_ruleset(path, registry=registry)
+    unit = parrules.unit_from_mapping({"indicators": {"co": True}}, ruleset)
+    one = attrs.evolve(unit.stages[0], indicators={"co": 1})
+    assert parrules.score(ruleset, unit).deductions[0].reason("en") == "Value true"
+    card = parrules.score(ruleset, attrs.evolve(unit, stages=(one,)))
+    assert card.deductions[0].reason("en") == "Value 1"

@@ -871,15 +871,15 @@ class Shape:
         """Per node: the max below which it has lost points, None if it can lose none."""
         self.json: dict[str, Any] = {}
         self.said: dict[tuple[Any, ...], Any] = {}
+        """The texts written for lost points, by the leaf and the values its rule read, for
+        every card of the ruleset: rules are pure functions of the indicators they declare, so
+        the same values are explained the same (see ``StageResult._memo``). At most ``SAID``."""
         self.by_value = tuple(
             all(ruleset.indicators[name].type in _SCALAR for name in n.reads) for n in flat
         )
         """Per node: whether the values its rule reads are single values (a number, a date...),
-        by which its texts are kept in ``said``; the others (events, items) are kept per card."""
-        """The texts (and outcomes) written for lost points, by the leaf and the values its
-        rule read, for every card of the ruleset: rules are pure functions of the indicators
-        they declare, so the same values are explained the same (see ``StageResult._memo``).
-        At most ``SAID`` kept."""
+        by which its texts are kept in ``said``; the others (events, items: kept per card) are
+        rarely the same in two units, and cost more to compare than to explain again."""
 
 
 _SCALAR = frozenset({"count", "number", "ratio", "bool", "date", "choice", "text"})
@@ -1048,13 +1048,17 @@ class StageResult:
         values = self._inputs.indicators
         found = shape(self._ruleset)
         if found.by_value[i] and (outcome is None or not outcome.not_applicable):
-            key = (*kind, i, *[values.get(name, _ABSENT) for name in node.reads])
+            read = [values.get(name, _ABSENT) for name in node.reads]
+            key = (*kind, i, *read, *map(type, read))  # 1 and True are not explained the same
             try:
                 hash(key)
-            except TypeError:  # a value of another type than declared, given through the API
+            except TypeError:  # a value that cannot be hashed, given through the API
                 pass
             else:
-                return found.said, key
+                said = found.said
+                if len(said) < SAID or key in said:
+                    return said, key
+                return self._texts, key  # no room: kept for this card's other stages
         if outcome is None:
             return self._texts, (*kind, i, *[id(values[name]) for name in node.reads])
         return self._texts, (*kind, i, id(outcome))
