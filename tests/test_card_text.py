@@ -16,6 +16,7 @@ import parrules
 from parrules import Outcome, Registry, Rule, Ruleset, ScoreCard, Text
 from parrules._json import DETAIL, STAGES, card_to_line
 from parrules._model import shape
+from test_engine import RESCALE
 from test_score_many import batch, unit_data
 
 from helpers import ruleset_text
@@ -23,28 +24,10 @@ from helpers import ruleset_text
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
 
-NOT_APPLICABLE = """\
-id: test/line/2023
-title: 'Thử "dòng" JSON \\ </script>'
-year: 2023
-max: 10
-precision: 4
-indicators:
-  a: {label: A, type: count}
-  b: {label: B, type: count}
-nodes:
-  - code: "1"
-    title: 'Lĩnh vực "một" \\ <b>'
-    max: 10
-    children:
-      - {code: "1.1", title: Tiêu chí đo được, max: 7}
-      - code: "1.2"
-        title: Tiêu chí có thể không phát sinh
-        max: 3
-        not_applicable: rescale
-        rule: ratio
-        params: {numerator: a, denominator: b, zero_denominator: not_applicable}
-"""
+NOT_APPLICABLE = RESCALE.replace(
+    "title: Thử quy đổi", """title: 'Thử "dòng" JSON \\ </script>'"""
+).replace("title: Lĩnh vực", """title: 'Lĩnh vực "một" \\ <b>'""")
+"""A node rescaled when not applicable, under titles JSON must escape."""
 
 
 def dumped(card: ScoreCard, lang: str, stages: str, detail: str) -> str:
