@@ -86,7 +86,7 @@ def _number(value: Decimal) -> str:
 class _Layout:
     """What a card's JSON writes of the ruleset and of each node whatever the unit, in one
     language, found once per ruleset and language: for a line of JSON, each node's entry is
-    written around its points from text made here (``nodes``)."""
+    written around its points from text made here (``texts``, ``known``)."""
 
     __slots__ = ("count", "deducted", "known", "nodes", "plugins", "provenance", "texts")
 
@@ -168,21 +168,26 @@ def card_to_line(
     layout = _layout(ruleset, lang)
     if layout.provenance is None:
         layout.provenance = _DUMP(_provenance(ruleset, layout))
-    parts = [_DUMP(_head(card))[:-1], ',"provenance":', layout.provenance, ',"stages":[']
-    for stage in _chosen(card, stages):
-        if only is not None and stage.stage != only:
-            continue
-        if parts[-1] != ',"stages":[':
-            parts.append(",")
-        parts.append(_DUMP(_summary(stage, card, lang))[:-1])
-        points = stage._points()
-        if detail != "deductions":
-            parts += (',"nodes":[', ",".join(_node_texts(stage, layout, points)), "]")
-        if detail != "nodes":
-            lost = [_deduction(stage, layout, lang, i, points) for i in stage._lost(points)]
-            parts += (',"deductions":', _DUMP(lost))
-        parts.append("}")
-    parts.append("]}")
+    written = ",".join(
+        _stage_line(stage, card, layout, lang, detail)
+        for stage in _chosen(card, stages)
+        if only is None or stage.stage == only
+    )
+    return f'{_DUMP(_head(card))[:-1]},"provenance":{layout.provenance},"stages":[{written}]}}'
+
+
+def _stage_line(
+    stage: StageResult, card: ScoreCard, layout: _Layout, lang: str, detail: str
+) -> str:
+    """``_stage`` as text, its nodes written from the layout's texts."""
+    parts = [_DUMP(_summary(stage, card, lang))[:-1]]
+    points = stage._points()
+    if detail != "deductions":
+        parts += (',"nodes":[', ",".join(_node_texts(stage, layout, points)), "]")
+    if detail != "nodes":
+        lost = [_deduction(stage, layout, lang, i, points) for i in stage._lost(points)]
+        parts += (',"deductions":', _DUMP(lost))
+    parts.append("}")
     return "".join(parts)
 
 
