@@ -296,14 +296,14 @@ def _node_texts(stage: StageResult, layout: _Layout, points: list[Decimal | None
     for i, value in enumerate(points):
         if value is None:
             continue
-        text = known[i].get(value)
-        if text is None or i in na:
+        applicable = i not in na
+        text = known[i].get(value) if applicable else None
+        if text is None:
             before, after, after_na = texts[i]
             maximum = nodes[i][4]
             lost = "0" if maximum is None else _number(maximum - value)
-            end = after_na if i in na else after
-            text = f'{before}{_number(value)}","lost":"{lost}"{end}'
-            if layout.count < SHOWN and i not in na:
+            text = f'{before}{_number(value)}","lost":"{lost}"{after if applicable else after_na}'
+            if applicable and layout.count < SHOWN:
                 known[i][value] = text
                 layout.count += 1
         written.append(text)
