@@ -3,6 +3,7 @@ file, rulesets that cannot load, ``rank --depth``, ``--workers``."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -285,6 +286,28 @@ def test_workers_write_the_lines_of_the_units_they_score(
     asked.clear()
     run(capsys, "score", "--format", "json", *many_units, "--workers", "2")
     assert set(asked) == {"cards"}
+
+
+def test_lines_rendered_by_workers_are_written_as_they_come(
+    monkeypatch: pytest.MonkeyPatch, many_units: list[str]
+) -> None:
+    """A line a worker gives is passed on at once, not held until the run is done (which held
+    every line of a run in memory), unless a unit before it is still to be scored here."""
+    taken: list[str] = []
+    render_files = cli.render_files
+
+    def spy(paths: Any, *args: Any) -> Any:
+        for path, line in zip(paths, render_files(paths, *args), strict=True):
+            taken.append(path)
+            yield None if path == many_units[2] else line  # read again by the caller
+
+    monkeypatch.setattr(cli, "render_files", spy)
+    render = lambda card: card.unit.unit  # noqa: E731
+    results = cli._each_unit(many_units, _plugins.default_registry(), render, workers=2)
+    assert [next(results).output for _ in range(2)] == ["Xã 000", "Xã 001"]
+    assert taken == many_units[:2]
+    assert [r.output for r in itertools.islice(results, 2)] == ["Xã 002", "Xã 003"]
+    assert len(taken) == 300  # the third is scored with the rest of the window
 
 
 def test_unit_files_read_by_workers_give_the_same_lines_and_refusals(

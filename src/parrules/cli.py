@@ -569,9 +569,13 @@ def _each_unit(
     workers: int = 1,
 ) -> Iterator[UnitResult]:
     """Every unit file and every row of every sheet, scored and rendered in the order given:
-    one at a time, or with ``workers`` > 1 a window of units at a time."""
+    one at a time, or with ``workers`` > 1 a window of units at a time; a line a worker has
+    already rendered is given at once, unless a unit before it is still to be scored."""
     pending: list[UnitResult | Loaded] = []
     for entry in _each_loaded(paths, registry, strict, render if workers > 1 else None, workers):
+        if not pending and isinstance(entry, UnitResult):
+            yield entry  # nothing before it waits to be scored: written at once
+            continue
         pending.append(entry)
         if workers == 1 or len(pending) >= WINDOW:
             yield from score_loaded(pending, workers, render, cards=False)
