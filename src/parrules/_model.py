@@ -7,6 +7,7 @@ Nothing here parses files or computes scores; named constructors elsewhere build
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -858,7 +859,7 @@ class Shape:
     max below which it has lost points, and what the JSON of a card writes of each node
     whatever the unit (per language, made by ``parrules._json``)."""
 
-    __slots__ = ("by_value", "json", "leaves", "limits", "parents", "parents_up", "said")
+    __slots__ = ("by_value", "json", "leaves", "limits", "parents", "parents_up", "read", "said")
 
     def __init__(self, ruleset: Ruleset) -> None:
         flat, children = ruleset.flat, ruleset._children
@@ -880,6 +881,13 @@ class Shape:
         """Per node: whether the values its rule reads are single values (a number, a date...),
         by which its texts are kept in ``said``; the others (events, items: kept per card) are
         rarely the same in two units, and cost more to compare than to explain again."""
+        self.read = tuple(operator.itemgetter(*n.reads) if n.reads else _read_nothing for n in flat)
+        """Per node: the value its rule reads from a stage's indicators, or a tuple of the
+        values when it reads several (or none)."""
+
+
+def _read_nothing(values: Mapping[str, Any]) -> tuple[()]:
+    return ()
 
 
 _SCALAR = frozenset({"count", "number", "ratio", "bool", "date", "choice", "text"})
@@ -1048,8 +1056,13 @@ class StageResult:
         values = self._inputs.indicators
         found = shape(self._ruleset)
         if found.by_value[i] and (outcome is None or not outcome.not_applicable):
-            read = [values.get(name, _ABSENT) for name in node.reads]
-            key = (*kind, i, *read, *map(type, read))  # 1 and True are not explained the same
+            try:
+                read = found.read[i](values)  # the value it reads, or a tuple of several
+            except KeyError:  # one is missing
+                read = tuple([values.get(name, _ABSENT) for name in node.reads])
+                read = read[0] if len(read) == 1 else read
+            # 1 and True are not explained the same: the types are in the key
+            key = (*kind, i, read, type(read) if len(node.reads) == 1 else tuple(map(type, read)))
             try:
                 hash(key)
             except TypeError:  # a value that cannot be hashed, given through the API
