@@ -16,6 +16,7 @@ from docx.shared import Mm
 import parrules
 from parrules import cli, report
 from parrules._numbers import fmt, fmt_fixed
+from parrules.analysis import compare
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").rglob("*.yaml"))
@@ -216,6 +217,58 @@ def test_the_same_report_is_the_same_bytes(tmp_path: Path) -> None:
     a = write(tmp_path, "explain", str(BINH_THANH), "--format", "docx", name="a.docx")
     b = write(tmp_path, "explain", str(BINH_THANH), "--format", "docx", name="b.docx")
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_what_the_word_writer_copies_is_what_python_docx_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The writer sets a paragraph's properties, a cell's width and a register's row through
+    python-docx once, and copies them after: the documents are those written through python-docx
+    every time, byte for byte."""
+    from parrules.report import _docx
+
+    documents = [
+        report.unit_report(card_of(BINH_THANH), "vi", explain=True),
+        report.unit_report(
+            card_of(TAM_DUONG[1]), "en", comparison=compare(*map(card_of, TAM_DUONG))
+        ),
+        report.ranking_report(parrules.rank([card_of(p) for p in SOC_TRANG]), "vi"),
+        report.tables_document(
+            [
+                report.Table(
+                    "t",
+                    "Bảng",
+                    (report.Column("Mục"), report.Column("Ghi chú")),
+                    tuple(
+                        report.Row((f"{i}.", text))
+                        for i, text in enumerate((" lề trái", "lề phải ", "", "hai\n dòng", "x"))
+                    ),
+                    notes=("ghi chú ", "ghi chú "),
+                )
+            ],
+            "vi",
+        ),
+    ]
+    copied = [report.docx_report(d) for d in documents]
+    text = _docx._Writer._text
+
+    def each_through_python_docx(self: _docx._Writer, *args: object, **kwargs: object) -> object:
+        self._made.clear()
+        return text(self, *args, **kwargs)
+
+    def width(self: _docx._Writer, tc: object, mm: float) -> None:
+        tc.width = self.Mm(mm)  # type: ignore[attr-defined]
+
+    def add_row(self: _docx._Writer, word: object, empty: object, across: bool) -> object:
+        row = word.add_row()  # type: ignore[attr-defined]
+        if across:
+            row.cells[0].merge(row.cells[-1])
+        return row._tr
+
+    monkeypatch.setattr(_docx._Writer, "_text", each_through_python_docx)
+    monkeypatch.setattr(_docx._Writer, "_width", width)
+    monkeypatch.setattr(_docx._Writer, "_add_row", add_row)
+    assert [report.docx_report(d) for d in documents] == copied
 
 
 def identifiers(card: parrules.ScoreCard) -> set[str]:

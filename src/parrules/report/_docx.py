@@ -7,6 +7,7 @@ which the official edits. Needs the ``docx`` extra (python-docx).
 
 from __future__ import annotations
 
+import copy
 import io
 import zipfile
 from collections.abc import Sequence
@@ -39,19 +40,28 @@ class _Writer:
     def __init__(self, doc: Document) -> None:
         docx = _docx()
         from docx.enum.section import WD_ORIENT
+        from docx.enum.style import WD_STYLE_TYPE
         from docx.enum.table import WD_TABLE_ALIGNMENT
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
         from docx.shared import Mm, Pt, RGBColor
+        from docx.table import _Cell
 
         self.Mm, self.Pt, self.qn, self.OxmlElement = Mm, Pt, qn, OxmlElement
+        self.Cell = _Cell
+        self.TCW = f"{qn('w:tcPr')}/{qn('w:tcW')}"
+        self.SPAN = f"{qn('w:tcPr')}/{qn('w:gridSpan')}"
+        self.TYPE, self.W = qn("w:type"), qn("w:w")
         self.align, self.orient = WD_ALIGN_PARAGRAPH, WD_ORIENT
         self.table_align = WD_TABLE_ALIGNMENT
         self.doc = doc
+        self._made: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+        """The properties of the paragraphs ``_text`` wrote, by its options (see ``_copied``)."""
         self.t = doc.labels
         self.word = docx.Document()
         self.width = PORTRAIT
+        self.grid_style = self.word.part.get_style_id("Table Grid", WD_STYLE_TYPE.TABLE)
         styles = self.word.styles
         normal = styles["Normal"]
         self._font(normal.element, FONT)
@@ -133,6 +143,12 @@ class _Writer:
         paragraph: Any = None,
     ) -> Any:
         p = paragraph if paragraph is not None else container.add_paragraph()
+        lines = inert(text).split("\n")
+        key = (bold, italic, size, align, indent, after)
+        fresh = p._p.pPr is None
+        made = self._made.get(key) if fresh else None
+        if made is not None:
+            return self._copied(p, lines, *made)
         p.alignment = {
             "justify": self.align.JUSTIFY,
             "center": self.align.CENTER,
@@ -144,7 +160,6 @@ class _Writer:
         fmt.space_before = self.Pt(0)
         if indent:
             fmt.first_line_indent = self.Mm(12.7)
-        lines = inert(text).split("\n")
         for n, line in enumerate(lines):
             run = p.add_run(line)
             run.bold, run.italic = bold or None, italic or None  # None: as the style says
@@ -152,6 +167,31 @@ class _Writer:
                 run.font.size = self.Pt(size)
             if n < len(lines) - 1:
                 run.add_break()
+        if fresh:
+            run = self.OxmlElement("w:r")
+            run.append(copy.deepcopy(p._p.r_lst[0].rPr))
+            run.append(self.OxmlElement("w:t"))
+            self._made[key] = (copy.deepcopy(p._p.pPr), run)
+        return p
+
+    def _copied(self, p: Any, lines: Sequence[str], ppr: Any, run: Any) -> Any:
+        """``_text`` again with the same options: the paragraph's properties, and a run with
+        its properties, copied from the first paragraph written with them, which python-docx
+        wrote (setting them one by one took most of the time of a document)."""
+        element = p._p
+        element.insert(0, copy.deepcopy(ppr))
+        for n, line in enumerate(lines):
+            made = copy.deepcopy(run)
+            t = made[-1]
+            if not line:
+                made.remove(t)
+            else:
+                t.text = line
+                if len(line.strip()) < len(line):
+                    t.set(self.qn("xml:space"), "preserve")
+            if n < len(lines) - 1:
+                made.append(self.OxmlElement("w:br"))
+            element.append(made)
         return p
 
     def _rule_under(self, container: Any, text_mm: float, cell_mm: float) -> None:
@@ -201,9 +241,23 @@ class _Writer:
         tblpr.append(margins)
         for column, w in zip(table.columns, widths_mm, strict=True):
             column.width = self.Mm(w)
-        for row in table.rows:
-            for cell, w in zip(row.cells, widths_mm, strict=True):
-                cell.width = self.Mm(w)
+        for tr in table._tbl.tr_lst:
+            for tc, w in zip(tr.tc_lst, widths_mm, strict=True):
+                self._width(tc, w)
+
+    def _width(self, tc: Any, mm: float) -> None:
+        """``tc.width = Mm(mm)``, written on the ``w:tcW`` the cell has: through python-docx's
+        properties it cost more than the cell's text."""
+        tcw = tc.find(self.TCW)
+        if tcw is None:
+            tc.width = self.Mm(mm)
+            return
+        tcw.set(self.TYPE, "dxa")
+        tcw.set(self.W, str(self.Mm(mm).twips))
+
+    def _cells(self, tr: Any, table: Any) -> list[Any]:
+        """The cells of a row none of which spans columns (``row.cells`` finds the spans)."""
+        return [self.Cell(tc, table) for tc in tr.tc_lst]
 
     def _header_row(self, row: Any) -> None:
         """A heading row Word repeats at the top of every page the table runs onto."""
@@ -290,7 +344,7 @@ class _Writer:
     def _grid(self, headings: Sequence[str], widths: Sequence[float], rows: int = 0) -> Any:
         """A table of fixed column widths, its heading row repeated on every page."""
         word = self.word.add_table(rows=1 + rows, cols=len(headings))
-        word.style = "Table Grid"
+        word._tbl.tblStyle_val = self.grid_style  # ``word.style = "Table Grid"``, found once
         word.alignment = self.table_align.CENTER
         self._fixed(word, widths)
         head = word.rows[0]
@@ -310,10 +364,10 @@ class _Writer:
         cells = _cells(table, lang)
         widths = column_mm(table, cells, self.width, TABLE_PT)
         word = self._grid([c.label for c in table.columns], widths, len(table.rows))
-        for row, shown, word_row in zip(table.rows, cells, word.rows[1:], strict=True):
+        for row, shown, tr in zip(table.rows, cells, word._tbl.tr_lst[1:], strict=True):
             bold = row.kind != "normal"
             for value, cell, column, target in zip(
-                shown, row.cells, table.columns, word_row.cells, strict=True
+                shown, row.cells, table.columns, self._cells(tr, word), strict=True
             ):
                 right = number(cell, column) is not None
                 self._cell(target, value, bold=bold, align="right" if right else "left")
@@ -326,15 +380,14 @@ class _Writer:
 
         lang = self.doc.lang
         widths = [self.width * s / sum(REGISTER) for s in REGISTER]
-        count = len(block.columns)
         word = self._grid(block.columns, widths)
+        empty: dict[bool, Any] = {}  # rows as python-docx added them (see ``_add_row``)
         for group in block.groups:
-            row = word.add_row()
-            merged = row.cells[0].merge(row.cells[count - 1])
+            merged = self.Cell(self._add_row(word, empty, True).tc_lst[0], word)
             self._cell(merged, group.owner, bold=True)
             self._shade(merged, "F3F3F3")
             for e in group.entries:
-                row = word.add_row()
+                tr = self._add_row(word, empty, False)
                 values = (
                     e.code,
                     e.title,
@@ -344,7 +397,7 @@ class _Writer:
                     e.person or "",
                     e.deadline or "",
                 )
-                for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
+                for i, (cell, value) in enumerate(zip(self._cells(tr, word), values, strict=True)):
                     self._cell(cell, value, align="right" if i == 3 else "left")
         row = word.add_row()
         label = row.cells[0].merge(row.cells[2])
@@ -355,9 +408,26 @@ class _Writer:
         for tr in word._tbl.tr_lst:  # widths again: a merged cell spans its columns' widths
             column = 0
             for tc in tr.tc_lst:
-                tc.width = self.Mm(sum(widths[column : column + tc.grid_span]))
-                column += tc.grid_span
+                span = tc.grid_span if tc.find(self.SPAN) is not None else 1
+                self._width(tc, sum(widths[column : column + span]))
+                column += span
         self._text(self.word, "", after=0)
+
+    def _add_row(self, word: Any, empty: dict[bool, Any], across: bool) -> Any:
+        """A new row at the end of ``word``, one cell across the table or a cell per column:
+        copied from the first such row, which python-docx added (adding and merging cells
+        through it cost more than the rest of the register)."""
+        made = empty.get(across)
+        if made is None:
+            row = word.add_row()
+            if across:
+                cells = row.cells
+                cells[0].merge(cells[-1])
+            empty[across] = copy.deepcopy(row._tr)
+            return row._tr
+        tr = copy.deepcopy(made)
+        word._tbl.append(tr)
+        return tr
 
     def figure(self, block: Figure) -> None:
         """The picture as wide as the text, or narrower where it would not fit the page's
