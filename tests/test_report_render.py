@@ -205,6 +205,47 @@ def test_xlsx_has_real_numbers_formats_bold_rows_and_widths(tmp_path: Path) -> N
     assert sheet["A9"].value == "Ghi chú: số liệu thử nghiệm"
 
 
+def test_every_xlsx_data_cell_has_the_style_of_its_row_and_column(tmp_path: Path) -> None:
+    """Alignment, wrapping, boldness and number format, cell by cell: each style is set once per
+    workbook and given to the cells that have it, whatever table they are in."""
+    from parrules.report._xlsx import _cell_value
+
+    tables = [
+        sample(),
+        attrs.evolve(
+            sample(),
+            name="b",
+            columns=sample().columns[::-1],
+            rows=tuple(Row(r.cells[::-1], r.kind) for r in sample().rows),
+        ),
+    ]
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(report.render(tables, "xlsx"))  # type: ignore[arg-type]
+    book = openpyxl.load_workbook(path)
+    seen = set()
+    for table, sheet in zip(tables, book.worksheets, strict=True):
+        for r, row in enumerate(table.rows, start=4):
+            for c, (value, column) in enumerate(zip(row.cells, table.columns, strict=True), 1):
+                cell = sheet.cell(row=r, column=c)
+                style = (
+                    bool(cell.font.b),
+                    cell.alignment.horizontal,
+                    bool(cell.alignment.wrap_text),
+                    cell.alignment.vertical,
+                    cell.number_format,
+                )
+                expected = (
+                    row.kind != "normal",
+                    "right" if column.kind != "text" else None,
+                    bool(column.wrap),
+                    "top",
+                    _cell_value(value, column)[1] or "General",
+                )
+                assert style == expected, (table.name, r, c)
+                seen.add(style)
+    assert len(seen) >= 6
+
+
 def test_sheet_names_are_valid_and_unique() -> None:
     from parrules.report._xlsx import sheet_name
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from wcwidth import wcswidth
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from wcwidth import wcswidth, wcwidth
 
 from parrules import cli, report
-from parrules.report import Column, Row, Table
+from parrules.report import Column, Row, Table, _text
 from parrules.report._text import wrap, wrap_header
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,3 +126,22 @@ def test_terminal_output_is_inert() -> None:
     assert "\x1b" not in out
     assert "\x07" not in out
     assert "\r" not in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=30))  # laid out inert
+def test_a_width_is_its_characters_display_cells(text: str) -> None:
+    """Widths read from characters measured before are those wcwidth gives, also once no more
+    characters are kept."""
+    expected = sum(max(wcwidth(c), 0) for c in unicodedata.normalize("NFC", text))
+    assert _text.width(text) == expected
+    assert _text.width(text) == expected  # measured again
+
+
+def test_widths_hold_once_the_characters_kept_are_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_text, "_CELLS", _text._Cells())
+    monkeypatch.setattr(_text, "KEPT", 2)
+    text = "Xã Bình Thành 平和 e\u0301"
+    expected = sum(max(wcwidth(c), 0) for c in unicodedata.normalize("NFC", text))
+    assert [_text.width(text), _text.width(text)] == [expected, expected]
+    assert len(_text._CELLS) == 2

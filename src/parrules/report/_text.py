@@ -36,14 +36,29 @@ def width(text: str) -> int:
     """Display cells a line takes: 2 for a wide character, 0 for a combining mark."""
     if text.isascii():
         return len(text)
-    return sum(max(wcwidth(ch), 0) for ch in unicodedata.normalize("NFC", text))
+    return sum(map(_CELLS.__getitem__, unicodedata.normalize("NFC", text)))
+
+
+class _Cells(dict[str, int]):
+    """Display cells per character, each found once (a table is measured again for every
+    width its layout tries); at most ``KEPT`` characters kept."""
+
+    def __missing__(self, character: str) -> int:
+        cells = max(wcwidth(character), 0)
+        if len(self) < KEPT:
+            self[character] = cells
+        return cells
+
+
+KEPT = 4096
+_CELLS = _Cells()
 
 
 def _cut(word: str, limit: int) -> list[str]:
     """A word longer than the line, cut into pieces of at most ``limit`` cells."""
     pieces, piece, used = [], "", 0
     for ch in word:
-        w = max(wcwidth(ch), 0)
+        w = _CELLS[ch]
         if used + w > limit and piece:
             pieces.append(piece)
             piece, used = "", 0

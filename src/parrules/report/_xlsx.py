@@ -3,6 +3,7 @@ cells with number formats, bold field and total rows, column widths, a frozen he
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import textwrap
@@ -106,6 +107,9 @@ def workbook(tables: Sequence[Table], lang: str = "vi") -> bytes:
     taken: set[str] = set()
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDDDDD")
+    # The data cells' styles, by what sets them, each set once: openpyxl finds a style object
+    # among the workbook's by comparing and hashing them, which took most of a workbook's time.
+    styles: dict[tuple[Any, ...], Any] = {}
     for table in tables:
         sheet = book.create_sheet(sheet_name(table.name, taken))
         put(sheet, 1, 1, table.title).font = Font(bold=True, size=12)
@@ -119,15 +123,21 @@ def workbook(tables: Sequence[Table], lang: str = "vi") -> bytes:
             for col, (value, column) in enumerate(zip(row.cells, table.columns, strict=True), 1):
                 content, fmt = _cell_value(value, column)
                 cell = put(sheet, r, col, content)
-                if fmt:
-                    cell.number_format = fmt
-                if row.kind != "normal":
-                    cell.font = bold
-                cell.alignment = Alignment(
-                    horizontal="right" if column.kind != "text" else None,
-                    wrap_text=bool(column.wrap),
-                    vertical="top",
-                )
+                key = (fmt, row.kind != "normal", column.kind != "text", bool(column.wrap))
+                style = styles.get(key)
+                if style is not None:  # a style set before: its indexes, not its objects again
+                    cell._style = copy.copy(style)
+                else:
+                    if fmt:
+                        cell.number_format = fmt
+                    if row.kind != "normal":
+                        cell.font = bold
+                    cell.alignment = Alignment(
+                        horizontal="right" if column.kind != "text" else None,
+                        wrap_text=bool(column.wrap),
+                        vertical="top",
+                    )
+                    styles[key] = copy.copy(cell._style)
                 widths[col - 1] = max(widths[col - 1], _width(show(value, column, lang)))
         for r, note in enumerate(table.notes, start=len(table.rows) + 5):
             put(sheet, r, 1, note)
