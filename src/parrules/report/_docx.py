@@ -255,7 +255,7 @@ class _Writer:
         tcw.set(self.TYPE, "dxa")
         tcw.set(self.W, str(self.Mm(mm).twips))
 
-    def _cells(self, tr: Any, table: Any) -> list[Any]:
+    def _row_cells(self, tr: Any, table: Any) -> list[Any]:
         """The cells of a row none of which spans columns (``row.cells`` finds the spans)."""
         return [self.Cell(tc, table) for tc in tr.tc_lst]
 
@@ -367,7 +367,7 @@ class _Writer:
         for row, shown, tr in zip(table.rows, cells, word._tbl.tr_lst[1:], strict=True):
             bold = row.kind != "normal"
             for value, cell, column, target in zip(
-                shown, row.cells, table.columns, self._cells(tr, word), strict=True
+                shown, row.cells, table.columns, self._row_cells(tr, word), strict=True
             ):
                 right = number(cell, column) is not None
                 self._cell(target, value, bold=bold, align="right" if right else "left")
@@ -397,7 +397,9 @@ class _Writer:
                     e.person or "",
                     e.deadline or "",
                 )
-                for i, (cell, value) in enumerate(zip(self._cells(tr, word), values, strict=True)):
+                for i, (cell, value) in enumerate(
+                    zip(self._row_cells(tr, word), values, strict=True)
+                ):
                     self._cell(cell, value, align="right" if i == 3 else "left")
         row = word.add_row()
         label = row.cells[0].merge(row.cells[2])
