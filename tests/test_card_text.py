@@ -3,6 +3,7 @@ kept by the values their rules read: both must give exactly what the card alone 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ import attrs
 import pytest
 
 import parrules
-from parrules import Outcome, Registry, Rule, Ruleset, ScoreCard, Text
+from parrules import Appraisal, Outcome, Registry, Rule, Ruleset, ScoreCard, Text
 from parrules._json import DETAIL, STAGES, card_to_line
 from parrules._model import shape
 from test_engine import RESCALE
@@ -76,6 +77,45 @@ def test_a_line_of_one_stage_holds_that_stage_alone(mini_ruleset: Ruleset) -> No
     line = json.loads(card_to_line(card, "en", "all", "all", only="appraisal"))
     assert [s["stage"] for s in line["stages"]] == ["appraisal"]
     assert line["stages"][0] == card.to_dict("en")["stages"][1]
+
+
+def test_an_appraised_lost_point_is_written_as_its_own_appraisal_says(
+    mini_ruleset: Ruleset,
+) -> None:
+    """The text of an appraised lost point is kept by what the appraisal says: appraisals that
+    differ in any of it, or say it in values of other types (given through the API), are each
+    written as their own."""
+    unit = batch(mini_ruleset, 1)[0]
+    said = Appraisal(Decimal(3), "Chưa cập nhật", "Sở Nội vụ", dt.date(2024, 1, 5), ("QĐ 1",))
+    appraisals = [
+        said,
+        attrs.evolve(said, reason="Chưa cập nhật đủ"),
+        attrs.evolve(said, reason=None),
+        attrs.evolve(said, by="Tổ thẩm định"),
+        attrs.evolve(said, by=None),
+        attrs.evolve(said, date=dt.date(2024, 1, 6)),
+        attrs.evolve(said, date=dt.datetime(2024, 1, 5)),
+        attrs.evolve(said, evidence=("QĐ 2",)),
+        attrs.evolve(said, evidence=("QĐ 1", "QĐ 2")),
+        attrs.evolve(said, evidence=()),
+        attrs.evolve(said, points=Decimal(2)),
+        attrs.evolve(said, by=1),
+        attrs.evolve(said, by=True),
+        attrs.evolve(said, evidence=(1,)),
+        attrs.evolve(said, evidence=(True,)),
+        attrs.evolve(said, date=1),
+        attrs.evolve(said, date=True),
+        attrs.evolve(said, line=99),
+    ]
+    lines = []
+    for _ in range(2):  # written, then from the texts kept
+        for appraisal in appraisals:
+            final = attrs.evolve(unit.stages[-1], points={"2.3": appraisal})
+            card = parrules.score(mini_ruleset, attrs.evolve(unit, stages=(final,)))
+            line = card_to_line(card, "en", "final", "deductions")
+            assert line == dumped(card, "en", "final", "deductions")
+            lines.append(line)
+    assert len(set(lines)) == len(appraisals) - 1  # the line of the file is not written
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from ._model import ReadOnly, appraised_reason, keep, shape, written
 from ._numbers import SHOWN, ZERO, quantize
 
 if TYPE_CHECKING:
-    from ._model import Band, Ruleset, ScoreCard, StageResult
+    from ._model import Appraisal, Band, Ruleset, ScoreCard, StageResult
 
 SCHEMA = "parrules.scorecard/2"
 
@@ -88,7 +88,16 @@ class _Layout:
     language, found once per ruleset and language: for a line of JSON, each node's entry is
     written around its points from text made here (``texts``, ``known``)."""
 
-    __slots__ = ("count", "deducted", "known", "nodes", "plugins", "provenance", "texts")
+    __slots__ = (
+        "count",
+        "deducted",
+        "entries",
+        "known",
+        "nodes",
+        "plugins",
+        "provenance",
+        "texts",
+    )
 
     def __init__(self, ruleset: Ruleset, lang: str) -> None:
         self.plugins = sorted({n.plugin for n in ruleset.flat if n.plugin})
@@ -107,6 +116,8 @@ class _Layout:
         self.texts = tuple(_node_text(self, i) for i in range(len(ruleset.flat)))
         """Per node: the text of its entry before its points, and after its loss (applicable,
         and not applicable), so that writing an entry writes two numbers."""
+        self.entries = tuple(_entry_text(self, i) for i in range(len(ruleset.flat)))
+        """Per node: the text of a lost point's entry before its values, and after them."""
         self.known: tuple[dict[Decimal, str], ...] = tuple({} for _ in ruleset.flat)
         """Per node: its whole entry by its points, once written (applicable), ``count`` in all,
         at most ``SHOWN``."""
@@ -125,6 +136,13 @@ def _node_text(layout: _Layout, i: int) -> tuple[str, str, str]:
         "}" if after == "{}" else "," + after[1:],
         "," + after_na[1:],
     )
+
+
+def _entry_text(layout: _Layout, i: int) -> tuple[str, str]:
+    code, _, title, _, _, _ = layout.nodes[i]
+    owner, source, assumed = layout.deducted[i]
+    after = _DUMP({"owner": owner, "source": source, "assumed": assumed})
+    return _DUMP({"code": code, "title": title})[:-1] + ",", "," + after[1:-1]
 
 
 def _layout(ruleset: Ruleset, lang: str) -> _Layout:
@@ -185,8 +203,8 @@ def _stage_line(
     if detail != "deductions":
         parts += (',"nodes":[', ",".join(_node_texts(stage, layout, points)), "]")
     if detail != "nodes":
-        lost = [_deduction(stage, layout, lang, i, points) for i in stage._lost(points)]
-        parts += (',"deductions":', _DUMP(lost))
+        lost = [_deduction_text(stage, layout, lang, i, points) for i in stage._lost(points)]
+        parts += (',"deductions":[', ",".join(lost), "]")
     parts.append("}")
     return "".join(parts)
 
@@ -308,6 +326,48 @@ def _node_texts(stage: StageResult, layout: _Layout, points: list[Decimal | None
                 layout.count += 1
         written.append(text)
     return written
+
+
+def _deduction_text(
+    stage: StageResult, layout: _Layout, lang: str, i: int, points: list[Decimal | None]
+) -> str:
+    """``_deduction`` as text, its values written once for every card whose lost point is the
+    same: by the values its rule read (see ``StageResult._memo``), or by what the appraisal that
+    gave it says; the node's own texts are the layout's. A lost point with a remedy, which is
+    the unit's own, is written each time."""
+    code = layout.nodes[i][0]
+    key: tuple[Any, ...] | None
+    if stage.remedies.get(code) is not None:
+        key = None
+    elif stage._scored[i] is None:
+        memo, key = shape(stage._ruleset).said, _appraised_key(stage._inputs.points[code], lang, i)
+    else:
+        outcome = stage._outcomes.get(i)
+        memo, key = stage._memo(i, stage._ruleset.flat[i], outcome, "entry", lang)
+    if key is None:
+        return _DUMP(_deduction(stage, layout, lang, i, points))
+    head, tail = layout.entries[i]
+    said: tuple[str, str] | None = memo.get(key)
+    if said is None:
+        entry = _deduction(stage, layout, lang, i, points)
+        text = _DUMP(entry)  # head, its values, tail, what the appraisal says, "}"
+        given = "," + _DUMP({"appraisal": entry["appraisal"]})[1:-1] if "appraisal" in entry else ""
+        said = keep(memo, key, (text[len(head) : len(text) - len(tail) - len(given) - 1], given))
+    return f"{head}{said[0]}{tail}{said[1]}}}"
+
+
+def _appraised_key(given: Appraisal, lang: str, i: int) -> tuple[Any, ...] | None:
+    """The key of an appraised lost point's text: what the appraisal says, when it says it as a
+    unit file or a sheet does (texts and a date; other values given through the API, such as
+    ``True`` for ``1``, are written each time)."""
+    said = (given.reason, given.by, *given.evidence)
+    if type(given.date) not in _DATES or any(type(text) not in _TEXTS_OR_NONE for text in said):
+        return None
+    return ("entry", lang, i, given.points, given.date, *said)
+
+
+_DATES = frozenset({dt.date, type(None)})
+_TEXTS_OR_NONE = frozenset({str, type(None)})
 
 
 def _deduction(
