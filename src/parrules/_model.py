@@ -798,16 +798,6 @@ class Deduction:
     _stage: StageResult | None = attrs.field(init=False, default=None)
     _at: int = attrs.field(init=False, default=0)
 
-    @classmethod
-    def _of(cls, stage: StageResult, at: int, remedy: Remedy | None) -> Deduction:
-        """The deduction of the node at position ``at`` of ``stage``, its result not made."""
-        made = object.__new__(cls)
-        object.__setattr__(made, "_result", None)
-        object.__setattr__(made, "remedy", remedy)
-        object.__setattr__(made, "_stage", stage)
-        object.__setattr__(made, "_at", at)
-        return made
-
     @property
     def result(self) -> NodeResult:
         found = self._result
@@ -851,6 +841,22 @@ class Deduction:
         """The loss written out, max − points = lost: ``0,5 − 0,2376 = 0,2624``."""
         r = self.result
         return f"{fmt(r.node.full, lang)} − {fmt(r.points, lang)} = {fmt(r.lost, lang)}"
+
+
+_SLOTS = tuple(Deduction.__dict__[name].__set__ for name in ("_result", "remedy", "_stage", "_at"))
+
+
+def _deduction(stage: StageResult, at: int, remedy: Remedy | None) -> Deduction:
+    """The deduction of the node at position ``at`` of ``stage``, its result not made: its
+    slots set as they are, for the hundreds of lost points of a card (a frozen class's
+    ``__setattr__`` refuses, and ``object.__setattr__`` looks each slot up by name)."""
+    made = object.__new__(Deduction)
+    set_result, set_remedy, set_stage, set_at = _SLOTS
+    set_result(made, None)
+    set_remedy(made, remedy)
+    set_stage(made, stage)
+    set_at(made, at)
+    return made
 
 
 class Shape:
@@ -1162,7 +1168,7 @@ class StageResult:
                 Deduction(r, remedies.get(r.code)) for i in lost if (r := made[i]) is not None
             )
         return tuple(
-            Deduction._of(self, i, remedies.get(flat[i].code) if remedies else None) for i in lost
+            _deduction(self, i, remedies.get(flat[i].code) if remedies else None) for i in lost
         )
 
 
