@@ -349,10 +349,9 @@ def _deduction_text(
     head, tail = layout.entries[i]
     said: tuple[str, str] | None = memo.get(key)
     if said is None:
-        entry = _deduction(stage, layout, lang, i, points)
-        text = _DUMP(entry)  # head, its values, tail, what the appraisal says, "}"
-        given = "," + _DUMP({"appraisal": entry["appraisal"]})[1:-1] if "appraisal" in entry else ""
-        said = keep(memo, key, (text[len(head) : len(text) - len(tail) - len(given) - 1], given))
+        values, trail = _lost_point(stage, layout, lang, i, points)
+        given = "" if trail is None else ',"appraisal":' + _DUMP(trail)
+        said = keep(memo, key, (_DUMP(values)[1:-1], given))
     return f"{head}{said[0]}{tail}{said[1]}}}"
 
 
@@ -377,10 +376,41 @@ def _deduction(
     i: int,
     points: list[Decimal | None],
 ) -> dict[str, Any]:
-    """A lost point as JSON: its texts written once for every card with the same values (see
-    ``StageResult._memo``)."""
-    code, _, title, _, maximum, _ = layout.nodes[i]
+    """A lost point as JSON: the node's texts around what the loss says (``_lost_point``)."""
+    code, _, title, _, _, _ = layout.nodes[i]
     owner, source, assumed = layout.deducted[i]
+    said, appraisal = _lost_point(stage, layout, lang, i, points)
+    entry: dict[str, Any] = {
+        "code": code,
+        "title": title,
+        **said,
+        "owner": owner,
+        "source": source,
+        "assumed": dict(assumed),
+    }
+    if appraisal is not None:
+        entry["appraisal"] = appraisal
+    remedy = stage.remedies.get(code)
+    if remedy is not None:
+        entry["remedy"] = {
+            "remedy": remedy.remedy,
+            "person": remedy.person,
+            "deadline": remedy.deadline,
+        }
+    return entry
+
+
+def _lost_point(
+    stage: StageResult,
+    layout: _Layout,
+    lang: str,
+    i: int,
+    points: list[Decimal | None],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """What a lost point's entry says of the unit: its loss, reason, formula and inputs (the
+    texts written once for every card with the same values, see ``StageResult._memo``), and
+    the trail of the appraisal that gave its points, if one did."""
+    code, _, _, _, maximum, _ = layout.nodes[i]
     value = points[i]
     assert maximum is not None
     assert value is not None
@@ -400,28 +430,17 @@ def _deduction(
         result = stage._direct_result(i)
         reason, formula = result._said(lang)
         outcome = result.outcome
-    entry: dict[str, Any] = {
-        "code": code,
-        "title": title,
+    values = {
         "lost": _number(maximum - value),
         "reason": reason,
         "formula": formula,
         "inputs": {} if outcome is None else {n: jsonable(v) for n, v in outcome.inputs},
-        "owner": owner,
-        "source": source,
-        "assumed": dict(assumed),
     }
-    if appraisal is not None:
-        entry["appraisal"] = {
-            "by": appraisal.by,
-            "date": jsonable(appraisal.date),
-            "evidence": list(appraisal.evidence),
-        }
-    remedy = stage.remedies.get(code)
-    if remedy is not None:
-        entry["remedy"] = {
-            "remedy": remedy.remedy,
-            "person": remedy.person,
-            "deadline": remedy.deadline,
-        }
-    return entry
+    if appraisal is None:
+        return values, None
+    trail = {
+        "by": appraisal.by,
+        "date": jsonable(appraisal.date),
+        "evidence": list(appraisal.evidence),
+    }
+    return values, trail
