@@ -958,11 +958,11 @@ class StageResult:
     _texts: dict[tuple[Any, ...], Any] = attrs.field(
         kw_only=True, factory=dict, eq=False, repr=False
     )
-    """The reasons and formulas written for the card's lost points that the ruleset's cards
-    cannot share (see ``_memo``), one mapping shared by the card's stages: keyed by the leaf's
-    position and the very objects its text comes from (the outcome kept, or the values its rule
-    reads), which the card holds, so that a lost point the same in several stages is explained
-    once."""
+    """The texts written for the card's lost points (reasons, formulas, JSON entries) that the
+    ruleset's cards cannot share (see ``_memo``), one mapping shared by the card's stages: keyed
+    by the leaf's position and the very objects its text comes from (the outcome kept, or the
+    values its rule reads), which the card holds, so that a lost point the same in several
+    stages is explained once."""
     _sums: list[Decimal | None] | None = attrs.field(init=False, default=None, eq=False, repr=False)
     """``_points()``, once read by ``points_of``."""
 
