@@ -265,6 +265,28 @@ def test_an_oversized_file_is_refused_before_it_is_parsed(tmp_path, capsys):
     assert capsys.readouterr().err.count("\n") == 1
 
 
+@pytest.mark.parametrize("reported", [0, 10])
+def test_a_file_longer_than_its_size_says_is_read_whole_and_bounded(
+    tmp_path, registry, monkeypatch, reported
+):
+    # a file that grew after its size was read, or one of /proc (size 0): neither cut short
+    # nor read past the limit
+    real = os.fstat
+
+    def fstat(fd: int) -> os.stat_result:
+        found = real(fd)
+        return os.stat_result((*found[:6], reported, *found[7:]))
+
+    monkeypatch.setattr("parrules._yaml.os.fstat", fstat)
+    path = HOSTILE / "_valid.yaml"
+    assert parrules.load_unit(path, registry=registry).unit == "Huyện Thử Nghiệm"
+    size = path.stat().st_size
+    with yaml_limits(Limits(max_bytes=size)):
+        assert parrules.load_unit(path, registry=registry).unit == "Huyện Thử Nghiệm"
+    with yaml_limits(Limits(max_bytes=size - 1)), pytest.raises(YamlError, match="the limit"):
+        parrules.load_unit(path, registry=registry)
+
+
 def test_a_named_pipe_or_a_device_is_refused_without_waiting(tmp_path):
     pipe = tmp_path / "pipe.yaml"
     os.mkfifo(pipe)  # no writer: reading it would wait for ever

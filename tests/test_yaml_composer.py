@@ -20,21 +20,18 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-EVERYTHING = re.compile("")
-
-
 def read(text: str, *, in_c: bool, limits: Limits = _yaml.DEFAULT_LIMITS) -> Any:
     """The data and lines ``load_text`` reads from ``text``, or its refusal: composed in C where
     it can be (``in_c``), or always event by event."""
-    chosen = _yaml._COMPOSED_IN_PYTHON
+    chosen = _yaml._composed_in_c
     if not in_c:
-        _yaml._COMPOSED_IN_PYTHON = EVERYTHING
+        _yaml._composed_in_c = lambda text: False
     try:
         return plain(_yaml.load_text(text, "x.yaml", limits=limits))
     except YamlError as exc:
         return ("refused", str(exc))
     finally:
-        _yaml._COMPOSED_IN_PYTHON = chosen
+        _yaml._composed_in_c = chosen
 
 
 def plain(value: Any) -> Any:
@@ -62,7 +59,7 @@ def test_the_unit_files_and_rulesets_are_composed_in_c():
     """What a district writes has no anchors, aliases or tags: composed in C, and read as
     composed event by event."""
     files = [p.read_text("utf-8") for p in FILES if "hostile" not in p.parts]
-    in_c = [text for text in files if not _yaml._COMPOSED_IN_PYTHON.search(text)]
+    in_c = [text for text in files if _yaml._composed_in_c(text)]
     assert len(in_c) > 0.8 * len(files)
     limits = _yaml.DEFAULT_LIMITS
     for text in in_c:
@@ -74,6 +71,8 @@ def test_the_unit_files_and_rulesets_are_composed_in_c():
     [
         ("a: [1, 2, 3]\nb: {c: d}\n", Limits(max_nodes=7)),
         ("a:\n  b:\n    c: [[1]]\n", Limits(max_depth=4)),
+        ("a:\n  b: c\n", Limits(max_depth=2)),  # a text one level too deep
+        ("a: [1, 2]\nb: [3]\n", Limits(max_nodes=7)),  # eight values, one too many
         ("a:\n  b: 1\n  b: 2\n", Limits()),
         ("a: 1\n---\nb: 2\n", Limits()),
         ("a: [1, 2\n", Limits()),
@@ -102,3 +101,14 @@ PIECES = [
 def test_any_text_reads_the_same_composed_in_c(pieces):
     text = "".join(pieces)
     assert read(text, in_c=True) == read(text, in_c=False)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="&*!?#|>-+09 a\n\té\ufeff\x85\u2028\u2029"))
+def test_what_is_looked_for_character_by_character_is_what_the_patterns_find(text):
+    composed_in_python = re.search(r"[&*!?]|[|>][-+0-9]*#", text) is not None
+    assert _yaml._composed_in_c(text) is not composed_in_python
+    start = 1 if text.startswith("\ufeff") else 0
+    expected = re.compile("[\t\ufeff\x85\u2028\u2029]").search(text, start)
+    found = _yaml._raw_refused(text)
+    assert (found and found.span()) == (expected and expected.span())

@@ -220,10 +220,13 @@ class _Checks(Composer, SafeConstructor, Resolver):
             )
 
     def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
-        """The tag of a node. A plain scalar's depends on its text alone: the texts a file
-        repeats (``true``, ``1``, codes) are resolved once."""
-        if kind is not yaml.ScalarNode or not implicit[0]:
-            return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        """The tag of a node, asked for each node of a file. A plain scalar's depends on its text
+        alone: the texts a file repeats (``true``, ``1``, codes) are resolved once. Any other
+        node's depends on its kind alone (no path resolvers are added)."""
+        if kind is not yaml.ScalarNode:
+            return _MAP if kind is yaml.MappingNode else _SEQ
+        if not implicit[0]:
+            return _STR
         tag = _RESOLVED.get(value)
         if tag is None:
             tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
@@ -250,18 +253,25 @@ class _Checks(Composer, SafeConstructor, Resolver):
         by event, to say where)."""
         stack = [(root, 0)]
         nodes, most, deepest = self._nodes, self.limits.max_nodes, self.limits.max_depth
+        scalar, mapping, sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
         while stack:
             node, depth = stack.pop()
             nodes += 1
             if nodes > most or depth >= deepest:
                 raise _Beyond
             kind = type(node)
-            if kind is yaml.MappingNode:
-                for key, value in node.value:
-                    stack.append((key, depth + 1))
-                    stack.append((value, depth + 1))
-            elif kind is yaml.SequenceNode:
-                stack.extend((item, depth + 1) for item in node.value)
+            if kind is not mapping and kind is not sequence:
+                continue  # a scalar, or no document
+            inside = [n for pair in node.value for n in pair] if kind is mapping else node.value
+            if inside and depth + 1 >= deepest:
+                raise _Beyond
+            for child in inside:  # a scalar is counted here, not stacked
+                if type(child) is scalar:
+                    nodes += 1
+                else:
+                    stack.append((child, depth + 1))
+        if nodes > most:
+            raise _Beyond
         self._nodes = nodes
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Located:  # type: ignore[override]
@@ -338,13 +348,33 @@ _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
 _STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
 _COMMENT_AFTER_INDICATOR = re.compile(r"[|>][-+0-9]*#")
 _RAW_REFUSED = re.compile("[\t\ufeff\x85\u2028\u2029]")
 _LEADING_ZERO = re.compile("[-+]?0[0-9]")
-_COMPOSED_IN_PYTHON = re.compile(r"[&*!?]|" + _COMMENT_AFTER_INDICATOR.pattern)
-"""What only composing event by event checks (anchors, aliases, tags, and what
-``_same_for_both_parsers`` refuses) can only be written with one of these: a text without any
-is composed in C, with the same result."""
+
+
+def _composed_in_c(text: str) -> bool:
+    """Whether ``text`` has nothing that only composing event by event checks (anchors,
+    aliases, tags, and what ``_same_for_both_parsers`` refuses), which can only be written with
+    one of these characters: then it is composed in C, with the same result. (Looking for each
+    character is 100 times faster than one pattern's search.)"""
+    if "&" in text or "*" in text or "!" in text or "?" in text:
+        return False
+    block = "#" in text and ("|" in text or ">" in text)
+    return not block or _COMMENT_AFTER_INDICATOR.search(text) is None
+
+
+def _raw_refused(text: str) -> re.Match[str] | None:
+    """The first character libyaml and the Python parser read differently, if any (a byte-order
+    mark at the start is not one); looked for with ``in`` first, as in ``_composed_in_c``."""
+    if "\t" not in text and (
+        text.isascii() or not any(c in text for c in "\ufeff\x85\u2028\u2029")
+    ):
+        return None
+    return _RAW_REFUSED.search(text, 1 if text.startswith("\ufeff") else 0)
+
 
 # YAML 1.2 core schema, minus exponents and leading zeros: a plain scalar is a number only when
 # it is written as one the way a person reads it. Everything else is text.
@@ -422,7 +452,7 @@ _Checks.yaml_constructors = {
     _FLOAT: _construct_float,
     _TIMESTAMP: _construct_date,
     _STR: _construct_str,
-    "tag:yaml.org,2002:map": _construct_mapping,
+    _MAP: _construct_mapping,
 }
 _Checks.yaml_multi_constructors = {"": _refuse}
 
@@ -434,7 +464,7 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
         raise YamlError(
             f"the text is longer than the limit of {limits.max_bytes} characters", path=source
         )
-    found = _RAW_REFUSED.search(text, 1 if text.startswith("\ufeff") else 0)
+    found = _raw_refused(text)
     if found is not None:  # libyaml and the Python parser read these differently; the Python
         tab = found.group() == "\t"  # parser counts U+0085, U+2028, U+2029 as line breaks
         bom = found.group() == "\ufeff"
@@ -448,7 +478,7 @@ def load_text(text: str, source: str | None = None, *, limits: Limits | None = N
             line=text.count("\n", 0, found.start()) + 1,
             hint="replace each tab with spaces" if tab else HINT,
         )
-    if hasattr(_Loader, "compose_in_c") and not _COMPOSED_IN_PYTHON.search(text):
+    if hasattr(_Loader, "compose_in_c") and _composed_in_c(text):
         try:
             return _load(text, source, limits, in_c=True)
         except (YamlError, yaml.YAMLError, _Beyond):
@@ -513,9 +543,15 @@ def load_file(path: Path, *, limits: Limits | None = None, name: str | None = No
     left = limits.max_bytes - (spent.bytes if spent else 0)
     try:  # opened without waiting, so that a named pipe is refused rather than waited on
         with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode):
                 raise YamlError("not a regular file (a directory, a pipe, a device)", path=shown)
-            data = file.read(left + 1)
+            # as much as it holds, not a buffer of the limit's size for each file; and, if it
+            # has grown since, the rest up to the limit
+            want = min(status.st_size, left) + 1
+            data = file.read(want)
+            if len(data) == want <= left:
+                data += file.read(left + 1 - want)
     except YamlError:
         raise
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
