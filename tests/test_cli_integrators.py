@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from parrules import Registry, _plugins, cli
+from parrules import Registry, UnitResult, _plugins, cli
 
 DATA = Path(__file__).parent / "data"
 COMMUNES = sorted(str(p) for p in (DATA / "reports" / "communes").glob("*-*.yaml"))
@@ -304,9 +304,11 @@ def test_lines_rendered_by_workers_are_written_as_they_come(
     monkeypatch.setattr(cli, "render_files", spy)
     render = lambda card: card.unit.unit  # noqa: E731
     results = cli._each_unit(many_units, _plugins.default_registry(), render, workers=2)
-    assert [next(results).output for _ in range(2)] == ["Xã 000", "Xã 001"]
+    first = [next(results) for _ in range(2)]  # as the workers wrote them, in UTF-8
+    assert first == [cli._Line(p, f"Xã 00{i}".encode()) for i, p in enumerate(many_units[:2])]
     assert taken == many_units[:2]
-    assert [r.output for r in itertools.islice(results, 2)] == ["Xã 002", "Xã 003"]
+    after = list(itertools.islice(results, 2))  # the fourth waited for the third
+    assert [(type(r), r.output) for r in after] == [(UnitResult, "Xã 002"), (UnitResult, "Xã 003")]
     assert len(taken) == 300  # the third is scored with the rest of the window
 
 
@@ -325,6 +327,9 @@ def test_unit_files_read_by_workers_give_the_same_lines_and_refusals(
     argv = [*many_units[:100], str(again), str(broken), str(sheet), *many_units[100:]]
     alone = run(capsys, "score", "--format", "jsonl", *argv)
     assert run(capsys, "score", "--format", "jsonl", *argv, "--workers", "2") == alone
+    written = tmp_path / "lines.jsonl"  # the workers' lines written to a file as they gave them
+    run(capsys, "score", "--format", "jsonl", *argv, "--workers", "2", "-o", str(written))
+    assert written.read_text(encoding="utf-8") == alone[1]
     code, out, err = alone
     assert code == 1
     assert "again.yaml, field 'unit': the unit 'Xã 007' (2024) is already in" in err

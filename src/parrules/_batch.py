@@ -222,9 +222,10 @@ def _score_one(path: str, unit: UnitInputs, ruleset: Ruleset, render: Render | N
         return UnitResult(path, error=exc)
 
 
-FileLine = tuple[tuple[str, int, str], str, int, str]
+FileLine = tuple[tuple[str, int, str], str, int, bytes]
 """What a worker gives back for a unit file: its unit's key (``unit_key``), name and year,
-and its card rendered."""
+and its card rendered, in UTF-8: as it is written, so that the calling process neither decodes
+nor encodes it again."""
 SMALL_FILES = 100
 """Unit files a run must hold for ``render_files`` to start processes: below it, starting them
 (and loading the ruleset in each) costs more than sharing the work gains."""
@@ -286,7 +287,7 @@ def _file_line(path: str) -> FileLine | None:
         line = _render(explained(ruleset, unit, True), render)
     except Exception:  # read again by the caller, which gives the error in place
         return None
-    return unit_key(unit), unit.unit, unit.year, line
+    return unit_key(unit), unit.unit, unit.year, line.encode()
 
 
 def _bounded(render: Render) -> Render:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import itertools
 import json
 import os
 import shutil
@@ -536,10 +535,14 @@ def _score_lines(args: argparse.Namespace, registry: Registry) -> int:
             card.stage(args.stage)  # a unit without it fails
         return card_to_line(card, args.lang, args.stages, args.detail, only=args.stage)
 
-    def write_all(write: Callable[[str], Any]) -> tuple[bool, int]:
+    def write_all(write: Callable[[str | bytes], Any]) -> tuple[bool, int]:
         failed, written = False, 0
         for result in _each_unit(args.units, registry, line, args.strict, args.workers):
-            if result.output is None:
+            if isinstance(result, _Line):
+                write(result.data)
+                write(b"\n")
+                written += 1
+            elif result.output is None:
                 _error(result.message)
                 failed = True
             else:
@@ -550,14 +553,18 @@ def _score_lines(args: argparse.Namespace, registry: Registry) -> int:
     if args.output:
         try:
             with report.open_atomic(args.output) as stream:
-                failed, written = write_all(lambda text: stream.write(text.encode("utf-8")))
+                failed, written = write_all(
+                    lambda text: stream.write(text if isinstance(text, bytes) else text.encode())
+                )
                 if not written:  # nothing scored: keep the file as it was, as other formats do
                     raise Failed
         except OSError as exc:
             _error(f"cannot write {args.output}: {exc.strerror or exc}")
             raise Failed from None
     else:
-        failed, written = write_all(sys.stdout.write)
+        failed, written = write_all(
+            lambda text: sys.stdout.write(text if isinstance(text, str) else text.decode())
+        )
     return EXIT_FAILED if failed or not written else EXIT_OK
 
 
@@ -567,15 +574,17 @@ def _each_unit(
     render: Callable[[ScoreCard], str],
     strict: bool = False,
     workers: int = 1,
-) -> Iterator[UnitResult]:
+) -> Iterator[UnitResult | _Line]:
     """Every unit file and every row of every sheet, scored and rendered in the order given:
     one at a time, or with ``workers`` > 1 a window of units at a time; a line a worker has
     already rendered is given at once, unless a unit before it is still to be scored."""
     pending: list[UnitResult | Loaded] = []
     for entry in _each_loaded(paths, registry, strict, render if workers > 1 else None, workers):
-        if not pending and isinstance(entry, UnitResult):
+        if not pending and isinstance(entry, UnitResult | _Line):
             yield entry  # nothing before it waits to be scored: written at once
             continue
+        if isinstance(entry, _Line):
+            entry = UnitResult(entry.path, output=entry.data.decode())
         pending.append(entry)
         if workers == 1 or len(pending) >= WINDOW:
             yield from score_loaded(pending, workers, render, cards=False)
@@ -587,13 +596,21 @@ WINDOW = 4096
 """Units scored at a time by ``--format jsonl --workers N``: the cards held at once."""
 
 
+@attrs.frozen
+class _Line:
+    """A unit file's line as a worker wrote it, in UTF-8."""
+
+    path: str
+    data: bytes
+
+
 def _each_loaded(
     paths: Sequence[str],
     registry: Registry,
     strict: bool,
     render: Callable[[ScoreCard], str] | None = None,
     workers: int = 1,
-) -> Iterator[UnitResult | Loaded]:
+) -> Iterator[UnitResult | Loaded | _Line]:
     """Every unit file and every row of every sheet, loaded, in the order given. A unit already
     met in an earlier file or row (see ``unit_key``) is an error where it is met again: the first
     one may already be written. With ``render``, a run of unit files is read, scored and
@@ -602,17 +619,19 @@ def _each_loaded(
     rulesets: Rulesets = {}
     seen: dict[tuple[str, int, str], str] = {}
     rendered: Iterator[FileLine | None] = iter(())
+    sheets = [is_sheet(path) for path in paths]
     for k, path in enumerate(paths):
-        if render is not None and not is_sheet(path) and (k == 0 or is_sheet(paths[k - 1])):
-            run = list(itertools.takewhile(lambda p: not is_sheet(p), paths[k:]))
+        if render is not None and not sheets[k] and (k == 0 or sheets[k - 1]):
+            end = next((j for j in range(k, len(paths)) if sheets[j]), len(paths))
+            run = list(paths[k:end])
             if len(run) >= SMALL_FILES:
                 rendered = render_files(run, registry, render, workers)
-        done = next(rendered, None) if not is_sheet(path) else None
+        done = next(rendered, None) if not sheets[k] else None
         if done is not None:
             key, name, year, line = done
-            yield _unless_seen(seen, path, key, name, year) or UnitResult(path, output=line)
+            yield _unless_seen(seen, path, key, name, year) or _Line(path, line)
             continue
-        if is_sheet(path):
+        if sheets[k]:
             try:
                 sheet = read_sheet(path, registry=registry, strict=strict)
             except ParRulesError as exc:
