@@ -3,6 +3,8 @@ file, rulesets that cannot load, ``rank --depth``, ``--workers``."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import json
 import os
@@ -310,6 +312,24 @@ def test_lines_rendered_by_workers_are_written_as_they_come(
     after = list(itertools.islice(results, 2))  # the fourth waited for the third
     assert [(type(r), r.output) for r in after] == [(UnitResult, "Xã 002"), (UnitResult, "Xã 003")]
     assert len(taken) == 300  # the third is scored with the rest of the window
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_lines_reach_any_standard_output_the_same(
+    capsys: pytest.CaptureFixture[str], many_units: list[str], workers: str
+) -> None:
+    """Written as bytes where standard output takes UTF-8 (the workers' lines as they gave
+    them), as text where it does not: the same lines in each."""
+    argv = ["score", "--format", "jsonl", *many_units[:120], "--workers", workers]
+    code, out, _ = run(capsys, *argv)
+    assert out.count("\n") == 120
+    for encoding in ("utf-8", "utf-16", None):  # None: text alone, no bytes beneath
+        stream = io.StringIO() if encoding is None else io.TextIOWrapper(io.BytesIO(), encoding)
+        with contextlib.redirect_stdout(stream):
+            assert cli.main(argv) == code
+        stream.flush()
+        written = stream.getvalue() if encoding is None else stream.buffer.getvalue()
+        assert (written if encoding is None else written.decode(encoding)) == out
 
 
 def test_unit_files_read_by_workers_give_the_same_lines_and_refusals(

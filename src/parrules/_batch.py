@@ -284,10 +284,10 @@ def _file_line(path: str) -> FileLine | None:
     registry, render, rulesets = _WORK
     try:
         unit, ruleset = _load(Path(path), registry, rulesets)
-        line = _render(explained(ruleset, unit, True), render)
+        line = _render(explained(ruleset, unit, True), render).encode()
     except Exception:  # read again by the caller, which gives the error in place
         return None
-    return unit_key(unit), unit.unit, unit.year, line.encode()
+    return unit_key(unit), unit.unit, unit.year, line
 
 
 def _bounded(render: Render) -> Render:

@@ -5,6 +5,7 @@ done."""
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import json
 import os
@@ -16,7 +17,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar, cast
 
 import attrs
 from tabulate import tabulate
@@ -550,22 +551,37 @@ def _score_lines(args: argparse.Namespace, registry: Registry) -> int:
                 written += 1
         return failed, written
 
+    def in_utf8(write: Callable[[bytes], Any]) -> Callable[[str | bytes], Any]:
+        return lambda text: write(text if isinstance(text, bytes) else text.encode())
+
     if args.output:
         try:
             with report.open_atomic(args.output) as stream:
-                failed, written = write_all(
-                    lambda text: stream.write(text if isinstance(text, bytes) else text.encode())
-                )
+                failed, written = write_all(in_utf8(stream.write))
                 if not written:  # nothing scored: keep the file as it was, as other formats do
                     raise Failed
         except OSError as exc:
             _error(f"cannot write {args.output}: {exc.strerror or exc}")
             raise Failed from None
+    elif (raw := _utf8_stdout()) is not None:
+        failed, written = write_all(in_utf8(raw.write))
+        raw.flush()
     else:
         failed, written = write_all(
             lambda text: sys.stdout.write(text if isinstance(text, str) else text.decode())
         )
     return EXIT_FAILED if failed or not written else EXIT_OK
+
+
+def _utf8_stdout() -> BinaryIO | None:
+    """Standard output's bytes, where text written to it would become the same bytes (UTF-8,
+    line ends not translated), so that the workers' lines are written as they are."""
+    raw = getattr(sys.stdout, "buffer", None)
+    encoding = getattr(sys.stdout, "encoding", None)
+    if raw is None or not encoding or os.name == "nt" or codecs.lookup(encoding).name != "utf-8":
+        return None
+    sys.stdout.flush()  # any text written before comes first
+    return cast("BinaryIO", raw)
 
 
 def _each_unit(
