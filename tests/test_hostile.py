@@ -277,7 +277,7 @@ def test_a_file_longer_than_its_size_says_is_read_whole_and_bounded(
         found = real(fd)
         return os.stat_result((*found[:6], reported, *found[7:]))
 
-    monkeypatch.setattr("parrules._yaml.os.fstat", fstat)
+    monkeypatch.setattr("parrules._files.os.fstat", fstat)
     path = HOSTILE / "_valid.yaml"
     assert parrules.load_unit(path, registry=registry).unit == "Huyện Thử Nghiệm"
     size = path.stat().st_size
@@ -288,11 +288,16 @@ def test_a_file_longer_than_its_size_says_is_read_whole_and_bounded(
 
 
 def test_a_named_pipe_or_a_device_is_refused_without_waiting(tmp_path):
-    pipe = tmp_path / "pipe.yaml"
+    pipe, sheet = tmp_path / "pipe.yaml", tmp_path / "pipe.csv"
     os.mkfifo(pipe)  # no writer: reading it would wait for ever
+    os.mkfifo(sheet)
     unit = tmp_path / "u.yaml"
     unit.write_text(f"unit: Xã A\nyear: 2023\nruleset: {os.devnull}\n", encoding="utf-8")
-    for target, message in ((pipe, "pipe.yaml: not a regular file"), (unit, "is not found")):
+    for target, message in (
+        (pipe, "pipe.yaml: not a regular file"),
+        (sheet, "pipe.csv: not a regular file"),
+        (unit, "is not found"),
+    ):
         run = subprocess.run(
             [sys.executable, "-m", "parrules.cli", "score", str(target)],
             capture_output=True,

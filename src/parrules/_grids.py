@@ -33,6 +33,7 @@ from xml.parsers import expat
 
 import attrs
 
+from ._files import NotRegularFile, read_bounded
 from .errors import SheetError, UnitError, column_letter
 
 MAX_ROW = 1_048_576
@@ -108,10 +109,12 @@ def read_grids(path: Path, limits: SheetLimits) -> Iterator[Grid]:
 
 def _read(path: Path, limits: SheetLimits) -> bytes:
     try:
-        with path.open("rb") as file:
-            data = file.read(limits.max_bytes + 1)
-    except OSError as exc:
-        raise UnitError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
+        data = read_bounded(path, limits.max_bytes)
+    except NotRegularFile as exc:
+        raise UnitError(str(exc), path=path) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        reason = getattr(exc, "strerror", None) or exc
+        raise UnitError(f"cannot read the file: {reason}", path=path) from None
     if len(data) > limits.max_bytes:
         raise UnitError(
             f"the file is larger than the limit of {limits.max_bytes:,} bytes",

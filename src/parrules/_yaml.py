@@ -16,9 +16,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-import os
 import re
-import stat
 import unicodedata
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -34,6 +32,7 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
+from ._files import NotRegularFile, read_bounded
 from ._numbers import MAX_DIGITS, check_magnitude
 from ._text import HINT, hidden_character
 from .errors import YamlError
@@ -541,19 +540,10 @@ def load_file(path: Path, *, limits: Limits | None = None, name: str | None = No
     limits = limits or current_limits()
     spent = _SHARED.get()
     left = limits.max_bytes - (spent.bytes if spent else 0)
-    try:  # opened without waiting, so that a named pipe is refused rather than waited on
-        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
-            status = os.fstat(file.fileno())
-            if not stat.S_ISREG(status.st_mode):
-                raise YamlError("not a regular file (a directory, a pipe, a device)", path=shown)
-            # as much as it holds, not a buffer of the limit's size for each file; and, if it
-            # has grown since, the rest up to the limit
-            want = min(status.st_size, left) + 1
-            data = file.read(want)
-            if len(data) == want <= left:
-                data += file.read(left + 1 - want)
-    except YamlError:
-        raise
+    try:
+        data = read_bounded(path, left)
+    except NotRegularFile as exc:
+        raise YamlError(str(exc), path=shown) from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
         reason = getattr(exc, "strerror", None) or exc
         raise YamlError(f"cannot read the file: {reason}", path=shown) from None
