@@ -33,7 +33,7 @@ from xml.parsers import expat
 
 import attrs
 
-from ._files import NotRegularFile, read_bounded
+from ._files import Unreadable, read_bounded
 from .errors import SheetError, UnitError, column_letter
 
 MAX_ROW = 1_048_576
@@ -110,11 +110,8 @@ def read_grids(path: Path, limits: SheetLimits) -> Iterator[Grid]:
 def _read(path: Path, limits: SheetLimits) -> bytes:
     try:
         data = read_bounded(path, limits.max_bytes)
-    except NotRegularFile as exc:
+    except Unreadable as exc:
         raise UnitError(str(exc), path=path) from None
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-        reason = getattr(exc, "strerror", None) or exc
-        raise UnitError(f"cannot read the file: {reason}", path=path) from None
     if len(data) > limits.max_bytes:
         raise UnitError(
             f"the file is larger than the limit of {limits.max_bytes:,} bytes",

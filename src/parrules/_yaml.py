@@ -32,7 +32,7 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-from ._files import NotRegularFile, read_bounded
+from ._files import Unreadable, read_bounded
 from ._numbers import MAX_DIGITS, check_magnitude
 from ._text import HINT, hidden_character
 from .errors import YamlError
@@ -542,11 +542,8 @@ def load_file(path: Path, *, limits: Limits | None = None, name: str | None = No
     left = limits.max_bytes - (spent.bytes if spent else 0)
     try:
         data = read_bounded(path, left)
-    except NotRegularFile as exc:
+    except Unreadable as exc:
         raise YamlError(str(exc), path=shown) from None
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-        reason = getattr(exc, "strerror", None) or exc
-        raise YamlError(f"cannot read the file: {reason}", path=shown) from None
     if len(data) > left:
         what = f"larger than the limit of {limits.max_bytes} bytes"
         raise YamlError(
